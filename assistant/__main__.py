@@ -1,0 +1,148 @@
+"""Command line: `python -m assistant {fetch-model,ingest,docs,ask,eval,bench-retrieval,targets}`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from assistant.settings import Settings, get_settings
+
+log = logging.getLogger("assistant")
+
+
+def _cmd_fetch_model(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant import model_fetch
+
+    folder = model_fetch.fetch(settings.model_cache_dir, force=args.force)
+    print(f"模型已就绪：{folder}")
+    return 0
+
+
+def _cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.index import KnowledgeIndex
+
+    if args.knowledge:
+        settings = settings.model_copy(update={"knowledge_dir": Path(args.knowledge)})
+    report = KnowledgeIndex(settings).ingest(rebuild=args.rebuild)
+    print(
+        f"索引完成：新增 {len(report.added)}，更新 {len(report.updated)}，未变 {len(report.unchanged)}，"
+        f"删除 {len(report.removed)}，失败 {len(report.failed)}；共 {report.chunks} 段，"
+        f"用时 {report.seconds:.1f} 秒"
+    )
+    for name, message in report.failed.items():
+        print(f"  未收录 {name}：{message}", file=sys.stderr)
+    return 1 if report.failed else 0
+
+
+def _cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.index import KnowledgeIndex
+
+    docs = KnowledgeIndex(settings).documents()
+    if args.json:
+        print(json.dumps([d.__dict__ for d in docs], ensure_ascii=False, indent=2))
+        return 0
+    if not docs:
+        print("知识库为空，请先运行：python -m assistant ingest")
+        return 1
+    for d in docs:
+        badge = "（历史文件）" if d.status == "historical" else ""
+        print(f"{d.doc_id}\t{d.chunks} 段\t{d.date}\t{d.issuer}\t{d.title}{badge}")
+    return 0
+
+
+def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.chain import build_assistant
+
+    assistant = build_assistant(settings)
+    if args.question:
+        result = assistant.ask(" ".join(args.question))
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2) if args.json else result.render())
+        return 0
+    # Interactive loop with conversation memory.
+    history: list[tuple[str, str]] = []
+    print("罗湖区基础教育政策助手。输入问题，回车提问；输入 exit 退出。")
+    while True:
+        try:
+            question = input("问：").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if question.lower() in {"exit", "quit", "退出"}:
+            return 0
+        if not question:
+            continue
+        result = assistant.ask(question, history=history)
+        print(result.render())
+        history.append((question, result.answer))
+
+
+def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.evaluation import run_eval
+
+    return run_eval(Path(args.file), settings, out=Path(args.out) if args.out else None, baseline=args.baseline)
+
+
+def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.bench_retrieval import run_bench
+
+    return run_bench(Path(args.dir), settings, limit=args.limit)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m assistant", description="罗湖区基础教育政策助手")
+    parser.add_argument("-v", "--verbose", action="store_true", help="detailed logs")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("fetch-model", help="下载并校验嵌入模型")
+    p.add_argument("--force", action="store_true", help="重新下载")
+    p.set_defaults(func=_cmd_fetch_model)
+
+    p = sub.add_parser("ingest", help="建立或更新知识库索引（增量）")
+    p.add_argument("--rebuild", action="store_true", help="全部重建")
+    p.add_argument("--knowledge", help="文档目录（默认 knowledge/）")
+    p.set_defaults(func=_cmd_ingest)
+
+    p = sub.add_parser("docs", help="列出已索引的文件")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_docs)
+
+    p = sub.add_parser("ask", help="提问（不带问题则进入对话模式）")
+    p.add_argument("question", nargs="*")
+    p.add_argument("--json", action="store_true", help="输出 JSON")
+    p.set_defaults(func=_cmd_ask)
+
+    p = sub.add_parser("eval", help="在评测集上评估")
+    p.add_argument("file")
+    p.add_argument("--out")
+    p.add_argument("--baseline", action="store_true", help="同时运行朴素 LangChain 基线")
+    p.set_defaults(func=_cmd_eval)
+
+    p = sub.add_parser("bench-retrieval", help="BEIR 格式检索基准")
+    p.add_argument("dir")
+    p.add_argument("--limit", type=int, default=0, help="只用前 N 个问题（0 为全部）")
+    p.set_defaults(func=_cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    settings = get_settings()
+    try:
+        return int(args.func(args, settings))
+    except Exception as exc:
+        from assistant.errors import user_message_for
+
+        log.error("%s failed: %s", args.command, exc, exc_info=args.verbose)
+        print(f"错误：{user_message_for(exc)}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Document ingestion: loading, decoding and repairing source files."""

@@ -1,0 +1,76 @@
+"""Turn sections into chunks: one chunk per section where it fits, long sections split on
+Chinese sentence punctuation. Each chunk carries its document's metadata and the heading
+path, and the path is part of the text that gets embedded and keyword-indexed."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from assistant.documents.manifest import DocumentMeta
+from assistant.documents.structure import Section
+
+MAX_CHUNK_CHARS = 520
+CHUNK_OVERLAP = 40
+PATH_SEPARATOR = " > "
+
+_splitter = RecursiveCharacterTextSplitter(
+    chunk_size=MAX_CHUNK_CHARS,
+    chunk_overlap=CHUNK_OVERLAP,
+    separators=["\n\n", "\n", "。", "！", "？", "；", ";", "，", ",", ""],
+    keep_separator="end",
+)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str
+    doc_id: str
+    title: str
+    issuer: str
+    date: str
+    status: str
+    section: str  # heading path joined with " > "
+    position: int  # order of the chunk in its document
+    text: str  # the passage as it stands in the document (what citations quote)
+
+    @property
+    def embed_text(self) -> str:
+        """What is embedded and keyword-indexed: where the passage sits, then the passage."""
+        head = f"{self.title}" + (f"{PATH_SEPARATOR}{self.section}" if self.section else "")
+        return f"{head}\n{self.text}"
+
+    def metadata(self) -> dict[str, str | int]:
+        data = asdict(self)
+        data.pop("text")
+        data.pop("id")
+        return data
+
+
+def chunk_sections(meta: DocumentMeta, sections: list[Section]) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    for section in sections:
+        pieces = [section.text] if len(section.text) <= MAX_CHUNK_CHARS else _split(section.text)
+        for piece in pieces:
+            position = len(chunks)
+            digest = hashlib.sha1(f"{meta.doc_id}|{position}|{piece}".encode()).hexdigest()[:12]
+            chunks.append(
+                Chunk(
+                    id=f"{meta.doc_id}:{position:04d}:{digest}",
+                    doc_id=meta.doc_id,
+                    title=meta.title,
+                    issuer=meta.issuer,
+                    date=meta.date,
+                    status=meta.status,
+                    section=PATH_SEPARATOR.join(section.path),
+                    position=position,
+                    text=piece,
+                )
+            )
+    return chunks
+
+
+def _split(text: str) -> list[str]:
+    return [p.strip() for p in _splitter.split_text(text) if p.strip()]

@@ -1,0 +1,270 @@
+"""Load .txt/.md/.html/.pdf/.docx files into normalised plain text.
+
+Every failure a user can cause (bad encoding, encrypted or scanned PDF, corrupt file, wrong
+extension) is raised as a DocumentError with a Chinese message that says what to do.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import docx
+from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.element import PreformattedString
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+from pypdf import PasswordType, PdfReader
+
+from assistant.documents.encoding import decode_bytes
+from assistant.documents.errors import DocumentError
+from assistant.documents.text_repair import normalize_width, repair_pdf_text
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
+_FORMATS = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html"}
+_FORMATS |= {".pdf": "pdf", ".docx": "docx"}
+
+_PDF_MAGIC = b"%PDF-"
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc/.xls
+_BINARY_MAGICS = (_PDF_MAGIC, _ZIP_MAGIC, _OLE_MAGIC)
+# The spec allows junk before the header; readers accept it within the first 1 KiB.
+_PDF_HEADER_WINDOW = 1024
+_MIN_PDF_TEXT_CHARS = 20
+
+_HTML_DROP = {"script", "style", "noscript", "template", "svg", "iframe", "head"}
+_HTML_BLOCKS = {"p", "div", "li", "section", "article", "ul", "ol", "table", "blockquote"}
+_HTML_BLOCKS |= {"h1", "h2", "h3", "h4", "h5", "h6", "header", "footer", "nav", "main"}
+_HTML_BLOCKS |= {"aside", "form", "dl", "dt", "dd", "figure", "figcaption", "hr"}
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
+# The browser convention: a GBK/GB2312 label means gb18030, its superset.
+_CHARSET_ALIASES = {"gbk": "gb18030", "gb2312": "gb18030", "x-gbk": "gb18030"}
+# A line break in HTML source between two CJK characters renders as nothing.
+_CJK = "\u3000-\u9fff\uff00-\uffef"
+_CJK_SOURCE_BREAK = re.compile(rf"(?<=[{_CJK}])\s*\n\s*(?=[{_CJK}])")
+_WHITESPACE = re.compile(r"[\s\xa0]+")
+
+_PARAGRAPH = "\n\n"
+_LINE = "\n"
+# HTML break markers, resolved after the walk: block boundaries and table rows are
+# idempotent (nested/adjacent blocks give one break), while each <br> counts.
+_HTML_BLOCK_BREAK = "\x00"
+_HTML_ROW_BREAK = "\x01"
+_HTML_BREAKS = re.compile(r"[ \t]*[\n\x00\x01][\n\x00\x01 \t]*")
+
+_PDF_ENCRYPTED = "PDF 文件已加密，无法读取，请提供未加密的版本。"
+_PDF_CORRUPT = "PDF 文件已损坏或格式不正确，无法读取。"
+_PDF_NO_TEXT = "该 PDF 没有文字层（可能是扫描件），需要先进行 OCR 文字识别后再上传。"
+_DOCX_CORRUPT = "Word 文件已损坏或不是有效的 .docx 文件。"
+
+
+@dataclass(frozen=True)
+class LoadedText:
+    text: str  # normalize_width applied, \n line breaks, paragraphs separated by blank lines
+    format: str  # "txt" | "md" | "html" | "pdf" | "docx"
+    encoding: str | None
+
+
+def load_document(path: Path) -> LoadedText:
+    """Load a file from disk; see `load_bytes`."""
+    return load_bytes(Path(path).read_bytes(), Path(path).name)
+
+
+def load_bytes(data: bytes, filename: str) -> LoadedText:
+    """Load an uploaded file's bytes; the format is chosen by the extension of `filename`."""
+    suffix = Path(filename).suffix.lower()
+    fmt = _FORMATS.get(suffix)
+    if fmt is None:
+        raise _unsupported(suffix)
+    if not data:
+        raise DocumentError("empty file", "文件为空（0 字节），请检查后重新上传。")
+    _check_magic(data, suffix)
+    if fmt == "pdf":
+        text, encoding = _load_pdf(data), None
+    elif fmt == "docx":
+        text, encoding = _load_docx(data), None
+    elif fmt == "html":
+        text, encoding = _load_html(data)
+    else:
+        text, encoding = decode_bytes(data)
+    text = _tidy(normalize_width(text))
+    if not text.strip():
+        raise DocumentError("document has no text", "文件中没有可读取的文字内容。")
+    return LoadedText(text=text, format=fmt, encoding=encoding)
+
+
+def _unsupported(suffix: str) -> DocumentError:
+    shown = suffix or "（无扩展名）"
+    supported = " ".join(s for s in SUPPORTED_SUFFIXES if s != ".htm")
+    return DocumentError(
+        f"unsupported file type {suffix!r}", f"不支持的文件类型 {shown}，支持：{supported}"
+    )
+
+
+def _check_magic(data: bytes, suffix: str) -> None:
+    if suffix == ".pdf":
+        matches = _PDF_MAGIC in data[:_PDF_HEADER_WINDOW]
+    elif suffix == ".docx":
+        if data.startswith(_OLE_MAGIC):
+            raise DocumentError(
+                "legacy .doc saved as .docx",
+                "这是旧版 Word（.doc）文件，请在 Word 中另存为 .docx 后重新上传。",
+            )
+        matches = data.startswith(_ZIP_MAGIC)
+    else:
+        matches = not data.startswith(_BINARY_MAGICS)
+    if not matches:
+        raise DocumentError(
+            f"content does not match extension {suffix}", f"文件内容与扩展名 {suffix} 不符。"
+        )
+
+
+def _tidy(text: str) -> str:
+    """Strip trailing spaces and collapse runs of blank lines to one."""
+    lines = [line.rstrip() for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+
+
+# --- PDF -------------------------------------------------------------------------------
+
+
+def _load_pdf(data: bytes) -> str:
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        _unlock(reader)
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except DocumentError:
+        raise
+    except Exception as exc:  # pypdf raises many types for malformed files
+        raise DocumentError(f"corrupt PDF: {exc!r}", _PDF_CORRUPT) from exc
+    text = repair_pdf_text(_PARAGRAPH.join(pages))
+    if pages and len(_WHITESPACE.sub("", text)) < _MIN_PDF_TEXT_CHARS:
+        raise DocumentError("PDF has no text layer", _PDF_NO_TEXT)
+    return text
+
+
+def _unlock(reader: PdfReader) -> None:
+    """Open PDFs that only have an owner password (empty user password)."""
+    if not reader.is_encrypted:
+        return
+    try:
+        unlocked = reader.decrypt("") != PasswordType.NOT_DECRYPTED
+    except Exception as exc:  # e.g. AES without the `cryptography` package
+        raise DocumentError(f"PDF is encrypted: {exc!r}", _PDF_ENCRYPTED) from exc
+    if not unlocked:
+        raise DocumentError("PDF is encrypted", _PDF_ENCRYPTED)
+
+
+# --- DOCX ------------------------------------------------------------------------------
+
+
+def _load_docx(data: bytes) -> str:
+    try:
+        document = docx.Document(io.BytesIO(data))
+        blocks = [_docx_block(item) for item in document.iter_inner_content()]
+    except Exception as exc:  # zipfile, lxml and python-docx errors
+        raise DocumentError(f"corrupt docx: {exc!r}", _DOCX_CORRUPT) from exc
+    return _PARAGRAPH.join(block for block in blocks if block.strip())
+
+
+def _docx_block(item: Paragraph | Table) -> str:
+    if isinstance(item, Table):
+        return _LINE.join(_docx_rows(item))
+    return item.text
+
+
+def _docx_rows(table: Table) -> Iterator[str]:
+    for row in table.rows:
+        cells = []
+        previous = None
+        for cell in row.cells:
+            # A horizontally merged cell is returned once per grid column it spans.
+            if cell is not previous:
+                cells.append(_WHITESPACE.sub(" ", cell.text).strip())
+            previous = cell
+        if any(cells):
+            yield " | ".join(cells)
+
+
+# --- HTML ------------------------------------------------------------------------------
+
+
+def _load_html(data: bytes) -> tuple[str, str]:
+    text, encoding = _decode_html(data)
+    soup = BeautifulSoup(text, "html.parser")
+    parts: list[str] = []
+    _walk_html(soup, parts)
+    return _HTML_BREAKS.sub(_resolve_html_break, "".join(parts)).strip(), encoding
+
+
+def _resolve_html_break(match: re.Match[str]) -> str:
+    run = match.group()
+    return _PARAGRAPH if _HTML_BLOCK_BREAK in run or run.count(_LINE) > 1 else _LINE
+
+
+def _decode_html(data: bytes) -> tuple[str, str]:
+    """Use the declared `<meta charset>` unless a BOM says otherwise or it is wrong."""
+    declared = _declared_charset(data)
+    has_bom = data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    if declared and not has_bom:
+        try:
+            return data.decode(declared), declared
+        except (LookupError, UnicodeDecodeError):
+            pass  # unknown label or a page that lies about its encoding
+    return decode_bytes(data)
+
+
+def _declared_charset(data: bytes) -> str | None:
+    match = _META_CHARSET.search(data[:4096])
+    if not match:
+        return None
+    label = match.group(1).decode("ascii").lower()
+    return _CHARSET_ALIASES.get(label, label)
+
+
+def _walk_html(node: Tag, parts: list[str]) -> None:
+    for child in node.children:
+        if isinstance(child, NavigableString):
+            if not isinstance(child, PreformattedString):  # comments, doctype, CDATA
+                parts.append(_inline_text(str(child)))
+        elif isinstance(child, Tag):
+            _emit_tag(child, parts)
+
+
+def _emit_tag(tag: Tag, parts: list[str]) -> None:
+    name = tag.name
+    if name in _HTML_DROP:
+        return
+    if name == "br":
+        parts.append(_LINE)
+    elif name == "tr":
+        parts.append(_HTML_ROW_BREAK + _html_row(tag) + _HTML_ROW_BREAK)
+    elif name == "pre":
+        parts.append(_HTML_BLOCK_BREAK + tag.get_text() + _HTML_BLOCK_BREAK)
+    elif name in _HTML_BLOCKS:
+        parts.append(_HTML_BLOCK_BREAK)
+        _walk_html(tag, parts)
+        parts.append(_HTML_BLOCK_BREAK)
+    else:
+        _walk_html(tag, parts)
+
+
+def _html_row(row: Tag) -> str:
+    cells = []
+    for cell in row.find_all(["td", "th"], recursive=False):
+        inner: list[str] = []
+        _walk_html(cell, inner)
+        # A table row stays one line: breaks inside a cell become spaces.
+        cell_text = _HTML_BREAKS.sub(" ", "".join(inner))
+        cells.append(_WHITESPACE.sub(" ", cell_text).strip())
+    return " | ".join(cells)
+
+
+def _inline_text(text: str) -> str:
+    # HTML whitespace is layout, not content: collapse it as a browser would.
+    text = text.replace(_HTML_BLOCK_BREAK, "").replace(_HTML_ROW_BREAK, "")
+    return _WHITESPACE.sub(" ", _CJK_SOURCE_BREAK.sub("", text))

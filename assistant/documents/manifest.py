@@ -1,0 +1,92 @@
+"""Document metadata from `knowledge/manifest.toml`, with a best guess for files it omits."""
+
+from __future__ import annotations
+
+import logging
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.documents.loaders import SUPPORTED_SUFFIXES
+
+log = logging.getLogger(__name__)
+
+MANIFEST_NAME = "manifest.toml"
+STATUSES = ("current", "historical")
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    doc_id: str
+    path: Path
+    title: str
+    short_title: str
+    issuer: str
+    date: str  # ISO date or year, as precise as known
+    status: str  # "current" or "historical"
+    kind: str = "document"
+    source: str = ""
+
+    @property
+    def year(self) -> str:
+        m = re.match(r"\d{4}", self.date)
+        return m.group(0) if m else ""
+
+
+def doc_id_for(path: Path) -> str:
+    """A stable, Chroma-safe id from a file name (Chinese names are hashed)."""
+    stem = re.sub(r"[^a-zA-Z0-9._-]+", "-", path.stem).strip("-._").lower()
+    if len(stem) < 3:
+        import hashlib
+
+        stem = "doc-" + hashlib.sha1(path.name.encode()).hexdigest()[:10]
+    return stem[:64]
+
+
+def _guess(path: Path, doc_id: str) -> DocumentMeta:
+    year = re.search(r"(19|20)\d{2}", path.stem)
+    return DocumentMeta(
+        doc_id=doc_id,
+        path=path,
+        title=path.stem,
+        short_title=path.stem,
+        issuer="",
+        date=year.group(0) if year else "",
+        status="current",
+    )
+
+
+def read_manifest(knowledge_dir: Path) -> list[DocumentMeta]:
+    """All ingestible files in the folder, with manifest metadata where given."""
+    manifest_path = knowledge_dir / MANIFEST_NAME
+    entries: dict[str, dict[str, str]] = {}
+    if manifest_path.is_file():
+        with manifest_path.open("rb") as fh:
+            entries = tomllib.load(fh).get("documents", {})
+    by_file = {entry["file"]: (doc_id, entry) for doc_id, entry in entries.items()}
+    metas: list[DocumentMeta] = []
+    for path in sorted(knowledge_dir.iterdir()):
+        if not path.is_file() or path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            continue
+        if path.name in by_file:
+            doc_id, entry = by_file[path.name]
+            status = entry.get("status", "current")
+            if status not in STATUSES:
+                raise ValueError(f"{manifest_path}: {doc_id} has status {status!r}")
+            metas.append(
+                DocumentMeta(
+                    doc_id=doc_id,
+                    path=path,
+                    title=entry.get("title", path.stem),
+                    short_title=entry.get("short_title", entry.get("title", path.stem)),
+                    issuer=entry.get("issuer", ""),
+                    date=str(entry.get("date", "")),
+                    status=status,
+                    kind=entry.get("kind", "document"),
+                    source=entry.get("source", ""),
+                )
+            )
+        else:
+            metas.append(_guess(path, doc_id_for(path)))
+    return metas

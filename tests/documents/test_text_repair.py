@@ -1,0 +1,112 @@
+"""Tests for width normalisation, punctuation folding and PDF text repair."""
+
+from __future__ import annotations
+
+from assistant.documents.text_repair import (
+    fold_punctuation,
+    normalize_width,
+    repair_pdf_text,
+    repair_radicals,
+)
+
+
+def test_normalize_width_converts_letters_digits_and_ideographic_space() -> None:
+    assert normalize_width("ＡＢＣ　ｘｙｚ　２０２５年") == "ABC xyz 2025年"
+
+
+def test_normalize_width_keeps_punctuation_exactly() -> None:
+    text = "第一条，目标：（一）“优质均衡”；完成。另见(附件),a.b;c:d!?"
+    assert normalize_width(text) == text
+
+
+def test_normalize_width_removes_zero_width_and_normalises_line_breaks() -> None:
+    assert normalize_width("\ufeff教\u200b育\u200c局\u200d\r\n第二行\r第三行") == (
+        "教育局\n第二行\n第三行"
+    )
+
+
+def test_fold_punctuation_unifies_widths() -> None:
+    assert (
+        fold_punctuation("详见(附件),目标:完成;是否?是!") == "详见（附件），目标：完成；是否？是！"
+    )
+    assert fold_punctuation("详见（附件），目标：完成") == fold_punctuation("详见(附件),目标:完成")
+
+
+def test_fold_punctuation_keeps_decimal_points() -> None:
+    folded = fold_punctuation("新增学位0.8万个.投入1.5亿元.版本v2.0")
+    assert folded == "新增学位0.8万个。投入1.5亿元。版本v2.0"
+
+
+def test_fold_punctuation_period_at_end_after_cjk() -> None:
+    assert fold_punctuation("制定本计划.") == "制定本计划。"
+    assert fold_punctuation("制定本计划. 下一句") == "制定本计划。 下一句"
+    assert fold_punctuation("Version 1.") == "Version 1."
+
+
+def test_fold_punctuation_full_width_decimal_matches_half_width() -> None:
+    assert fold_punctuation("0．8万") == fold_punctuation("0.8万") == "0.8万"
+
+
+def test_repair_radicals_kangxi_and_supplement() -> None:
+    # ⼈ U+2F08 and ⼤ U+2F24 are Kangxi radicals; ⺠ U+2EA0, ⻔ U+2ED4, ⻓ U+2ED3 supplement.
+    assert repair_radicals("\u2f08\u2ea0政府") == "人民政府"
+    assert repair_radicals("\u2f24\u2ed4 \u2ed3度") == "大门 长度"
+
+
+def test_repair_radicals_leaves_ambiguous_components() -> None:
+    # ⻈ (speech radical 讠) is not a standalone character: it is left alone.
+    assert repair_radicals("\u2ec8") == "\u2ec8"
+
+
+def test_repair_pdf_text_removes_justification_spaces_between_cjk() -> None:
+    assert repair_pdf_text("罗 湖 区 教 育 局") == "罗湖区教育局"
+    assert repair_pdf_text("推进 AI 教育 and open data") == "推进 AI 教育 and open data"
+
+
+def test_repair_pdf_text_keeps_space_after_article_marker() -> None:
+    assert repair_pdf_text("第一条 为了 推进 工作") == "第一条 为了推进工作"
+
+
+def test_repair_pdf_text_joins_hard_wraps_inside_sentence() -> None:
+    text = (
+        "为进一步推动罗湖区基础教育高质量发展，全\n"
+        "面提升教育教学质量，到2025年新增公办学位\n"
+        "0.8万个。"
+    )
+    assert repair_pdf_text(text) == (
+        "为进一步推动罗湖区基础教育高质量发展，全面提升教育教学质量，到2025年新增公办学位0.8万个。"
+    )
+
+
+def test_repair_pdf_text_keeps_breaks_after_sentence_end_and_before_headings() -> None:
+    text = (
+        "一、总体要求\n"
+        "坚持以人民为中心的发展思想，办好人民满意的教育，全面落实立德树人根本任务。\n"
+        "（一）指导思想以习近平新时代中国特色社会主义思想为指导，深入贯彻党的教育方针\n"
+        "（二）基本原则\n"
+        "第三条 本计划自印发之日起施行，有效期五年，由区教育局负责解释和组织实施工作\n"
+        "2. 工作目标"
+    )
+    assert repair_pdf_text(text) == text
+
+
+def test_repair_pdf_text_short_line_ends_paragraph() -> None:
+    text = "第一章 总体要求\n为进一步推动罗湖区基础教育高质量发展，全面提升教育教学质量"
+    assert repair_pdf_text(text) == text
+
+
+def test_repair_pdf_text_keeps_blank_lines() -> None:
+    text = "第一段内容到此结束\n\n第二段内容从这里开始"
+    assert repair_pdf_text(text) == text
+
+
+def test_repair_pdf_text_does_not_join_after_the_last_short_line() -> None:
+    text = (
+        "各中小学校要落实课后服务工作要求，确保每一名有需要的学生都能参\n"
+        "加课后服务\n"
+        "同时加强教师队伍建设，提高教师待遇水平，保障教师合法权益不受侵害"
+    )
+    assert repair_pdf_text(text) == (
+        "各中小学校要落实课后服务工作要求，确保每一名有需要的学生都能参加课后服务\n"
+        "同时加强教师队伍建设，提高教师待遇水平，保障教师合法权益不受侵害"
+    )
