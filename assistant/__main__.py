@@ -82,7 +82,9 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.evaluation import run_eval
 
-    return run_eval(Path(args.file), settings, out=Path(args.out) if args.out else None, baseline=args.baseline)
+    return run_eval(
+        Path(args.file), settings, out=Path(args.out) if args.out else None, baseline=args.baseline
+    )
 
 
 def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
@@ -133,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    for noisy in ("bm25s", "httpx", "chromadb", "sentence_transformers", "jieba"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     settings = get_settings()
     try:
         return int(args.func(args, settings))

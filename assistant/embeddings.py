@@ -48,9 +48,7 @@ class SentenceTransformerEmbedder:
 
         torch_dtype = torch.bfloat16 if dtype == "bfloat16" else torch.float32
         try:
-            self._model = SentenceTransformer(
-                model_path, device="cpu", model_kwargs={"dtype": torch_dtype}
-            )
+            self._model = SentenceTransformer(model_path, device="cpu", model_kwargs={"dtype": torch_dtype})
         except Exception as exc:  # the library raises many kinds; all mean "cannot load"
             raise EmbedderError(
                 f"cannot load embedding model {model_path!r}: {exc}. Run "
@@ -67,9 +65,7 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
-        vector = self._model.encode_query(
-            [text], normalize_embeddings=True, convert_to_numpy=True
-        )[0]
+        vector = self._model.encode_query([text], normalize_embeddings=True, convert_to_numpy=True)[0]
         return np.asarray(vector, dtype=np.float32)
 
 
@@ -138,3 +134,16 @@ def get_embedder(settings: Settings) -> Embedder:
         settings.embedding_dtype,
         settings.embedding_batch_size,
     )
+
+
+class LangChainEmbeddings:
+    """Adapter: the project's embedder behind LangChain's `Embeddings` interface."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embedder.embed_documents(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embedder.embed_query(text).tolist()

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import chromadb
+import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
@@ -162,7 +163,8 @@ class KnowledgeIndex:
         if not name:
             return None
         return self.client.get_collection(
-            name, embedding_function=self._ef()  # type: ignore[arg-type]
+            name,
+            embedding_function=self._ef(),  # type: ignore[arg-type]
         )
 
     def _ef(self) -> AssistantEmbeddingFunction:
@@ -217,6 +219,15 @@ class KnowledgeIndex:
             return []
         res = collection.query(query_embeddings=[vector], n_results=k, include=["distances"])
         return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)]
+
+    def all_vectors(self) -> tuple[list[str], np.ndarray]:
+        """ids and stored vectors of every chunk (read once per index version)."""
+        collection = self.active()
+        if collection is None:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        got = collection.get(include=["embeddings"])
+        vectors = got["embeddings"] if got["embeddings"] is not None else []
+        return list(got["ids"]), np.asarray(vectors, dtype=np.float32)
 
     # --- writing
     def ingest(

@@ -24,7 +24,128 @@ _KEEP = re.compile(r"[\u4e00-\u9fffA-Za-z0-9.]")
 # Function words and question words carry no topic; dropping them sharpens BM25 and the
 # coverage test that decides refusals.
 STOPWORDS = frozenset(
-    ["的", "了", "是", "在", "和", "与", "及", "或", "等", "对", "为", "把", "被", "将", "由", "从", "向", "于", "以", "之", "其", "这", "那", "哪", "哪些", "哪个", "什么", "怎么", "怎样", "如何", "多少", "几", "几个", "吗", "呢", "吧", "啊", "呀", "么", "有", "有没有", "没有", "会", "要", "能", "可以", "应该", "需要", "是否", "还是", "一个", "一些", "我", "我们", "你", "你们", "他", "她", "它", "们", "请问", "请", "问", "告诉", "一下", "目前", "现在", "有关", "关于", "方面", "情况", "怎么办", "为什么", "什么样", "哪里", "哪儿", "谁", "都", "也", "就", "还", "又", "再", "很", "更", "最", "个", "些", "位", "上", "下", "中", "内", "后", "前", "时", "年", "月", "日", "吗", "嘛", "啦", "呐", "the", "a", "an", "of", "to", "in", "is", "are", "what", "which", "how", "do", "does", "for", "and", "or", "on"]
+    [
+        "的",
+        "了",
+        "是",
+        "在",
+        "和",
+        "与",
+        "及",
+        "或",
+        "等",
+        "对",
+        "为",
+        "把",
+        "被",
+        "将",
+        "由",
+        "从",
+        "向",
+        "于",
+        "以",
+        "之",
+        "其",
+        "这",
+        "那",
+        "哪",
+        "哪些",
+        "哪个",
+        "什么",
+        "怎么",
+        "怎样",
+        "如何",
+        "多少",
+        "几",
+        "几个",
+        "吗",
+        "呢",
+        "吧",
+        "啊",
+        "呀",
+        "么",
+        "有",
+        "有没有",
+        "没有",
+        "会",
+        "要",
+        "能",
+        "可以",
+        "应该",
+        "需要",
+        "是否",
+        "还是",
+        "一个",
+        "一些",
+        "我",
+        "我们",
+        "你",
+        "你们",
+        "他",
+        "她",
+        "它",
+        "们",
+        "请问",
+        "请",
+        "问",
+        "告诉",
+        "一下",
+        "目前",
+        "现在",
+        "有关",
+        "关于",
+        "方面",
+        "情况",
+        "怎么办",
+        "为什么",
+        "什么样",
+        "哪里",
+        "哪儿",
+        "谁",
+        "都",
+        "也",
+        "就",
+        "还",
+        "又",
+        "再",
+        "很",
+        "更",
+        "最",
+        "个",
+        "些",
+        "位",
+        "上",
+        "下",
+        "中",
+        "内",
+        "后",
+        "前",
+        "时",
+        "年",
+        "月",
+        "日",
+        "吗",
+        "嘛",
+        "啦",
+        "呐",
+        "the",
+        "a",
+        "an",
+        "of",
+        "to",
+        "in",
+        "is",
+        "are",
+        "what",
+        "which",
+        "how",
+        "do",
+        "does",
+        "for",
+        "and",
+        "or",
+        "on",
+    ]
 )
 
 
@@ -66,14 +187,20 @@ class LexicalIndex:
         n = len(self.ids)
         return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
 
+    @property
+    def max_idf(self) -> float:
+        """The idf of a token no chunk contains."""
+        return self.idf("\x00")
+
+    def known(self, tokens: list[str]) -> list[str]:
+        return [t for t in tokens if t in self._df]
+
     def search(self, query_tokens: list[str], k: int) -> list[tuple[str, float]]:
         known = [t for t in query_tokens if t in self._df]
         if not known or not self.ids:
             return []
         docs, scores = self._bm25.retrieve([known], k=min(k, len(self.ids)), show_progress=False)
-        return [
-            (self.ids[int(i)], float(s)) for i, s in zip(docs[0], scores[0], strict=True) if s > 0
-        ]
+        return [(self.ids[int(i)], float(s)) for i, s in zip(docs[0], scores[0], strict=True) if s > 0]
 
 
 def _document_frequencies(corpus_tokens: list[list[str]]) -> dict[str, int]:

@@ -8,11 +8,13 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from assistant.colloquial import expansions
 from assistant.index import KnowledgeIndex
 from assistant.lexical import LexicalIndex, tokenize
 from assistant.query import normalize_question
@@ -73,6 +75,8 @@ class HybridSearcher:
         self._collection: str | None = None
         self._lexical = LexicalIndex([], [])
         self._chunks: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._vectors = np.zeros((0, 0), dtype=np.float32)
+        self._vector_row: dict[str, int] = {}
         self.refresh()
 
     def refresh(self, force: bool = False) -> None:
@@ -83,9 +87,15 @@ class HybridSearcher:
         with self._lock:
             ids, texts, metas = self.index.all_chunks()
             chunks = {i: (t, m) for i, t, m in zip(ids, texts, metas, strict=True)}
-            searchable = [f"{m.get('title', '')} > {m.get('section', '')}\n{t}" for t, m in zip(texts, metas, strict=True)]
+            searchable = [
+                f"{m.get('title', '')} > {m.get('section', '')}\n{t}"
+                for t, m in zip(texts, metas, strict=True)
+            ]
             self._lexical = LexicalIndex(ids, searchable)
             self._chunks = chunks
+            vector_ids, matrix = self.index.all_vectors()
+            self._vectors = matrix
+            self._vector_row = {cid: i for i, cid in enumerate(vector_ids)}
             self._collection = active
         log.info("keyword index rebuilt: %d chunks from %s", len(ids), active)
 
@@ -98,13 +108,16 @@ class HybridSearcher:
         self.refresh()
         k = k or self.settings.top_k
         tokens = tokenize(query)
-        dense_hits = self.index.query(
-            self.index.embedder.embed_query(query).tolist(), self.settings.dense_candidates
-        )
+        tokens += [t for term in expansions(query) for t in tokenize(term) if t not in tokens]
+        query_vector = self.index.embedder.embed_query(query).tolist()
+        dense_hits = self.index.query(query_vector, self.settings.dense_candidates)
         lexical_hits = self._lexical.search(tokens, self.settings.lexical_candidates)
         passages = self._fuse(dense_hits, lexical_hits)
+        self._fill_dense(passages, query_vector)
+        # Words no passage contains cannot tell passages apart; they matter to refusal only.
+        known = self._lexical.known(tokens)
         for passage in passages:
-            self._score_sentences(passage, tokens)
+            self._score_sentences(passage, known)
         if passages:
             top_rrf = max(p.score for p in passages) or 1.0
             for p in passages:
@@ -133,13 +146,19 @@ class HybridSearcher:
                     passage.dense = score
                 else:
                     passage.lexical = score
-        if dense_hits:  # lexical-only candidates still need a dense similarity
-            missing = [p for p in by_id.values() if "dense" not in p.ranks]
-            if missing:
-                floor = min(s for _, s in dense_hits)
-                for p in missing:
-                    p.dense = floor
         return list(by_id.values())
+
+    def _fill_dense(self, passages: list[Passage], query_vector: list[float]) -> None:
+        """Keyword-only candidates get their true dense similarity, so the blend compares
+        like with like (a strong keyword match outside the dense top-k is not penalised)."""
+        missing = [p for p in passages if "dense" not in p.ranks]
+        if not missing:
+            return
+        query = np.asarray(query_vector, dtype=np.float32)
+        for p in missing:
+            row = self._vector_row.get(p.id)
+            if row is not None:
+                p.dense = float(self._vectors[row] @ query)
 
     def _score_sentences(self, passage: Passage, tokens: list[str]) -> None:
         idf = self._lexical.idf

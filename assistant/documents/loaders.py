@@ -100,9 +100,7 @@ def load_bytes(data: bytes, filename: str) -> LoadedText:
 def _unsupported(suffix: str) -> DocumentError:
     shown = suffix or "（无扩展名）"
     supported = " ".join(s for s in SUPPORTED_SUFFIXES if s != ".htm")
-    return DocumentError(
-        f"unsupported file type {suffix!r}", f"不支持的文件类型 {shown}，支持：{supported}"
-    )
+    return DocumentError(f"unsupported file type {suffix!r}", f"不支持的文件类型 {shown}，支持：{supported}")
 
 
 def _check_magic(data: bytes, suffix: str) -> None:
@@ -118,9 +116,7 @@ def _check_magic(data: bytes, suffix: str) -> None:
     else:
         matches = not data.startswith(_BINARY_MAGICS)
     if not matches:
-        raise DocumentError(
-            f"content does not match extension {suffix}", f"文件内容与扩展名 {suffix} 不符。"
-        )
+        raise DocumentError(f"content does not match extension {suffix}", f"文件内容与扩展名 {suffix} 不符。")
 
 
 def _tidy(text: str) -> str:

@@ -41,6 +41,8 @@ PLAN_HEADING_MAX = 30
 WRAPPED_LINE_MAX = 8
 LEAD_PHRASE_MAX = 14
 
+_LEAD_PHRASE = re.compile(rf"^(.{{2,{LEAD_PHRASE_MAX + 4}}}?)[。：:]")
+
 GOAL_LABEL = "总体目标"
 TASKS_LABEL = "主要任务"
 
@@ -138,11 +140,11 @@ def parse_sections(text: str, title: str = "") -> list[Section]:
     seen_heading = False
     for block in _blocks(text):
         # Plan-style heading block: "学位建设攻坚行动" / "保障义务教育学位供给".
-        if len(block) <= 2 and all(_is_short_heading(x, PLAN_HEADING_MAX) for x in block):
-            if not (len(block) == 1 and (_outline_kind(block[0]) or _PART.match(block[0]))):
-                outline.stack = [("plan", x) for x in block]
-                seen_heading = True
-                continue
+        marked = len(block) == 1 and bool(_outline_kind(block[0]) or _PART.match(block[0]))
+        if len(block) <= 2 and all(_is_short_heading(x, PLAN_HEADING_MAX) for x in block) and not marked:
+            outline.stack = [("plan", x) for x in block]
+            seen_heading = True
+            continue
         if len(block) >= 4 and all(_is_short_heading(x.replace(",", ""), WRAPPED_LINE_MAX) for x in block):
             items = _group_wrapped(block)
             sections.append(Section((TASKS_LABEL,), "；".join(items) + "。"))
@@ -180,7 +182,7 @@ def _consume_line(
         outline.push(kind, line.rstrip("：:"))
         return True
     if kind:
-        lead = re.match(r"^(.{2,%d}?)[。：:]" % (LEAD_PHRASE_MAX + 4), line)
+        lead = _LEAD_PHRASE.match(line)
         if lead and not _ANY_PUNCT.search(lead.group(1)[2:]):
             sections.append(Section((*outline.path, lead.group(1)), line))
             return True

@@ -25,9 +25,7 @@ _LINE_BREAKS = re.compile(r"\r\n?")
 
 # Ideographs, CJK symbols/punctuation (minus U+3000), kana, compatibility ideographs and
 # full-width punctuation: the characters between which a space is never meaningful.
-_CJK_CLASS = (
-    "\u2e80-\u2fdf\u3001-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
-)
+_CJK_CLASS = "\u2e80-\u2fdf\u3001-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 
 _FOLD_TABLE = str.maketrans(
     {

@@ -90,9 +90,7 @@ def test_pdf_justification_spaces_and_radicals_are_repaired(tmp_path: Path) -> N
 
 
 def test_pdf_with_user_password_is_rejected(tmp_path: Path) -> None:
-    path = _canvas_pdf(
-        tmp_path / "locked.pdf", ["加密文件内容测试，不应被读取。"], encrypt="secret"
-    )
+    path = _canvas_pdf(tmp_path / "locked.pdf", ["加密文件内容测试，不应被读取。"], encrypt="secret")
 
     error = _error(path)
 
@@ -118,9 +116,7 @@ def test_pdf_without_text_layer_asks_for_ocr(tmp_path: Path) -> None:
 
     error = _error(path)
 
-    assert error.user_message == (
-        "该 PDF 没有文字层（可能是扫描件），需要先进行 OCR 文字识别后再上传。"
-    )
+    assert error.user_message == ("该 PDF 没有文字层（可能是扫描件），需要先进行 OCR 文字识别后再上传。")
     assert str(error) == "PDF has no text layer"
 
 
@@ -152,9 +148,7 @@ def test_truncated_pdf_is_corrupt(tmp_path: Path, keep: float) -> None:
 
 # --- text files --------------------------------------------------------------------------
 
-GBK_TEXT = (
-    "深圳市罗湖区教育局关于印发行动计划的通知\n\n各学校：现将计划印发给你们，请认真贯彻执行。"
-)
+GBK_TEXT = "深圳市罗湖区教育局关于印发行动计划的通知\n\n各学校：现将计划印发给你们，请认真贯彻执行。"
 
 
 def test_gbk_txt(tmp_path: Path) -> None:
@@ -178,16 +172,12 @@ def test_utf16_le_with_bom_txt(tmp_path: Path) -> None:
     path = tmp_path / "utf16.txt"
     path.write_bytes(b"\xff\xfe" + "罗湖区教育局\r\n第二行".encode("utf-16-le"))
 
-    assert load_document(path) == LoadedText(
-        text="罗湖区教育局\n第二行", format="txt", encoding="utf-16-le"
-    )
+    assert load_document(path) == LoadedText(text="罗湖区教育局\n第二行", format="txt", encoding="utf-16-le")
 
 
 def test_utf8_md_keeps_headings_and_normalises_width(tmp_path: Path) -> None:
     path = tmp_path / "plan.md"
-    path.write_text(
-        "# 行动计划\n\n## 一、目标\n\n到２０２５年新增学位０.８万个。\n", encoding="utf-8"
-    )
+    path.write_text("# 行动计划\n\n## 一、目标\n\n到２０２５年新增学位０.８万个。\n", encoding="utf-8")
 
     assert load_document(path) == LoadedText(
         text="# 行动计划\n\n## 一、目标\n\n到2025年新增学位0.8万个。", format="md", encoding="utf-8"
@@ -246,8 +236,7 @@ def test_gbk_html_with_table_and_script(tmp_path: Path) -> None:
 
 def test_html_with_wrong_meta_charset_falls_back_to_detection(tmp_path: Path) -> None:
     page = (
-        '<html><head><meta charset="utf-8"></head>'
-        "<body><p>罗湖区教育局发布学位建设计划。</p></body></html>"
+        '<html><head><meta charset="utf-8"></head><body><p>罗湖区教育局发布学位建设计划。</p></body></html>'
     )
     path = tmp_path / "liar.htm"
     path.write_bytes(page.encode("gbk"))
@@ -325,9 +314,7 @@ def test_legacy_doc_renamed_to_docx(tmp_path: Path) -> None:
     path = tmp_path / "old.docx"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512))
 
-    assert _error(path).user_message == (
-        "这是旧版 Word（.doc）文件，请在 Word 中另存为 .docx 后重新上传。"
-    )
+    assert _error(path).user_message == ("这是旧版 Word（.doc）文件，请在 Word 中另存为 .docx 后重新上传。")
 
 
 # --- generic checks ---------------------------------------------------------------------

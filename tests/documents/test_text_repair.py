@@ -20,15 +20,11 @@ def test_normalize_width_keeps_punctuation_exactly() -> None:
 
 
 def test_normalize_width_removes_zero_width_and_normalises_line_breaks() -> None:
-    assert normalize_width("\ufeff教\u200b育\u200c局\u200d\r\n第二行\r第三行") == (
-        "教育局\n第二行\n第三行"
-    )
+    assert normalize_width("\ufeff教\u200b育\u200c局\u200d\r\n第二行\r第三行") == ("教育局\n第二行\n第三行")
 
 
 def test_fold_punctuation_unifies_widths() -> None:
-    assert (
-        fold_punctuation("详见(附件),目标:完成;是否?是!") == "详见（附件），目标：完成；是否？是！"
-    )
+    assert fold_punctuation("详见(附件),目标:完成;是否?是!") == "详见（附件），目标：完成；是否？是！"
     assert fold_punctuation("详见（附件），目标：完成") == fold_punctuation("详见(附件),目标:完成")
 
 
@@ -68,11 +64,7 @@ def test_repair_pdf_text_keeps_space_after_article_marker() -> None:
 
 
 def test_repair_pdf_text_joins_hard_wraps_inside_sentence() -> None:
-    text = (
-        "为进一步推动罗湖区基础教育高质量发展，全\n"
-        "面提升教育教学质量，到2025年新增公办学位\n"
-        "0.8万个。"
-    )
+    text = "为进一步推动罗湖区基础教育高质量发展，全\n面提升教育教学质量，到2025年新增公办学位\n0.8万个。"
     assert repair_pdf_text(text) == (
         "为进一步推动罗湖区基础教育高质量发展，全面提升教育教学质量，到2025年新增公办学位0.8万个。"
     )

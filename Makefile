@@ -1,0 +1,39 @@
+# Set-up is part of every target: a fresh clone needs only `make run` or `make test`.
+PYTHON ?= python3.11
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test install model index lint eval bench clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（$(PYTHON) 未找到）"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	# The CPU build of torch first: any other spec pulls a multi-GB CUDA build.
+	$(PY) -m pip install --quiet --disable-pip-version-check torch==2.13.0
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+model: install
+	$(PY) -m assistant fetch-model
+
+index: model
+	$(PY) -m assistant ingest
+
+run: index
+	$(PY) app.py
+
+test: model
+	$(PY) -m pytest -q
+
+lint: install
+	$(VENV)/bin/ruff check assistant tests app.py
+	$(VENV)/bin/ruff format --check assistant tests app.py
+
+eval: index
+	$(PY) -m assistant eval ../shared/eval/dev.jsonl --baseline
+
+clean:
+	rm -rf $(VENV) data

@@ -1,0 +1,1 @@
+"""Answerers: turn a question and its numbered passages into answer text."""

@@ -1,0 +1,39 @@
+"""What every answerer receives and provides."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from assistant.citations import Citation
+from assistant.query import Script
+
+
+@dataclass(frozen=True)
+class AnswerContext:
+    question: str  # as the user wrote it (cleaned)
+    standalone: str  # condensed and normalised (Simplified): what was retrieved for
+    script: Script
+    citations: list[Citation]  # numbered passages, best first
+    sentence_scores: dict[str, float] | None = None
+
+
+class Answerer(Protocol):
+    name: str
+
+    def stream(self, context: AnswerContext) -> Iterator[str]:
+        """Yield the answer text in pieces (a single piece when the answerer cannot stream)."""
+        ...
+
+
+def historical_note(citations: list[Citation], script: Script) -> str:
+    years = sorted({c.year for c in citations if c.historical and c.year})
+    if not years:
+        return ""
+    if script == "en":
+        listed = ", ".join(years)
+        return (
+            f"Note: parts of this answer come from historical documents ({listed}) that may no longer apply."
+        )
+    return f"注意：以上部分内容出自{'、'.join(years)}年的历史文件，可能已不再适用，请以最新政策为准。"

@@ -1,0 +1,82 @@
+"""LLM answerers: any OpenAI-compatible endpoint (DeepSeek, Qwen, Ollama, vLLM, llama.cpp's
+server) through langchain-openai, or a local GGUF through llama-cpp-python."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import ChatPromptTemplate
+
+from assistant.answering.base import AnswerContext, historical_note
+from assistant.citations import Citation
+from assistant.prompts import load_prompt
+from assistant.settings import Settings
+
+
+def format_context(citations: list[Citation]) -> str:
+    blocks = []
+    for c in citations:
+        badge = f"（历史文件，{c.year}年）" if c.historical else ""
+        blocks.append(f"[{c.number}] 《{c.title}》{badge} {c.section}\n{c.text}")
+    return "\n\n".join(blocks)
+
+
+class ChatAnswerer:
+    """Answers with a chat model from the system and answer prompts; streams tokens."""
+
+    def __init__(self, llm: BaseChatModel, name: str) -> None:
+        self.name = name
+        self.llm = llm
+        prompt = ChatPromptTemplate.from_messages(
+            [("system", load_prompt("system")), ("human", load_prompt("answer"))]
+        )
+        self._chain = prompt | llm | StrOutputParser()
+
+    def stream(self, context: AnswerContext) -> Iterator[str]:
+        inputs = {"context": format_context(context.citations), "question": context.question}
+        yield from self._chain.stream(inputs)
+        note = historical_note(context.citations[:1], context.script)
+        if note:
+            yield "\n" + note
+
+    def rewrite(self, question: str, history: Sequence[tuple[str, str]]) -> str:
+        """Condense a follow-up with the condense prompt."""
+        turns = "\n".join(f"用户：{q}\n助手：{a[:300]}" for q, a in history[-3:])
+        text = load_prompt("condense").format(history=turns, question=question)
+        reply = self.llm.invoke([SystemMessage(content="你只负责改写问题。"), HumanMessage(content=text)])
+        return str(reply.content).strip().splitlines()[0] if reply.content else question
+
+
+def build_openai_chat(settings: Settings) -> BaseChatModel:
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(
+        base_url=settings.llm_base_url,
+        api_key=settings.llm_api_key,
+        model=settings.llm_model,
+        temperature=settings.llm_temperature,
+        timeout=settings.llm_timeout,
+        max_retries=1,
+        streaming=True,
+    )
+
+
+def build_llamacpp_chat(settings: Settings) -> BaseChatModel:
+    try:
+        from langchain_community.chat_models import ChatLlamaCpp
+    except ImportError as exc:  # pragma: no cover - depends on the optional extra
+        raise RuntimeError("llamacpp answerer needs: pip install '.[llamacpp]'") from exc
+    if not settings.llamacpp_model_path or not settings.llamacpp_model_path.is_file():
+        raise RuntimeError("set ASSISTANT_LLAMACPP_MODEL_PATH to a GGUF file")
+    return ChatLlamaCpp(
+        model_path=str(settings.llamacpp_model_path),
+        temperature=settings.llm_temperature,
+        n_ctx=4096,
+        n_threads=2,
+        max_tokens=512,
+        streaming=True,
+        verbose=False,
+    )

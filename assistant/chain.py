@@ -1,0 +1,199 @@
+"""A question's path, as one LCEL chain:
+normalise → condense → retrieve → decide (answer or refuse) → answer → cite.
+
+`Assistant.ask` runs it to the end; `Assistant.stream` runs the same steps and yields the
+answer as the answerer produces it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from assistant.answering.base import AnswerContext, Answerer
+from assistant.answering.extractive import ExtractiveAnswerer
+from assistant.citations import Citation, cite
+from assistant.condense import Turn, condense
+from assistant.index import KnowledgeIndex
+from assistant.prompts import load_prompt
+from assistant.query import NormalizedQuestion, clean_input, in_script, normalize_question
+from assistant.refusal import Decision, decide
+from assistant.retrieval import HybridSearcher, Passage
+from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
+
+NEAREST_ON_REFUSAL = 3
+
+
+@dataclass
+class AskResult:
+    question: str
+    answer: str
+    refused: bool
+    citations: list[Citation]
+    standalone: str = ""
+    reason: str = ""
+    answerer: str = ""
+    seconds: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        # question/answer/refused/citations are the stable contract; the rest are additions.
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "refused": self.refused,
+            "citations": [c.to_json() for c in self.citations],
+            "standalone_question": self.standalone,
+            "refusal_reason": self.reason,
+            "answerer": self.answerer,
+            "latency_ms": round(self.seconds * 1000, 1),
+            **self.extra,
+        }
+
+    def render(self) -> str:
+        lines = [self.answer, ""]
+        for c in self.citations:
+            lines.append(f"[{c.number}] {c.label}")
+        return "\n".join(lines).rstrip()
+
+
+@dataclass
+class _State:
+    question: str
+    history: Sequence[Turn]
+    normalized: NormalizedQuestion | None = None
+    standalone: str = ""
+    passages: list[Passage] = field(default_factory=list)
+    decision: Decision | None = None
+    citations: list[Citation] = field(default_factory=list)
+
+
+class Assistant:
+    """Everything a question needs, built once per process."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        index: KnowledgeIndex,
+        answerer: Answerer | None = None,
+        rewriter: Any = None,
+    ) -> None:
+        self.settings = settings
+        self.index = index
+        self.searcher = HybridSearcher(index, settings)
+        self.answerer: Answerer = answerer or ExtractiveAnswerer(self.searcher.lexical)
+        self._rewriter = rewriter
+        self.prepare: Runnable[_State, _State] = (
+            RunnableLambda(self._normalise, name="normalise")
+            | RunnableLambda(self._condense, name="condense")
+            | RunnableLambda(self._retrieve, name="retrieve")
+            | RunnableLambda(self._decide, name="decide")
+        )
+
+    # --- steps
+    def _normalise(self, state: _State) -> _State:
+        state.normalized = normalize_question(state.question)
+        return state
+
+    def _condense(self, state: _State) -> _State:
+        assert state.normalized is not None
+        standalone = condense(state.normalized.original, state.history, self._rewriter)
+        state.standalone = normalize_question(standalone).text
+        return state
+
+    def _retrieve(self, state: _State) -> _State:
+        state.passages = self.searcher.search(state.standalone, self.settings.top_k).passages
+        return state
+
+    def _decide(self, state: _State) -> _State:
+        assert state.normalized is not None
+        state.decision = decide(
+            state.standalone, state.passages, self.searcher.lexical, state.normalized.script
+        )
+        state.citations = cite(state.passages)
+        return state
+
+    # --- public API
+    def stream(self, question: str, history: Sequence[Turn] = ()) -> Iterator[str | AskResult]:
+        """Yield answer text pieces, then the finished AskResult."""
+        started = time.perf_counter()
+        question = clean_input(question)
+        state = self.prepare.invoke(_State(question=question, history=list(history)))
+        assert state.normalized is not None and state.decision is not None
+        script = state.normalized.script
+        if state.decision.refuse:
+            answer = self._refusal_text(state, script)
+            yield answer
+            citations = self._nearest(state)
+            refused = True
+        else:
+            refused = False
+            self._sync_answerer()
+            context = AnswerContext(question, state.standalone, script, state.citations)
+            pieces: list[str] = []
+            for piece in self.answerer.stream(context):
+                pieces.append(piece)
+                yield piece
+            answer = "".join(pieces)
+            citations = state.citations
+        yield AskResult(
+            question=question,
+            answer=answer,
+            refused=refused,
+            citations=citations,
+            standalone=state.standalone,
+            reason=state.decision.reason,
+            answerer=self.answerer.name,
+            seconds=time.perf_counter() - started,
+        )
+
+    def ask(self, question: str, history: Sequence[Turn] = ()) -> AskResult:
+        result: AskResult | None = None
+        for item in self.stream(question, history):
+            if isinstance(item, AskResult):
+                result = item
+        assert result is not None
+        return result
+
+    # --- helpers
+    def _sync_answerer(self) -> None:
+        """The extractive answerer reads idf from the keyword index, which an ingest replaces."""
+        if isinstance(self.answerer, ExtractiveAnswerer):
+            self.answerer._lexical = self.searcher.lexical
+
+    def _nearest(self, state: _State) -> list[Citation]:
+        """Up to three nearest measures to point to when refusing (none for abuse)."""
+        assert state.decision is not None
+        if state.decision.reason in {"injection", "harmful"}:
+            return []
+        return [c for c in state.citations if c.score > 0][:NEAREST_ON_REFUSAL]
+
+    def _refusal_text(self, state: _State, script: str) -> str:
+        english = script == "en"
+        text = load_prompt("refusal_en" if english else "refusal", self.settings.prompts_dir)
+        nearest = self._nearest(state)
+        if nearest:
+            head = "The nearest relevant provisions:" if english else "与问题最接近的相关内容，供参考："
+            items = [f"[{c.number}] {c.label}" for c in nearest]
+            text = "\n".join([text, head, *items])
+        return in_script(text, script)  # type: ignore[arg-type]
+
+
+def build_assistant(settings: Settings) -> Assistant:
+    index = KnowledgeIndex(settings)
+    rewriter = None
+    answerer: Answerer | None = None
+    if settings.answerer in {"openai", "llamacpp"}:
+        from assistant.answering.llm import ChatAnswerer, build_llamacpp_chat, build_openai_chat
+
+        chat = build_openai_chat(settings) if settings.answerer == "openai" else build_llamacpp_chat(settings)
+        answerer = ChatAnswerer(chat, settings.answerer)
+        rewriter = answerer.rewrite
+    return Assistant(settings, index, answerer=answerer, rewriter=rewriter)

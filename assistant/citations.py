@@ -1,0 +1,73 @@
+"""Citations: which passage an answer rests on, and the sentence it quotes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.retrieval import Passage
+
+
+@dataclass(frozen=True)
+class Citation:
+    number: int  # the [n] used in the answer text
+    doc_id: str
+    title: str
+    issuer: str
+    date: str
+    status: str
+    section: str
+    text: str  # the passage
+    quote: str  # the sentence the answer rests on
+    score: float
+    chunk_id: str
+
+    @property
+    def historical(self) -> bool:
+        return self.status == "historical"
+
+    @property
+    def year(self) -> str:
+        return self.date[:4]
+
+    @property
+    def label(self) -> str:
+        """《title》 section, with the year of a historical document."""
+        badge = f"（{self.year}年历史文件）" if self.historical and self.year else ""
+        return f"《{self.title}》{badge}" + (f" {self.section}" if self.section else "")
+
+    def to_json(self) -> dict[str, Any]:
+        # The first five keys are the stable contract of `ask --json`; the rest are additions.
+        return {
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "section": self.section,
+            "text": self.text,
+            "score": round(self.score, 4),
+            "number": self.number,
+            "issuer": self.issuer,
+            "date": self.date,
+            "status": self.status,
+            "quote": self.quote,
+            "chunk_id": self.chunk_id,
+        }
+
+
+def cite(passages: list[Passage]) -> list[Citation]:
+    """Number passages [1]..[n] in rank order."""
+    return [
+        Citation(
+            number=i,
+            doc_id=p.doc_id,
+            title=p.title,
+            issuer=str(p.metadata.get("issuer", "")),
+            date=str(p.metadata.get("date", "")),
+            status=str(p.metadata.get("status", "current")),
+            section=p.section,
+            text=p.text,
+            quote=p.best_sentence,
+            score=p.score,
+            chunk_id=p.id,
+        )
+        for i, p in enumerate(passages, start=1)
+    ]

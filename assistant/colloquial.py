@@ -1,0 +1,51 @@
+"""Everyday words parents use, mapped to the words policy documents use for the same thing.
+
+Expansion terms are added to the keyword side of retrieval (BM25 and coverage) only; the
+question itself is unchanged. Entries are general vocabulary, not answers to questions.
+"""
+
+from __future__ import annotations
+
+COLLOQUIAL: dict[str, tuple[str, ...]] = {
+    "娃": ("学生", "儿童"),
+    "孩子": ("学生", "儿童"),
+    "小孩": ("学生", "儿童"),
+    "娃娃": ("儿童", "幼儿"),
+    "小朋友": ("儿童", "幼儿"),
+    "太多": ("负担", "减轻"),
+    "太重": ("负担", "减轻"),
+    "太累": ("负担", "减轻"),
+    "补课": ("课外辅导", "校外培训"),
+    "补习": ("课外辅导", "校外培训"),
+    "上学": ("入学", "就读"),
+    "读书": ("入学", "就读"),
+    "学费": ("收费", "费用"),
+    "交钱": ("收费", "费用"),
+    "多少钱": ("收费", "费用"),
+    "体育课": ("体育与健康课",),
+    "学区房": ("学区", "住房"),
+    "没学位": ("学位", "供给"),
+    "学位紧张": ("学位", "供给"),
+    "新学校": ("新建", "学校"),
+    "建学校": ("新建", "学校"),
+    "排名": ("排名", "等级"),
+    "老师": ("教师",),
+    "家长": ("家长", "家庭"),
+    "幼儿园老师": ("幼儿园教师",),
+    "托班": ("托育",),
+    "放学后": ("课后服务",),
+    "课后托管": ("课后服务",),
+    "近视": ("视力",),
+    "心理问题": ("心理健康",),
+    "干活": ("劳动",),
+    "家务": ("家务劳动", "劳动"),
+}
+
+
+def expansions(text: str) -> list[str]:
+    """Policy-language terms for the colloquial words found in `text`."""
+    found: list[str] = []
+    for word, terms in COLLOQUIAL.items():
+        if word in text:
+            found.extend(t for t in terms if t not in text and t not in found)
+    return found
