@@ -351,12 +351,18 @@ class _Deadline:
     label: str
 
 
-def _plan_period(n: str) -> str:
+def plan_period_years(n: str) -> tuple[int, int] | None:
+    """The years of the n-th five-year plan, n in Chinese ("十四" → 2021–2025)."""
     number = _CN_ORDINALS.get(n)
     if number is None:
-        return ""
+        return None
     first = 1956 + 5 * (number - 1)  # the 3rd plan began in 1966, each plan since is 5 years
-    return f"十{n[1:]}五期间({first}-{first + 4})" if n.startswith("十") else ""
+    return first, first + 4
+
+
+def _plan_period(n: str) -> str:
+    span = plan_period_years(n)
+    return f"{n}五期间({span[0]}-{span[1]})" if span else ""
 
 
 def _find_deadlines(sentence: str, context_year: str) -> list[_Deadline]:
@@ -646,7 +652,8 @@ def _quantity_rows(sentence: str, ctx: _Context, deadlines: list[_Deadline]) -> 
         before = _what_before(sentence, q.start, floor, dl_spans)
         before = _NUMBERING.sub("", before)
         if previous_post and before.startswith(previous_post):
-            before = _strip_fillers(before[len(previous_post) :])  # "…23所幼儿园和0.8万座学位"
+            # "…23所幼儿园和0.8万座学位": the text between is the previous row's noun
+            before = _strip_fillers(re.sub("^(?:和|及|与)", "", before[len(previous_post) :]))
         body_in_clause, after_body = _subject(before)
         if body_in_clause:
             before = _strip_fillers(after_body)
@@ -966,6 +973,16 @@ def filter_targets(
 
 
 def normalize_body(name: str) -> str:
-    """Compare bodies by their core: 各街道办事处 ~ 街道办, 区教育局 ~ 教育局."""
-    name = re.sub("^(?:各|全市|本市|我区|全区)", "", name.strip())
+    """Compare bodies by their core: 各街道办事处 ~ 街道办; question words and place names in
+    front are dropped (请问罗湖区的街道办 → 街道办)."""
+    name = name.strip()
+    previous = None
+    while previous != name:
+        previous = name
+        name = re.sub("^(?:请问|问|罗湖区|深圳市|我区|全区|全市|本市|区里|各|的)", "", name)
     return name.replace("街道办事处", "街道办")
+
+
+def body_suffix_pattern() -> str:
+    """A regex alternation of the endings that name a responsible body."""
+    return "|".join(_BODY_SUFFIXES)

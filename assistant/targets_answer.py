@@ -1,0 +1,77 @@
+"""List-style questions about the targets table ("2025年前要完成哪些目标？",
+"街道办负责什么？", "有哪些每周的要求？", "十四五期间有哪些目标？") are answered by
+filtering the table; anything else (a single fact, "要新增多少…？") is left to retrieval."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.targets import (
+    Target,
+    body_suffix_pattern,
+    deadline_years,
+    filter_targets,
+    normalize_body,
+    plan_period_years,
+)
+
+# "Which / list" words; 什么 only when it is not "什么时候".
+_LIST_CUE = re.compile("哪些|哪几|有何|列出|列举|清单|一览|汇总|什么(?!时候|时间)")
+# The question is about tasks, goals or duties, not (say) application documents.
+_TOPIC_CUE = re.compile("目标|任务|要求|工作|完成|指标|职责|负责|事项|做什么|干什么|承担|安排")
+# Single-fact questions ask for one number or one date.
+_SINGLE_FACT = re.compile("多少|几[个项所名座节天次年]|什么时候|何时|哪一年|哪年")
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+_PERIOD = re.compile(r"[“\"]?([一二三四五六七八九十]{1,3})五[”\"]?(?:规划)?(?:期间|时期|末|内)?")
+_RECURRENCE = re.compile("每(?:学年|学期|季度|周|星期|天|日|年|月)")
+_SAME_RECURRENCE = {"每日": "每天", "每星期": "每周"}
+_BODY_ROLE = "(?:都|还|主要|具体|分别)?(?:负责|要|需|应|承担|有哪些职责|的职责|的任务|的工作|做)"
+
+
+def answer_list_question(question_simplified: str, targets: Sequence[Target]) -> list[Target] | None:
+    """The rows that answer a list-style question about targets, or None when the question
+    is not one (then the normal retrieval answers it). An empty list means "recognised, but
+    the table has no such row"."""
+    q = question_simplified.strip()
+    if not (_LIST_CUE.search(q) and _TOPIC_CUE.search(q)):
+        return None
+    if _SINGLE_FACT.search(q) and "哪些" not in q:
+        return None
+    year = _YEAR.search(q)
+    period = _question_period(q)
+    recurrences = {_SAME_RECURRENCE.get(r, r) for r in _RECURRENCE.findall(q)}
+    body = _question_body(q)
+    if not (year or period or recurrences or body):
+        return None  # list-style, but about nothing the table can filter on
+    rows = list(targets)
+    if year:
+        rows = filter_targets(rows, year=year.group(1))
+    if period:
+        rows = [t for t in rows if _within(t, period)]
+    if recurrences:
+        rows = [t for t in rows if _SAME_RECURRENCE.get(t.recurrence, t.recurrence) in recurrences]
+    if body:
+        rows = filter_targets(rows, body=body)
+    return rows
+
+
+def _question_period(q: str) -> tuple[int, int] | None:
+    for m in _PERIOD.finditer(q):
+        span = plan_period_years(m.group(1))
+        if span:
+            return span
+    return None
+
+
+def _within(target: Target, period: tuple[int, int]) -> bool:
+    """Due inside the plan period: the period itself, or a deadline year within it."""
+    span = deadline_years(target.deadline)
+    return bool(span) and period[0] <= span[1] <= period[1]
+
+
+def _question_body(q: str) -> str:
+    """The body the question asks about, when it is the one doing something
+    (街道办负责什么, 教科院要做哪些工作)."""
+    m = re.search(rf"([\u4e00-\u9fff]{{0,8}}?(?:{body_suffix_pattern()})){_BODY_ROLE}", q)
+    return normalize_body(m.group(1)) if m else ""
