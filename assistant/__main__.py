@@ -126,6 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir")
     p.add_argument("--limit", type=int, default=0, help="只用前 N 个问题（0 为全部）")
     p.set_defaults(func=_cmd_bench)
+
+    from assistant.targets_cli import register as register_targets
+
+    register_targets(sub)
     return parser
 
 

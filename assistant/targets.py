@@ -15,6 +15,7 @@ import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -201,7 +202,12 @@ _PERSON_WORDS = re.compile("家长|父母|监护人|家庭|学生|儿童|少年|
 _MODAL = re.compile("^(?:应当|应该|应|要|须|必须|负责)")
 _PERMISSIVE = re.compile("^(?:可以|可(?!持续|视|靠|行|能))")
 _NOUN_PHRASE_WHAT = re.compile("的(?:机构|部门|单位|人员|体制)$")
-_ADVERBIAL = re.compile("^(?:根据|按照|依照|依据|在|结合|围绕|针对|通过|为了|为|以|从|对照|除)")
+# A clause whose subject is some other body: "家长委员会可以…", "区教育局应当…".
+_OTHER_SUBJECT = re.compile(
+    rf"^[\u4e00-\u9fff、]{{0,12}}?(?:{'|'.join(_BODY_SUFFIXES)}|委员会)"
+    "(?:应当|应|要|须|必须|可以|可|负责|不得)"
+)
+_ADVERBIAL = re.compile("^(?:根据|按照|依照|依据|在|结合|围绕|针对|通过|为了|为|以|从|对照|除|会同)")
 # How a clause that is only an adverbial ends (根据办学理念, 在…的基础上, 按照国家有关规定).
 _ADVERBIAL_END = re.compile(
     "(?:基础上|下|中|时|情况|需要|规定|要求|理念|要素|因素|类别|状况|原则|特点|实际|趋势|方式|标准|结果|为主|为基础|"
@@ -209,7 +215,7 @@ _ADVERBIAL_END = re.compile(
 )
 # Verbs that make a clause an action even after a leading 根据/在/为 phrase.
 _ACTION_VERBS = re.compile(
-    "明确|配备|设置|设立|制定|制订|建立|提供|负责|完善|实行|实施|开展|组织|落实|保障|纳入|确定|"
+    "明确|配备|设置|设立|制定|制订|建立|建设|提供|负责|完善|实行|实施|开展|组织|落实|保障|纳入|确定|"
     "划定|公示|报送|确认|安排|拨付|申请|执行|核准|退还|构建|推进|推动"
 )
 _NOT_MAIN_VERBS = {"需要", "需求", "相关", "有关", "结合", "学前", "招生", "适应"}
@@ -578,12 +584,14 @@ def _named_institution(sentence: str) -> str:
     return ""
 
 
-def _pos(text: str) -> list[tuple[str, str]]:
+@lru_cache(maxsize=8192)
+def _pos(text: str) -> tuple[tuple[str, str], ...]:
+    """jieba part-of-speech tags (cached: the same clauses are tagged many times)."""
     import jieba
     import jieba.posseg
 
     jieba.setLogLevel(logging.WARNING)
-    return [(w.word, w.flag) for w in jieba.posseg.cut(text)]
+    return tuple((w.word, w.flag) for w in jieba.posseg.cut(text))
 
 
 def _what_before(sentence: str, start: int, floor: int, remove: list[tuple[int, int]]) -> str:
@@ -702,13 +710,15 @@ def _clause_rows(sentence: str, ctx: _Context, deadlines: list[_Deadline]) -> li
     rows: list[Target] = []
     clauses = _clauses(sentence)
     quantity_spans = [(q.start, q.end) for q in _find_quantities(sentence)]
-    pending_deadline = ""
+    pending_deadline = sentence_deadline = ""
     sentence_subject: list[str] = []
     for index, (c_start, c_end) in enumerate(clauses):
         raw = sentence[c_start:c_end]
         clause = _NUMBERING.sub("", raw) if index == 0 else raw.strip()
         offset = c_start + (len(raw) - len(clause))
         deadline, rest = _leading_deadline(clause, offset, deadlines)
+        if index == 0 and not rest.rstrip().endswith("的"):
+            sentence_deadline = deadline  # "6月10日前，完成…，市、区教育部门…" covers both
         if deadline and not rest.strip():
             pending_deadline = deadline  # "至2025年," — the goal is the next clause
             continue
@@ -728,6 +738,8 @@ def _clause_rows(sentence: str, ctx: _Context, deadlines: list[_Deadline]) -> li
         if not bodies and recurrence:
             bodies = sentence_subject  # "幼儿园应当…，每周向家长公示…": same subject
         core = _strip_fillers(_strip_modal(rest).rstrip("。；;"))
+        if _NOUN_PHRASE_WHAT.search(core):
+            continue  # "县级以上人民政府负责妇女儿童工作的机构": a name, not a duty
         periodic = _PERIODIC_EVENT.fullmatch(core) if recurrence else None
         if periodic:  # "每学年设立劳动周": one labour week each school year
             what, value, unit = periodic.group(1), "1", periodic.group(1)[-1]
@@ -737,7 +749,7 @@ def _clause_rows(sentence: str, ctx: _Context, deadlines: list[_Deadline]) -> li
         if not what or what.endswith("的") or _CONDITION_AFTER_DEADLINE.match(what):
             continue  # "…前能入伙的": a condition, not a goal
         if _NOUN_PHRASE_WHAT.search(what):
-            continue  # "县级以上人民政府负责妇女儿童工作的机构": a name, not a duty
+            continue  # "…，县级人民政府为主管理的体制": describes a system, not a duty
         leaf = _section_leaf(ctx.section)
         if deadline and leaf.endswith("目标") and not what.startswith(leaf):
             what = f"{leaf}：{what}"
@@ -748,12 +760,19 @@ def _clause_rows(sentence: str, ctx: _Context, deadlines: list[_Deadline]) -> li
                 what=what,
                 value=value,
                 unit=unit,
-                deadline=deadline or (ctx.paragraph_deadline if (recurrence or bodies) else ""),
+                deadline=deadline or _inherited_deadline(ctx, sentence_deadline, recurrence, bodies),
                 recurrence=recurrence,
                 responsible=bodies,
             )
         )
     return rows
+
+
+def _inherited_deadline(ctx: _Context, sentence_deadline: str, recurrence: str, bodies: list[str]) -> str:
+    """A duty with no deadline of its own takes the one opening its sentence or paragraph."""
+    if not (recurrence or bodies):
+        return ""
+    return sentence_deadline or ctx.paragraph_deadline
 
 
 def _strip_modal(text: str) -> str:
@@ -824,12 +843,17 @@ def _goal_text(
 
     while _is_adverbial(what) and queue and not blocked(*queue[0]):
         c_start, c_end = queue.pop(0)
-        what = sentence[c_start:c_end].strip().rstrip("。；;")
+        what = _strip_modal(sentence[c_start:c_end].strip().rstrip("。；;"))
     for c_start, c_end in queue:
         nxt = sentence[c_start:c_end].strip().rstrip("。；;")
-        if blocked(c_start, c_end) or _subject(nxt)[0] or _is_adverbial(nxt):
+        if blocked(c_start, c_end) or _subject(nxt)[0] or _OTHER_SUBJECT.match(nxt):
+            break  # another row's clause, or another body's duty (家长委员会可以…)
+        if _is_adverbial(nxt):
+            continue  # "编制预算，除…外，应当均衡安排…": skip the aside, keep the duty
+        nxt = _strip_modal(nxt)
+        if _PERMISSIVE.match(nxt):
             break
-        limit = 50 if len(what) < 10 else _WHAT_MAX  # "会同市信息化办," needs its verb
+        limit = 50 if len(what) < 10 else _WHAT_MAX  # a very short duty needs its sequel
         if len(what) + 1 + len(nxt) > limit:
             break
         what = f"{what}，{nxt}"

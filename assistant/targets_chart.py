@@ -1,5 +1,6 @@
 """A timeline PNG of the targets table: deadline year (or a recurring lane) across, the
-plan's action down, each point labelled "what value+unit". Rendered offline with Agg."""
+plan's action down, each point labelled "what value+unit". Drawn on a bare Figure (Agg
+canvas, no pyplot), so it never touches a display or global figure state."""
 
 from __future__ import annotations
 
@@ -8,13 +9,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
+from matplotlib import font_manager
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # no display, no GUI toolkit
-
-from matplotlib import font_manager  # noqa: E402
-from matplotlib import pyplot as plt  # noqa: E402
-
-from assistant.targets import Target, deadline_years  # noqa: E402
+from assistant.targets import Target, deadline_years
 
 _PREFERRED_FONTS = (
     "Noto Sans CJK SC",
@@ -74,41 +73,57 @@ def render_timeline(targets: Sequence[Target], path: Path) -> Path:
     font = cjk_font()
     rc = {"font.family": [font, "DejaVu Sans"]} if font else {}
     lanes = _lanes(targets)
-    actions = sorted({_action(t) for t in targets})
-    with plt.rc_context(rc), warnings.catch_warnings():
+    rows_of = _rows_per_action(targets, lanes)
+    with matplotlib.rc_context(rc), warnings.catch_warnings():
         # Without a CJK font, Chinese glyphs are drawn as boxes; the chart is still valid.
         warnings.filterwarnings("ignore", message=".*Glyph.*missing.*")
         warnings.filterwarnings("ignore", message=".*missing from font.*")
-        height = max(3.0, 0.9 * len(actions) + 1.5)
+        height = max(3.0, 0.28 * sum(rows_of.values()) + 0.3 * len(rows_of) + 1.5)
         width = max(6.0, 3.2 * len(lanes) + 3.0)
-        fig, ax = plt.subplots(figsize=(width, height), dpi=100)
-        try:
-            _draw(ax, targets, lanes, actions)
-            fig.tight_layout()
-            fig.savefig(path, format="png")
-        finally:
-            plt.close(fig)
+        fig = Figure(figsize=(width, height), dpi=100)
+        _draw(fig.subplots(), targets, lanes, rows_of)
+        fig.tight_layout()
+        fig.savefig(path, format="png")
     return path
 
 
-def _draw(ax: plt.Axes, targets: Sequence[Target], lanes: list[str], actions: list[str]) -> None:
+def _rows_per_action(targets: Sequence[Target], lanes: list[str]) -> dict[str, int]:
+    """How many label lines each action needs: its fullest lane."""
+    cells: dict[tuple[str, str], int] = {}
+    for t in targets:
+        key = (_action(t), _lane(t))
+        cells[key] = cells.get(key, 0) + 1
+    rows: dict[str, int] = {}
+    for (action, _), count in cells.items():
+        rows[action] = max(rows.get(action, 0), count)
+    return dict(sorted(rows.items()))
+
+
+def _draw(ax: Axes, targets: Sequence[Target], lanes: list[str], rows_of: dict[str, int]) -> None:
     if not targets:
         ax.text(0.5, 0.5, "没有符合条件的目标 (no targets)", ha="center", va="center")
         ax.set_axis_off()
         return
-    stacked: dict[tuple[int, int], int] = {}
+    # Each action gets a band tall enough for its fullest cell, so labels never overlap.
+    base: dict[str, float] = {}
+    top = 0.0
+    for action, count in rows_of.items():
+        base[action] = top
+        top += count + 0.8
+    stacked: dict[tuple[str, str], int] = {}
     for target in targets:
-        x, y = lanes.index(_lane(target)), actions.index(_action(target))
-        n = stacked.get((x, y), 0)
-        stacked[(x, y)] = n + 1
-        offset = 0.18 * n  # several rows in one cell fan out downwards
-        ax.plot(x, y + offset, "o", color="tab:blue" if target.unit else "tab:orange")
-        ax.annotate(_label(target), (x, y + offset), xytext=(6, 0), textcoords="offset points",
-                    fontsize=7, va="center")
+        action, lane = _action(target), _lane(target)
+        n = stacked.get((action, lane), 0)
+        stacked[(action, lane)] = n + 1
+        x, y = lanes.index(lane), base[action] + n
+        ax.plot(x, y, "o", color="tab:blue" if target.unit else "tab:orange")
+        ax.annotate(
+            _label(target), (x, y), xytext=(6, 0), textcoords="offset points", fontsize=7, va="center"
+        )
     ax.set_xticks(range(len(lanes)), lanes)
-    ax.set_yticks(range(len(actions)), actions)
+    ax.set_yticks(list(base.values()), list(base))
     ax.set_xlim(-0.5, len(lanes) - 0.2)
-    ax.set_ylim(len(actions) - 0.3 + 0.18 * max(stacked.values()), -0.7)
+    ax.set_ylim(top - 0.5, -0.8)
     ax.grid(axis="x", linestyle=":", alpha=0.5)
     ax.set_xlabel("截止年份 / 周期")
     ax.set_title("目标任务时间表")

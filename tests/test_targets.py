@@ -26,7 +26,17 @@ from assistant.targets_cli import register
 
 KNOWLEDGE = REPO_ROOT / "knowledge"
 RAW_PLAN = KNOWLEDGE / "luohu-basic-education-action-plan.raw.txt"
-JSON_KEYS = {"what", "value", "unit", "deadline", "recurrence", "responsible", "doc_id", "section", "sentence"}
+JSON_KEYS = {
+    "what",
+    "value",
+    "unit",
+    "deadline",
+    "recurrence",
+    "responsible",
+    "doc_id",
+    "section",
+    "sentence",
+}
 JUNK_MARKERS = ("41.75亿", "3万元", "SEO", "seo", "优化")
 
 
@@ -207,9 +217,7 @@ def test_list_questions(table: list[Target]) -> None:
         "劳动教育有什么意义？",
     ],
 )
-def test_single_fact_and_other_questions_are_not_list_questions(
-    table: list[Target], question: str
-) -> None:
+def test_single_fact_and_other_questions_are_not_list_questions(table: list[Target], question: str) -> None:
     assert answer_list_question(question, table) is None
 
 
