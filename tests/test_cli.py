@@ -19,8 +19,13 @@ ROOT = Path(__file__).resolve().parents[1]
 def _run(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(settings.data_dir)}
     return subprocess.run(
-        [sys.executable, "-m", "assistant", *args], cwd=ROOT, env=env, capture_output=True,
-        text=True, timeout=300, check=False,
+        [sys.executable, "-m", "assistant", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 

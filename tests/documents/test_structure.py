@@ -57,7 +57,9 @@ def test_measure_chunk_carries_metadata_and_path(plan_chunks: list) -> None:
     assert chunk.doc_id == "luohu-action-plan"
     assert chunk.status == "current"
     assert chunk.issuer == "深圳市罗湖区人民政府"
-    assert chunk.embed_text.startswith("罗湖区基础教育高质量发展行动方案（2021—2023年） > 学位建设攻坚行动 > 保障义务教育学位供给\n")
+    assert chunk.embed_text.startswith(
+        "罗湖区基础教育高质量发展行动方案（2021—2023年） > 学位建设攻坚行动 > 保障义务教育学位供给\n"
+    )
     meta = chunk.metadata()
     assert set(meta) == {"doc_id", "title", "issuer", "date", "status", "section", "position"}
 
@@ -100,5 +102,8 @@ def test_long_sections_are_split_on_sentences() -> None:
 
 
 def test_parse_sections_generic_markdown() -> None:
-    sections = parse_sections("# 某条例\n\n## 第一章 总 则\n\n第一条 为了规范管理，制定本条例。\n\n第二条 本条例适用于本市。", title="某条例")
+    sections = parse_sections(
+        "# 某条例\n\n## 第一章 总 则\n\n第一条 为了规范管理，制定本条例。\n\n第二条 本条例适用于本市。",
+        title="某条例",
+    )
     assert [s.path for s in sections] == [("第一章 总则", "第一条"), ("第一章 总则", "第二条")]

@@ -1,0 +1,171 @@
+"""Condensing a follow-up into a standalone question: by rules, through a rewrite function,
+and through ChatAnswerer.rewrite with LangChain's fake chat models."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+
+from assistant.answering.llm import ChatAnswerer
+from assistant.condense import condense, condense_by_rules, is_follow_up
+from assistant.prompts import load_prompt
+
+Turn = tuple[str, str]
+
+
+class RecordingHandler(BaseCallbackHandler):
+    """Keeps the messages every chat-model call received."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[BaseMessage]] = []
+
+    def on_chat_model_start(
+        self, serialized: dict[str, Any], messages: list[list[BaseMessage]], **kwargs: Any
+    ) -> None:
+        self.calls.extend(messages)
+
+
+def _history(question: str, answer: str = "（回答）") -> list[Turn]:
+    return [(question, answer)]
+
+
+# --- rules ---------------------------------------------------------------------------
+
+
+def test_stage_follow_up_replaces_the_stage() -> None:
+    out = condense("那高中呢？", _history("幼儿园学位会增加多少？", "新增23所幼儿园和0.8万座学位。"))
+    assert "高中" in out
+    assert "学位" in out
+    assert "幼儿园" not in out
+
+
+def test_kindergarten_follow_up_after_compulsory_education_question() -> None:
+    out = condense("那幼儿园呢？", _history("义务教育阶段要新增多少学位？"))
+    assert "幼儿园" in out
+    assert "义务教育" not in out
+    assert "新增" in out and "学位" in out
+
+
+def test_subject_follow_up_swaps_the_subject() -> None:
+    out = condense("那美育呢？", _history("体育课每天安排几节？"))
+    assert "美育" in out and "体育" not in out
+    assert "每天" in out
+
+
+def test_pronoun_is_replaced_by_the_named_school() -> None:
+    out = condense("它的学位有多少？", _history("深圳市第十九高级中学是新建还是改建？"))
+    assert "深圳市第十九高级中学" in out
+    assert "学位" in out
+    assert "它" not in out
+
+
+def test_school_pronoun_is_replaced_too() -> None:
+    out = condense("该校要新增多少学位？", _history("深圳市第十九高级中学是新建还是改建？"))
+    assert "深圳市第十九高级中学" in out
+    assert "该校" not in out
+
+
+def test_standalone_question_is_unchanged() -> None:
+    question = "罗湖区“十四五”期间要新改扩建多少所公办义务教育学校？"
+    assert not is_follow_up(question)
+    assert condense(question, _history("幼儿园学位会增加多少？")) == question
+
+
+def test_no_history_leaves_even_a_follow_up_unchanged() -> None:
+    assert condense("那高中呢？", []) == "那高中呢？"
+    assert condense("它的学位有多少？", ()) == "它的学位有多少？"
+
+
+def test_follow_up_detection() -> None:
+    assert is_follow_up("那高中呢？")
+    assert is_follow_up("还有别的要求吗？")
+    assert is_follow_up("它的学位有多少？")
+    assert not is_follow_up("深圳市第十九高级中学新增多少学位？")
+
+
+def test_only_the_last_turn_is_used() -> None:
+    history = [("体育课每天安排几节？", "每天1节。"), ("幼儿园学位会增加多少？", "0.8万座。")]
+    out = condense_by_rules("那高中呢？", history)
+    assert "高中" in out and "学位" in out
+    assert "体育" not in out
+
+
+# --- a rewrite function instead of the rules -----------------------------------------
+
+
+def test_llm_rewrite_is_used_when_given() -> None:
+    seen: list[tuple[str, list[Turn]]] = []
+
+    def rewrite(question: str, history: Sequence[Turn]) -> str:
+        seen.append((question, list(history)))
+        return "  高中阶段学位会增加多少？ "
+
+    history = _history("幼儿园学位会增加多少？", "0.8万座。")
+    assert condense("那高中呢？", history, llm_rewrite=rewrite) == "高中阶段学位会增加多少？"
+    assert seen == [("那高中呢？", history)]
+
+
+def test_llm_rewrite_empty_reply_falls_back_to_the_question() -> None:
+    assert condense("那高中呢？", _history("幼儿园学位会增加多少？"), llm_rewrite=lambda q, h: "  ") == (
+        "那高中呢？"
+    )
+
+
+def test_llm_rewrite_not_called_without_history() -> None:
+    def boom(question: str, history: Sequence[Turn]) -> str:
+        raise AssertionError("must not be called")
+
+    assert condense("那高中呢？", [], llm_rewrite=boom) == "那高中呢？"
+
+
+# --- ChatAnswerer.rewrite with LangChain fake chat models ------------------------------
+
+
+def test_chat_answerer_rewrite_with_fake_list_model() -> None:
+    handler = RecordingHandler()
+    llm = FakeListChatModel(
+        responses=["深圳市第十九高级中学新增多少学位？\n（改写说明：补全了主语）"], callbacks=[handler]
+    )
+    answerer = ChatAnswerer(llm, "openai")
+    history = [("深圳市第十九高级中学是新建还是改建？", "新建工程。" + "很长的回答" * 100)]
+
+    out = condense("它新增多少学位？", history, llm_rewrite=answerer.rewrite)
+
+    assert out == "深圳市第十九高级中学新增多少学位？"  # only the first line of the reply
+    assert len(handler.calls) == 1
+    system, human = handler.calls[0]
+    assert system.type == "system" and system.content == "你只负责改写问题。"
+    assert human.type == "human"
+    prompt = str(human.content)
+    expected_head = load_prompt("condense").split("【对话记录】")[0]
+    assert prompt.startswith(expected_head)
+    assert "用户：深圳市第十九高级中学是新建还是改建？" in prompt
+    assert "【最新追问】\n它新增多少学位？" in prompt
+    assert "很长的回答" * 100 not in prompt  # answers in the history are cut to 300 characters
+
+
+def test_chat_answerer_rewrite_keeps_the_last_three_turns() -> None:
+    handler = RecordingHandler()
+    answerer = ChatAnswerer(FakeListChatModel(responses=["高中学位会增加多少？"], callbacks=[handler]), "x")
+    history = [(f"问题{i}", f"回答{i}") for i in range(5)]
+    assert answerer.rewrite("那高中呢？", history) == "高中学位会增加多少？"
+    prompt = str(handler.calls[0][1].content)
+    assert "问题0" not in prompt and "问题1" not in prompt
+    assert all(f"用户：问题{i}\n助手：回答{i}" in prompt for i in (2, 3, 4))
+
+
+def test_chat_answerer_rewrite_with_generic_fake_model() -> None:
+    llm = GenericFakeChatModel(messages=iter([AIMessage(content="幼儿园阶段要新增多少学位？")]))
+    answerer = ChatAnswerer(llm, "openai")
+    out = condense("那幼儿园呢？", _history("义务教育阶段要新增多少学位？"), llm_rewrite=answerer.rewrite)
+    assert out == "幼儿园阶段要新增多少学位？"
+
+
+def test_chat_answerer_rewrite_empty_reply_keeps_the_question() -> None:
+    llm = GenericFakeChatModel(messages=iter([AIMessage(content="")]))
+    answerer = ChatAnswerer(llm, "openai")
+    assert answerer.rewrite("那高中呢？", _history("幼儿园学位会增加多少？")) == "那高中呢？"

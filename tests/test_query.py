@@ -1,0 +1,110 @@
+"""normalize_question: script detection, Traditional → Simplified, cleaning; in_script."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.query import (
+    NormalizedQuestion,
+    clean_input,
+    detect_script,
+    in_script,
+    normalize_question,
+    to_simplified,
+    to_traditional,
+)
+
+
+def test_traditional_question_is_simplified_and_marked_hant() -> None:
+    q = normalize_question("學生每天有幾節體育課？")
+    assert isinstance(q, NormalizedQuestion)
+    assert q.script == "hant"
+    assert q.text == "学生每天有几节体育课？"
+    assert q.original == "學生每天有幾節體育課？"  # the user's wording is kept
+
+
+def test_traditional_with_a_few_changed_characters_is_still_hant() -> None:
+    q = normalize_question("羅湖區會開辦港人子弟學校嗎？")
+    assert q.script == "hant"
+    assert q.text == "罗湖区会开办港人子弟学校吗？"
+
+
+def test_simplified_question_is_hans_and_unchanged() -> None:
+    q = normalize_question("深圳市第十九高级中学新增多少学位？")
+    assert q.script == "hans"
+    assert q.text == "深圳市第十九高级中学新增多少学位？"
+    assert q.original == q.text
+
+
+def test_english_question_is_en() -> None:
+    q = normalize_question("How many kindergarten places will Luohu add?")
+    assert q.script == "en"
+    assert q.original == "How many kindergarten places will Luohu add?"
+    assert "kindergarten places" in q.text
+
+
+def test_english_with_one_chinese_name_is_still_en() -> None:
+    assert detect_script("Where is 罗湖 district located?") == "en"
+
+
+def test_chinese_with_a_latin_word_is_not_english() -> None:
+    assert detect_script("STEAM科技教育理念是什么？") == "hans"
+    assert detect_script("Luohu 2023 目标是什么") == "hans"
+
+
+def test_no_letters_at_all_defaults_to_hans() -> None:
+    assert detect_script("2023？") == "hans"
+
+
+def test_full_width_forms_are_folded_for_retrieval() -> None:
+    q = normalize_question("ＳＴＥＡＭ教育是什么？")  # full-width Latin letters
+    assert "STEAM" in q.text
+    q2 = normalize_question("新增学位1200座, 对吗?")
+    assert "，" in q2.text and "？" in q2.text  # punctuation folded to the matching form
+
+
+def test_control_characters_are_removed() -> None:
+    q = normalize_question("学生\x07每天有几节\x1b体育课？\x00")
+    for ch in "\x07\x1b\x00":
+        assert ch not in q.text and ch not in q.original
+    assert q.script == "hans"
+
+
+def test_zero_width_characters_are_removed() -> None:
+    """Zero-width characters are invisible; pasted text often carries them inside words.
+    Removing them must leave the question exactly as if they were not there (no space
+    inserted, which would split 高级中学 / 学位 for the tokenizer)."""
+    dirty = "\ufeff深圳市第十九高\u200b级中学新增多少学\u200d位？"
+    q = normalize_question(dirty)
+    for ch in "\ufeff\u200b\u200d":
+        assert ch not in q.text and ch not in q.original
+    assert q.text == "深圳市第十九高级中学新增多少学位？"
+
+
+def test_whitespace_is_collapsed_and_stripped() -> None:
+    assert clean_input("  学生   每天\n\n有几节\t体育课？ ") == "学生 每天 有几节 体育课？"
+
+
+def test_empty_question() -> None:
+    q = normalize_question("   ")
+    assert q.text == "" and q.original == "" and q.script == "hans"
+
+
+@pytest.mark.parametrize(
+    "simplified",
+    ["学生每天有几节体育课", "教师考核评价的第一标准", "罗湖区基础教育高质量发展行动方案"],
+)
+def test_in_script_round_trip(simplified: str) -> None:
+    traditional = in_script(simplified, "hant")
+    assert traditional != simplified
+    assert to_simplified(traditional) == simplified
+    assert normalize_question(traditional).text == simplified
+    assert normalize_question(traditional).script == "hant"
+
+
+def test_in_script_leaves_hans_and_en_alone() -> None:
+    text = "学生每天有几节体育课 [1]"
+    assert in_script(text, "hans") == text
+    assert in_script(text, "en") == text  # English answers keep Chinese quotations Simplified
+    assert in_script(text, "hant") == to_traditional(text)
+    assert "學" in in_script(text, "hant") and "體" in in_script(text, "hant")
