@@ -17,7 +17,8 @@ Script = Literal["hans", "hant", "en"]
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
-_CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202f\ufeff]")
+_CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]")
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060\ufeff]")  # zero-width: removed, not spaced
 
 
 @lru_cache(maxsize=1)
@@ -61,6 +62,7 @@ class NormalizedQuestion:
 def clean_input(text: str) -> str:
     """Strip control characters and collapse whitespace; keeps the user's wording."""
     text = unicodedata.normalize("NFC", text)
+    text = _INVISIBLE.sub("", text)
     text = _CONTROL.sub(" ", text)
     return re.sub(r"\s+", " ", text).strip()
 
