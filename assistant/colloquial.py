@@ -49,3 +49,15 @@ def expansions(text: str) -> list[str]:
         if word in text:
             found.extend(t for t in terms if t not in text and t not in found)
     return found
+
+
+def search_tokens(text: str) -> list[str]:
+    """The question's keywords with colloquial words replaced by their policy-language
+    terms: '娃作业太多了' → 作业, 学生, 儿童, 负担, 减轻."""
+    from assistant.lexical import tokenize
+
+    keys = [word for word in COLLOQUIAL if word in text]
+    tokens = [t for t in tokenize(text) if not any(t in key for key in keys)]
+    for term in expansions(text):
+        tokens.extend(t for t in tokenize(term) if t not in tokens)
+    return tokens

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 import jieba.posseg as pseg
 
-from assistant.lexical import STOPWORDS, LexicalIndex, tokenize
+from assistant.colloquial import search_tokens
+from assistant.lexical import STOPWORDS, LexicalIndex
 from assistant.retrieval import Passage
 from assistant.sentences import coverage
 
@@ -92,7 +93,7 @@ def decide(
         ok = top.dense >= ENGLISH_DENSE_THRESHOLD
         return Decision(not ok, "" if ok else "no_support", top.dense)
     # Coverage over all the question's words, including those no document contains.
-    tokens = tokenize(question)
+    tokens = search_tokens(question)
     best_cov = max(
         max(
             coverage(tokens, p.searchable, lexical.idf),

@@ -14,11 +14,11 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from assistant.colloquial import expansions
+from assistant.colloquial import search_tokens
 from assistant.index import KnowledgeIndex
-from assistant.lexical import LexicalIndex, tokenize
+from assistant.lexical import LexicalIndex
 from assistant.query import normalize_question
-from assistant.sentences import coverage, split_sentences
+from assistant.sentences import answer_kind, coverage, kind_bonus, split_sentences
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -77,6 +77,7 @@ class HybridSearcher:
         self._chunks: dict[str, tuple[str, dict[str, Any]]] = {}
         self._vectors = np.zeros((0, 0), dtype=np.float32)
         self._vector_row: dict[str, int] = {}
+        self._vector_ids: list[str] = []
         self.refresh()
 
     def refresh(self, force: bool = False) -> None:
@@ -95,6 +96,7 @@ class HybridSearcher:
             self._chunks = chunks
             vector_ids, matrix = self.index.all_vectors()
             self._vectors = matrix
+            self._vector_ids = vector_ids
             self._vector_row = {cid: i for i, cid in enumerate(vector_ids)}
             self._collection = active
         log.info("keyword index rebuilt: %d chunks from %s", len(ids), active)
@@ -107,17 +109,17 @@ class HybridSearcher:
         """`query` is already normalised (Simplified, folded punctuation)."""
         self.refresh()
         k = k or self.settings.top_k
-        tokens = tokenize(query)
-        tokens += [t for term in expansions(query) for t in tokenize(term) if t not in tokens]
-        query_vector = self.index.embedder.embed_query(query).tolist()
-        dense_hits = self.index.query(query_vector, self.settings.dense_candidates)
+        tokens = search_tokens(query)
+        kind = answer_kind(query)
+        query_vector = self.index.embedder.embed_query(query)
+        dense_hits = self._dense(query_vector, self.settings.dense_candidates)
         lexical_hits = self._lexical.search(tokens, self.settings.lexical_candidates)
         passages = self._fuse(dense_hits, lexical_hits)
         self._fill_dense(passages, query_vector)
         # Words no passage contains cannot tell passages apart; they matter to refusal only.
         known = self._lexical.known(tokens)
         for passage in passages:
-            self._score_sentences(passage, known)
+            self._score_sentences(passage, known, kind)
         if passages:
             top_rrf = max(p.score for p in passages) or 1.0
             for p in passages:
@@ -148,7 +150,21 @@ class HybridSearcher:
                     passage.lexical = score
         return list(by_id.values())
 
-    def _fill_dense(self, passages: list[Passage], query_vector: list[float]) -> None:
+    def _dense(self, query_vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """Exact cosine top-k over the vectors read from Chroma.
+
+        Chroma's HNSW search is approximate and, for a small collection, not repeatable
+        across processes; an exact product over the same vectors costs a few milliseconds
+        even at 100k chunks and makes rankings (and so refusals) deterministic."""
+        if self._vectors.size == 0 or k <= 0:
+            return []
+        scores = self._vectors @ query_vector.astype(np.float32)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(self._vector_ids[i], float(scores[i])) for i in top]
+
+    def _fill_dense(self, passages: list[Passage], query_vector: np.ndarray) -> None:
         """Keyword-only candidates get their true dense similarity, so the blend compares
         like with like (a strong keyword match outside the dense top-k is not penalised)."""
         missing = [p for p in passages if "dense" not in p.ranks]
@@ -160,16 +176,16 @@ class HybridSearcher:
             if row is not None:
                 p.dense = float(self._vectors[row] @ query)
 
-    def _score_sentences(self, passage: Passage, tokens: list[str]) -> None:
+    def _score_sentences(self, passage: Passage, tokens: list[str], kind: str | None) -> None:
         idf = self._lexical.idf
         passage.coverage = coverage(tokens, passage.searchable, idf)
-        best, best_cov = "", -1.0
+        best, best_score = "", -1.0
         for sentence in split_sentences(passage.text):
-            cov = coverage(tokens, sentence, idf)
-            if cov > best_cov:
-                best, best_cov = sentence, cov
+            score = coverage(tokens, sentence, idf) + kind_bonus(kind, sentence)
+            if score > best_score:
+                best, best_score = sentence, score
         passage.best_sentence = best
-        passage.sentence_coverage = max(best_cov, 0.0)
+        passage.sentence_coverage = max(best_score, 0.0)
 
 
 def to_document(passage: Passage) -> Document:

@@ -25,3 +25,30 @@ def coverage(query_tokens: list[str], text: str, idf: Callable[[str], float]) ->
     total = sum(weights.values())
     hit = sum(w for t, w in weights.items() if t in present or t in text)
     return hit / total if total else 0.0
+
+
+_ASKS_TIME = re.compile(r"什么时间|什么时候|何时|几号|哪天|哪一天|日期|几月|哪一年|哪年|截止|\bwhen\b", re.I)
+_ASKS_QUANTITY = re.compile(r"多少|几[所个座节项名万次课天年周]|数量|how many|how much", re.I)
+_HAS_DATE = re.compile(r"\d{1,2}月\d{1,2}日|\d{4}年|\d{4}[/-]\d{1,2}|\d{1,2}[—-]\d{1,2}日|[至到]\d{4}")
+_HAS_QUANTITY = re.compile(
+    r"\d+(\.\d+)?\s*(万|千|百)?\s*[所座个节项名次课时周天%％人班]|[一二两三四五六七八九十]+[所座个节项名]"
+)
+KIND_BONUS = 0.25
+
+
+def answer_kind(question: str) -> str | None:
+    """What a question asks for, when it asks for a date or a number."""
+    if _ASKS_TIME.search(question):
+        return "time"
+    if _ASKS_QUANTITY.search(question):
+        return "quantity"
+    return None
+
+
+def kind_bonus(kind: str | None, sentence: str) -> float:
+    """A sentence that holds the kind of fact asked for (a date, a figure) is preferred."""
+    if kind == "time" and _HAS_DATE.search(sentence):
+        return KIND_BONUS
+    if kind == "quantity" and _HAS_QUANTITY.search(sentence):
+        return KIND_BONUS
+    return 0.0

@@ -135,6 +135,13 @@ def test_extractive_historical_answer_is_labelled_with_its_year(real_assistant: 
 
 
 @pytest.mark.model
+def test_extractive_historical_answer_gives_the_date(real_assistant: Assistant) -> None:
+    """The guide says 网上申请时间：4月1日—13日; the answer to "when" must carry that date."""
+    result = real_assistant.ask("2016年罗湖区小一网上申请是什么时间？").to_json()
+    assert not result["refused"]
+    assert "4月1日" in result["answer"], result["answer"]
+
+
 @pytest.mark.model
 def test_extractive_render_lists_citation_labels(real_assistant: Assistant) -> None:
     result = real_assistant.ask("2016年罗湖区小一新生什么时候报到？")

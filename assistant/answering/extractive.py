@@ -8,9 +8,10 @@ from collections.abc import Iterator
 
 from assistant.answering.base import AnswerContext, historical_note
 from assistant.citations import Citation
-from assistant.lexical import LexicalIndex, tokenize
+from assistant.colloquial import search_tokens
+from assistant.lexical import LexicalIndex
 from assistant.query import in_script
-from assistant.sentences import coverage, split_sentences
+from assistant.sentences import answer_kind, coverage, kind_bonus, split_sentences
 
 MAX_LEAD_SENTENCES = 2
 SHORT_SENTENCE = 28  # a short best sentence usually needs its neighbour to carry the fact
@@ -28,15 +29,16 @@ class ExtractiveAnswerer:
         yield self.answer(context)
 
     def answer(self, context: AnswerContext) -> str:
-        tokens = tokenize(context.standalone)
+        tokens = search_tokens(context.standalone)
+        kind = answer_kind(context.standalone)
         lead = context.citations[0]
-        lead_sentences, lead_score = self._best_sentences(lead, tokens)
+        lead_sentences, lead_score = self._best_sentences(lead, tokens, kind)
         english = context.script == "en"
         lines = [_fact_line(lead_sentences, lead, english)]
         supports = [
             (c, sentences)
             for c in context.citations[1:]
-            for sentences, score in [self._best_sentences(c, tokens, limit=1)]
+            for sentences, score in [self._best_sentences(c, tokens, kind, limit=1)]
             if score >= SUPPORT_RATIO * lead_score and score > 0 and c.section != lead.section
         ][:MAX_SUPPORT]
         if supports:
@@ -48,12 +50,14 @@ class ExtractiveAnswerer:
         return in_script("\n".join(lines), context.script)
 
     def _best_sentences(
-        self, citation: Citation, tokens: list[str], limit: int = MAX_LEAD_SENTENCES
+        self, citation: Citation, tokens: list[str], kind: str | None, limit: int = MAX_LEAD_SENTENCES
     ) -> tuple[list[str], float]:
         sentences = split_sentences(citation.text)
         if not sentences:
             return [citation.text], 0.0
-        scored = [(coverage(tokens, s, self._lexical.idf), i) for i, s in enumerate(sentences)]
+        scored = [
+            (coverage(tokens, s, self._lexical.idf) + kind_bonus(kind, s), i) for i, s in enumerate(sentences)
+        ]
         best_score, best = max(scored, key=lambda x: (x[0], -x[1]))
         chosen = {best}
         if limit > 1:

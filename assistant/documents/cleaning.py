@@ -24,6 +24,13 @@ _CHROME_WORDS = re.compile(
     re.IGNORECASE,
 )
 _SOURCE_HEADER = re.compile(r"^SOURCE:", re.IGNORECASE)
+# Article metadata printed by portal CMSs ("作者：… 来源：… 人气：…", "信息提供日期：…").
+_CMS_LABEL = (
+    r"(作者|来源|信息来源|人气|评论|推荐等级|录入者|创建时间|发布时间|发布日期|更新时间|"
+    r"信息提供日期|浏览次数|点击数|阅读次数|字号|关键字|关键词|责任编辑|编辑)\s*[：:]"
+)
+_CMS_FIELD = re.compile(_CMS_LABEL)
+_CMS_ONLY = re.compile(rf"^[［\[【(（]?\s*{_CMS_LABEL}[^，。；]{{0,30}}$")
 
 NAV_ITEM_MAX = 16
 RUN_ON_MIN = 60
@@ -32,7 +39,8 @@ RUN_ON_MAX_PUNCT_RATE = 0.012  # policy prose has a comma every ~15 chars (rate 
 
 def is_nav_item(line: str) -> bool:
     text = _BULLET.sub("", line).strip()
-    bulleted = bool(_BULLET.match(line)) and len(text) <= NAV_ITEM_MAX
+    # "■ 公布新生名单：6月24日。" is content with a bullet, not a menu item.
+    bulleted = bool(_BULLET.match(line)) and len(text) <= NAV_ITEM_MAX and not _SENTENCE_PUNCT.search(text)
     switch = bool(re.fullmatch(r"\S{1,4}\s*\|\s*\S{1,8}", text))  # "繁 | En"
     return bulleted or switch or (len(text) <= NAV_ITEM_MAX and bool(_CHROME_WORDS.search(text)))
 
@@ -51,6 +59,12 @@ def is_paragraph(line: str) -> bool:
     """Real prose: long enough and punctuated like sentences."""
     text = line.strip()
     return len(text) >= 30 and not is_run_on(text) and bool(_SENTENCE_PUNCT.search(text))
+
+
+def is_cms_metadata(line: str) -> bool:
+    """'［ 作者：超级 管理员 来源：原创 人气：8748 …' or a lone '信息来源：市教育局'."""
+    text = line.strip()
+    return len(_CMS_FIELD.findall(text)) >= 2 or bool(_CMS_ONLY.match(text))
 
 
 def is_chrome_row(line: str) -> bool:
@@ -89,6 +103,7 @@ def clean_web_text(text: str) -> str:
     lines = text.split("\n")
     if lines and _SOURCE_HEADER.match(lines[0]):
         lines = lines[1:]
+    lines = [line for line in lines if not is_cms_metadata(line)]
     lines = _strip_header(lines)
     lines = _strip_footer(lines)
     lines = [

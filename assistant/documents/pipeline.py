@@ -15,7 +15,7 @@ from assistant.documents.structure import parse_sections
 
 # Bump when loading, cleaning, structure or chunking changes, so re-ingest redoes every
 # document even though no file changed.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 
 
 @dataclass(frozen=True)
