@@ -17,14 +17,17 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.answering.base import AnswerContext, Answerer
 from assistant.answering.extractive import ExtractiveAnswerer
+from assistant.answering.table import table_answer
 from assistant.citations import Citation, cite
 from assistant.condense import Turn, condense
 from assistant.index import KnowledgeIndex
 from assistant.prompts import load_prompt
 from assistant.query import NormalizedQuestion, clean_input, in_script, normalize_question
-from assistant.refusal import Decision, decide
+from assistant.refusal import Decision, decide, guard
 from assistant.retrieval import HybridSearcher, Passage
 from assistant.settings import Settings
+from assistant.targets import Target, load_targets
+from assistant.targets_answer import answer_list_question
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +75,7 @@ class _State:
     standalone: str = ""
     passages: list[Passage] = field(default_factory=list)
     decision: Decision | None = None
+    table_answer: str | None = None
     citations: list[Citation] = field(default_factory=list)
 
 
@@ -93,6 +97,7 @@ class Assistant:
         self.prepare: Runnable[_State, _State] = (
             RunnableLambda(self._normalise, name="normalise")
             | RunnableLambda(self._condense, name="condense")
+            | RunnableLambda(self._from_table, name="targets table")
             | RunnableLambda(self._retrieve, name="retrieve")
             | RunnableLambda(self._decide, name="decide")
         )
@@ -108,12 +113,36 @@ class Assistant:
         state.standalone = normalize_question(standalone).text
         return state
 
+    def _from_table(self, state: _State) -> _State:
+        """List-style questions about targets, deadlines and duties are answered from the
+        targets table when it has matching rows."""
+        rows = answer_list_question(state.standalone, self._targets())
+        if rows:
+            self.searcher.refresh()
+            state.table_answer, state.passages = table_answer(rows, self._row_passage)
+        return state
+
+    def _row_passage(self, target: Target) -> Passage | None:
+        return self.searcher.find_passage(target.doc_id, target.section, target.sentence)
+
+    def _targets(self) -> list[Target]:
+        try:
+            return load_targets(self.settings)
+        except Exception as exc:  # the table is an extra: questions still go to retrieval
+            log.warning("targets table unavailable: %s", exc)
+            return []
+
     def _retrieve(self, state: _State) -> _State:
-        state.passages = self.searcher.search(state.standalone, self.settings.top_k).passages
+        if state.table_answer is None:
+            state.passages = self.searcher.search(state.standalone, self.settings.top_k).passages
         return state
 
     def _decide(self, state: _State) -> _State:
         assert state.normalized is not None
+        if state.table_answer is not None:
+            state.decision = guard(state.standalone) or Decision(False, "")
+            state.citations = cite(state.passages)
+            return state
         state.decision = decide(
             state.standalone, state.passages, self.searcher.lexical, state.normalized.script
         )
@@ -133,6 +162,11 @@ class Assistant:
             yield answer
             citations = self._nearest(state)
             refused = True
+        elif state.table_answer is not None:
+            refused = False
+            answer = in_script(state.table_answer, script)
+            yield answer
+            citations = state.citations
         else:
             refused = False
             self._sync_answerer()

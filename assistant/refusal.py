@@ -37,9 +37,7 @@ _PERSON_NAME = re.compile(
     r"(谁是|叫什么名字).{0,6}(局长|校长|园长|区长|主任|书记|部长|负责人)"
 )
 _CURRENT = re.compile(r"今年|本年度|明年|下学期|最新|目前|现在|这学期|今天|本周|近期|20[2-3]\d年")
-_PROCEDURAL = re.compile(
-    r"申请|报名|入学|招生|积分|材料|录取|分数|时间|日期|什么时候|几号|截止|开放|学位申请|排位|派位"
-)
+_PROCEDURAL = re.compile(r"报名|积分|录取|分数|时间|日期|什么时候|几号|截止|排位|派位|名额")
 _PAST_MARKERS = re.compile(r"当年|以前|过去|历史|曾经|旧")
 _NOUN_FLAGS = {"n", "nr", "ns", "nt", "nz", "j", "vn", "nrt", "ng"}
 
@@ -71,6 +69,17 @@ def unknown_nouns(question: str, lexical: LexicalIndex) -> list[str]:
     return [n for n in _topic_nouns(question) if lexical.idf(n) >= lexical.max_idf]
 
 
+def guard(question: str) -> Decision | None:
+    """Refusals that depend on what is asked, whatever the documents say."""
+    if _INJECTION.search(question):
+        return Decision(True, "injection")
+    if _HARMFUL.search(question):
+        return Decision(True, "harmful")
+    if _PERSON_NAME.search(question):
+        return Decision(True, "person")
+    return None
+
+
 def decide(
     question: str,
     passages: list[Passage],
@@ -78,12 +87,9 @@ def decide(
     script: str = "hans",
 ) -> Decision:
     """`question` is the normalised (Simplified) standalone question."""
-    if _INJECTION.search(question):
-        return Decision(True, "injection")
-    if _HARMFUL.search(question):
-        return Decision(True, "harmful")
-    if _PERSON_NAME.search(question):
-        return Decision(True, "person")
+    guarded = guard(question)
+    if guarded is not None:
+        return guarded
     if not passages:
         return Decision(True, "no_support")
     top = passages[0]

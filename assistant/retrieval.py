@@ -101,6 +101,15 @@ class HybridSearcher:
             self._collection = active
         log.info("keyword index rebuilt: %d chunks from %s", len(ids), active)
 
+    def find_passage(self, doc_id: str, section: str, sentence: str) -> Passage | None:
+        """The chunk of a document section that holds `sentence` (for table citations)."""
+        for cid, (text, meta) in self._chunks.items():
+            if meta.get("doc_id") == doc_id and meta.get("section") == section and sentence[:20] in text:
+                passage = Passage(id=cid, text=text, metadata=meta, best_sentence=sentence)
+                passage.score = 1.0
+                return passage
+        return None
+
     @property
     def lexical(self) -> LexicalIndex:
         return self._lexical
@@ -119,7 +128,7 @@ class HybridSearcher:
         # Words no passage contains cannot tell passages apart; they matter to refusal only.
         known = self._lexical.known(tokens)
         for passage in passages:
-            self._score_sentences(passage, known, kind)
+            self._score_sentences(passage, known, kind, query)
         if passages:
             top_rrf = max(p.score for p in passages) or 1.0
             for p in passages:
@@ -176,12 +185,12 @@ class HybridSearcher:
             if row is not None:
                 p.dense = float(self._vectors[row] @ query)
 
-    def _score_sentences(self, passage: Passage, tokens: list[str], kind: str | None) -> None:
+    def _score_sentences(self, passage: Passage, tokens: list[str], kind: str | None, query: str) -> None:
         idf = self._lexical.idf
         passage.coverage = coverage(tokens, passage.searchable, idf)
         best, best_score = "", -1.0
         for sentence in split_sentences(passage.text):
-            score = coverage(tokens, sentence, idf) + kind_bonus(kind, sentence)
+            score = coverage(tokens, sentence, idf) + kind_bonus(kind, sentence, query)
             if score > best_score:
                 best, best_score = sentence, score
         passage.best_sentence = best

@@ -33,6 +33,7 @@ _HAS_DATE = re.compile(r"\d{1,2}月\d{1,2}日|\d{4}年|\d{4}[/-]\d{1,2}|\d{1,2}[
 _HAS_QUANTITY = re.compile(
     r"\d+(\.\d+)?\s*(万|千|百)?\s*[所座个节项名次课时周天%％人班]|[一二两三四五六七八九十]+[所座个节项名]"
 )
+_YEAR_IN_QUESTION = re.compile(r"\d{4}年?")
 KIND_BONUS = 0.25
 
 
@@ -45,8 +46,11 @@ def answer_kind(question: str) -> str | None:
     return None
 
 
-def kind_bonus(kind: str | None, sentence: str) -> float:
-    """A sentence that holds the kind of fact asked for (a date, a figure) is preferred."""
+def kind_bonus(kind: str | None, sentence: str, question: str = "") -> float:
+    """A sentence that holds the kind of fact asked for (a date, a figure) is preferred.
+    Years the question itself names ("2016年…什么时间") are not the date it asks for."""
+    for year in _YEAR_IN_QUESTION.findall(question):
+        sentence = sentence.replace(year, "")
     if kind == "time" and _HAS_DATE.search(sentence):
         return KIND_BONUS
     if kind == "quantity" and _HAS_QUANTITY.search(sentence):

@@ -32,13 +32,13 @@ class ExtractiveAnswerer:
         tokens = search_tokens(context.standalone)
         kind = answer_kind(context.standalone)
         lead = context.citations[0]
-        lead_sentences, lead_score = self._best_sentences(lead, tokens, kind)
+        lead_sentences, lead_score = self._best_sentences(lead, tokens, kind, context.standalone)
         english = context.script == "en"
         lines = [_fact_line(lead_sentences, lead, english)]
         supports = [
             (c, sentences)
             for c in context.citations[1:]
-            for sentences, score in [self._best_sentences(c, tokens, kind, limit=1)]
+            for sentences, score in [self._best_sentences(c, tokens, kind, context.standalone, limit=1)]
             if score >= SUPPORT_RATIO * lead_score and score > 0 and c.section != lead.section
         ][:MAX_SUPPORT]
         if supports:
@@ -50,13 +50,19 @@ class ExtractiveAnswerer:
         return in_script("\n".join(lines), context.script)
 
     def _best_sentences(
-        self, citation: Citation, tokens: list[str], kind: str | None, limit: int = MAX_LEAD_SENTENCES
+        self,
+        citation: Citation,
+        tokens: list[str],
+        kind: str | None,
+        question: str,
+        limit: int = MAX_LEAD_SENTENCES,
     ) -> tuple[list[str], float]:
         sentences = split_sentences(citation.text)
         if not sentences:
             return [citation.text], 0.0
         scored = [
-            (coverage(tokens, s, self._lexical.idf) + kind_bonus(kind, s), i) for i, s in enumerate(sentences)
+            (coverage(tokens, s, self._lexical.idf) + kind_bonus(kind, s, question), i)
+            for i, s in enumerate(sentences)
         ]
         best_score, best = max(scored, key=lambda x: (x[0], -x[1]))
         chosen = {best}
@@ -68,6 +74,12 @@ class ExtractiveAnswerer:
                 n_score, n_index = max(neighbours)
                 if n_score > 0.3 or len(sentences[best]) < SHORT_SENTENCE:
                     chosen.add(n_index)
+            if kind and not any(kind_bonus(kind, sentences[i], question) for i in chosen):
+                # The question asks for a date or a figure: bring in the nearest sentence
+                # of this passage that holds one, so the fact comes first.
+                holders = [i for i in range(len(sentences)) if kind_bonus(kind, sentences[i], question)]
+                if holders:
+                    chosen.add(min(holders, key=lambda i: abs(i - best)))
         return [sentences[i] for i in sorted(chosen)], best_score
 
 

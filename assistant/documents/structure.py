@@ -157,6 +157,8 @@ def parse_sections(text: str, title: str = "") -> list[Section]:
 def _consume_line(
     line: str, outline: _Outline, sections: list[Section], title: str, seen_heading: bool
 ) -> bool:
+    if title and line.strip().lstrip("#").strip() == title and not sections and not outline.stack:
+        return seen_heading  # the document's own title repeated as its first line
     md = _MD_HEADING.match(line)
     if md:
         heading = _squash(md.group(2))

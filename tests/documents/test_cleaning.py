@@ -67,7 +67,9 @@ def test_other_documents_lose_only_cms_metadata() -> None:
         removed += lost
     assert "信息来源：市教育局" in removed
     assert "［ 作者：超级 管理员 来源：原创 人气：8748 评论：0 推荐等级：★★★" in removed
-    guide = clean_web_text((KNOWLEDGE / "luohu_2016_primary1_admission_guide.txt").read_text(encoding="utf-8"))
+    guide = clean_web_text(
+        (KNOWLEDGE / "luohu_2016_primary1_admission_guide.txt").read_text(encoding="utf-8")
+    )
     assert "■　网上申请时间： 4月1日—13日。" in guide  # a bulleted line with content stays
 
 
