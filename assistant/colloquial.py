@@ -6,6 +6,8 @@ question itself is unchanged. Entries are general vocabulary, not answers to que
 
 from __future__ import annotations
 
+import re
+
 COLLOQUIAL: dict[str, tuple[str, ...]] = {
     "娃": ("学生", "儿童"),
     "孩子": ("学生", "儿童"),
@@ -42,9 +44,60 @@ COLLOQUIAL: dict[str, tuple[str, ...]] = {
 }
 
 
+# English questions: the embedder is multilingual, and these terms let keyword search and
+# the coverage checks take part too.
+ENGLISH: dict[str, tuple[str, ...]] = {
+    "hong kong": ("香港", "港人"),
+    "international school": ("国际学校",),
+    "international": ("国际",),
+    "kindergarten": ("幼儿园",),
+    "preschool": ("学前教育",),
+    "primary school": ("小学",),
+    "middle school": ("中学",),
+    "high school": ("高中", "高级中学"),
+    "school places": ("学位",),
+    "school seats": ("学位",),
+    "places": ("学位",),
+    "seats": ("学位",),
+    "homework": ("作业",),
+    "labour education": ("劳动教育",),
+    "labor education": ("劳动教育",),
+    "physical education": ("体育",),
+    "pe class": ("体育",),
+    "mental health": ("心理健康",),
+    "reading": ("阅读",),
+    "teacher": ("教师",),
+    "principal": ("校长",),
+    "exam": ("考试",),
+    "admission": ("入学", "招生"),
+    "enrol": ("入学", "招生"),
+    "enroll": ("入学", "招生"),
+    "class size": ("班额",),
+    "oversized classes": ("超班额",),
+    "new schools": ("新建", "学校"),
+    "build": ("新建",),
+    "built": ("新建",),
+    "new": ("新增",),
+    "family education": ("家庭教育",),
+    "art": ("艺术",),
+    "science": ("科技",),
+    "sports": ("体育",),
+    "school": ("学校",),
+    "children": ("儿童",),
+    "students": ("学生",),
+    "parents": ("家长",),
+    "street office": ("街道办",),
+    "education bureau": ("教育局",),
+}
+
+
 def expansions(text: str) -> list[str]:
-    """Policy-language terms for the colloquial words found in `text`."""
+    """Policy-language terms for the colloquial (or English) words found in `text`."""
     found: list[str] = []
+    lowered = text.lower()
+    for word, terms in ENGLISH.items():
+        if re.search(rf"\b{re.escape(word)}", lowered):
+            found.extend(t for t in terms if t not in found)
     for word, terms in COLLOQUIAL.items():
         if word in text:
             found.extend(t for t in terms if t not in text and t not in found)
@@ -58,6 +111,8 @@ def search_tokens(text: str) -> list[str]:
 
     keys = [word for word in COLLOQUIAL if word in text]
     tokens = [t for t in tokenize(text) if not any(t in key for key in keys)]
+    if not re.search(r"[\u4e00-\u9fff]", text):
+        tokens = []  # an English question is matched through its Chinese policy terms only
     for term in expansions(text):
         tokens.extend(t for t in tokenize(term) if t not in tokens)
     return tokens

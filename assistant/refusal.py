@@ -9,7 +9,8 @@ Not a bare similarity threshold: the decision combines
    topic noun of the question never occurs in the whole knowledge base, and the dense
    similarity of the best passage — combined into one support score.
 The constants were set on a calibration list of answerable and unanswerable questions
-kept apart from the evaluation questions (tests/fixtures/refusal_calibration.jsonl).
+kept apart from the evaluation questions (tests/fixtures/refusal_calibration.jsonl,
+checked by tests/test_refusal_calibration.py).
 """
 
 from __future__ import annotations
