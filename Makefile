@@ -26,6 +26,11 @@ run: index
 	$(PY) app.py
 
 test: model
+	# The browser tests drive Debian's chromium (never a downloaded one); a CJK font keeps
+	# screenshots and charts readable. matplotlib re-scans fonts when its cache is gone.
+	@test -x /usr/bin/chromium || { DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei && \
+		rm -f $$HOME/.cache/matplotlib/fontlist-*.json; }
 	$(PY) -m pytest -q
 
 lint: install

@@ -1,0 +1,315 @@
+"""The assistant over HTTP, on the same server as the web UI:
+
+- `/ask`, a named Gradio endpoint: (question, history_json) → the `ask --json` object;
+- `POST /v1/chat/completions` and `GET /v1/models`, OpenAI-compatible, so any OpenAI client
+  (or a chat front end that speaks that protocol) can use the assistant.
+
+Every route only reads the knowledge base; changing it is the admin UI's job.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import gradio as gr
+import uvicorn
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from assistant.chain import AskResult, Assistant
+from assistant.condense import Turn
+from assistant.errors import user_message_for
+from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MODEL_ID = "luohu-assistant"
+SOURCES_HEADING = "来源："
+# The sources block this module appends to answers; stripped again when an answer comes
+# back as conversation history, so it is not condensed into the next question.
+_SOURCES_BLOCK = re.compile(rf"\n+{SOURCES_HEADING}\n(?:\[\d+\][^\n]*(?:\n|$))+\s*$")
+
+
+# ---------------------------------------------------------------------------- questions
+
+
+class QuestionError(ValueError):
+    """A question the assistant will not take; `user_message` is Chinese."""
+
+    def __init__(self, user_message: str) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+
+
+def check_question(question: str | None, settings: Settings) -> str:
+    text = (question or "").strip()
+    if not text:
+        raise QuestionError("请输入您的问题，例如：罗湖区要新增多少公办义务教育学位？")
+    if len(text) > settings.max_question_chars:
+        raise QuestionError(
+            f"问题有 {len(text)} 字，超过了 {settings.max_question_chars} 字的上限，请精简后再问。"
+        )
+    return text
+
+
+def parse_history(history_json: str | None) -> list[Turn]:
+    """Earlier turns as `[[question, answer], …]` or OpenAI-style `[{role, content}, …]`."""
+    if not history_json or not history_json.strip():
+        return []
+    try:
+        data = json.loads(history_json)
+    except json.JSONDecodeError as exc:
+        raise QuestionError("history_json 不是有效的 JSON。") from exc
+    if not isinstance(data, list):
+        raise QuestionError("history_json 应为列表：[[问题, 回答], …]。")
+    if all(isinstance(item, dict) for item in data):
+        return turns_from_messages([(str(m.get("role", "")), _text(m.get("content"))) for m in data])
+    turns: list[Turn] = []
+    for item in data:
+        if not (isinstance(item, list | tuple) and len(item) == 2):
+            raise QuestionError("history_json 的每一项应为 [问题, 回答]。")
+        turns.append((str(item[0]), strip_sources(str(item[1]))))
+    return turns
+
+
+def turns_from_messages(messages: Sequence[tuple[str, str]]) -> list[Turn]:
+    """(question, answer) pairs: each user message with the assistant reply that follows it."""
+    turns: list[Turn] = []
+    pending: str | None = None
+    for role, content in messages:
+        if role == "user":
+            pending = content
+        elif role == "assistant" and pending is not None:
+            turns.append((pending, strip_sources(content)))
+            pending = None
+    return turns
+
+
+def strip_sources(answer: str) -> str:
+    return _SOURCES_BLOCK.sub("", answer).rstrip()
+
+
+def sources_block(result: AskResult) -> str:
+    """'来源：\\n[1] 《title》 section' lines, appended to OpenAI answers."""
+    if not result.citations:
+        return ""
+    lines = [f"[{c.number}] {c.label}" for c in result.citations]
+    return "\n\n" + SOURCES_HEADING + "\n" + "\n".join(lines)
+
+
+def _text(content: Any) -> str:
+    """OpenAI message content: a string or a list of parts ({type: text, text})."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    return str(content)
+
+
+# ---------------------------------------------------------------------------- Gradio /ask
+
+
+def add_ask_endpoint(assistant: Assistant, settings: Settings) -> None:
+    """Register `/ask`; call inside the `gr.Blocks` context."""
+
+    def ask(question: str, history_json: str = "[]") -> dict[str, Any]:
+        """Answer one question. history_json: earlier turns as [[question, answer], …].
+        Returns the `ask --json` object: question, answer, refused, citations, …"""
+        try:
+            text = check_question(question, settings)
+            history = parse_history(history_json)
+        except QuestionError as exc:
+            raise gr.Error(exc.user_message) from exc
+        try:
+            return assistant.ask(text, history).to_json()
+        except Exception as exc:
+            log.exception("ask failed")
+            raise gr.Error(user_message_for(exc)) from exc
+
+    gr.api(ask, api_name="ask")
+
+
+# ---------------------------------------------------------------------------- OpenAI routes
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    role: str
+    content: Any = None
+
+
+class _ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")  # temperature, max_tokens, …: accepted, ignored
+    model: str = MODEL_ID
+    messages: list[_Message]
+    stream: bool = False
+
+
+def _error(status: int, message: str, kind: str = "invalid_request_error") -> JSONResponse:
+    return JSONResponse({"error": {"message": message, "type": kind, "code": None}}, status_code=status)
+
+
+def _split_messages(request: _ChatRequest) -> tuple[str, list[Turn]]:
+    messages = [(m.role, _text(m.content)) for m in request.messages if m.role in {"user", "assistant"}]
+    if not messages or messages[-1][0] != "user":
+        raise QuestionError("messages 的最后一条应为用户（user）的问题。")
+    return messages[-1][1], turns_from_messages(messages[:-1])
+
+
+def openai_router(assistant: Assistant, settings: Settings) -> APIRouter:
+    router = APIRouter(prefix="/v1")
+
+    def model_name() -> str:
+        # Which answerer wrote the text (extractive, openai, llamacpp).
+        return f"{MODEL_ID}/{assistant.answerer.name}"
+
+    @router.get("/models")
+    def models() -> dict[str, Any]:
+        return {
+            "object": "list",
+            "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "luohu"}],
+        }
+
+    @router.post("/chat/completions", response_model=None)
+    async def chat_completions(request: Request) -> JSONResponse | StreamingResponse:
+        try:
+            body = _ChatRequest.model_validate(await request.json())
+            question, history = _split_messages(body)
+            question = check_question(question, settings)
+        except QuestionError as exc:
+            return _error(400, exc.user_message)
+        except (ValidationError, ValueError) as exc:
+            return _error(400, f"请求格式不正确：{exc}")
+        completion_id = f"chatcmpl-{uuid.uuid4().hex}"
+        if body.stream:
+            stream = _sse(assistant, question, history, completion_id, model_name())
+            return StreamingResponse(stream, media_type="text/event-stream")
+        try:
+            result = await run_in_threadpool(assistant.ask, question, history)
+        except Exception as exc:
+            log.exception("chat completion failed")
+            return _error(503, user_message_for(exc), "server_error")
+        content = result.answer + sources_block(result)
+        return JSONResponse(
+            {
+                "id": completion_id,
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": model_name(),
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": content},
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": _usage(question, content),
+                "citations": [c.to_json() for c in result.citations],
+                "refused": result.refused,
+            }
+        )
+
+    return router
+
+
+def _usage(prompt: str, completion: str) -> dict[str, int]:
+    # No tokenizer in the extractive path: characters are the honest count.
+    return {
+        "prompt_tokens": len(prompt),
+        "completion_tokens": len(completion),
+        "total_tokens": len(prompt) + len(completion),
+    }
+
+
+def _sse(
+    assistant: Assistant, question: str, history: list[Turn], completion_id: str, model: str
+) -> Iterator[str]:
+    """`chat.completion.chunk` events; the last one carries `citations`; then [DONE]."""
+    created = int(time.time())
+
+    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+        payload = {
+            "id": completion_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            **extra,
+        }
+        return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
+
+    yield chunk({"role": "assistant", "content": ""})
+    result: AskResult | None = None
+    try:
+        for piece in assistant.stream(question, history):
+            if isinstance(piece, AskResult):
+                result = piece
+            elif piece:
+                yield chunk({"content": piece})
+    except Exception as exc:  # the status line is already sent: report in the text
+        log.exception("streamed chat completion failed")
+        yield chunk({"content": user_message_for(exc)})
+    if result is not None and result.citations:
+        yield chunk({"content": sources_block(result)})
+    citations = [c.to_json() for c in result.citations] if result else []
+    refused = result.refused if result else True
+    yield chunk({}, "stop", citations=citations, refused=refused)
+    yield "data: [DONE]\n\n"
+
+
+# ---------------------------------------------------------------------------- serving
+
+
+def warm_up(assistant: Assistant) -> float:
+    """Answer one question before serving: loads the embedding model (seconds on a small
+    CPU) and the keyword index, so the first user does not wait for them. Returns seconds."""
+    started = time.perf_counter()
+    assistant.ask("罗湖区基础教育行动方案的主要目标是什么？")
+    return time.perf_counter() - started
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class RunningServer:
+    url: str
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+
+
+def serve_in_thread(
+    app: FastAPI, host: str, port: int, log_level: Literal["warning", "info"] = "warning"
+) -> RunningServer:
+    """Run `app` with uvicorn in a daemon thread (tests and the measuring script)."""
+    # Clients such as gradio_client keep event streams open: do not wait long for them.
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=3)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"server on {host}:{port} did not start")
+        time.sleep(0.05)
+    return RunningServer(f"http://{host}:{port}", server, thread)
