@@ -17,6 +17,8 @@ def _cmd_fetch_model(args: argparse.Namespace, settings: Settings) -> int:
     from assistant import model_fetch
 
     folder = model_fetch.fetch(settings.model_cache_dir, force=args.force)
+    if settings.embedding_dtype == "bfloat16":
+        folder = model_fetch.ensure_bf16(settings.model_cache_dir)
     print(f"模型已就绪：{folder}")
     return 0
 

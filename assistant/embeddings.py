@@ -96,13 +96,17 @@ def resolve_model_path(settings: Settings) -> str:
     if settings.embedding_model == "embeddinggemma":
         from assistant import model_fetch
 
-        folder = model_fetch.model_dir(settings.model_cache_dir)
-        if not model_fetch.is_cached(settings.model_cache_dir):
+        cache = settings.model_cache_dir
+        bf16 = settings.embedding_dtype == "bfloat16"
+        if bf16 and model_fetch.has_bf16(cache):
+            return str(model_fetch.bf16_dir(cache))
+        folder = model_fetch.model_dir(cache)
+        if not model_fetch.is_cached(cache):
             raise EmbedderError(
                 f"EmbeddingGemma is not in {folder}. Run `python -m assistant fetch-model` "
                 "(or `make run`, which fetches it)."
             )
-        return str(folder)
+        return str(model_fetch.ensure_bf16(cache) if bf16 else folder)
     return settings.embedding_model
 
 

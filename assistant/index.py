@@ -12,7 +12,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +35,9 @@ from assistant.settings import Settings
 log = logging.getLogger(__name__)
 
 ADD_BATCH = 256
+# Chroma's SQLite back end binds one variable per record on an unlimited get(); SQLite refuses
+# more than 32,766, so large indexes are read in pages.
+READ_PAGE = 5000
 
 
 class IndexUnavailableError(RuntimeError):
@@ -186,8 +189,14 @@ class KnowledgeIndex:
         collection = self.active()
         if collection is None:
             return [], [], []
-        got = collection.get(include=["documents", "metadatas"])
-        return got["ids"], list(got["documents"] or []), [dict(m) for m in got["metadatas"] or []]
+        ids: list[str] = []
+        texts: list[str] = []
+        metas: list[dict[str, Any]] = []
+        for got in _pages(collection, ["documents", "metadatas"]):
+            ids.extend(got["ids"])
+            texts.extend(got["documents"] or [])
+            metas.extend(dict(m) for m in got["metadatas"] or [])
+        return ids, texts, metas
 
     def documents(self) -> list[IndexedDocument]:
         _, _, metas = self.all_chunks()
@@ -225,9 +234,15 @@ class KnowledgeIndex:
         collection = self.active()
         if collection is None:
             return [], np.zeros((0, 0), dtype=np.float32)
-        got = collection.get(include=["embeddings"])
-        vectors = got["embeddings"] if got["embeddings"] is not None else []
-        return list(got["ids"]), np.asarray(vectors, dtype=np.float32)
+        ids: list[str] = []
+        blocks: list[np.ndarray] = []
+        for got in _pages(collection, ["embeddings"]):
+            ids.extend(got["ids"])
+            if got["embeddings"] is not None and len(got["embeddings"]):
+                blocks.append(np.asarray(got["embeddings"], dtype=np.float32))
+        if not blocks:
+            return ids, np.zeros((0, 0), dtype=np.float32)
+        return ids, np.concatenate(blocks)
 
     # --- writing
     def ingest(
@@ -360,3 +375,10 @@ class KnowledgeIndex:
             self.client.delete_collection(name)
         except Exception as exc:  # already gone, or server down: the next ingest retries
             log.warning("could not delete collection %s: %s", name, exc)
+
+
+def _pages(collection: Collection, include: list[Any]) -> Iterator[Any]:
+    """collection.get() in pages of READ_PAGE records, in storage order."""
+    total = collection.count()
+    for offset in range(0, total, READ_PAGE):
+        yield collection.get(include=include, limit=READ_PAGE, offset=offset)

@@ -141,6 +141,23 @@ def test_query_returns_the_nearest_chunk(indexed: KnowledgeIndex) -> None:
     )
 
 
+def test_reads_are_paged_and_complete(indexed: KnowledgeIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large indexes are read in pages (SQLite's variable limit); paging loses nothing."""
+    import assistant.index as index_module
+
+    whole_ids, whole_texts, whole_metas = indexed.all_chunks()
+    whole_vector_ids, whole_matrix = indexed.all_vectors()
+    monkeypatch.setattr(index_module, "READ_PAGE", 2)
+    ids, texts, metas = indexed.all_chunks()
+    vector_ids, matrix = indexed.all_vectors()
+    assert len(whole_ids) > 4  # several pages
+    assert (ids, texts, metas) == (whole_ids, whole_texts, whole_metas)
+    assert len(set(ids)) == len(ids) == indexed.active().count()  # type: ignore[union-attr]
+    assert vector_ids == whole_vector_ids and sorted(vector_ids) == sorted(ids)
+    assert matrix.shape == whole_matrix.shape == (len(ids), HashEmbedder.dim)
+    assert (matrix == whole_matrix).all()
+
+
 # --- incremental re-ingest ---------------------------------------------------------------
 
 

@@ -105,3 +105,54 @@ def test_real_model_in_cache_is_verified() -> None:
     cache = Settings().model_cache_dir
     assert model_fetch.is_cached(cache)
     model_fetch.verify(model_fetch.model_dir(cache))
+
+
+def test_bf16_copy_casts_top_level_weights_once(tmp_path: Path) -> None:
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    cache = tmp_path / "cache"
+    source = cache / "tiny-model"
+    (source / "2_Dense").mkdir(parents=True)
+    weights = {"embed.weight": torch.randn(8, 4), "norm.weight": torch.randn(4)}
+    save_file(weights, source / "model.safetensors")
+    save_file({"linear.weight": torch.randn(2, 2)}, source / "2_Dense" / "model.safetensors")
+    (source / "config.json").write_text("{}")
+    model = _model((source / "model.safetensors").read_bytes(), 1)
+    (source / ".verified").write_text(model.weights_sha256 + "\n")
+
+    assert not model_fetch.has_bf16(cache, model)
+    folder = model_fetch.ensure_bf16(cache, model)
+    assert folder == model_fetch.bf16_dir(cache, model) and model_fetch.has_bf16(cache, model)
+    copied = load_file(folder / "model.safetensors")
+    assert {t.dtype for t in copied.values()} == {torch.bfloat16}
+    for name, tensor in weights.items():
+        assert torch.equal(copied[name], tensor.to(torch.bfloat16))
+    # sub-module weights and small files are copied unchanged; the source is untouched
+    assert (folder / "2_Dense" / "model.safetensors").read_bytes() == (
+        source / "2_Dense" / "model.safetensors"
+    ).read_bytes()
+    assert (folder / "config.json").read_text() == "{}"
+    model_fetch.verify(source, model)
+    mark = (folder / ".verified").read_text().strip()
+    assert mark == model_fetch.sha256_of(folder / "model.safetensors")
+    stamp = (folder / "model.safetensors").stat().st_mtime_ns
+    assert model_fetch.ensure_bf16(cache, model) == folder  # made once
+    assert (folder / "model.safetensors").stat().st_mtime_ns == stamp
+
+
+@pytest.mark.model
+def test_real_bf16_copy_gives_the_same_vectors() -> None:
+    """The bfloat16 copy the assistant loads encodes exactly like the published weights
+    loaded as bfloat16."""
+    import numpy as np
+
+    from assistant.embeddings import SentenceTransformerEmbedder
+    from assistant.settings import Settings
+
+    cache = Settings().model_cache_dir
+    copy = SentenceTransformerEmbedder(str(model_fetch.ensure_bf16(cache)))
+    original = SentenceTransformerEmbedder(str(model_fetch.model_dir(cache)))
+    texts = ["罗湖区新增公办义务教育学位3.3万座。", "劳动教育每周不少于1课时"]
+    assert np.array_equal(copy.embed_documents(texts), original.embed_documents(texts))
+    assert np.array_equal(copy.embed_query(texts[0]), original.embed_query(texts[0]))
