@@ -34,11 +34,14 @@ test: model
 	$(PY) -m pytest -q
 
 lint: install
-	$(VENV)/bin/ruff check assistant tests app.py
-	$(VENV)/bin/ruff format --check assistant tests app.py
+	$(VENV)/bin/ruff check assistant benchmarks scripts tests app.py
+	$(VENV)/bin/ruff format --check assistant benchmarks scripts tests app.py
 
 eval: index
 	$(PY) -m assistant eval ../shared/eval/dev.jsonl --baseline
+
+bench: index
+	$(PY) -m benchmarks
 
 clean:
 	rm -rf $(VENV) data

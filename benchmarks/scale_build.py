@@ -1,0 +1,121 @@
+"""A knowledge-base index plus N distractor chunks, in its own data dir, laid out exactly as
+`KnowledgeIndex` reads it (registry pointer -> one active collection), so the serving side
+runs the product's own code unchanged.
+
+The knowledge base's chunks and vectors are copied from an index built by the real ingest;
+distractors are added with their real or filler vectors. The collection is created with a
+cheap HNSW graph (ef_construction 10, 4 neighbours): the assistant never queries Chroma's
+HNSW (dense search is an exact product over the vectors it reads once), and with the
+default graph adding 100k 768-d vectors takes several times longer on two cores.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from assistant.index import AssistantEmbeddingFunction, KnowledgeIndex
+from assistant.settings import Settings
+from benchmarks.distractors import DistractorChunk
+
+ADD_BATCH = 2000
+BENCH_HNSW = {"space": "cosine", "ef_construction": 10, "max_neighbors": 4}
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    collection: str
+    kb_chunks: int
+    distractors: int
+    real: int
+    filler: int
+    seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class KnowledgeSnapshot:
+    ids: list[str]
+    vectors: np.ndarray
+    texts: list[str]
+    metadatas: list[dict[str, Any]]
+    doc_hashes: str
+
+
+def read_knowledge(settings: Settings) -> KnowledgeSnapshot:
+    """Everything in the active collection of an index built by `python -m assistant ingest`."""
+    collection = KnowledgeIndex(settings).active()
+    if collection is None:
+        raise RuntimeError(f"no active index in {settings.data_dir}")
+    got = collection.get(include=["embeddings", "documents", "metadatas"])
+    return KnowledgeSnapshot(
+        ids=list(got["ids"]),
+        vectors=np.asarray(got["embeddings"], dtype=np.float32),
+        texts=list(got["documents"] or []),
+        metadatas=[dict(m) for m in got["metadatas"] or []],
+        doc_hashes=str((collection.metadata or {}).get("doc_hashes", "{}")),
+    )
+
+
+def _add(collection: Any, ids: list[str], vectors: np.ndarray, texts: list[str], metas: list[Any]) -> None:
+    for start in range(0, len(ids), ADD_BATCH):
+        end = start + ADD_BATCH
+        collection.add(
+            ids=ids[start:end],
+            embeddings=vectors[start:end],
+            documents=texts[start:end],
+            metadatas=metas[start:end],
+        )
+
+
+def build_scaled_index(
+    settings: Settings,
+    knowledge: KnowledgeSnapshot,
+    chunks: list[DistractorChunk],
+    vectors: np.ndarray,
+    real: int,
+) -> BuildResult:
+    """Write the knowledge base plus `chunks` (with `vectors`, the first `real` of them real
+    embeddings) into a fresh index under `settings.data_dir`, then make it the active one."""
+    started = time.perf_counter()
+    index = KnowledgeIndex(settings)
+    name = f"{settings.collection_prefix}-bench-{len(chunks)}-{uuid.uuid4().hex[:6]}"
+    collection = index.client.create_collection(
+        name,
+        embedding_function=AssistantEmbeddingFunction(settings.embedding_model),  # type: ignore[arg-type]
+        configuration={"hnsw": BENCH_HNSW},  # type: ignore[typeddict-item]
+        metadata={"embedding_model": settings.embedding_model, "building": True},
+    )
+    _add(collection, knowledge.ids, knowledge.vectors, knowledge.texts, knowledge.metadatas)
+    _add(
+        collection,
+        [c.id for c in chunks],
+        vectors,
+        [c.text for c in chunks],
+        [c.metadata() for c in chunks],
+    )
+    collection.modify(
+        metadata={
+            "embedding_model": settings.embedding_model,
+            "doc_hashes": knowledge.doc_hashes,
+            "building": False,
+        }
+    )
+    index._registry().modify(metadata={"active": name})  # the pointer `ingest` flips
+    check = KnowledgeIndex(settings)
+    if check.active_name() != name or not check.is_ready():
+        raise RuntimeError(f"the scaled index in {settings.data_dir} is not readable as a KnowledgeIndex")
+    return BuildResult(
+        collection=name,
+        kb_chunks=len(knowledge.ids),
+        distractors=len(chunks),
+        real=min(real, len(chunks)),
+        filler=max(0, len(chunks) - real),
+        seconds=time.perf_counter() - started,
+    )
