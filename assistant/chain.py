@@ -116,7 +116,7 @@ class Assistant:
     def _from_table(self, state: _State) -> _State:
         """List-style questions about targets, deadlines and duties are answered from the
         targets table when it has matching rows."""
-        rows = answer_list_question(state.standalone, self._targets())
+        rows = answer_list_question(state.standalone, self._targets)
         if rows:
             self.searcher.refresh()
             state.table_answer, state.passages = table_answer(rows, self._row_passage)

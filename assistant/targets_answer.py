@@ -5,7 +5,7 @@ filtering the table; anything else (a single fact, "要新增多少…？") is l
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from assistant.targets import (
     Target,
@@ -29,10 +29,13 @@ _SAME_RECURRENCE = {"每日": "每天", "每星期": "每周"}
 _BODY_ROLE = "(?:都|还|主要|具体|分别)?(?:负责|要|需|应|承担|有哪些职责|的职责|的任务|的工作|做)"
 
 
-def answer_list_question(question_simplified: str, targets: Sequence[Target]) -> list[Target] | None:
+def answer_list_question(
+    question_simplified: str, targets: Sequence[Target] | Callable[[], Sequence[Target]]
+) -> list[Target] | None:
     """The rows that answer a list-style question about targets, or None when the question
     is not one (then the normal retrieval answers it). An empty list means "recognised, but
-    the table has no such row"."""
+    the table has no such row". `targets` may be a loader, called only for list-style
+    questions (building the table reads every chunk)."""
     q = question_simplified.strip()
     if not (_LIST_CUE.search(q) and _TOPIC_CUE.search(q)):
         return None
@@ -44,7 +47,7 @@ def answer_list_question(question_simplified: str, targets: Sequence[Target]) ->
     body = _question_body(q)
     if not (year or period or recurrences or body):
         return None  # list-style, but about nothing the table can filter on
-    rows = list(targets)
+    rows = list(targets() if callable(targets) else targets)
     if year:
         rows = filter_targets(rows, year=year.group(1))
     if period:

@@ -37,3 +37,18 @@ def test_single_fact_question_still_goes_to_retrieval(real_assistant: object) ->
     result = real_assistant.ask("罗湖区要新增多少公办义务教育学位？").to_json()  # type: ignore[attr-defined]
     assert not result["answer"].startswith("根据目标与时限表")
     assert "3.3万" in result["answer"]
+
+
+def test_table_is_built_only_for_list_style_questions() -> None:
+    from assistant.targets_answer import answer_list_question
+
+    calls: list[int] = []
+
+    def load() -> list:
+        calls.append(1)
+        return []
+
+    assert answer_list_question("罗湖区要新增多少公办义务教育学位？", load) is None
+    assert calls == []
+    assert answer_list_question("2025年前要完成哪些目标？", load) == []
+    assert calls == [1]
