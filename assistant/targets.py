@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from assistant.documents.cleaning import is_run_on
 from assistant.settings import Settings
 
 # ---------------------------------------------------------------------------- the row
@@ -295,10 +296,7 @@ def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
 
 def looks_like_junk(text: str) -> bool:
     """Scraped web junk (SEO spam, headline lists) runs on without punctuation."""
-    if _JUNK_RUN.search(text):
-        return True
-    punct = sum(text.count(c) for c in _PUNCT)
-    return len(text) > 200 and punct / len(text) < 0.01
+    return bool(_JUNK_RUN.search(text)) or is_run_on(text)
 
 
 def _split_sentences(text: str) -> list[str]:
