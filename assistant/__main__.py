@@ -39,6 +39,20 @@ def _cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if report.failed else 0
 
 
+EMPTY_INDEX = "知识库为空，请先运行：python -m assistant ingest"
+
+
+def _index_is_empty(settings: Settings) -> bool:
+    """An empty index would refuse every question; say so instead of answering."""
+    from assistant.index import KnowledgeIndex
+
+    if KnowledgeIndex(settings).is_ready():
+        return False
+    log.error("the index in %s is empty; run `python -m assistant ingest`", settings.data_dir)
+    print(EMPTY_INDEX, file=sys.stderr)
+    return True
+
+
 def _cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.index import KnowledgeIndex
 
@@ -47,7 +61,7 @@ def _cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps([d.__dict__ for d in docs], ensure_ascii=False, indent=2))
         return 0
     if not docs:
-        print("知识库为空，请先运行：python -m assistant ingest")
+        print(EMPTY_INDEX)
         return 1
     for d in docs:
         badge = "（历史文件）" if d.status == "historical" else ""
@@ -58,6 +72,8 @@ def _cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.chain import build_assistant
 
+    if _index_is_empty(settings):
+        return 1
     assistant = build_assistant(settings)
     if args.question:
         result = assistant.ask(" ".join(args.question))
@@ -84,6 +100,8 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.evaluation import run_eval
 
+    if _index_is_empty(settings):
+        return 1
     return run_eval(
         Path(args.file), settings, out=Path(args.out) if args.out else None, baseline=args.baseline
     )
@@ -92,7 +110,7 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.bench_retrieval import run_bench
 
-    return run_bench(Path(args.dir), settings, limit=args.limit)
+    return run_bench(Path(args.dir), settings, limit=args.limit, with_date=not args.no_date)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -127,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench-retrieval", help="BEIR 格式检索基准")
     p.add_argument("dir")
     p.add_argument("--limit", type=int, default=0, help="只用前 N 个问题（0 为全部）")
+    p.add_argument("--no-date", action="store_true", help="不把问题的 date 字段（年份）写进问题")
     p.set_defaults(func=_cmd_bench)
 
     from assistant.targets_cli import register as register_targets

@@ -79,7 +79,18 @@ def _read_jsonl(path: Path) -> Iterable[dict[str, Any]]:
                 yield json.loads(line)
 
 
-def load_bench(directory: Path, limit: int = 0) -> BenchSet:
+def query_text(row: dict[str, Any], with_date: bool = True) -> str:
+    """The question as a user asks it. Time-sensitive sets (DomainRAG) keep the year a
+    question is about in a `date` field, beside identical wordings for other years; a user
+    names that year, so it is put in front of the question."""
+    text = str(row["text"])
+    date = str(row.get("date") or "").strip()
+    if not with_date or not date:
+        return text
+    return f"{date}年，{text}" if date.isdigit() else f"{date}，{text}"
+
+
+def load_bench(directory: Path, limit: int = 0, with_date: bool = True) -> BenchSet:
     """Read a BEIR-style folder; keep only queries with a relevant passage in the corpus,
     sorted by id, the first `limit` of them when `limit` > 0."""
     passages = [
@@ -93,7 +104,7 @@ def load_bench(directory: Path, limit: int = 0) -> BenchSet:
             if float(row["score"]) > 0 and row["corpus-id"] in known:
                 qrels.setdefault(row["query-id"], set()).add(row["corpus-id"])
     queries = sorted(
-        (str(row["_id"]), str(row["text"]))
+        (str(row["_id"]), query_text(row, with_date))
         for row in _read_jsonl(directory / "queries.jsonl")
         if str(row["_id"]) in qrels
     )
@@ -270,9 +281,10 @@ def evaluate(
     settings: Settings,
     limit: int = 0,
     embedder: Embedder | None = None,
+    with_date: bool = True,
 ) -> BenchReport:
     """Index the set (or reuse its collection) and rank every query by the three methods."""
-    bench = load_bench(directory, limit)
+    bench = load_bench(directory, limit, with_date)
     if not bench.queries:
         raise ValueError(f"{directory}: no query has a relevant passage in the corpus")
     settings = settings.model_copy(
@@ -335,7 +347,8 @@ def run_bench(
     settings: Settings,
     limit: int = 0,
     embedder: Embedder | None = None,
+    with_date: bool = True,
 ) -> int:
-    report = evaluate(directory, settings, limit=limit, embedder=embedder)
+    report = evaluate(directory, settings, limit=limit, embedder=embedder, with_date=with_date)
     print(format_report(report))
     return 0

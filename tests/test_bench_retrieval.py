@@ -136,3 +136,22 @@ def test_run_bench_uses_project_embedder(
     monkeypatch.setattr(bench_retrieval, "get_embedder", lambda _settings: embedder)
     assert run_bench(bench_dir, settings) == 0
     assert embedder.queries == 5  # each query embedded once, shared by hybrid and dense
+
+
+def test_time_sensitive_queries_name_their_year(tmp_path: Path) -> None:
+    """DomainRAG keeps the year of a time-sensitive question in `date`; it is asked with it."""
+    from assistant.bench_retrieval import query_text
+
+    assert query_text({"text": "校长是谁？", "date": "2014"}) == "2014年，校长是谁？"
+    assert query_text({"text": "校长是谁？", "date": "2014-09"}) == "2014-09，校长是谁？"
+    assert query_text({"text": "校长是谁？", "date": None}) == "校长是谁？"
+    assert query_text({"text": "校长是谁？", "date": "2014"}, with_date=False) == "校长是谁？"
+    directory = write_set(tmp_path / "dated")
+    rows = [json.loads(line) for line in (directory / "queries.jsonl").read_text(encoding="utf-8").splitlines()]
+    rows[0]["date"] = "2023"
+    (directory / "queries.jsonl").write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8"
+    )
+    dated = dict(load_bench(directory).queries)
+    assert dated[rows[0]["_id"]] == f"2023年，{rows[0]['text']}"
+    assert dict(load_bench(directory, with_date=False).queries)[rows[0]["_id"]] == rows[0]["text"]

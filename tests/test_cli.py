@@ -64,3 +64,16 @@ def test_bad_knowledge_dir_gives_chinese_error(real_settings: Settings, tmp_path
     proc = _run(env_settings, "ingest", "--knowledge", str(tmp_path / "kb"))
     assert proc.returncode == 1
     assert "文件为空" in proc.stderr
+
+
+def test_ask_and_eval_on_an_empty_index_say_so(tmp_path: Path) -> None:
+    """Without an index every question would be refused; the commands say what to run."""
+    empty = Settings(data_dir=tmp_path / "data")
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"id": "q1", "question": "学位有多少？"}\n', encoding="utf-8")
+    for args in (("ask", "罗湖区要新增多少学位？"), ("eval", str(questions))):
+        proc = _run(empty, *args)
+        assert proc.returncode == 1, args
+        assert "知识库为空，请先运行：python -m assistant ingest" in proc.stderr
+        assert "is empty" in proc.stderr  # the English log line
+        assert proc.stdout == ""
