@@ -23,10 +23,6 @@ from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
 
-# Weights of the final blend; the RRF part is scaled to ~1 for the top hit.
-SENTENCE_WEIGHT = 0.6
-DENSE_WEIGHT = 0.8
-
 
 @dataclass
 class Passage:
@@ -134,8 +130,8 @@ class HybridSearcher:
             for p in passages:
                 p.score = (
                     p.score / top_rrf
-                    + DENSE_WEIGHT * p.dense
-                    + SENTENCE_WEIGHT * max(p.sentence_coverage, p.coverage)
+                    + self.settings.dense_weight * p.dense
+                    + self.settings.sentence_weight * max(p.sentence_coverage, p.coverage)
                 )
         passages.sort(key=lambda p: p.score, reverse=True)
         return SearchResult(query=query, tokens=tokens, passages=passages[:k])

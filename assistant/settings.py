@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     dense_candidates: int = 30
     lexical_candidates: int = 30
     rrf_k: int = 60
+    # Final score = RRF (top hit scaled to 1) + dense weight × cosine + sentence weight ×
+    # best-sentence keyword coverage. The sentence term dominates: fact questions are
+    # answered by one sentence (see docs/retrieval.md for how these were chosen).
+    dense_weight: float = 0.8
+    sentence_weight: float = 2.0
 
     # --- answering: "extractive" (no LLM), "openai" (any OpenAI-compatible endpoint),
     # "llamacpp" (local GGUF through llama-cpp-python).
