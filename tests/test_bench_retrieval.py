@@ -147,7 +147,9 @@ def test_time_sensitive_queries_name_their_year(tmp_path: Path) -> None:
     assert query_text({"text": "校长是谁？", "date": None}) == "校长是谁？"
     assert query_text({"text": "校长是谁？", "date": "2014"}, with_date=False) == "校长是谁？"
     directory = write_set(tmp_path / "dated")
-    rows = [json.loads(line) for line in (directory / "queries.jsonl").read_text(encoding="utf-8").splitlines()]
+    rows = [
+        json.loads(line) for line in (directory / "queries.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     rows[0]["date"] = "2023"
     (directory / "queries.jsonl").write_text(
         "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8"
