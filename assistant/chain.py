@@ -17,6 +17,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.answering.base import AnswerContext, Answerer
 from assistant.answering.extractive import ExtractiveAnswerer
+from assistant.answering.prompt_leak import PromptLeakFilter
 from assistant.answering.table import table_answer
 from assistant.citations import Citation, cite
 from assistant.condense import Turn, condense
@@ -171,12 +172,21 @@ class Assistant:
             refused = False
             self._sync_answerer()
             context = AnswerContext(question, state.standalone, script, state.citations)
+            screen = PromptLeakFilter(self.settings.prompts_dir)
             pieces: list[str] = []
-            for piece in self.answerer.stream(context):
+            for piece in screen.screen(self.answerer.stream(context)):
                 pieces.append(piece)
                 yield piece
             answer = "".join(pieces)
             citations = state.citations
+            if screen.leaked:
+                log.warning("answer cut off: it quoted an instruction prompt")
+                state.decision = Decision(True, "prompt_leak")
+                refused = True
+                answer = self._refusal_text(state, script)
+                yield ("\n\n" if pieces else "") + answer
+                citations = []
+        seconds = time.perf_counter() - started
         yield AskResult(
             question=question,
             answer=answer,
@@ -185,7 +195,7 @@ class Assistant:
             standalone=state.standalone,
             reason=state.decision.reason,
             answerer=self.answerer.name,
-            seconds=time.perf_counter() - started,
+            seconds=seconds,
         )
 
     def ask(self, question: str, history: Sequence[Turn] = ()) -> AskResult:
@@ -205,7 +215,7 @@ class Assistant:
     def _nearest(self, state: _State) -> list[Citation]:
         """Up to three nearest measures to point to when refusing (none for abuse)."""
         assert state.decision is not None
-        if state.decision.reason in {"injection", "harmful"}:
+        if state.decision.reason in {"injection", "harmful", "prompt_leak"}:
             return []
         return [c for c in state.citations if c.score > 0][:NEAREST_ON_REFUSAL]
 

@@ -25,7 +25,7 @@ from typing import Any
 import gradio as gr
 from fastapi import FastAPI
 
-from assistant.api import add_ask_endpoint, openai_router
+from assistant.api import QuestionError, add_ask_endpoint, check_question, openai_router
 from assistant.chain import AskResult, Assistant
 from assistant.condense import Turn
 from assistant.documents.errors import DocumentError
@@ -35,6 +35,7 @@ from assistant.errors import user_message_for
 from assistant.feedback import FeedbackStore
 from assistant.i18n import I18N, DefaultLocaleMiddleware, t
 from assistant.index import IngestReport
+from assistant.query import clean_input
 from assistant.settings import Settings
 from assistant.targets import Target, deadline_years, filter_targets, load_targets
 
@@ -162,7 +163,7 @@ class Chat:
         self, message: str, records: list[Record] | None
     ) -> Iterator[tuple[str, list[dict[str, str]], list[Record]]]:
         records = list(records or [])
-        question = (message or "").strip()
+        question = clean_input(message or "")
         notice = self._notice(question)
         if notice:
             shown = question if len(question) <= 80 else question[:80] + "…"
@@ -191,13 +192,10 @@ class Chat:
         yield "", render_messages(records), records
 
     def _notice(self, question: str) -> str:
-        if not question:
-            return "请先输入您的问题，例如：罗湖区要新增多少公办义务教育学位？"
-        if len(question) > self.settings.max_question_chars:
-            return (
-                f"问题有 {len(question)} 字，超过了 {self.settings.max_question_chars} 字的上限，"
-                "请精简后再问。"
-            )
+        try:
+            check_question(question, self.settings)
+        except QuestionError as exc:
+            return exc.user_message
         return ""
 
     def like(self, records: list[Record] | None, data: gr.LikeData) -> None:

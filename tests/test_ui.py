@@ -116,7 +116,7 @@ def test_chat_handler_answers_empty_and_too_long_questions_kindly(
 ) -> None:
     chat = Chat(real_assistant, ui_settings, FeedbackStore(tmp_path / "fb.sqlite3"))
     *_, (_, messages, records) = chat.respond("   ", [])
-    assert "请先输入您的问题" in messages[-1]["content"]
+    assert "请输入您的问题" in messages[-1]["content"]
     too_long = "学" * (ui_settings.max_question_chars + 1)
     *_, (_, messages, records) = chat.respond(too_long, records)
     assert "超过了" in messages[-1]["content"] and "请精简后再问" in messages[-1]["content"]
