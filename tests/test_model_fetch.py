@@ -105,3 +105,117 @@ def test_real_model_in_cache_is_verified() -> None:
     cache = Settings().model_cache_dir
     assert model_fetch.is_cached(cache)
     model_fetch.verify(model_fetch.model_dir(cache))
+
+
+# --- checked at start: a verified copy is hashed again only when its weights changed ------
+
+
+def _cached_copy(tmp_path: Path, weights: bytes) -> tuple[Path, RegistryModel]:
+    model = _model(weights, 1)
+    folder = model_fetch.model_dir(tmp_path / "cache", model)
+    folder.mkdir(parents=True)
+    (folder / model.weights_file).write_bytes(weights)
+    (folder / ".verified").write_text(model.weights_sha256 + "\n")  # as older fetches left it
+    return tmp_path / "cache", model
+
+
+def test_check_cached_hashes_once_then_trusts_an_unchanged_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache, model = _cached_copy(tmp_path, b"good weights" * 100)
+    hashed: list[Path] = []
+    real_sha = model_fetch.sha256_of
+    monkeypatch.setattr(model_fetch, "sha256_of", lambda p: hashed.append(p) or real_sha(p))
+
+    folder = model_fetch.check_cached(cache, model)
+    assert len(hashed) == 1
+    size = (folder / model.weights_file).stat().st_size
+    assert (folder / ".verified").read_text().split()[:2] == [model.weights_sha256, str(size)]
+    model_fetch.check_cached(cache, model)
+    assert len(hashed) == 1  # unchanged: not hashed again
+
+
+def test_check_cached_detects_a_corrupted_or_missing_file(tmp_path: Path) -> None:
+    cache, model = _cached_copy(tmp_path, b"good weights" * 100)
+    folder = model_fetch.check_cached(cache, model)
+    weights = folder / model.weights_file
+    data = bytearray(weights.read_bytes())
+    data[10] ^= 0xFF  # same size, one byte flipped
+    weights.write_bytes(bytes(data))
+    with pytest.raises(ModelFetchError, match=r"checksum mismatch.*fetch-model"):
+        model_fetch.check_cached(cache, model)
+    weights.unlink()
+    with pytest.raises(ModelFetchError, match=r"model\.safetensors is missing.*fetch-model"):
+        model_fetch.check_cached(cache, model)
+    (folder / ".verified").unlink()
+    with pytest.raises(ModelFetchError, match="has not been fetched"):
+        model_fetch.check_cached(cache, model)
+
+
+# --- the real model, damaged: the app and the command line refuse to start, clearly -------
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _damaged_cache(tmp_path: Path, damage: str) -> Path:
+    """A cache whose EmbeddingGemma folder links every real file except the weights,
+    which are corrupted (a small file with the wrong checksum) or missing."""
+    from assistant.settings import Settings
+
+    real = model_fetch.model_dir(Settings().model_cache_dir)
+    assert model_fetch.is_cached(Settings().model_cache_dir), "run `python -m assistant fetch-model` first"
+    cache = tmp_path / "models"
+    folder = model_fetch.model_dir(cache)
+    folder.mkdir(parents=True)
+    for item in real.iterdir():
+        if item.name != "model.safetensors":
+            (folder / item.name).symlink_to(item)
+    (folder / ".verified").unlink()
+    (folder / ".verified").write_text((real / ".verified").read_text())
+    if damage == "corrupted":
+        with (real / "model.safetensors").open("rb") as fh:
+            (folder / "model.safetensors").write_bytes(fh.read(1 << 20))  # the first MB only
+    return cache
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("damage", ["corrupted", "missing"])
+@pytest.mark.parametrize(
+    "command", [["app.py"], ["-m", "assistant", "ask", "幼儿园学位有多少？"]], ids=["app", "cli"]
+)
+def test_damaged_model_stops_the_start_with_a_clear_message(
+    tmp_path: Path, damage: str, command: list[str]
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    cache = _damaged_cache(tmp_path, damage)
+    env = {
+        **os.environ,
+        "ASSISTANT_MODEL_CACHE_DIR": str(cache),
+        "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
+    }
+    env["ASSISTANT_PORT"] = "9"  # never reached
+    done = subprocess.run(
+        [sys.executable, *command], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode != 0
+    assert "Traceback" not in done.stdout + done.stderr
+    expected = "checksum mismatch" if damage == "corrupted" else "model.safetensors is missing"
+    assert "嵌入模型无法加载" in done.stderr and expected in done.stderr
+    assert "fetch-model" in done.stderr
+    assert str(cache / "embeddinggemma-300m") in done.stderr
+    if command == ["app.py"]:
+        assert "无法启动" in done.stderr and "检查知识库索引" not in done.stdout
+
+
+@pytest.mark.model
+def test_check_model_accepts_the_real_weights_through_links(tmp_path: Path) -> None:
+    from assistant.embeddings import check_model
+    from assistant.settings import Settings
+
+    cache = _damaged_cache(tmp_path, "missing")
+    real = model_fetch.model_dir(Settings().model_cache_dir)
+    (model_fetch.model_dir(cache) / "model.safetensors").symlink_to(real / "model.safetensors")
+    check_model(Settings(model_cache_dir=cache))  # the link target matches the recorded stamp
