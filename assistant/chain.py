@@ -22,6 +22,7 @@ from assistant.answering.table import table_answer
 from assistant.citations import Citation, cite
 from assistant.condense import Turn, condense
 from assistant.index import KnowledgeIndex
+from assistant.privacy import mask_personal_numbers
 from assistant.prompts import load_prompt
 from assistant.query import NormalizedQuestion, clean_input, in_script, normalize_question
 from assistant.refusal import Decision, decide, guard
@@ -33,6 +34,7 @@ from assistant.targets_answer import answer_list_question
 log = logging.getLogger(__name__)
 
 NEAREST_ON_REFUSAL = 3
+LOGGED_CHARS = 200  # of a question, in the log
 
 
 @dataclass
@@ -187,6 +189,9 @@ class Assistant:
                 yield ("\n\n" if pieces else "") + answer
                 citations = []
         seconds = time.perf_counter() - started
+        outcome = f"refused ({state.decision.reason})" if refused else "answered"
+        # Personal numbers never reach the log; a pasted essay is shortened.
+        log.info("%s in %.2f s: %s", outcome, seconds, mask_personal_numbers(question)[:LOGGED_CHARS])
         yield AskResult(
             question=question,
             answer=answer,

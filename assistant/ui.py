@@ -24,6 +24,8 @@ from typing import Any
 
 import gradio as gr
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant.api import QuestionError, add_ask_endpoint, check_question, openai_router
 from assistant.chain import AskResult, Assistant
@@ -358,7 +360,7 @@ class Admin:
     """Upload, delete and re-index; every action checks the password first."""
 
     def __init__(self, assistant: Assistant, settings: Settings) -> None:
-        assert settings.admin_password is not None
+        assert settings.admin_password is not None and settings.admin_enabled
         self.assistant = assistant
         self.settings = settings
         self._secret = settings.admin_password.get_secret_value().encode()
@@ -610,7 +612,7 @@ def _docs_tab(assistant: Assistant, settings: Settings) -> gr.Dataframe:
     )
     refresh = gr.Button(t("refresh"), size="sm")
     refresh.click(lambda: document_rows(assistant), None, table, api_visibility="undocumented")
-    if settings.admin_password is not None and settings.admin_password.get_secret_value():
+    if settings.admin_enabled:
         _admin_section(Admin(assistant, settings), table)
     return table
 
@@ -635,12 +637,32 @@ def _admin_section(admin: Admin, table: gr.Dataframe) -> None:
 # ---------------------------------------------------------------------------- server
 
 
+class RefusePaths:
+    """404 for the given paths, whatever the method: Gradio routes the app has no use for."""
+
+    def __init__(self, app: ASGIApp, paths: frozenset[str]) -> None:
+        self.app = app
+        self.paths = paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].rstrip("/") in self.paths:
+            await JSONResponse({"detail": "Not Found"}, status_code=404)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+# Gradio accepts any file at this route for any app; only the admin section uploads.
+GRADIO_UPLOAD_PATH = "/gradio_api/upload"
+
+
 def create_server(assistant: Assistant, settings: Settings, port: int | None = None) -> FastAPI:
     """One FastAPI app: the OpenAI-compatible routes under /v1 and the Gradio UI at /."""
     blocks = build_app(assistant, settings)
     app = FastAPI(title="罗湖区基础教育政策助手", docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(openai_router(assistant, settings))
     app.add_middleware(DefaultLocaleMiddleware)
+    if not settings.admin_enabled:  # without an admin section nobody may upload anything
+        app.add_middleware(RefusePaths, paths=frozenset({GRADIO_UPLOAD_PATH}))
     return gr.mount_gradio_app(
         app,
         blocks,
