@@ -31,7 +31,7 @@ from assistant.api import QuestionError, add_ask_endpoint, check_question, opena
 from assistant.chain import AskResult, Assistant
 from assistant.condense import Turn
 from assistant.documents.errors import DocumentError
-from assistant.documents.loaders import SUPPORTED_SUFFIXES, load_bytes
+from assistant.documents.loaders import SUPPORTED_SUFFIXES, check_size, load_bytes
 from assistant.documents.manifest import read_manifest
 from assistant.errors import user_message_for
 from assistant.feedback import FeedbackStore
@@ -392,10 +392,8 @@ class Admin:
         if not file:
             return self._result("请先选择要上传的文件。")
         source = Path(file)
-        size_mb = source.stat().st_size / (1024 * 1024)
-        if size_mb > self.settings.max_upload_mb:
-            return self._result(f"文件太大（{size_mb:.1f} MB），上限为 {self.settings.max_upload_mb} MB。")
         try:
+            check_size(source.stat().st_size, self.settings.max_upload_mb)
             name = safe_filename(source.name)
             data = source.read_bytes()
             load_bytes(data, name)  # type and content check before anything is written
