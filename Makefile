@@ -3,8 +3,9 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+LOAD_QUESTIONS ?= tests/fixtures/refusal_calibration.jsonl
 
-.PHONY: run test install model index lint eval bench clean
+.PHONY: run test install model index lint eval bench load-test clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（$(PYTHON) 未找到）"; exit 1; }
@@ -34,11 +35,16 @@ test: model
 	$(PY) -m pytest -q
 
 lint: install
-	$(VENV)/bin/ruff check assistant tests app.py
-	$(VENV)/bin/ruff format --check assistant tests app.py
+	$(VENV)/bin/ruff check assistant tests scripts app.py
+	$(VENV)/bin/ruff format --check assistant tests scripts app.py
 
 eval: index
 	$(PY) -m assistant eval ../shared/eval/dev.jsonl --baseline
+
+load-test: index
+	# 32 clients ask 1,000 questions at once through the OpenAI-compatible API of app.py;
+	# fails on any error or on server memory growth beyond noise (a few minutes on 2 cores).
+	$(PY) scripts/load_test.py --clients 32 --questions 1000 --questions-file $(LOAD_QUESTIONS)
 
 clean:
 	rm -rf $(VENV) data
