@@ -58,14 +58,23 @@ class SentenceTransformerEmbedder:
         self.dim = int(self._model.get_embedding_dimension() or 0)
         self._batch_size = batch_size
 
+    # No progress bars from the library: it would draw one per call whenever logging is at
+    # INFO (as in app.py), and tqdm bars created and closed by many serving threads at once
+    # can fail (AttributeError inside tqdm) when more than a screenful are open.
     def embed_documents(self, texts: list[str]) -> np.ndarray:
         vectors = self._model.encode_document(
-            texts, batch_size=self._batch_size, normalize_embeddings=True, convert_to_numpy=True
+            texts,
+            batch_size=self._batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
-        vector = self._model.encode_query([text], normalize_embeddings=True, convert_to_numpy=True)[0]
+        vector = self._model.encode_query(
+            [text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )[0]
         return np.asarray(vector, dtype=np.float32)
 
 

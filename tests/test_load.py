@@ -1,12 +1,13 @@
 """A small run of the load test (scripts/load_test.py): 8 clients ask 80 questions at
 once through the OpenAI-compatible API of a real `app.py`; no errors, and the server's
 memory does not grow beyond noise. The full run is `make load-test` (32 clients, 1,000
-questions)."""
+questions). Also the script's own checks, and a fix the full run led to."""
 
 from __future__ import annotations
 
 import http.server
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -86,3 +87,33 @@ def test_load_test_reads_questions_and_fails_on_errors(tmp_path: Path) -> None:
     report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert code == 1 and report["errors"] == 7 and report["questions"] == 7
     assert report["error_samples"] == ["HTTP 503: no"]
+
+
+class _RecordingModel:
+    """Stands in for a SentenceTransformer: records the keyword arguments of each call."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, object]] = []
+
+    def encode_query(self, texts: list[str], **kwargs: object) -> list[list[float]]:
+        self.calls.append(kwargs)
+        return [[1.0, 0.0]]
+
+    def encode_document(self, texts: list[str], **kwargs: object) -> list[list[float]]:
+        self.calls.append(kwargs)
+        return [[1.0, 0.0] for _ in texts]
+
+
+def test_embedder_draws_no_progress_bars_from_serving_threads(caplog: pytest.LogCaptureFixture) -> None:
+    """At INFO logging the library would draw a tqdm bar per question; 32 threads doing so at
+    once made tqdm fail (one error in a 1,000-question run). Every call turns them off."""
+    from assistant.embeddings import SentenceTransformerEmbedder
+
+    caplog.set_level(logging.INFO)
+    embedder = object.__new__(SentenceTransformerEmbedder)
+    model = _RecordingModel()
+    embedder._model = model  # type: ignore[assignment]
+    embedder._batch_size = 4
+    embedder.embed_query("罗湖区要新增多少学位？")
+    embedder.embed_documents(["一", "二"])
+    assert [call["show_progress_bar"] for call in model.calls] == [False, False]
