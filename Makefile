@@ -3,8 +3,9 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+LOAD_QUESTIONS ?= tests/fixtures/refusal_calibration.jsonl
 
-.PHONY: run test install model index lint eval bench clean
+.PHONY: run test install model index lint eval bench load-test clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（$(PYTHON) 未找到）"; exit 1; }
@@ -42,6 +43,11 @@ eval: index
 
 bench: index
 	$(PY) -m benchmarks
+
+load-test: index
+	# 32 clients ask 1,000 questions at once through the OpenAI-compatible API of app.py;
+	# fails on any error or on server memory growth beyond noise (a few minutes on 2 cores).
+	$(PY) scripts/load_test.py --clients 32 --questions 1000 --questions-file $(LOAD_QUESTIONS)
 
 clean:
 	rm -rf $(VENV) data

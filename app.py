@@ -26,9 +26,15 @@ def main() -> int:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    from assistant.embeddings import EmbedderError, check_model
     from assistant.errors import user_message_for
-    from assistant.index import KnowledgeIndex
+    from assistant.index import IndexUnavailableError, KnowledgeIndex
 
+    try:
+        check_model(settings)  # a missing or corrupted model file stops the start here
+    except EmbedderError as exc:
+        print(f"无法启动：{user_message_for(exc)}", file=sys.stderr)
+        return 1
     print("检查知识库索引……", flush=True)
     try:
         # tqdm inside ingest shows the embedding progress on the console.
@@ -51,9 +57,13 @@ def main() -> int:
     from assistant.chain import build_assistant
     from assistant.ui import create_server
 
-    bot = build_assistant(settings)
     print("加载模型……", flush=True)
-    print(f"模型就绪（{warm_up(bot):.1f} 秒）", flush=True)
+    try:
+        bot = build_assistant(settings)
+        print(f"模型就绪（{warm_up(bot):.1f} 秒）", flush=True)
+    except (EmbedderError, IndexUnavailableError) as exc:
+        print(f"无法启动：{user_message_for(exc)}", file=sys.stderr)
+        return 1
     server = create_server(bot, settings, port=args.port)
     print(f"打开 http://{args.host}:{args.port} 使用助手；OpenAI 兼容接口：http://{args.host}:{args.port}/v1")
     uvicorn.run(server, host=args.host, port=args.port, log_level="warning")

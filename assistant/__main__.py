@@ -43,9 +43,12 @@ EMPTY_INDEX = "知识库为空，请先运行：python -m assistant ingest"
 
 
 def _index_is_empty(settings: Settings) -> bool:
-    """An empty index would refuse every question; say so instead of answering."""
+    """An empty index would refuse every question; say so instead of answering. (The model
+    is checked first: a damaged model file is the more urgent message.)"""
+    from assistant.embeddings import check_model
     from assistant.index import KnowledgeIndex
 
+    check_model(settings)
     if KnowledgeIndex(settings).is_ready():
         return False
     log.error("the index in %s is empty; run `python -m assistant ingest`", settings.data_dir)

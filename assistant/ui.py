@@ -24,17 +24,20 @@ from typing import Any
 
 import gradio as gr
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from assistant.api import add_ask_endpoint, openai_router
+from assistant.api import QuestionError, add_ask_endpoint, check_question, openai_router
 from assistant.chain import AskResult, Assistant
 from assistant.condense import Turn
 from assistant.documents.errors import DocumentError
-from assistant.documents.loaders import SUPPORTED_SUFFIXES, load_bytes
+from assistant.documents.loaders import SUPPORTED_SUFFIXES, check_size, load_bytes
 from assistant.documents.manifest import read_manifest
 from assistant.errors import user_message_for
 from assistant.feedback import FeedbackStore
 from assistant.i18n import I18N, DefaultLocaleMiddleware, t
 from assistant.index import IngestReport
+from assistant.query import clean_input
 from assistant.settings import Settings
 from assistant.targets import Target, deadline_years, filter_targets, load_targets
 
@@ -162,7 +165,7 @@ class Chat:
         self, message: str, records: list[Record] | None
     ) -> Iterator[tuple[str, list[dict[str, str]], list[Record]]]:
         records = list(records or [])
-        question = (message or "").strip()
+        question = clean_input(message or "")
         notice = self._notice(question)
         if notice:
             shown = question if len(question) <= 80 else question[:80] + "…"
@@ -191,13 +194,10 @@ class Chat:
         yield "", render_messages(records), records
 
     def _notice(self, question: str) -> str:
-        if not question:
-            return "请先输入您的问题，例如：罗湖区要新增多少公办义务教育学位？"
-        if len(question) > self.settings.max_question_chars:
-            return (
-                f"问题有 {len(question)} 字，超过了 {self.settings.max_question_chars} 字的上限，"
-                "请精简后再问。"
-            )
+        try:
+            check_question(question, self.settings)
+        except QuestionError as exc:
+            return exc.user_message
         return ""
 
     def like(self, records: list[Record] | None, data: gr.LikeData) -> None:
@@ -360,7 +360,7 @@ class Admin:
     """Upload, delete and re-index; every action checks the password first."""
 
     def __init__(self, assistant: Assistant, settings: Settings) -> None:
-        assert settings.admin_password is not None
+        assert settings.admin_password is not None and settings.admin_enabled
         self.assistant = assistant
         self.settings = settings
         self._secret = settings.admin_password.get_secret_value().encode()
@@ -392,10 +392,8 @@ class Admin:
         if not file:
             return self._result("请先选择要上传的文件。")
         source = Path(file)
-        size_mb = source.stat().st_size / (1024 * 1024)
-        if size_mb > self.settings.max_upload_mb:
-            return self._result(f"文件太大（{size_mb:.1f} MB），上限为 {self.settings.max_upload_mb} MB。")
         try:
+            check_size(source.stat().st_size, self.settings.max_upload_mb)
             name = safe_filename(source.name)
             data = source.read_bytes()
             load_bytes(data, name)  # type and content check before anything is written
@@ -612,7 +610,7 @@ def _docs_tab(assistant: Assistant, settings: Settings) -> gr.Dataframe:
     )
     refresh = gr.Button(t("refresh"), size="sm")
     refresh.click(lambda: document_rows(assistant), None, table, api_visibility="undocumented")
-    if settings.admin_password is not None and settings.admin_password.get_secret_value():
+    if settings.admin_enabled:
         _admin_section(Admin(assistant, settings), table)
     return table
 
@@ -637,12 +635,32 @@ def _admin_section(admin: Admin, table: gr.Dataframe) -> None:
 # ---------------------------------------------------------------------------- server
 
 
+class RefusePaths:
+    """404 for the given paths, whatever the method: Gradio routes the app has no use for."""
+
+    def __init__(self, app: ASGIApp, paths: frozenset[str]) -> None:
+        self.app = app
+        self.paths = paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].rstrip("/") in self.paths:
+            await JSONResponse({"detail": "Not Found"}, status_code=404)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+# Gradio accepts any file at this route for any app; only the admin section uploads.
+GRADIO_UPLOAD_PATH = "/gradio_api/upload"
+
+
 def create_server(assistant: Assistant, settings: Settings, port: int | None = None) -> FastAPI:
     """One FastAPI app: the OpenAI-compatible routes under /v1 and the Gradio UI at /."""
     blocks = build_app(assistant, settings)
     app = FastAPI(title="罗湖区基础教育政策助手", docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(openai_router(assistant, settings))
     app.add_middleware(DefaultLocaleMiddleware)
+    if not settings.admin_enabled:  # without an admin section nobody may upload anything
+        app.add_middleware(RefusePaths, paths=frozenset({GRADIO_UPLOAD_PATH}))
     return gr.mount_gradio_app(
         app,
         blocks,

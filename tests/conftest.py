@@ -10,6 +10,8 @@ import pytest
 
 from assistant.settings import Settings, get_settings
 
+ServeApp = Callable[[Any, Settings], Any]
+
 
 @pytest.fixture(autouse=True)
 def _isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
@@ -66,3 +68,41 @@ def real_assistant(real_settings: Settings, real_index: Any) -> Any:
     from assistant.chain import Assistant
 
     return Assistant(real_settings, real_index)
+
+
+@pytest.fixture(scope="session")
+def serve_app() -> Iterator[ServeApp]:
+    """Start the whole web app (UI, /ask and /v1 on one port) for an Assistant and Settings
+    with uvicorn on a free loopback port; returns the RunningServer. Every server started
+    through it is stopped at the end of the session (callers may stop theirs earlier)."""
+    from assistant.api import free_port, serve_in_thread
+    from assistant.ui import create_server
+
+    started: list[Any] = []
+
+    def serve(assistant: Any, settings: Settings) -> Any:
+        port = free_port()
+        running = serve_in_thread(create_server(assistant, settings, port=port), "127.0.0.1", port)
+        started.append(running)
+        return running
+
+    yield serve
+    for running in started:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def public_settings(real_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The real knowledge base and index, no admin password, app data (feedback) in a
+    folder of the module's own."""
+    return real_settings.model_copy(
+        update={"data_dir": tmp_path_factory.mktemp("public-data"), "admin_password": None}
+    )
+
+
+@pytest.fixture(scope="module")
+def server(real_assistant: Any, public_settings: Settings, serve_app: ServeApp) -> Iterator[Any]:
+    """The public app over the real index, as users reach it; one per test module."""
+    running = serve_app(real_assistant, public_settings)
+    yield running
+    running.stop()

@@ -8,35 +8,20 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from openai import BadRequestError, OpenAI
 
-from assistant.api import MODEL_ID, RunningServer, free_port, serve_in_thread, strip_sources
+from assistant.api import MODEL_ID, RunningServer, free_port, strip_sources
 from assistant.chain import Assistant
 from assistant.settings import Settings
-from assistant.ui import create_server
 
 pytestmark = pytest.mark.model
 
 QUESTION = "罗湖区要新增多少公办义务教育学位？"
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def server(
-    real_assistant: Assistant, real_settings: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningServer]:
-    settings = real_settings.model_copy(
-        update={"data_dir": tmp_path_factory.mktemp("api-data"), "admin_password": None}
-    )
-    port = free_port()
-    running = serve_in_thread(create_server(real_assistant, settings, port=port), "127.0.0.1", port)
-    yield running
-    running.stop()
 
 
 @pytest.fixture(scope="module")

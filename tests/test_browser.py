@@ -11,10 +11,7 @@ from typing import Any
 
 import pytest
 
-from assistant.api import RunningServer, free_port, serve_in_thread
-from assistant.chain import Assistant
-from assistant.settings import Settings
-from assistant.ui import create_server
+from assistant.api import RunningServer
 
 pytestmark = pytest.mark.model
 
@@ -33,19 +30,6 @@ PARENT_QUESTION = "罗湖区要新增多少公办义务教育学位？"
 XSS = "<img src=x onerror=alert(1)>"
 SCREENSHOT_COPY = Path("/tmp/ui_screenshot.png")
 TIMEOUT_MS = 180_000  # the first question loads the embedding model
-
-
-@pytest.fixture(scope="module")
-def server(
-    real_assistant: Assistant, real_settings: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningServer]:
-    settings = real_settings.model_copy(
-        update={"data_dir": tmp_path_factory.mktemp("browser-data"), "admin_password": None}
-    )
-    port = free_port()
-    running = serve_in_thread(create_server(real_assistant, settings, port=port), "127.0.0.1", port)
-    yield running
-    running.stop()
 
 
 @pytest.fixture(scope="module")

@@ -134,8 +134,8 @@ def test_bf16_copy_casts_top_level_weights_once(tmp_path: Path) -> None:
     ).read_bytes()
     assert (folder / "config.json").read_text() == "{}"
     model_fetch.verify(source, model)
-    mark = (folder / ".verified").read_text().strip()
-    assert mark == model_fetch.sha256_of(folder / "model.safetensors")
+    mark = (folder / ".verified").read_text().split()
+    assert mark[0] == model_fetch.sha256_of(folder / "model.safetensors")
     stamp = (folder / "model.safetensors").stat().st_mtime_ns
     assert model_fetch.ensure_bf16(cache, model) == folder  # made once
     assert (folder / "model.safetensors").stat().st_mtime_ns == stamp
@@ -156,3 +156,128 @@ def test_real_bf16_copy_gives_the_same_vectors() -> None:
     texts = ["罗湖区新增公办义务教育学位3.3万座。", "劳动教育每周不少于1课时"]
     assert np.array_equal(copy.embed_documents(texts), original.embed_documents(texts))
     assert np.array_equal(copy.embed_query(texts[0]), original.embed_query(texts[0]))
+
+
+# --- checked at start: a verified copy is hashed again only when its weights changed ------
+
+
+def _cached_copy(tmp_path: Path, weights: bytes) -> tuple[Path, RegistryModel]:
+    model = _model(weights, 1)
+    folder = model_fetch.model_dir(tmp_path / "cache", model)
+    folder.mkdir(parents=True)
+    (folder / model.weights_file).write_bytes(weights)
+    (folder / ".verified").write_text(model.weights_sha256 + "\n")  # as older fetches left it
+    return tmp_path / "cache", model
+
+
+def test_check_cached_hashes_once_then_trusts_an_unchanged_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache, model = _cached_copy(tmp_path, b"good weights" * 100)
+    hashed: list[Path] = []
+    real_sha = model_fetch.sha256_of
+    monkeypatch.setattr(model_fetch, "sha256_of", lambda p: hashed.append(p) or real_sha(p))
+
+    folder = model_fetch.check_cached(cache, model)
+    assert len(hashed) == 1
+    size = (folder / model.weights_file).stat().st_size
+    assert (folder / ".verified").read_text().split()[:2] == [model.weights_sha256, str(size)]
+    model_fetch.check_cached(cache, model)
+    assert len(hashed) == 1  # unchanged: not hashed again
+
+
+def test_check_cached_detects_a_corrupted_or_missing_file(tmp_path: Path) -> None:
+    cache, model = _cached_copy(tmp_path, b"good weights" * 100)
+    folder = model_fetch.check_cached(cache, model)
+    weights = folder / model.weights_file
+    data = bytearray(weights.read_bytes())
+    data[10] ^= 0xFF  # same size, one byte flipped
+    weights.write_bytes(bytes(data))
+    with pytest.raises(ModelFetchError, match=r"checksum mismatch.*fetch-model"):
+        model_fetch.check_cached(cache, model)
+    weights.unlink()
+    with pytest.raises(ModelFetchError, match=r"model\.safetensors is missing.*fetch-model"):
+        model_fetch.check_cached(cache, model)
+    (folder / ".verified").unlink()
+    with pytest.raises(ModelFetchError, match="has not been fetched"):
+        model_fetch.check_cached(cache, model)
+
+
+# --- the real model, damaged: the app and the command line refuse to start, clearly -------
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _linked_copy(real: Path, folder: Path, damage: str) -> None:
+    """`folder` links every file of `real` except the weights, which are corrupted (the
+    first MB only: wrong checksum), missing, or linked too ("none")."""
+    folder.mkdir(parents=True)
+    for item in real.iterdir():
+        if item.name not in {"model.safetensors", ".verified"}:
+            (folder / item.name).symlink_to(item)
+    (folder / ".verified").write_text((real / ".verified").read_text())
+    if damage == "corrupted":
+        with (real / "model.safetensors").open("rb") as fh:
+            (folder / "model.safetensors").write_bytes(fh.read(1 << 20))
+    elif damage == "none":
+        (folder / "model.safetensors").symlink_to(real / "model.safetensors")
+
+
+def _damaged_cache(tmp_path: Path, damage: str) -> Path:
+    """A cache whose EmbeddingGemma download is damaged (`corrupted`, `missing`), or whose
+    download is sound but the bfloat16 copy the assistant loads is corrupted (`copy`)."""
+    from assistant.settings import Settings
+
+    real_cache = Settings().model_cache_dir
+    assert model_fetch.is_cached(real_cache), "run `python -m assistant fetch-model` first"
+    cache = tmp_path / "models"
+    if damage == "copy":
+        _linked_copy(model_fetch.model_dir(real_cache), model_fetch.model_dir(cache), "none")
+        _linked_copy(model_fetch.check_bf16(real_cache), model_fetch.bf16_dir(cache), "corrupted")
+    else:
+        _linked_copy(model_fetch.model_dir(real_cache), model_fetch.model_dir(cache), damage)
+    return cache
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("damage", ["corrupted", "missing", "copy"])
+@pytest.mark.parametrize(
+    "command", [["app.py"], ["-m", "assistant", "ask", "幼儿园学位有多少？"]], ids=["app", "cli"]
+)
+def test_damaged_model_stops_the_start_with_a_clear_message(
+    tmp_path: Path, damage: str, command: list[str]
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    cache = _damaged_cache(tmp_path, damage)
+    env = {
+        **os.environ,
+        "ASSISTANT_MODEL_CACHE_DIR": str(cache),
+        "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
+    }
+    env["ASSISTANT_PORT"] = "9"  # never reached
+    done = subprocess.run(
+        [sys.executable, *command], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode != 0
+    assert "Traceback" not in done.stdout + done.stderr
+    expected = "model.safetensors is missing" if damage == "missing" else "checksum mismatch"
+    assert "嵌入模型无法加载" in done.stderr and expected in done.stderr
+    assert "fetch-model" in done.stderr
+    damaged = model_fetch.bf16_dir(cache) if damage == "copy" else model_fetch.model_dir(cache)
+    assert str(damaged / "model.safetensors") in done.stderr
+    if command == ["app.py"]:
+        assert "无法启动" in done.stderr and "检查知识库索引" not in done.stdout
+
+
+@pytest.mark.model
+def test_check_model_accepts_the_real_weights_through_links(tmp_path: Path) -> None:
+    from assistant.embeddings import check_model
+    from assistant.settings import Settings
+
+    cache = _damaged_cache(tmp_path, "missing")
+    real = model_fetch.model_dir(Settings().model_cache_dir)
+    (model_fetch.model_dir(cache) / "model.safetensors").symlink_to(real / "model.safetensors")
+    check_model(Settings(model_cache_dir=cache))  # the link target matches the recorded stamp

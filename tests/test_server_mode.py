@@ -10,12 +10,17 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import chromadb
+import httpx
 import pytest
 from chromadb.config import Settings as ChromaSettings
 from fakes import SAMPLE_DOCS, HashEmbedder, make_knowledge
+from gradio_client import Client
+from gradio_client.exceptions import AppError
 
+from assistant.chain import Assistant
 from assistant.documents.manifest import read_manifest
 from assistant.documents.pipeline import prepare_document
 from assistant.index import IndexUnavailableError, KnowledgeIndex
@@ -27,6 +32,7 @@ HOST = "127.0.0.1"
 ALL_IDS = sorted(SAMPLE_DOCS)
 CJK = re.compile(r"[\u4e00-\u9fff]")
 STARTUP_TIMEOUT = 60.0
+UNAVAILABLE = "知识库暂时无法读取，请稍后再试或联系管理员。"
 
 
 def chroma_executable() -> str:
@@ -197,3 +203,43 @@ def test_server_down_raises_index_unavailable_then_recovers(
     assert again.unchanged == ALL_IDS
     assert again.collection == name
     assert embedder.calls == 0
+
+
+def test_app_gives_a_clear_message_while_the_server_is_down_and_recovers(
+    server_settings: Settings, chroma_server: ChromaServer, serve_app: Any
+) -> None:
+    """The whole app in server mode: answers, then the specific Chinese message on every
+    route while Chroma is down, then answers again once it is back (no restart)."""
+    index = KnowledgeIndex(server_settings, embedder=HashEmbedder())
+    assert not index.ingest().failed
+    running = serve_app(Assistant(server_settings, index), server_settings)
+    body = {"messages": [{"role": "user", "content": "幼儿园可以教授小学阶段的课程内容吗？"}]}
+    url = f"{running.url}/v1/chat/completions"
+    try:
+        before = httpx.post(url, json=body, timeout=60)
+        assert before.status_code == 200 and "[1]" in before.json()["choices"][0]["message"]["content"]
+
+        chroma_server.stop()
+
+        down = httpx.post(url, json=body, timeout=60)
+        assert down.status_code == 503
+        assert down.json()["error"]["message"] == UNAVAILABLE
+        streamed = httpx.post(url, json={**body, "stream": True}, timeout=60)
+        assert streamed.status_code == 200 and UNAVAILABLE in streamed.text and "[DONE]" in streamed.text
+        client = Client(running.url, verbose=False)
+        with pytest.raises(AppError, match=UNAVAILABLE):
+            client.predict("幼儿园可以教授小学阶段的课程内容吗？", "[]", api_name="/ask")
+        _, messages = client.predict("幼儿园可以教授小学阶段的课程内容吗？", api_name="/chat")
+        assert UNAVAILABLE in str(messages[-1]["content"])
+
+        chroma_server.start()  # same path, same port
+
+        after = httpx.post(url, json=body, timeout=60)
+        assert after.status_code == 200
+        assert (
+            after.json()["choices"][0]["message"]["content"]
+            == before.json()["choices"][0]["message"]["content"]
+        )
+        assert client.predict("幼儿园可以教授小学阶段的课程内容吗？", "[]", api_name="/ask")["citations"]
+    finally:
+        running.stop()

@@ -15,13 +15,13 @@ from fakes import SAMPLE_DOCS, HashEmbedder, make_knowledge
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from assistant.api import RunningServer, free_port, serve_in_thread
+from assistant.api import RunningServer
 from assistant.chain import Assistant
 from assistant.documents.errors import DocumentError
 from assistant.feedback import FeedbackStore, mask_personal_numbers
 from assistant.index import KnowledgeIndex
 from assistant.settings import Settings
-from assistant.ui import Chat, build_app, create_server, render_messages, safe_filename
+from assistant.ui import Chat, build_app, render_messages, safe_filename
 
 pytestmark = pytest.mark.model
 
@@ -30,24 +30,10 @@ XSS = "<img src=x onerror=alert(1)>学位够吗？"
 PASSWORD = "test-admin-密码"
 
 
-def _serve(assistant: Assistant, settings: Settings) -> RunningServer:
-    port = free_port()
-    return serve_in_thread(create_server(assistant, settings, port=port), "127.0.0.1", port)
-
-
 @pytest.fixture(scope="module")
-def ui_settings(real_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """The real knowledge base, no admin password; feedback in a folder of its own."""
-    return real_settings.model_copy(
-        update={"data_dir": tmp_path_factory.mktemp("ui-data"), "admin_password": None}
-    )
-
-
-@pytest.fixture(scope="module")
-def server(real_assistant: Assistant, ui_settings: Settings) -> Iterator[RunningServer]:
-    running = _serve(real_assistant, ui_settings)
-    yield running
-    running.stop()
+def ui_settings(public_settings: Settings) -> Settings:
+    """The settings the module's `server` runs with (real knowledge base, no password)."""
+    return public_settings
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +116,7 @@ def test_chat_handler_answers_empty_and_too_long_questions_kindly(
 ) -> None:
     chat = Chat(real_assistant, ui_settings, FeedbackStore(tmp_path / "fb.sqlite3"))
     *_, (_, messages, records) = chat.respond("   ", [])
-    assert "请先输入您的问题" in messages[-1]["content"]
+    assert "请输入您的问题" in messages[-1]["content"]
     too_long = "学" * (ui_settings.max_question_chars + 1)
     *_, (_, messages, records) = chat.respond(too_long, records)
     assert "超过了" in messages[-1]["content"] and "请精简后再问" in messages[-1]["content"]
@@ -215,7 +201,9 @@ def test_admin_ui_is_absent_without_a_password(client: Client, server: RunningSe
 
 
 @pytest.fixture(scope="module")
-def admin_setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, RunningServer]]:
+def admin_setup(
+    tmp_path_factory: pytest.TempPathFactory, serve_app: Any
+) -> Iterator[tuple[Settings, RunningServer]]:
     """A password-protected app over a small knowledge folder of its own (HashEmbedder), so
     uploads and deletions never touch the real knowledge base or the shared index."""
     root = tmp_path_factory.mktemp("admin")
@@ -229,7 +217,7 @@ def admin_setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Sett
     make_knowledge(settings.knowledge_dir, SAMPLE_DOCS)
     index = KnowledgeIndex(settings, embedder=HashEmbedder())
     assert not index.ingest().failed
-    running = _serve(Assistant(settings, index), settings)
+    running = serve_app(Assistant(settings, index), settings)
     yield settings, running
     running.stop()
 

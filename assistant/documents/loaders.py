@@ -97,6 +97,20 @@ def load_bytes(data: bytes, filename: str) -> LoadedText:
     return LoadedText(text=text, format=fmt, encoding=encoding)
 
 
+def check_size(size: int, limit_mb: int) -> None:
+    """Refuse a file of `size` bytes when it is over `limit_mb` MB."""
+    if size > limit_mb * 1024 * 1024:
+        raise DocumentError(
+            f"file of {size} bytes is over the {limit_mb} MB limit",
+            f"文件太大（{size / (1024 * 1024):.1f} MB），上限为 {limit_mb} MB。",
+        )
+
+
+def unsupported_type(filename: str) -> DocumentError:
+    """The error for a file whose extension is not one the assistant reads."""
+    return _unsupported(Path(filename).suffix.lower())
+
+
 def _unsupported(suffix: str) -> DocumentError:
     shown = suffix or "（无扩展名）"
     supported = " ".join(s for s in SUPPORTED_SUFFIXES if s != ".htm")

@@ -90,3 +90,17 @@ def read_manifest(knowledge_dir: Path) -> list[DocumentMeta]:
         else:
             metas.append(_guess(path, doc_id_for(path)))
     return metas
+
+
+def unsupported_files(knowledge_dir: Path) -> list[Path]:
+    """Files in the folder the assistant cannot read (not the manifest, hidden files or
+    uploads still being written), so that an ingest can say it left them out."""
+    return [
+        path
+        for path in sorted(knowledge_dir.iterdir())
+        if path.is_file()
+        and path.suffix.lower() not in SUPPORTED_SUFFIXES
+        and path.name != MANIFEST_NAME
+        and not path.name.startswith(".")
+        and not path.name.endswith(".part")
+    ]

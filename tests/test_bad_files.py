@@ -1,0 +1,333 @@
+"""Bad and unusual files, through an ingest of the knowledge folder and through the admin
+upload: each is indexed (and can be found) or refused with a specific Chinese message,
+and a refused file leaves every other chunk of the index exactly as it was."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import docx
+import httpx
+import pytest
+from fakes import SAMPLE_DOCS, HashEmbedder, make_knowledge
+from gradio_client import Client, handle_file
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
+
+from assistant.api import RunningServer
+from assistant.chain import Assistant
+from assistant.documents.manifest import doc_id_for
+from assistant.index import KnowledgeIndex
+from assistant.settings import Settings
+from assistant.ui import Admin, escape_text
+
+FONT = "STSong-Light"
+pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+PASSWORD = "文件管理-Files-1"
+LIMIT_MB = 1
+
+PDF_SENTENCE = "罗湖区新建公办幼儿园十二所，新增学前教育学位三千六百个。"
+GBK_SENTENCE = "罗湖区教育局通知：各中小学每学期开展两次消防安全疏散演练。"
+UTF16_SENTENCE = "罗湖区各学校每天安排学生校园体育活动不少于一小时。"
+DOCX_ROW = "新增公办学位 | 0.8万个 | 2025年"
+CHINESE_NAME_SENTENCE = "罗湖区中小学午餐配送实行食品安全责任追究制度。"
+
+MESSAGES = {
+    "corrupt.pdf": "PDF 文件已损坏或格式不正确，无法读取。",
+    "encrypted.pdf": "PDF 文件已加密，无法读取，请提供未加密的版本。",
+    "scanned.pdf": "该 PDF 没有文字层（可能是扫描件），需要先进行 OCR 文字识别后再上传。",
+    "empty.txt": "文件为空（0 字节），请检查后重新上传。",
+    "huge.txt": "文件太大（1.5 MB），上限为 1 MB。",
+    "setup.exe": "不支持的文件类型 .exe，支持：.txt .md .html .pdf .docx",
+    "report.pdf.txt": "文件内容与扩展名 .txt 不符。",
+    "letter.docx": "这是旧版 Word（.doc）文件，请在 Word 中另存为 .docx 后重新上传。",
+    "binary.txt": "无法识别文件编码，请另存为 UTF-8 后重新上传。",
+}
+GOOD = {
+    "plan.pdf": PDF_SENTENCE,
+    "notice-gbk.txt": GBK_SENTENCE,
+    "sport-utf16.txt": UTF16_SENTENCE,
+    "targets.docx": DOCX_ROW,
+    "午餐配送通知.txt": CHINESE_NAME_SENTENCE,
+}
+
+
+# ---------------------------------------------------------------------------- the files
+
+
+def _pdf(lines: list[str], **kwargs: Any) -> bytes:
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, **kwargs)
+    pdf.setFont(FONT, 12)
+    for number, line in enumerate(lines):
+        pdf.drawString(60, 760 - 20 * number, line)
+    pdf.save()
+    return buffer.getvalue()
+
+
+def _image_only_pdf() -> bytes:
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer)
+    for row in range(20):  # a "scanned page": shapes, no text
+        pdf.rect(60, 760 - 30 * row, 400 - 10 * row, 12, fill=1)
+    pdf.save()
+    return buffer.getvalue()
+
+
+def _docx_with_table() -> bytes:
+    document = docx.Document()
+    document.add_heading("罗湖区学位建设目标表", level=1)
+    document.add_paragraph("一、总体目标：扩大公办学位供给。")
+    table = document.add_table(rows=2, cols=3)
+    for column, text in enumerate(["指标", "目标值", "完成时间"]):
+        table.cell(0, column).text = text
+    for column, text in enumerate(["新增公办学位", "0.8万个", "2025年"]):
+        table.cell(1, column).text = text
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def bad_files() -> dict[str, bytes]:
+    good_pdf = _pdf(["罗湖区教育局关于学位建设的通知", PDF_SENTENCE])
+    return {
+        "corrupt.pdf": good_pdf[: len(good_pdf) // 2],
+        "encrypted.pdf": _pdf(["加密的文件内容，不能被读取。"] * 3, encrypt="secret"),
+        "scanned.pdf": _image_only_pdf(),
+        "empty.txt": b"",
+        "huge.txt": ("罗湖区" * 200 + "\n").encode() * 874,  # 1.5 MB of real text
+        "setup.exe": b"MZ\x90\x00" + bytes(200),
+        "report.pdf.txt": good_pdf,  # a PDF with a .txt name
+        "letter.docx": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600),  # an old .doc renamed
+        "binary.txt": bytes(range(256)) * 8,
+    }
+
+
+def good_files() -> dict[str, bytes]:
+    return {
+        "plan.pdf": _pdf(["罗湖区教育局关于学位建设的通知", PDF_SENTENCE]),
+        "notice-gbk.txt": ("罗湖区教育局通知\n\n" + GBK_SENTENCE).encode("gbk"),
+        "sport-utf16.txt": ("罗湖区学校体育通知\r\n\r\n" + UTF16_SENTENCE).encode("utf-16"),
+        "targets.docx": _docx_with_table(),
+        "午餐配送通知.txt": ("罗湖区学校午餐配送通知\n\n" + CHINESE_NAME_SENTENCE).encode(),
+    }
+
+
+def test_the_bad_files_are_what_they_claim() -> None:
+    files = bad_files()
+    assert len(files["huge.txt"]) / (1024 * 1024) == pytest.approx(1.5, abs=0.05)
+    assert files["encrypted.pdf"].startswith(b"%PDF") and b"/Encrypt" in files["encrypted.pdf"]
+    assert files["scanned.pdf"].startswith(b"%PDF") and files["report.pdf.txt"].startswith(b"%PDF")
+    assert set(files) == set(MESSAGES)
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def index_state(index: KnowledgeIndex, exclude: set[str] = frozenset()) -> list[tuple[str, str, str]]:
+    """(chunk id, text, metadata) of every chunk, except those of the `exclude` documents."""
+    ids, documents, metas = index.all_chunks()
+    rows = zip(ids, documents, metas, strict=True)
+    return sorted((i, d, json.dumps(m, sort_keys=True)) for i, d, m in rows if m["doc_id"] not in exclude)
+
+
+def nearest_doc(index: KnowledgeIndex, sentence: str) -> tuple[str, str]:
+    """doc_id and text of the chunk nearest to `sentence`."""
+    (chunk_id, _), *_ = index.query(HashEmbedder().embed_query(sentence).tolist(), 1)
+    ids, documents, metas = index.all_chunks()
+    at = ids.index(chunk_id)
+    return str(metas[at]["doc_id"]), documents[at]
+
+
+@pytest.fixture
+def kb(settings_factory: Callable[..., Settings]) -> tuple[Settings, KnowledgeIndex]:
+    settings = settings_factory(max_upload_mb=LIMIT_MB, admin_password=PASSWORD)
+    make_knowledge(settings.knowledge_dir, SAMPLE_DOCS)
+    index = KnowledgeIndex(settings, embedder=HashEmbedder())
+    assert not index.ingest().failed
+    return settings, index
+
+
+# ---------------------------------------------------------------------------- ingest
+
+
+def test_ingest_refuses_each_bad_file_with_its_message_and_keeps_the_rest(
+    kb: tuple[Settings, KnowledgeIndex],
+) -> None:
+    settings, index = kb
+    before = index_state(index)
+    active = index.active_name()
+    for name, data in bad_files().items():
+        (settings.knowledge_dir / name).write_bytes(data)
+
+    report = KnowledgeIndex(settings, embedder=HashEmbedder()).ingest()
+
+    assert report.failed == MESSAGES
+    assert not report.changed and report.unchanged == sorted(SAMPLE_DOCS)
+    assert index.active_name() == active
+    assert index_state(index) == before
+
+
+def test_ingest_reads_good_unusual_files_next_to_bad_ones(kb: tuple[Settings, KnowledgeIndex]) -> None:
+    settings, index = kb
+    before = index_state(index)
+    for name, data in {**bad_files(), **good_files()}.items():
+        (settings.knowledge_dir / name).write_bytes(data)
+
+    report = KnowledgeIndex(settings, embedder=HashEmbedder()).ingest()
+
+    assert report.failed == MESSAGES
+    added = {doc_id_for(Path(name)) for name in GOOD}
+    assert sorted(report.added) == sorted(added)
+    assert index_state(index, exclude=added) == before  # the others, byte for byte
+    for name, sentence in GOOD.items():
+        doc_id, text = nearest_doc(index, sentence)
+        assert doc_id == doc_id_for(Path(name)), name
+        assert sentence in text, (name, text)
+    titles = {d.doc_id: d.title for d in index.documents()}
+    assert titles[doc_id_for(Path("午餐配送通知.txt"))] == "罗湖区学校午餐配送通知"
+
+
+def test_a_file_that_goes_bad_keeps_its_last_good_version(kb: tuple[Settings, KnowledgeIndex]) -> None:
+    settings, index = kb
+    before = index_state(index)
+    target = settings.knowledge_dir / "labor-education.txt"
+    for damage in (b"", bad_files()["huge.txt"], bad_files()["binary.txt"]):
+        target.write_bytes(damage)
+        report = KnowledgeIndex(settings, embedder=HashEmbedder()).ingest()
+        assert list(report.failed) == ["labor-education.txt"]
+        assert "labor-education" in report.unchanged
+        assert index_state(index) == before
+
+
+def test_manifest_cannot_point_outside_the_knowledge_folder(kb: tuple[Settings, KnowledgeIndex]) -> None:
+    settings, index = kb
+    outside = settings.knowledge_dir.parent / "secret.txt"
+    outside.write_text("机密文件：不应进入知识库。", encoding="utf-8")
+    with (settings.knowledge_dir / "manifest.toml").open("a", encoding="utf-8") as fh:
+        fh.write('\n[documents.secret]\nfile = "../secret.txt"\ntitle = "机密"\n')
+    report = KnowledgeIndex(settings, embedder=HashEmbedder()).ingest()
+    assert not report.changed and report.failed == {}
+    assert all("机密" not in text for text in index.all_chunks()[1])
+
+
+# ---------------------------------------------------------------------------- admin upload
+
+
+@dataclass
+class Uploader:
+    settings: Settings
+    index: KnowledgeIndex
+    admin: Admin
+    folder: Path
+
+    def upload(self, name: str, data: bytes) -> str:
+        path = self.folder / name
+        path.write_bytes(data)
+        status, _, _ = self.admin.upload(PASSWORD, str(path), progress=lambda *a, **k: None)  # type: ignore[arg-type]
+        return status
+
+    def knowledge_files(self) -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in sorted(self.settings.knowledge_dir.iterdir())}
+
+
+@pytest.fixture
+def uploader(kb: tuple[Settings, KnowledgeIndex], tmp_path: Path) -> Uploader:
+    settings, index = kb
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    return Uploader(settings, index, Admin(Assistant(settings, index), settings), folder)
+
+
+@pytest.mark.parametrize("name", list(MESSAGES))
+def test_upload_refuses_each_bad_file_with_its_message(uploader: Uploader, name: str) -> None:
+    before, files = index_state(uploader.index), uploader.knowledge_files()
+    status = uploader.upload(name, bad_files()[name])
+    assert status == f"❌ 未上传：{MESSAGES[name]}"
+    assert index_state(uploader.index) == before
+    assert uploader.knowledge_files() == files
+    assert not (uploader.settings.data_dir / "uploads").exists()
+
+
+@pytest.mark.parametrize("name", list(GOOD))
+def test_upload_indexes_each_good_unusual_file(uploader: Uploader, name: str) -> None:
+    before = index_state(uploader.index)
+    data = good_files()[name]  # PDFs carry a creation time: made once
+    status = uploader.upload(name, data)
+    assert status.startswith(f"✅ 已上传 {name}。索引已更新：新增 1，更新 0，删除 0，未变 3"), status
+    doc_id = doc_id_for(Path(name))
+    assert index_state(uploader.index, exclude={doc_id}) == before
+    assert nearest_doc(uploader.index, GOOD[name])[0] == doc_id
+    assert (uploader.settings.knowledge_dir / name).read_bytes() == data
+    assert (uploader.settings.data_dir / "uploads" / name).read_bytes() == data
+
+
+@pytest.mark.parametrize(
+    ("name", "saved"),
+    [
+        ("..\\..\\evil.txt", "evil.txt"),  # a backslash path is a legal file name here
+        ("...txt", "upload.txt"),
+        ("通知 (2024)；终稿.txt", "通知_(2024)_终稿.txt"),
+    ],
+)
+def test_upload_names_cannot_leave_the_knowledge_folder(uploader: Uploader, name: str, saved: str) -> None:
+    status = uploader.upload(name, "罗湖区测试通知\n\n一、本通知用于检验文件名。".encode())
+    assert status.startswith(f"✅ 已上传 {escape_text(saved)}。"), status
+    assert (uploader.settings.knowledge_dir / saved).is_file()
+    root = uploader.settings.knowledge_dir.parent
+    assert sorted(p.name for p in root.iterdir() if p.is_file()) == []  # nothing beside the folder
+
+
+# ---------------------------------------------------------------------------- over HTTP
+
+
+@pytest.fixture(scope="module")
+def admin_server(
+    tmp_path_factory: pytest.TempPathFactory, serve_app: Any
+) -> Iterator[tuple[Settings, RunningServer]]:
+    root = tmp_path_factory.mktemp("files-admin")
+    settings = Settings(
+        data_dir=root / "data",
+        knowledge_dir=root / "knowledge",
+        embedding_model="hash-test",
+        chroma_host=None,
+        admin_password=PASSWORD,
+        max_upload_mb=LIMIT_MB,
+    )
+    make_knowledge(settings.knowledge_dir, SAMPLE_DOCS)
+    index = KnowledgeIndex(settings, embedder=HashEmbedder())
+    assert not index.ingest().failed
+    running = serve_app(Assistant(settings, index), settings)
+    yield settings, running
+    running.stop()
+
+
+def test_upload_over_http_refuses_and_accepts(
+    admin_server: tuple[Settings, RunningServer], tmp_path: Path
+) -> None:
+    settings, running = admin_server
+    client = Client(running.url, verbose=False)
+    for name in ("scanned.pdf", "encrypted.pdf", "setup.exe"):
+        path = tmp_path / name
+        path.write_bytes(bad_files()[name])
+        status, _, _ = client.predict(PASSWORD, handle_file(str(path)), api_name="/admin_upload")
+        assert status == f"❌ 未上传：{MESSAGES[name]}"
+    path = tmp_path / "notice-gbk.txt"
+    path.write_bytes(good_files()["notice-gbk.txt"])
+    status, docs, _ = client.predict(PASSWORD, handle_file(str(path)), api_name="/admin_upload")
+    assert status.startswith("✅ 已上传 notice-gbk.txt"), status
+    assert "罗湖区教育局通知" in json.dumps(docs, ensure_ascii=False)
+    # a file over the limit never reaches the handler: Gradio's upload route refuses it
+    response = httpx.post(
+        f"{running.url}/gradio_api/upload",
+        files=[("files", ("huge.txt", bad_files()["huge.txt"], "text/plain"))],
+        timeout=60,
+    )
+    assert response.status_code == 413
+    assert not (settings.knowledge_dir / "huge.txt").exists()
