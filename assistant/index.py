@@ -260,6 +260,13 @@ class KnowledgeIndex:
             for path in unsupported_files(self.settings.knowledge_dir):
                 report.failed[path.name] = unsupported_type(path.name).user_message
         old = self.active()
+        if not metas and old is not None and old.count():
+            # A mistyped --knowledge folder would otherwise prune every document.
+            folder = self.settings.knowledge_dir
+            raise DocumentError(
+                f"no readable documents in {folder}; the index was left as it is",
+                f"目录 {folder} 中没有可读取的文件，现有索引未作改动。请检查知识库目录。",
+            )
         old_hashes = {} if rebuild else self.doc_hashes()
         new_hashes: dict[str, str] = {}
         refused: dict[str, DocumentError] = {}  # too big to read at all

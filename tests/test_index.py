@@ -478,3 +478,22 @@ def test_sigkill_during_ingest_leaves_previous_index_serving(
     expected = expected_chunks(settings)
     assert chunk_counts(index) == {d: len(c) for d, c in expected.items()}
     assert top_hit(index, probe.embed_text)[0][0] == probe.id
+
+
+def test_folder_without_documents_leaves_the_index_alone(
+    indexed: KnowledgeIndex, settings_factory: Callable[..., Settings], tmp_path: Path
+) -> None:
+    """A mistyped knowledge folder must not prune every document."""
+    from assistant.documents.errors import DocumentError
+
+    before = indexed.all_chunks()
+    empty = tmp_path / "elsewhere"
+    empty.mkdir()
+    (empty / "notes.xyz").write_text("不是文档")
+    wrong = KnowledgeIndex(
+        settings_factory(knowledge_dir=empty, data_dir=indexed.settings.data_dir), embedder=HashEmbedder()
+    )
+    with pytest.raises(DocumentError) as caught:
+        wrong.ingest()
+    assert "没有可读取的文件" in caught.value.user_message and str(empty) in caught.value.user_message
+    assert indexed.all_chunks() == before
