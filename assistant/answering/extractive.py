@@ -80,7 +80,9 @@ class ExtractiveAnswerer:
                 holders = [i for i in range(len(sentences)) if kind_bonus(kind, sentences[i], question)]
                 if holders:
                     chosen.add(min(holders, key=lambda i: abs(i - best)))
-        return [sentences[i] for i in sorted(chosen)], best_score
+        # Document order, except that a date or figure asked for is stated first.
+        order = sorted(chosen, key=lambda i: (not (kind and i == best), i))
+        return [sentences[i] for i in order], best_score
 
 
 def _where(citation: Citation, english: bool) -> str:
