@@ -6,8 +6,14 @@ import hashlib
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from assistant.chain import Assistant
+    from assistant.index import KnowledgeIndex
+    from assistant.settings import Settings
 
 HASH_DIM = 64
 
@@ -128,3 +134,24 @@ def make_knowledge(directory: Path, docs: dict[str, str]) -> Path:
         tables.append(f"[documents.{doc_id}]\n{body}")
     (directory / "manifest.toml").write_text("\n\n".join(tables) + "\n", encoding="utf-8")
     return directory
+
+
+def small_assistant(root: Path, **overrides: Any) -> tuple[Settings, KnowledgeIndex, Assistant]:
+    """An Assistant over SAMPLE_DOCS in a folder of its own under `root` (HashEmbedder,
+    embedded Chroma), already ingested: fast, and separate from the real knowledge base.
+    Keyword arguments override Settings fields (admin_password, max_upload_mb, …)."""
+    from assistant.chain import Assistant
+    from assistant.index import KnowledgeIndex
+    from assistant.settings import Settings
+
+    fields: dict[str, Any] = {
+        "data_dir": root / "data",
+        "knowledge_dir": root / "knowledge",
+        "embedding_model": "hash-test",
+        "chroma_host": None,
+    }
+    settings = Settings(**(fields | overrides))
+    make_knowledge(settings.knowledge_dir, SAMPLE_DOCS)
+    index = KnowledgeIndex(settings, embedder=HashEmbedder())
+    assert not index.ingest().failed
+    return settings, index, Assistant(settings, index)

@@ -20,7 +20,7 @@ from typing import Any
 import gradio as gr
 import httpx
 import pytest
-from fakes import SAMPLE_DOCS, HashEmbedder, make_knowledge
+from fakes import small_assistant
 from fastapi import FastAPI
 from gradio_client import Client, handle_file
 from starlette.routing import Mount
@@ -60,18 +60,7 @@ class App:
 def _small_app(root: Path, serve_app: Any, password: str | None) -> App:
     """The app over a small knowledge folder of its own (HashEmbedder): fast, and any
     change a route made would show in files and index."""
-    settings = Settings(
-        data_dir=root / "data",
-        knowledge_dir=root / "knowledge",
-        embedding_model="hash-test",
-        chroma_host=None,
-        admin_password=password,
-        max_upload_mb=1,
-    )
-    make_knowledge(settings.knowledge_dir, SAMPLE_DOCS)
-    index = KnowledgeIndex(settings, embedder=HashEmbedder())
-    assert not index.ingest().failed
-    assistant = Assistant(settings, index)
+    settings, index, assistant = small_assistant(root, admin_password=password, max_upload_mb=1)
     FeedbackStore.for_settings(settings).add("问题", "回答", [], "up")  # a file to try to steal
     return App(settings, index, assistant, serve_app(assistant, settings))
 

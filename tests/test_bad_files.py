@@ -14,7 +14,7 @@ from typing import Any
 import docx
 import httpx
 import pytest
-from fakes import SAMPLE_DOCS, HashEmbedder, make_knowledge
+from fakes import SAMPLE_DOCS, HashEmbedder, make_knowledge, small_assistant
 from gradio_client import Client, handle_file
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -291,19 +291,10 @@ def test_upload_names_cannot_leave_the_knowledge_folder(uploader: Uploader, name
 def admin_server(
     tmp_path_factory: pytest.TempPathFactory, serve_app: Any
 ) -> Iterator[tuple[Settings, RunningServer]]:
-    root = tmp_path_factory.mktemp("files-admin")
-    settings = Settings(
-        data_dir=root / "data",
-        knowledge_dir=root / "knowledge",
-        embedding_model="hash-test",
-        chroma_host=None,
-        admin_password=PASSWORD,
-        max_upload_mb=LIMIT_MB,
+    settings, _, assistant = small_assistant(
+        tmp_path_factory.mktemp("files-admin"), admin_password=PASSWORD, max_upload_mb=LIMIT_MB
     )
-    make_knowledge(settings.knowledge_dir, SAMPLE_DOCS)
-    index = KnowledgeIndex(settings, embedder=HashEmbedder())
-    assert not index.ingest().failed
-    running = serve_app(Assistant(settings, index), settings)
+    running = serve_app(assistant, settings)
     yield settings, running
     running.stop()
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fakes import SAMPLE_DOCS, HashEmbedder, make_knowledge
+from fakes import small_assistant
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
@@ -19,7 +19,6 @@ from assistant.api import RunningServer
 from assistant.chain import Assistant
 from assistant.documents.errors import DocumentError
 from assistant.feedback import FeedbackStore, mask_personal_numbers
-from assistant.index import KnowledgeIndex
 from assistant.settings import Settings
 from assistant.ui import Chat, build_app, render_messages, safe_filename
 
@@ -206,18 +205,8 @@ def admin_setup(
 ) -> Iterator[tuple[Settings, RunningServer]]:
     """A password-protected app over a small knowledge folder of its own (HashEmbedder), so
     uploads and deletions never touch the real knowledge base or the shared index."""
-    root = tmp_path_factory.mktemp("admin")
-    settings = Settings(
-        data_dir=root / "data",
-        knowledge_dir=root / "knowledge",
-        embedding_model="hash-test",
-        chroma_host=None,
-        admin_password=PASSWORD,
-    )
-    make_knowledge(settings.knowledge_dir, SAMPLE_DOCS)
-    index = KnowledgeIndex(settings, embedder=HashEmbedder())
-    assert not index.ingest().failed
-    running = serve_app(Assistant(settings, index), settings)
+    settings, _, assistant = small_assistant(tmp_path_factory.mktemp("admin"), admin_password=PASSWORD)
+    running = serve_app(assistant, settings)
     yield settings, running
     running.stop()
 
