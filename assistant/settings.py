@@ -37,7 +37,15 @@ class Settings(BaseSettings):
     # fallback) or any sentence-transformers path / hub name.
     embedding_model: str = "embeddinggemma"
     embedding_batch_size: int = 16
-    embedding_dtype: Literal["bfloat16", "float32"] = "bfloat16"
+    # How EmbeddingGemma runs: "auto" = the backend measured fastest on this CPU among
+    # those whose rankings match float32 (`python -m assistant doctor`); or one by name.
+    embedding_backend: Literal["auto", "torch-fp32", "torch-bf16", "torch-int8", "onnx-fp32", "onnx-int8"] = (
+        "auto"
+    )
+    # Older spelling of the backend: float32 = torch-fp32, bfloat16 = torch-bf16.
+    embedding_dtype: Literal["bfloat16", "float32"] | None = None
+    # Threads of one forward pass; 0 = every core this process may use.
+    embedding_threads: int = 0
 
     # --- vector store: embedded by default; a Chroma server when chroma_host is set.
     chroma_host: str | None = None
@@ -75,6 +83,12 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def threads(self) -> int:
+        from assistant.cpu import available_cores
+
+        return self.embedding_threads if self.embedding_threads > 0 else available_cores()
 
     @property
     def server_mode(self) -> bool:
