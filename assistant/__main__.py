@@ -1,4 +1,4 @@
-"""Command line: `python -m assistant {fetch-model,ingest,docs,ask,eval,bench-retrieval,targets}`."""
+"""Command line: `python -m assistant {fetch-model,doctor,ingest,docs,ask,eval,bench-retrieval,targets}`."""
 
 from __future__ import annotations
 
@@ -14,13 +14,24 @@ log = logging.getLogger("assistant")
 
 
 def _cmd_fetch_model(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant import embedding_backends as eb
     from assistant import model_fetch
 
     folder = model_fetch.fetch(settings.model_cache_dir, force=args.force)
-    if settings.embedding_dtype == "bfloat16":
-        folder = model_fetch.ensure_bf16(settings.model_cache_dir)
     print(f"模型已就绪：{folder}")
+    if settings.embedding_model != "embeddinggemma":
+        return 0
+    choice = eb.choose(settings.model_cache_dir, force=args.force or args.remeasure, say=print)
+    backend, source = eb.resolve_backend(settings)
+    eb.ensure_files(settings.model_cache_dir, backend)
+    print(f"本机最快且与 float32 一致的后端：{choice.backend}；使用：{backend}（{source}）")
     return 0
+
+
+def _cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.doctor import doctor
+
+    return doctor(settings, remeasure=args.remeasure, as_json=args.json)
 
 
 def _cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -122,8 +133,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("fetch-model", help="下载并校验嵌入模型")
-    p.add_argument("--force", action="store_true", help="重新下载")
+    p.add_argument("--force", action="store_true", help="重新下载（并重新测量后端）")
+    p.add_argument("--remeasure", action="store_true", help="重新测量本机各嵌入后端的速度")
     p.set_defaults(func=_cmd_fetch_model)
+
+    p = sub.add_parser("doctor", help="本机 CPU、嵌入后端的测量结果与当前选择")
+    p.add_argument("--remeasure", action="store_true", help="重新测量各后端")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_doctor)
 
     p = sub.add_parser("ingest", help="建立或更新知识库索引（增量）")
     p.add_argument("--rebuild", action="store_true", help="全部重建")

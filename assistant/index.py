@@ -319,12 +319,19 @@ class KnowledgeIndex:
             metadata={"embedding_model": self.settings.embedding_model, "building": True},
         )
         try:
+            backends: set[str] = set()
             if old is not None:
                 self._copy_unchanged(old, new, report.unchanged)
-            self._embed_and_add(new, prepared, progress)
+                if report.unchanged:
+                    backends |= set(json.loads(str((old.metadata or {}).get("embedding_backends", "[]"))))
+            if self._embed_and_add(new, prepared, progress):
+                backends.add(str(getattr(self.embedder, "backend", self.embedder.name)))
             new.modify(
                 metadata={
                     "embedding_model": self.settings.embedding_model,
+                    # Which backends made these vectors (accepted backends agree with
+                    # float32, so a mixture answers like one; `doctor` shows it).
+                    "embedding_backends": json.dumps(sorted(backends)),
                     "doc_hashes": json.dumps(new_hashes, sort_keys=True),
                     "building": False,
                 }
@@ -359,14 +366,15 @@ class KnowledgeIndex:
         collection: Collection,
         prepared: dict[str, list[Chunk]],
         progress: Callable[[float, str], None] | None,
-    ) -> None:
+    ) -> bool:
+        """Embed and add the prepared chunks; False when there were none."""
         # Similar lengths in one batch waste less padding: ~2x faster on CPU.
         chunks = sorted(
             (c for doc_chunks in prepared.values() for c in doc_chunks),
             key=lambda c: len(c.embed_text),
         )
         if not chunks:
-            return
+            return False
         batch = max(1, self.settings.embedding_batch_size)
         with tqdm(total=len(chunks), desc="建立索引", unit="段") as bar:
             for start in range(0, len(chunks), batch):
@@ -381,6 +389,7 @@ class KnowledgeIndex:
                 bar.update(len(part))
                 if progress:
                     progress(min(1.0, (start + len(part)) / len(chunks)), "建立索引")
+        return True
 
     def _drop_orphans(self) -> None:
         """Remove collections left by an ingest that was killed before its flip."""
