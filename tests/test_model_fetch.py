@@ -143,16 +143,16 @@ def test_bf16_copy_casts_top_level_weights_once(tmp_path: Path) -> None:
 
 @pytest.mark.model
 def test_real_bf16_copy_gives_the_same_vectors() -> None:
-    """The bfloat16 copy the assistant loads encodes exactly like the published weights
-    loaded as bfloat16."""
+    """The bfloat16 copy encodes exactly like the published weights loaded as bfloat16
+    (whichever backend this CPU runs: the copy is what torch-bf16 loads)."""
     import numpy as np
 
     from assistant.embeddings import SentenceTransformerEmbedder
     from assistant.settings import Settings
 
     cache = Settings().model_cache_dir
-    copy = SentenceTransformerEmbedder(str(model_fetch.ensure_bf16(cache)))
-    original = SentenceTransformerEmbedder(str(model_fetch.model_dir(cache)))
+    copy = SentenceTransformerEmbedder(str(model_fetch.ensure_bf16(cache)), dtype="bfloat16")
+    original = SentenceTransformerEmbedder(str(model_fetch.model_dir(cache)), dtype="bfloat16")
     texts = ["罗湖区新增公办义务教育学位3.3万座。", "劳动教育每周不少于1课时"]
     assert np.array_equal(copy.embed_documents(texts), original.embed_documents(texts))
     assert np.array_equal(copy.embed_query(texts[0]), original.embed_query(texts[0]))
@@ -223,30 +223,65 @@ def _linked_copy(real: Path, folder: Path, damage: str) -> None:
         (folder / "model.safetensors").symlink_to(real / "model.safetensors")
 
 
+# Backends that load a copy derived from the download, and that copy's weights file.
+DERIVED = {"torch-bf16": "model.safetensors", "onnx-int8": "model.onnx"}
+
+
+def _derived_dir(cache: Path, backend: str) -> Path:
+    if backend == "torch-bf16":
+        return model_fetch.bf16_dir(cache)
+    return model_fetch.derived_dir(cache, backend)
+
+
+def _linked_derived(real: Path, folder: Path, weights: str) -> None:
+    """Like _linked_copy, for a derived folder: its weights corrupted, the rest linked."""
+    folder.mkdir(parents=True)
+    for item in real.iterdir():
+        if item.name == weights:
+            with item.open("rb") as fh:
+                (folder / item.name).write_bytes(fh.read(1 << 20))
+        elif item.name.startswith(".verified"):
+            (folder / item.name).write_text(item.read_text())
+        else:
+            (folder / item.name).symlink_to(item)
+
+
 def _damaged_cache(tmp_path: Path, damage: str) -> Path:
     """A cache whose EmbeddingGemma download is damaged (`corrupted`, `missing`), or whose
-    download is sound but the bfloat16 copy the assistant loads is corrupted (`copy`)."""
+    download is sound but the copy a backend loads is corrupted (`copy:<backend>`)."""
+    from assistant import embedding_backends
     from assistant.settings import Settings
 
     real_cache = Settings().model_cache_dir
     assert model_fetch.is_cached(real_cache), "run `python -m assistant fetch-model` first"
     cache = tmp_path / "models"
-    if damage == "copy":
+    if damage.startswith("copy:"):
+        backend = damage.split(":", 1)[1]
         _linked_copy(model_fetch.model_dir(real_cache), model_fetch.model_dir(cache), "none")
-        _linked_copy(model_fetch.check_bf16(real_cache), model_fetch.bf16_dir(cache), "corrupted")
+        real = embedding_backends.ensure_files(real_cache, backend)
+        _linked_derived(real, _derived_dir(cache, backend), DERIVED[backend])
     else:
         _linked_copy(model_fetch.model_dir(real_cache), model_fetch.model_dir(cache), damage)
+    # The backend measurement of this CPU comes along, so nothing is measured again.
+    choice = real_cache / "backend-choice.json"
+    if choice.is_file():
+        (cache / "backend-choice.json").write_text(choice.read_text())
     return cache
 
 
+DAMAGES = ["corrupted", "missing", *(f"copy:{backend}" for backend in DERIVED)]
+
+
 @pytest.mark.model
-@pytest.mark.parametrize("damage", ["corrupted", "missing", "copy"])
+@pytest.mark.parametrize("damage", DAMAGES)
 @pytest.mark.parametrize(
     "command", [["app.py"], ["-m", "assistant", "ask", "幼儿园学位有多少？"]], ids=["app", "cli"]
 )
 def test_damaged_model_stops_the_start_with_a_clear_message(
     tmp_path: Path, damage: str, command: list[str]
 ) -> None:
+    """Whatever backend this CPU runs: a damaged download stops it, and a damaged copy
+    stops the backend that loads that copy (chosen here by ASSISTANT_EMBEDDING_BACKEND)."""
     import os
     import subprocess
     import sys
@@ -257,6 +292,10 @@ def test_damaged_model_stops_the_start_with_a_clear_message(
         "ASSISTANT_MODEL_CACHE_DIR": str(cache),
         "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
     }
+    env.pop("ASSISTANT_EMBEDDING_DTYPE", None)
+    env.pop("ASSISTANT_EMBEDDING_BACKEND", None)
+    if damage.startswith("copy:"):
+        env["ASSISTANT_EMBEDDING_BACKEND"] = damage.split(":", 1)[1]
     env["ASSISTANT_PORT"] = "9"  # never reached
     done = subprocess.run(
         [sys.executable, *command], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
@@ -266,8 +305,12 @@ def test_damaged_model_stops_the_start_with_a_clear_message(
     expected = "model.safetensors is missing" if damage == "missing" else "checksum mismatch"
     assert "嵌入模型无法加载" in done.stderr and expected in done.stderr
     assert "fetch-model" in done.stderr
-    damaged = model_fetch.bf16_dir(cache) if damage == "copy" else model_fetch.model_dir(cache)
-    assert str(damaged / "model.safetensors") in done.stderr
+    if damage.startswith("copy:"):
+        backend = damage.split(":", 1)[1]
+        damaged = _derived_dir(cache, backend) / DERIVED[backend]
+    else:
+        damaged = model_fetch.model_dir(cache) / "model.safetensors"
+    assert str(damaged) in done.stderr
     if command == ["app.py"]:
         assert "无法启动" in done.stderr and "检查知识库索引" not in done.stdout
 
@@ -280,4 +323,5 @@ def test_check_model_accepts_the_real_weights_through_links(tmp_path: Path) -> N
     cache = _damaged_cache(tmp_path, "missing")
     real = model_fetch.model_dir(Settings().model_cache_dir)
     (model_fetch.model_dir(cache) / "model.safetensors").symlink_to(real / "model.safetensors")
-    check_model(Settings(model_cache_dir=cache))  # the link target matches the recorded stamp
+    # the link target matches the recorded stamp
+    check_model(Settings(model_cache_dir=cache, embedding_backend="torch-fp32"))

@@ -1,0 +1,194 @@
+"""The embedding backend: measured per CPU, the fastest one agreeing with float32 kept,
+stored with the model cache, overridable; derived model files checked like the download."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant import embedding_backends as eb
+from assistant import model_fetch
+from assistant.cpu import CpuInfo, cpu_info
+from assistant.model_fetch import ModelFetchError
+from assistant.settings import Settings
+from tests.fakes import hash_vector
+
+
+class _Fake:
+    """An embedder whose vectors are the hash vectors, optionally blurred, at a set speed."""
+
+    def __init__(self, noise: float = 0.0, seed: int = 0) -> None:
+        self.noise = noise
+        self.rng = np.random.default_rng(seed)
+        self.name, self.dim = "fake", 64
+
+    def _vec(self, text: str) -> np.ndarray:
+        v = hash_vector(text) + self.noise * self.rng.standard_normal(64).astype(np.float32)
+        return (v / np.linalg.norm(v)).astype(np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._vec("q" + text)
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        return np.stack([self._vec("q" + t) for t in texts])
+
+
+def _row(backend: str, q: float, p: float, accepted: bool = True) -> eb.Measurement:
+    return eb.Measurement(backend, query_ms=q, passage_ms=p, accepted=accepted)
+
+
+def test_pick_takes_the_fastest_backend_that_agrees_with_float32() -> None:
+    rows = [
+        _row("torch-fp32", 180, 300),
+        _row("torch-bf16", 650, 2100),
+        _row("onnx-int8", 40, 90, accepted=False),  # faster, but its rankings differ
+        _row("onnx-fp32", 90, 160),
+    ]
+    backend, reason = eb.pick(rows)
+    assert backend == "onnx-fp32"
+    assert "90 ms" in reason and "float32 180 ms" in reason
+
+
+def test_pick_weighs_ingest_and_serving_speed_alike() -> None:
+    # 10% faster queries do not buy 3x slower passages.
+    rows = [_row("torch-fp32", 100, 100), _row("torch-int8", 90, 300)]
+    assert eb.pick(rows)[0] == "torch-fp32"
+    assert eb.pick([_row("torch-fp32", 0, 0, accepted=False)])[0] == "torch-fp32"
+
+
+def test_agreement_sees_identical_and_reordered_rankings() -> None:
+    rng = np.random.default_rng(1)
+    q = rng.standard_normal((4, 8)).astype(np.float32)
+    p = rng.standard_normal((6, 8)).astype(np.float32)
+    q /= np.linalg.norm(q, axis=1, keepdims=True)
+    p /= np.linalg.norm(p, axis=1, keepdims=True)
+    same = eb.agreement(q, p, q, p)
+    assert same["top1_agreement"] == 1.0 and same["top3_overlap"] == 1.0
+    assert same["min_cosine"] == pytest.approx(1.0, abs=1e-6)
+    shuffled = eb.agreement(q, p, q, p[::-1].copy())
+    assert shuffled["top1_agreement"] < 1.0 and shuffled["min_cosine"] < 0.99
+
+
+def test_measure_rejects_blurred_and_broken_backends(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    made = {"torch-fp32": _Fake(), "torch-bf16": _Fake(noise=0.001), "onnx-int8": _Fake(noise=2.0)}
+
+    def load(cache: Path, backend: str, threads: int, batch_size: int = 16) -> _Fake:
+        if backend == "onnx-fp32":
+            raise RuntimeError("no kernel for this op")
+        return made[backend]
+
+    monkeypatch.setattr(eb, "load", load)
+    monkeypatch.setattr(eb, "ensure_files", lambda cache, backend: cache)
+    choice = eb.measure(tmp_path, backends=("torch-fp32", "torch-bf16", "onnx-int8", "onnx-fp32"))
+    rows = {m.backend: m for m in choice.measurements}
+    assert rows["torch-fp32"].accepted and rows["torch-fp32"].min_cosine == 1.0
+    assert rows["torch-bf16"].accepted and rows["torch-bf16"].min_cosine > 0.99
+    assert not rows["onnx-int8"].accepted and rows["onnx-int8"].top1_agreement < 1.0
+    assert not rows["onnx-fp32"].accepted and "no kernel" in rows["onnx-fp32"].note
+    assert choice.backend in {"torch-fp32", "torch-bf16"}
+    assert choice.cpu["key"] == cpu_info().key and choice.cpu["flags"] == list(cpu_info().flags)
+
+
+def _choice(backend: str, cpu: CpuInfo) -> eb.Choice:
+    return eb.Choice(backend, "test", cpu.to_json(), "2026-12-01T00:00:00+00:00", 2, [_row(backend, 1, 1)])
+
+
+def test_choice_is_stored_per_cpu_and_measured_again_on_another(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    here = cpu_info()
+    other = dataclasses.replace(here, model="Other CPU", flags=("avx2", "avx512_bf16", "amx_bf16"))
+    eb.save_choice(tmp_path, _choice("torch-bf16", other))
+    assert eb.stored_choice(tmp_path, other).backend == "torch-bf16"  # type: ignore[union-attr]
+    assert eb.stored_choice(tmp_path, here) is None
+
+    measured: list[Path] = []
+
+    def measure(cache: Path, **_kw: object) -> eb.Choice:
+        measured.append(cache)
+        return _choice("onnx-fp32", here)
+
+    monkeypatch.setattr(eb, "measure", measure)
+    monkeypatch.setattr(model_fetch, "check_cached", lambda cache, model=None: cache)
+    settings = Settings(model_cache_dir=tmp_path, embedding_backend="auto", embedding_dtype=None)
+    assert eb.resolve_backend(settings)[0] == "onnx-fp32"
+    assert eb.resolve_backend(settings)[0] == "onnx-fp32"
+    assert len(measured) == 1  # stored after the first measurement
+    stored = json.loads((tmp_path / eb.CHOICE_FILE).read_text(encoding="utf-8"))
+    assert set(stored) == {here.key, other.key}  # the other CPU's entry is kept
+
+
+def test_setting_overrides_the_measured_choice(tmp_path: Path) -> None:
+    eb.save_choice(tmp_path, _choice("onnx-int8", cpu_info()))
+    base = {"model_cache_dir": tmp_path}
+    assert eb.resolve_backend(Settings(**base))[0] == "onnx-int8"
+    assert eb.resolve_backend(Settings(**base, embedding_backend="torch-fp32")) == (
+        "torch-fp32",
+        "ASSISTANT_EMBEDDING_BACKEND",
+    )
+    assert eb.resolve_backend(Settings(**base, embedding_dtype="bfloat16"))[0] == "torch-bf16"
+
+
+def test_cpu_key_changes_with_flags_and_runtimes() -> None:
+    here = cpu_info()
+    assert dataclasses.replace(here, flags=(*here.flags, "amx_bf16")).key != here.key
+    assert dataclasses.replace(here, runtimes=(("torch", "9.9"),)).key != here.key
+    assert dataclasses.replace(here).key == here.key
+
+
+def test_probe_sentences_load() -> None:
+    queries, passages = eb.probe_texts()
+    assert len(queries) >= 10 and len(passages) >= len(queries)
+    assert len(set(passages)) == len(passages)
+
+
+# --- derived files (ONNX exports) ------------------------------------------------------
+
+
+def _cache_with_download(tmp_path: Path) -> Path:
+    cache = tmp_path / "cache"
+    folder = model_fetch.model_dir(cache)
+    folder.mkdir(parents=True)
+    (folder / "model.safetensors").write_bytes(b"weights")
+    return cache
+
+
+def test_derived_files_are_made_once_and_checked(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    cache = _cache_with_download(tmp_path)
+    monkeypatch.setattr(model_fetch, "check_cached", lambda c, model=None: model_fetch.model_dir(c))
+    made: list[Path] = []
+
+    def make(source: Path, work: Path) -> None:
+        made.append(work)
+        (work / "model.onnx").write_bytes(b"graph" * 100)
+
+    folder = model_fetch.ensure_derived(cache, "onnx-int8", ("model.onnx",), make)
+    assert folder == model_fetch.derived_dir(cache, "onnx-int8") and len(made) == 1
+    assert model_fetch.ensure_derived(cache, "onnx-int8", ("model.onnx",), make) == folder
+    assert len(made) == 1  # made once
+    data = bytearray((folder / "model.onnx").read_bytes())
+    data[3] ^= 0xFF
+    (folder / "model.onnx").write_bytes(bytes(data))
+    with pytest.raises(ModelFetchError, match=r"checksum mismatch for .*model\.onnx.*fetch-model"):
+        model_fetch.ensure_derived(cache, "onnx-int8", ("model.onnx",), make)
+    (folder / "model.onnx").unlink()
+    with pytest.raises(ModelFetchError, match=r"model\.onnx is missing"):
+        model_fetch.check_derived(folder, ("model.onnx",))
+
+
+def test_failed_derivation_leaves_nothing_behind(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    cache = _cache_with_download(tmp_path)
+    monkeypatch.setattr(model_fetch, "check_cached", lambda c, model=None: model_fetch.model_dir(c))
+
+    def make(source: Path, work: Path) -> None:
+        (work / "model.onnx").write_bytes(b"half")
+        raise RuntimeError("export failed")
+
+    with pytest.raises(RuntimeError, match="export failed"):
+        model_fetch.ensure_derived(cache, "onnx-fp32", ("model.onnx",), make)
+    assert not model_fetch.derived_dir(cache, "onnx-fp32").exists()
+    assert [p.name for p in cache.iterdir()] == [model_fetch.model_dir(cache).name]
