@@ -54,9 +54,11 @@ def run_python(
     return CliRun(time.perf_counter() - started, done.returncode, done.stdout, done.stderr)
 
 
-def ingest(data_dir: Path, timeout: float = 1800) -> tuple[CliRun, int]:
+def ingest(
+    data_dir: Path, timeout: float = 1800, extra_env: dict[str, str] | None = None
+) -> tuple[CliRun, int]:
     """`python -m assistant ingest`; returns the run and the chunk count it printed."""
-    run = run_python(["-m", "assistant", "ingest"], data_dir, timeout).check("ingest")
+    run = run_python(["-m", "assistant", "ingest"], data_dir, timeout, extra_env).check("ingest")
     found = re.search(r"共 (\d+) 段", run.stdout)
     return run, int(found.group(1)) if found else 0
 

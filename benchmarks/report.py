@@ -66,6 +66,7 @@ def machine_section(r: RunReport) -> list[str]:
     m = r.machine
     rows = [
         ("CPU", m.cpu),
+        ("CPU flags (embedding backends)", m.flags),
         ("cores available", str(m.cores)),
         ("RAM", f"{m.ram_gib:.1f} GiB"),
         ("Python", m.python),

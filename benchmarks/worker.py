@@ -2,6 +2,11 @@
 
     python -m benchmarks.worker build --kb-data DIR --data DIR --size N --real N --out R.json
     python -m benchmarks.worker serve --data DIR --dev dev.jsonl --reps N --out R.json
+    python -m benchmarks.worker backend --data DIR --dev dev2.jsonl --out R.json
+
+`backend` is a serving process for one embedding backend (ASSISTANT_EMBEDDING_BACKEND in
+its environment) over the index in --data, which another backend may have built: query
+embedding and warm `ask` latency, retrieval quality, and each question's top passages.
 
 `serve` is a serving process: it builds the assistant over the index in --data, answers the
 dev questions (warm-up, retrieval only, end to end, one profiled pass) and reports its own
@@ -136,6 +141,36 @@ def cmd_serve(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def cmd_backend(args: argparse.Namespace) -> dict[str, Any]:
+    from assistant.embedding_backends import resolve_backend
+    from benchmarks.measure import standalone
+
+    settings = bench_settings(Path(args.data))
+    items = load_items(Path(args.dev))
+    with stopwatch() as load:
+        embedder = get_embedder(settings)
+    served = build_assistant(settings)
+    served.ask(items[0]["question"], history_of(items[0]))  # warm-up, not timed
+    queries = [standalone(i["question"], history_of(i)) for i in items]
+    embed_ms = []
+    for text in queries:
+        started = time.perf_counter()
+        embedder.embed_query(text)
+        embed_ms.append((time.perf_counter() - started) * 1000)
+    top = [[p.id for p in served.searcher.search(text, 3).passages] for text in queries]
+    retrieval = retrieval_only(served.searcher, items, 1, settings.top_k)
+    e2e = end_to_end(assistant_ask(served), items, args.reps, "assistant: end to end (Assistant.ask)")
+    return {
+        "backend": resolve_backend(settings)[0],
+        "load_s": load[0],
+        "embed_query_ms": embed_ms,
+        "top3": top,
+        "retrieval": retrieval.__dict__,
+        "e2e": e2e.__dict__,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.worker")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -154,7 +189,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--reps", type=int, default=1)
     serve.add_argument("--profile", action="store_true")
     serve.set_defaults(func=cmd_serve)
-    for p in (build, serve):
+    backend = sub.add_parser("backend")
+    backend.add_argument("--data", required=True)
+    backend.add_argument("--dev", required=True)
+    backend.add_argument("--reps", type=int, default=2)
+    backend.set_defaults(func=cmd_backend)
+    for p in (build, serve, backend):
         p.add_argument("--out", required=True, help="where to write the JSON result")
     return parser
 
