@@ -135,7 +135,7 @@ def load(cache_dir: Path, backend: str, threads: int, batch_size: int = 16) -> E
         )
     from assistant.onnx_embedder import OnnxEmbedder
 
-    return OnnxEmbedder(files / "model.onnx", files, threads=threads, batch_size=batch_size, name=name)
+    return OnnxEmbedder(files / "model.onnx", files, threads=threads, name=name)
 
 
 def load_backend(settings: Settings) -> Embedder:
@@ -172,6 +172,7 @@ class Choice:
     measured_at: str
     threads: int
     measurements: list[Measurement] = field(default_factory=list)
+    rule: str = ""  # the probe and acceptance rule it was measured with (see rule_id)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -180,6 +181,15 @@ class Choice:
     def from_json(data: dict[str, Any]) -> Choice:
         rows = [Measurement(**m) for m in data.get("measurements", [])]
         return Choice(**{**data, "measurements": rows})
+
+
+def rule_id() -> str:
+    """Changes when the probe sentences, the acceptance thresholds or the candidates do:
+    a choice measured under another rule is measured again."""
+    import hashlib
+
+    payload = f"{PROBE_FILE.read_bytes()!r}|{MIN_COSINE}|{MIN_TOP1_AGREEMENT}|{','.join(candidates())}"
+    return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
 
 def probe_texts() -> tuple[list[str], list[str]]:
@@ -271,6 +281,7 @@ def measure(
         measured_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         threads=threads,
         measurements=rows,
+        rule=rule_id(),
     )
 
 
@@ -307,9 +318,10 @@ def _read_choices(cache_dir: Path) -> dict[str, Any]:
 def stored_choice(cache_dir: Path, cpu: CpuInfo | None = None) -> Choice | None:
     entry = _read_choices(cache_dir).get((cpu or cpu_info()).key)
     try:
-        return Choice.from_json(entry) if entry else None
+        choice = Choice.from_json(entry) if entry else None
     except TypeError:  # written by another version: measure again
         return None
+    return choice if choice is not None and choice.rule == rule_id() else None
 
 
 def save_choice(cache_dir: Path, choice: Choice) -> None:

@@ -94,7 +94,17 @@ def test_measure_rejects_blurred_and_broken_backends(monkeypatch: pytest.MonkeyP
 
 
 def _choice(backend: str, cpu: CpuInfo) -> eb.Choice:
-    return eb.Choice(backend, "test", cpu.to_json(), "2026-12-01T00:00:00+00:00", 2, [_row(backend, 1, 1)])
+    when = "2026-12-01T00:00:00+00:00"
+    return eb.Choice(backend, "test", cpu.to_json(), when, 2, [_row(backend, 1, 1)], eb.rule_id())
+
+
+def test_a_choice_made_under_another_rule_is_measured_again(tmp_path: Path) -> None:
+    old = _choice("torch-int8", cpu_info())
+    old.rule = "an-older-probe"
+    eb.save_choice(tmp_path, old)
+    assert eb.stored_choice(tmp_path) is None
+    eb.save_choice(tmp_path, _choice("onnx-fp32", cpu_info()))
+    assert eb.stored_choice(tmp_path).backend == "onnx-fp32"  # type: ignore[union-attr]
 
 
 def test_choice_is_stored_per_cpu_and_measured_again_on_another(
@@ -125,12 +135,14 @@ def test_choice_is_stored_per_cpu_and_measured_again_on_another(
 def test_setting_overrides_the_measured_choice(tmp_path: Path) -> None:
     eb.save_choice(tmp_path, _choice("onnx-int8", cpu_info()))
     base = {"model_cache_dir": tmp_path}
-    assert eb.resolve_backend(Settings(**base))[0] == "onnx-int8"
+    auto = Settings(**base, embedding_backend="auto", embedding_dtype=None)
+    assert eb.resolve_backend(auto)[0] == "onnx-int8"
     assert eb.resolve_backend(Settings(**base, embedding_backend="torch-fp32")) == (
         "torch-fp32",
         "ASSISTANT_EMBEDDING_BACKEND",
     )
-    assert eb.resolve_backend(Settings(**base, embedding_dtype="bfloat16"))[0] == "torch-bf16"
+    legacy = Settings(**base, embedding_backend="auto", embedding_dtype="bfloat16")
+    assert eb.resolve_backend(legacy)[0] == "torch-bf16"
 
 
 def test_cpu_key_changes_with_flags_and_runtimes() -> None:
@@ -192,3 +204,79 @@ def test_failed_derivation_leaves_nothing_behind(monkeypatch: pytest.MonkeyPatch
         model_fetch.ensure_derived(cache, "onnx-fp32", ("model.onnx",), make)
     assert not model_fetch.derived_dir(cache, "onnx-fp32").exists()
     assert [p.name for p in cache.iterdir()] == [model_fetch.model_dir(cache).name]
+
+
+# --- the real model: accepted backends are interchangeable for an index -----------------
+
+
+@pytest.mark.model
+def test_accepted_backends_answer_over_an_index_another_backend_built() -> None:
+    """For every backend this CPU's measurement accepted: its query vectors over passage
+    vectors float32 made (an index built by float32, queried by it), and float32's query
+    vectors over its passage vectors (the other way round), rank the same top passage as
+    float32 alone, on real passages of the shipped knowledge base."""
+    from assistant.documents.manifest import read_manifest
+    from assistant.documents.pipeline import prepare_document
+
+    settings = Settings()
+    choice = eb.choose(settings.model_cache_dir)
+    accepted = [m.backend for m in choice.measurements if m.accepted]
+    assert choice.backend in accepted and eb.REFERENCE in accepted
+    chunks = [c for meta in read_manifest(settings.knowledge_dir) for c in prepare_document(meta).chunks]
+    passages = [c.embed_text for c in chunks[:: max(1, len(chunks) // 32)]][:32]
+    calibration = Path(__file__).parent / "fixtures" / "refusal_calibration.jsonl"
+    items = [json.loads(line) for line in calibration.read_text(encoding="utf-8").splitlines()]
+    queries = [i["question"] for i in items if not i["refuse"]][:16]
+
+    def vectors(backend: str) -> tuple[np.ndarray, np.ndarray]:
+        embedder = eb.load(settings.model_cache_dir, backend, settings.threads)
+        return np.stack([embedder.embed_query(q) for q in queries]), embedder.embed_documents(passages)
+
+    ref_q, ref_p = vectors(eb.REFERENCE)
+    ref_top = np.argmax(ref_q @ ref_p.T, axis=1)
+    for backend in accepted:
+        if backend == eb.REFERENCE:
+            continue
+        q, p = vectors(backend)
+        queried_by_it = np.mean(np.argmax(q @ ref_p.T, axis=1) == ref_top)
+        built_by_it = np.mean(np.argmax(ref_q @ p.T, axis=1) == ref_top)
+        assert queried_by_it >= 0.9 and built_by_it >= 0.9, (backend, queried_by_it, built_by_it)
+
+
+def test_concurrent_requests_run_one_forward_pass_at_a_time() -> None:
+    """Many serving threads share the cores through one queue instead of each starting
+    its own thread pool (two cores split 32 ways is slower for everyone)."""
+    import threading
+    import time
+
+    from assistant.onnx_embedder import OnnxEmbedder
+
+    running, peak = 0, 0
+    guard = threading.Lock()
+
+    class Session:
+        def run(self, _outputs: object, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
+            nonlocal running, peak
+            with guard:
+                running += 1
+                peak = max(peak, running)
+            time.sleep(0.01)
+            with guard:
+                running -= 1
+            return [np.ones((len(feeds["input_ids"]), 4), dtype=np.float32) / 2]
+
+    def tokenizer(texts: list[str], **_kw: object) -> dict[str, np.ndarray]:
+        return {"input_ids": np.ones((len(texts), 3)), "attention_mask": np.ones((len(texts), 3))}
+
+    embedder = OnnxEmbedder.__new__(OnnxEmbedder)
+    embedder._session, embedder._tokenizer, embedder._lock = Session(), tokenizer, threading.Lock()
+    embedder._query_prompt = embedder._document_prompt = ""
+    embedder._batch_size, embedder.dim = 4, 4
+    threads = [threading.Thread(target=embedder.embed_query, args=(f"问题{i}",)) for i in range(16)]
+    threads += [threading.Thread(target=embedder.embed_documents, args=(["甲", "乙"],)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert peak == 1
+    assert embedder.embed_documents(["甲", "乙乙", "丙"]).shape == (3, 4)
