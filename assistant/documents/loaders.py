@@ -83,6 +83,21 @@ def load_bytes(data: bytes, filename: str) -> LoadedText:
     if not data:
         raise DocumentError("empty file", "文件为空（0 字节），请检查后重新上传。")
     _check_magic(data, suffix)
+    try:
+        text, encoding = _read_text(data, fmt)
+    except DocumentError:
+        raise
+    except Exception as exc:  # a parser's bug on an odd file: that file's failure, said so
+        raise DocumentError(
+            f"{filename}: unexpected {fmt} reader error: {exc!r}",
+            f"读取文件时出错（{type(exc).__name__}），该文件可能格式异常，请另存后重新上传。",
+        ) from exc
+    if not text.strip():
+        raise DocumentError("document has no text", "文件中没有可读取的文字内容。")
+    return LoadedText(text=text, format=fmt, encoding=encoding)
+
+
+def _read_text(data: bytes, fmt: str) -> tuple[str, str | None]:
     if fmt == "pdf":
         text, encoding = _load_pdf(data), None
     elif fmt == "docx":
@@ -91,10 +106,7 @@ def load_bytes(data: bytes, filename: str) -> LoadedText:
         text, encoding = _load_html(data)
     else:
         text, encoding = decode_bytes(data)
-    text = _tidy(normalize_width(text))
-    if not text.strip():
-        raise DocumentError("document has no text", "文件中没有可读取的文字内容。")
-    return LoadedText(text=text, format=fmt, encoding=encoding)
+    return _tidy(normalize_width(text)), encoding
 
 
 def check_size(size: int, limit_mb: int) -> None:

@@ -394,3 +394,17 @@ def test_decode_bytes_rejects_binary() -> None:
     with pytest.raises(DocumentError) as info:
         decode_bytes(bytes(range(256)) * 4)
     assert info.value.user_message == "无法识别文件编码，请另存为 UTF-8 后重新上传。"
+
+
+def test_a_reader_crash_is_a_document_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A parser bug on an odd page is that file's failure, with a message, not a crash."""
+    import assistant.documents.loaders as loaders
+
+    def crash(data: bytes) -> tuple[str, str]:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(loaders, "_load_html", crash)
+    with pytest.raises(DocumentError) as caught:
+        load_bytes("<p>罗湖区通知</p>".encode(), "deep.html")
+    assert caught.value.user_message.startswith("读取文件时出错（RecursionError）")
+    assert "RecursionError" in str(caught.value)
