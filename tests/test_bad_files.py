@@ -407,3 +407,13 @@ def test_upload_over_http_refuses_and_accepts(
     )
     assert response.status_code == 413
     assert not (settings.knowledge_dir / "huge.txt").exists()
+
+
+def test_a_one_sentence_notice_is_indexed(kb: tuple[Settings, KnowledgeIndex]) -> None:
+    """A notice of one short sentence is its own title and its whole text: it is kept."""
+    settings, index = kb
+    sentence = "罗湖区某测试学校每周开设三节书法课。"
+    (settings.knowledge_dir / "calligraphy.txt").write_text(sentence, encoding="utf-8")
+    report = KnowledgeIndex(settings, embedder=HashEmbedder()).ingest()
+    assert report.failed == {} and report.added == ["calligraphy"]
+    assert nearest_doc(index, sentence) == ("calligraphy", sentence)

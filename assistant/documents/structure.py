@@ -157,8 +157,11 @@ def parse_sections(text: str, title: str = "") -> list[Section]:
 def _consume_line(
     line: str, outline: _Outline, sections: list[Section], title: str, seen_heading: bool
 ) -> bool:
-    if title and line.strip().lstrip("#").strip() == title and not sections and not outline.stack:
-        return seen_heading  # the document's own title repeated as its first line
+    first = not sections and not outline.stack
+    if first and title and line.strip().lstrip("#").strip() == title and not _SENTENCE_END.search(line):
+        # The document's own title repeated as its first line; a sentence is content even
+        # when it is the only line and so also the guessed title.
+        return seen_heading
     md = _MD_HEADING.match(line)
     if md:
         heading = _squash(md.group(2))
