@@ -39,6 +39,7 @@ ADD_BATCH = 256
 # Chroma's SQLite back end binds one variable per record on an unlimited get(); SQLite refuses
 # more than 32,766, so large indexes are read in pages.
 READ_PAGE = 5000
+KEPT_PREVIOUS = "已保留上次收录的版本。"
 
 
 class IndexUnavailableError(RuntimeError):
@@ -269,14 +270,17 @@ class KnowledgeIndex:
             )
         old_hashes = {} if rebuild else self.doc_hashes()
         new_hashes: dict[str, str] = {}
-        refused: dict[str, DocumentError] = {}  # too big to read at all
+        refused: dict[str, DocumentError] = {}  # too big, or unreadable, before any stage
         for meta in metas:
             try:
                 check_size(meta.path.stat().st_size, self.settings.max_upload_mb)
+                new_hashes[meta.doc_id] = content_hash(meta, self.settings.embedding_model)
             except DocumentError as exc:
                 refused[meta.doc_id] = exc
-                continue
-            new_hashes[meta.doc_id] = content_hash(meta, self.settings.embedding_model)
+            except OSError as exc:  # deleted or locked since the folder was listed
+                refused[meta.doc_id] = DocumentError(
+                    f"{meta.path.name}: cannot read: {exc!r}", "无法读取该文件（可能已被删除或无读取权限）。"
+                )
         self._drop_orphans()
         if not rebuild and old is not None and not refused and new_hashes == old_hashes:
             report.unchanged = sorted(new_hashes)
@@ -294,10 +298,11 @@ class KnowledgeIndex:
                 if meta.doc_id in refused:
                     raise refused[meta.doc_id]
                 prepared[meta.doc_id] = prepare_document(meta).chunks
-            except DocumentError as exc:
+            except DocumentError as exc:  # prepare_document raises nothing else
                 log.warning("skipping %s: %s", meta.path.name, exc)
                 report.failed[meta.path.name] = exc.user_message
                 if meta.doc_id in old_hashes:  # keep the last good version
+                    report.failed[meta.path.name] += KEPT_PREVIOUS
                     report.unchanged.append(meta.doc_id)
                     new_hashes[meta.doc_id] = old_hashes[meta.doc_id]
                 else:

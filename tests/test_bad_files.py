@@ -206,6 +206,91 @@ def test_a_file_that_goes_bad_keeps_its_last_good_version(kb: tuple[Settings, Kn
         assert index_state(index) == before
 
 
+# A stage raising on one file: that file fails, with its stage named; the rest is indexed.
+BROKEN_MARK = "本文件触发解析故障"
+STAGE_ERRORS = {
+    "load": ("load_document", ValueError("'plan' is not in list")),
+    "clean": ("clean_web_text", IndexError("list index out of range")),
+    "structure": ("parse_sections", ValueError("'plan' is not in list")),
+    "chunk": ("chunk_sections", KeyError("section")),
+}
+
+
+def _raising_on_mark(real: Callable[..., Any], stage: str, error: Exception) -> Callable[..., Any]:
+    """`real`, except that it raises `error` for the files that carry BROKEN_MARK."""
+
+    def step(*args: Any, **kwargs: Any) -> Any:
+        subject = args[-1] if stage == "chunk" else args[0]  # chunk_sections(meta, sections)
+        if stage == "load":
+            subject = Path(subject).read_bytes().decode("utf-8", errors="replace")
+        elif stage == "chunk":
+            subject = "".join(s.text for s in subject)
+        if BROKEN_MARK in subject:
+            raise error
+        return real(*args, **kwargs)
+
+    return step
+
+
+@pytest.mark.parametrize("stage", list(STAGE_ERRORS))
+def test_a_stage_that_raises_fails_only_its_file(
+    kb: tuple[Settings, KnowledgeIndex], monkeypatch: pytest.MonkeyPatch, stage: str
+) -> None:
+    import assistant.documents.pipeline as pipeline
+
+    settings, index = kb
+    before = index_state(index, exclude={"admission-guide"})
+    name, error = STAGE_ERRORS[stage]
+    monkeypatch.setattr(pipeline, name, _raising_on_mark(getattr(pipeline, name), stage, error))
+    folder = settings.knowledge_dir
+    # An indexed file that now breaks, a new file that breaks, and two good changes.
+    labor = folder / "labor-education.txt"
+    labor.write_text(labor.read_text(encoding="utf-8") + f"\n\n四、{BROKEN_MARK}。", encoding="utf-8")
+    (folder / "broken-new.txt").write_text(f"罗湖区测试通知\n\n{BROKEN_MARK}。", encoding="utf-8")
+    (folder / "notice-gbk.txt").write_bytes(good_files()["notice-gbk.txt"])
+    guide = folder / "admission-guide.txt"
+    guide.write_text(
+        guide.read_text(encoding="utf-8") + "\n\n第四条 学位申请结果于七月公布。", encoding="utf-8"
+    )
+
+    report = KnowledgeIndex(settings, embedder=HashEmbedder()).ingest()
+
+    verb = pipeline.STAGES[stage][1]
+    assert report.failed == {
+        "labor-education.txt": f"文件《labor-education.txt》{verb}时出错（{type(error).__name__}），"
+        "未能收录；其他文件不受影响。已保留上次收录的版本。",
+        "broken-new.txt": f"文件《broken-new.txt》{verb}时出错（{type(error).__name__}），未能收录；其他文件不受影响。",
+    }
+    assert report.added == ["notice-gbk"] and report.updated == ["admission-guide"]
+    assert "labor-education" in report.unchanged
+    assert index_state(index, exclude={"admission-guide", "notice-gbk"}) == before  # old labor kept
+    assert nearest_doc(index, GBK_SENTENCE)[0] == "notice-gbk"
+    assert any("七月公布" in text for text in index.all_chunks()[1])
+    assert all(BROKEN_MARK not in text for text in index.all_chunks()[1])
+
+
+def test_an_unreadable_file_fails_alone(
+    kb: tuple[Settings, KnowledgeIndex], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import assistant.index as index_module
+
+    settings, index = kb
+    before = index_state(index)
+    real_hash = index_module.content_hash
+
+    def content_hash(meta: Any, embedder: str) -> str:
+        if meta.path.name == "labor-education.txt":
+            raise PermissionError(13, "Permission denied")
+        return real_hash(meta, embedder)
+
+    monkeypatch.setattr(index_module, "content_hash", content_hash)
+    report = KnowledgeIndex(settings, embedder=HashEmbedder()).ingest()
+    assert list(report.failed) == ["labor-education.txt"]
+    assert "无法读取" in report.failed["labor-education.txt"]
+    assert "labor-education" in report.unchanged
+    assert index_state(index) == before
+
+
 def test_manifest_cannot_point_outside_the_knowledge_folder(kb: tuple[Settings, KnowledgeIndex]) -> None:
     settings, index = kb
     outside = settings.knowledge_dir.parent / "secret.txt"
@@ -322,3 +407,13 @@ def test_upload_over_http_refuses_and_accepts(
     )
     assert response.status_code == 413
     assert not (settings.knowledge_dir / "huge.txt").exists()
+
+
+def test_a_one_sentence_notice_is_indexed(kb: tuple[Settings, KnowledgeIndex]) -> None:
+    """A notice of one short sentence is its own title and its whole text: it is kept."""
+    settings, index = kb
+    sentence = "罗湖区某测试学校每周开设三节书法课。"
+    (settings.knowledge_dir / "calligraphy.txt").write_text(sentence, encoding="utf-8")
+    report = KnowledgeIndex(settings, embedder=HashEmbedder()).ingest()
+    assert report.failed == {} and report.added == ["calligraphy"]
+    assert nearest_doc(index, sentence) == ("calligraphy", sentence)

@@ -1,6 +1,7 @@
 """Turn sections into chunks: one chunk per section where it fits, long sections split on
-Chinese sentence punctuation. Each chunk carries its document's metadata and the heading
-path, and the path is part of the text that gets embedded and keyword-indexed."""
+Chinese sentence punctuation, long tables split between rows with the header row repeated.
+Each chunk carries its document's metadata and the heading path, and the path is part of
+the text that gets embedded and keyword-indexed."""
 
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ class Chunk:
 def chunk_sections(meta: DocumentMeta, sections: list[Section]) -> list[Chunk]:
     chunks: list[Chunk] = []
     for section in sections:
-        pieces = [section.text] if len(section.text) <= MAX_CHUNK_CHARS else _split(section.text)
+        pieces = _pieces(section)
         for piece in pieces:
             position = len(chunks)
             digest = hashlib.sha1(f"{meta.doc_id}|{position}|{piece}".encode()).hexdigest()[:12]
@@ -70,6 +71,32 @@ def chunk_sections(meta: DocumentMeta, sections: list[Section]) -> list[Chunk]:
                 )
             )
     return chunks
+
+
+def _pieces(section: Section) -> list[str]:
+    if len(section.text) <= MAX_CHUNK_CHARS:
+        return [section.text]
+    if section.kind == "table":
+        return [p for piece in _split_table(section.text) for p in _split_long(piece)]
+    return _split(section.text)
+
+
+def _split_table(text: str) -> list[str]:
+    """Whole rows per piece, each piece led by the header row so its cells keep their names."""
+    header, *rows = text.split("\n")
+    pieces: list[str] = []
+    current = [header]
+    for row in rows:
+        if len(current) > 1 and len("\n".join([*current, row])) > MAX_CHUNK_CHARS:
+            pieces.append("\n".join(current))
+            current = [header]
+        current.append(row)
+    pieces.append("\n".join(current))
+    return pieces
+
+
+def _split_long(piece: str) -> list[str]:
+    return [piece] if len(piece) <= MAX_CHUNK_CHARS else _split(piece)
 
 
 def _split(text: str) -> list[str]:

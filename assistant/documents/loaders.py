@@ -16,7 +16,7 @@ from pathlib import Path
 import docx
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import PreformattedString
-from docx.table import Table
+from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from pypdf import PasswordType, PdfReader
 
@@ -47,6 +47,8 @@ _CHARSET_ALIASES = {"gbk": "gb18030", "gb2312": "gb18030", "x-gbk": "gb18030"}
 _CJK = "\u3000-\u9fff\uff00-\uffef"
 _CJK_SOURCE_BREAK = re.compile(rf"(?<=[{_CJK}])\s*\n\s*(?=[{_CJK}])")
 _WHITESPACE = re.compile(r"[\s\xa0]+")
+# A table cell longer than this holds running text: the table lays out a page.
+_LAYOUT_CELL_CHARS = 200
 
 _PARAGRAPH = "\n\n"
 _LINE = "\n"
@@ -83,6 +85,21 @@ def load_bytes(data: bytes, filename: str) -> LoadedText:
     if not data:
         raise DocumentError("empty file", "文件为空（0 字节），请检查后重新上传。")
     _check_magic(data, suffix)
+    try:
+        text, encoding = _read_text(data, fmt)
+    except DocumentError:
+        raise
+    except Exception as exc:  # a parser's bug on an odd file: that file's failure, said so
+        raise DocumentError(
+            f"{filename}: unexpected {fmt} reader error: {exc!r}",
+            f"读取文件时出错（{type(exc).__name__}），该文件可能格式异常，请另存后重新上传。",
+        ) from exc
+    if not text.strip():
+        raise DocumentError("document has no text", "文件中没有可读取的文字内容。")
+    return LoadedText(text=text, format=fmt, encoding=encoding)
+
+
+def _read_text(data: bytes, fmt: str) -> tuple[str, str | None]:
     if fmt == "pdf":
         text, encoding = _load_pdf(data), None
     elif fmt == "docx":
@@ -91,10 +108,7 @@ def load_bytes(data: bytes, filename: str) -> LoadedText:
         text, encoding = _load_html(data)
     else:
         text, encoding = decode_bytes(data)
-    text = _tidy(normalize_width(text))
-    if not text.strip():
-        raise DocumentError("document has no text", "文件中没有可读取的文字内容。")
-    return LoadedText(text=text, format=fmt, encoding=encoding)
+    return _tidy(normalize_width(text)), encoding
 
 
 def check_size(size: int, limit_mb: int) -> None:
@@ -183,8 +197,27 @@ def _load_docx(data: bytes) -> str:
 
 def _docx_block(item: Paragraph | Table) -> str:
     if isinstance(item, Table):
+        if _docx_is_layout(item):  # a page laid out in a table: its content is the text
+            inner = (_docx_block(x) for cell in _docx_cells(item) for x in cell.iter_inner_content())
+            return _PARAGRAPH.join(block for block in inner if block.strip())
         return _LINE.join(_docx_rows(item))
     return item.text
+
+
+def _docx_cells(table: Table) -> list[_Cell]:
+    cells: list[_Cell] = []
+    for row in table.rows:
+        for cell in row.cells:
+            # A merged cell is returned once per grid position it spans.
+            if not any(cell._tc is seen._tc for seen in cells):
+                cells.append(cell)
+    return cells
+
+
+def _docx_is_layout(table: Table) -> bool:
+    """One cell holding the page, or cells holding further tables: layout, not data."""
+    cells = _docx_cells(table)
+    return len(cells) == 1 or any(cell.tables for cell in cells)
 
 
 def _docx_rows(table: Table) -> Iterator[str]:
@@ -194,10 +227,17 @@ def _docx_rows(table: Table) -> Iterator[str]:
         for cell in row.cells:
             # A horizontally merged cell is returned once per grid column it spans.
             if cell is not previous:
-                cells.append(_WHITESPACE.sub(" ", cell.text).strip())
+                cells.append(_cell_text(cell.text))
             previous = cell
         if any(cells):
             yield " | ".join(cells)
+
+
+def _cell_text(text: str) -> str:
+    """One line per cell; a letter-spaced header ("工 作 项 目") is read as one word."""
+    text = _WHITESPACE.sub(" ", text).strip()
+    tokens = text.split(" ")
+    return "".join(tokens) if len(tokens) > 1 and all(len(t) == 1 for t in tokens) else text
 
 
 # --- HTML ------------------------------------------------------------------------------
@@ -206,6 +246,9 @@ def _docx_rows(table: Table) -> Iterator[str]:
 def _load_html(data: bytes) -> tuple[str, str]:
     text, encoding = _decode_html(data)
     soup = BeautifulSoup(text, "html.parser")
+    for table in soup.find_all("table"):  # outer tables first
+        if _html_is_layout(table):
+            _unwrap_layout(table)
     parts: list[str] = []
     _walk_html(soup, parts)
     return _HTML_BREAKS.sub(_resolve_html_break, "".join(parts)).strip(), encoding
@@ -263,14 +306,35 @@ def _emit_tag(tag: Tag, parts: list[str]) -> None:
         _walk_html(tag, parts)
 
 
+def _own(table: Tag, names: list[str]) -> list[Tag]:
+    """The `names` elements of `table` itself, not of tables nested in it."""
+    return [el for el in table.find_all(names) if el.find_parent("table") is table]
+
+
+def _html_is_layout(table: Tag) -> bool:
+    """Portal pages put the whole page in tables: nested tables, a single column or a
+    cell of running text mean layout; the content is then read as ordinary blocks."""
+    if table.find("table") is not None:
+        return True
+    rows = _own(table, ["tr"])
+    if all(len(row.find_all(["td", "th"], recursive=False)) <= 1 for row in rows):
+        return True
+    return any(len(cell.get_text(strip=True)) > _LAYOUT_CELL_CHARS for cell in _own(table, ["td", "th"]))
+
+
+def _unwrap_layout(table: Tag) -> None:
+    for element in _own(table, ["tr", "td", "th", "tbody", "thead", "tfoot", "caption"]):
+        element.name = "div"
+    table.name = "div"
+
+
 def _html_row(row: Tag) -> str:
     cells = []
     for cell in row.find_all(["td", "th"], recursive=False):
         inner: list[str] = []
         _walk_html(cell, inner)
         # A table row stays one line: breaks inside a cell become spaces.
-        cell_text = _HTML_BREAKS.sub(" ", "".join(inner))
-        cells.append(_WHITESPACE.sub(" ", cell_text).strip())
+        cells.append(_cell_text(_HTML_BREAKS.sub(" ", "".join(inner))))
     return " | ".join(cells)
 
 

@@ -1,18 +1,25 @@
 """Recover a document's outline: plan actions and measures, statute chapters and articles,
-and the numbered headings of ordinary Chinese official texts.
+the numbered headings of Chinese official texts, annexes and tables.
 
 The result is a flat list of `Section`s, each a piece of body text with the heading path
 above it. Chunking then works on sections and never merges two of them.
 
-Shapes recognised:
-- Markdown headings (`#`, `##`).
-- Statutes: 第X编/章/节 headings; each 第X条 article is its own section.
-- Official outlines: 一、 > （一） > 1、/1. > （1）; a paragraph led by "（一）重大意义。" is
-  a section named by its lead phrase.
-- Plans laid out as web pages: a block of one or two short unpunctuated lines is a
-  heading block ("行动" name, then "措施" title); a block of many very short lines is a
-  wrapped list (a graphic's labels); a paragraph before any heading that states a
-  deadline ("到2023年…") is the overall goal.
+Headings follow the small grammar of official documents (GB/T 9704), outermost first:
+附件 (a bare annex label), plan-style heading blocks, Markdown `#`, 第X编 > 第X章 > 第X节 >
+第X条, then 一、 > （一） > 1. > （1） > ①. A heading's level is its style's rank in that
+order, so nesting comes from the numbering itself, a style never seen before cannot be
+unknown, and a path always runs from outer to inner styles.
+
+Other shapes:
+- each 第X条 article is its own section; numbered items inside it stay in it;
+- a numbered paragraph led by a short phrase ("（一）重大意义。…") is headed by that phrase;
+- a block of one or two short unpunctuated lines is a plan heading block ("行动" name,
+  then "措施" title), unless it is document furniture (文号, dates, masthead, signature)
+  or a table's caption;
+- a block of many very short lines is a wrapped list (a graphic's labels);
+- a run of table rows (cells joined by " | " by the loaders) is a section of its own,
+  headed by its caption;
+- a paragraph before any heading that states a deadline ("到2023年…") is the overall goal.
 """
 
 from __future__ import annotations
@@ -22,15 +29,40 @@ from dataclasses import dataclass
 
 _CN_NUM = "一二三四五六七八九十百零〇两"
 _MD_HEADING = re.compile(r"^(#{1,6})\s*(.+?)\s*#*$")
-_PART = re.compile(rf"^第[{_CN_NUM}\d]+[编章](\s|$)")
-_SECTION = re.compile(rf"^第[{_CN_NUM}\d]+节(\s|$)")
+_STATUTE = {  # 第X编/章/节 headings; 条 articles are handled apart
+    "part": re.compile(rf"^第[{_CN_NUM}\d]+编(\s|$)"),
+    "chapter": re.compile(rf"^第[{_CN_NUM}\d]+章(\s|$)"),
+    "section": re.compile(rf"^第[{_CN_NUM}\d]+节(\s|$)"),
+}
 _ARTICLE = re.compile(rf"^(第[{_CN_NUM}\d]+条)(?:\s+|(?=[\u4e00-\u9fff]))")
-_OUTLINE = [
-    ("cn", re.compile(rf"^[{_CN_NUM}]+、")),
-    ("paren_cn", re.compile(rf"^[（(][{_CN_NUM}]+[）)]")),
-    ("arabic", re.compile(r"^\d{1,2}[、.．](?!\d)")),
-    ("paren_arabic", re.compile(r"^[（(]\d{1,2}[）)]")),
+_OUTLINE = {  # numbered headings of official outlines, outermost first
+    "cn": re.compile(rf"^[{_CN_NUM}]+、"),
+    "paren_cn": re.compile(rf"^[（(][{_CN_NUM}]+[）)]"),
+    "arabic": re.compile(r"^\d{1,2}[、.．](?!\d)"),
+    "paren_arabic": re.compile(r"^[（(]\d{1,2}[）)]"),
+    "circled": re.compile(r"^[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳]"),
+}
+# An annex starts with its bare label on a line of its own; "附件：1.…" lists annexes.
+_ANNEX = re.compile(rf"^(附件|附表)\s*[{_CN_NUM}\d]*$")
+# Every heading style by rank (outermost first).
+RANKS = {
+    style: rank
+    for rank, style in enumerate(
+        ["annex", "plan", "plan2", *(f"md{n}" for n in range(1, 7)), *_STATUTE, "article", *_OUTLINE]
+    )
+}
+# The frame of an official document: short lines that are never headings.
+_FURNITURE = [
+    re.compile(r"文件$"),  # masthead: 天津市教育委员会文件
+    re.compile(r"[〔［\[]\s*(19|20)\d{2}\s*[〕］\]]\s*[\dXx×]*\s*号"),  # 文号: 津教委〔2016〕12号
+    re.compile(r"^(19|20)\d{2}\s*年\s*\d{1,2}\s*月(\s*\d{1,2}\s*日)?"),  # date
+    re.compile(r"^[（(]此件[^）)]{0,10}[）)]$"),  # （此件主动公开）
+    re.compile(r"^[_＿—\-=]{5,}$"),  # the rule under a red header
+    re.compile(r"^(抄送|印发|主题词|联系人|联系电话)"),
+    re.compile(r"(委员会|教育局|教育厅|人民政府|办公室|办公厅|招生考试院)$"),  # signature
 ]
+TABLE_CELL = " | "  # how the loaders join the cells of one table row
+
 _SENTENCE_END = re.compile(r"[。；！？;!?]")
 _ANY_PUNCT = re.compile(r"[，。；：！？,;:!?]")
 _DEADLINE_LEAD = re.compile(r"^(到|至|力争到|计划到)\s*\d{4}\s*年")
@@ -45,12 +77,14 @@ _LEAD_PHRASE = re.compile(rf"^(.{{2,{LEAD_PHRASE_MAX + 4}}}?)[。：:]")
 
 GOAL_LABEL = "总体目标"
 TASKS_LABEL = "主要任务"
+TABLE_LABEL = "表格"  # a table with no caption line above it
 
 
 @dataclass(frozen=True)
 class Section:
     path: tuple[str, ...]
     text: str
+    kind: str = "text"  # "text" or "table" (rows of cells joined by TABLE_CELL)
 
 
 def _squash(title: str) -> str:
@@ -64,19 +98,46 @@ def _squash(title: str) -> str:
 
 
 def _outline_kind(line: str) -> str | None:
-    for kind, pattern in _OUTLINE:
-        if pattern.match(line):
-            return kind
-    return None
+    return next((kind for kind, pattern in _OUTLINE.items() if pattern.match(line)), None)
+
+
+def _statute_kind(line: str) -> str | None:
+    return next((kind for kind, pattern in _STATUTE.items() if pattern.match(line)), None)
+
+
+def is_furniture(line: str) -> bool:
+    return any(pattern.search(line.strip()) for pattern in _FURNITURE)
+
+
+def is_table_row(line: str) -> bool:
+    return TABLE_CELL in line
 
 
 def _is_short_heading(line: str, limit: int) -> bool:
     text = line.strip()
     return (
         0 < len(text) <= limit
+        and bool(re.search(r"\w", text))  # a run of control characters is no title
         and not _ANY_PUNCT.search(text)
         and not re.search(r"\s", text)  # "成立领导小组 设立…" is a list, not a title
     )
+
+
+def _balanced(line: str) -> bool:
+    """A heading closes what it opens; "…《普通高中课程标" is a line a PDF wrapped."""
+    return all(line.count(a) <= line.count(b) for a, b in ("《》", "（）", "()", "“”"))
+
+
+def _is_marked(line: str) -> bool:
+    """Numbered or labelled as a heading by the grammar itself."""
+    return bool(_outline_kind(line) or _statute_kind(line) or _ANNEX.match(line) or _ARTICLE.match(line))
+
+
+def _is_caption(line: str) -> bool:
+    """A short unnumbered line just above a table names it; a numbered one is a heading."""
+    text = line.strip()
+    short = 0 < len(text) <= HEADING_MAX and not _SENTENCE_END.search(text)
+    return short and not is_table_row(text) and not _is_marked(text)
 
 
 def _group_wrapped(lines: list[str]) -> list[str]:
@@ -97,21 +158,21 @@ def _group_wrapped(lines: list[str]) -> list[str]:
 
 
 class _Outline:
-    """A heading stack where each heading style gets its level the first time it is seen."""
+    """The open headings, outermost first; a heading closes every open heading of its
+    own rank or deeper, so the path always follows the grammar's order."""
 
     def __init__(self) -> None:
-        self.levels: list[str] = []  # heading styles, outermost first
-        self.stack: list[tuple[str, str]] = []  # (style, title)
+        self.stack: list[tuple[int, str]] = []  # (rank, title)
+        self.in_article = False  # numbered lines after 第X条 are that article's items
 
     def push(self, style: str, title: str) -> None:
-        if style not in self.levels:
-            self.levels.append(style)
-        level = self.levels.index(style)
-        self.stack = [(s, t) for s, t in self.stack if self.levels.index(s) < level]
-        self.stack.append((style, title))
+        self.close(style)
+        self.stack.append((RANKS[style], title))
+        self.in_article = False
 
-    def reset(self, title: str | None = None) -> None:
-        self.stack = [("plan", title)] if title else []
+    def close(self, style: str) -> None:
+        """Close the open headings of `style`'s rank or deeper."""
+        self.stack = [(r, t) for r, t in self.stack if r < RANKS[style]]
 
     @property
     def path(self) -> tuple[str, ...]:
@@ -133,61 +194,104 @@ def _blocks(text: str) -> list[list[str]]:
     return blocks
 
 
+def _starts_table(block: list[str] | None) -> bool:
+    return bool(block) and is_table_row(block[0])  # type: ignore[index]
+
+
 def parse_sections(text: str, title: str = "") -> list[Section]:
     """Split cleaned document text into sections with heading paths."""
     outline = _Outline()
     sections: list[Section] = []
     seen_heading = False
-    for block in _blocks(text):
-        # Plan-style heading block: "学位建设攻坚行动" / "保障义务教育学位供给".
-        marked = len(block) == 1 and bool(_outline_kind(block[0]) or _PART.match(block[0]))
-        if len(block) <= 2 and all(_is_short_heading(x, PLAN_HEADING_MAX) for x in block) and not marked:
-            outline.stack = [("plan", x) for x in block]
+    caption: str | None = None  # a short line just above a table
+    blocks = _blocks(text)
+    for at, block in enumerate(blocks):
+        following = blocks[at + 1] if at + 1 < len(blocks) else None
+        if len(block) == 1 and _starts_table(following) and _is_caption(block[0]):
+            caption = block[0]
+            continue
+        if _is_plan_heading_block(block):
+            outline.push("plan", block[0])
+            if len(block) == 2:
+                outline.push("plan2", block[1])
             seen_heading = True
             continue
         if len(block) >= 4 and all(_is_short_heading(x.replace(",", ""), WRAPPED_LINE_MAX) for x in block):
             items = _group_wrapped(block)
             sections.append(Section((TASKS_LABEL,), "；".join(items) + "。"))
             continue
-        for line in block:
+        rows: list[str] = []
+        for i, line in enumerate(block):
+            if is_table_row(line):
+                rows.append(line)
+                continue
+            if rows:
+                _add_table(sections, outline.path, caption, rows)
+                rows, caption = [], None
+            if i + 1 < len(block) and is_table_row(block[i + 1]) and _is_caption(line):
+                caption = line
+                continue
             seen_heading = _consume_line(line, outline, sections, title, seen_heading)
+        if rows:
+            _add_table(sections, outline.path, caption, rows)
+        caption = None
     return [s for s in sections if s.text.strip()]
+
+
+def _is_plan_heading_block(block: list[str]) -> bool:
+    """ "学位建设攻坚行动" / "保障义务教育学位供给": one or two short unpunctuated lines that
+    carry no numbering and are not part of the document's frame."""
+    if len(block) > 2 or not all(_is_short_heading(x, PLAN_HEADING_MAX) for x in block):
+        return False
+    return not _is_marked(block[0]) and not any(is_furniture(x) for x in block)
+
+
+def _add_table(sections: list[Section], path: tuple[str, ...], caption: str | None, rows: list[str]) -> None:
+    """A table under its caption; right under a heading, that heading names it."""
+    headed = bool(path) and not (sections and sections[-1].path[: len(path)] == path)
+    label = () if headed and caption is None else (caption or TABLE_LABEL,)
+    sections.append(Section((*path, *label), "\n".join(rows), kind="table"))
 
 
 def _consume_line(
     line: str, outline: _Outline, sections: list[Section], title: str, seen_heading: bool
 ) -> bool:
-    if title and line.strip().lstrip("#").strip() == title and not sections and not outline.stack:
-        return seen_heading  # the document's own title repeated as its first line
+    first = not sections and not outline.stack
+    if first and title and line.strip().lstrip("#").strip() == title and not _SENTENCE_END.search(line):
+        # The document's own title repeated as its first line; a sentence is content even
+        # when it is the only line and so also the guessed title.
+        return seen_heading
     md = _MD_HEADING.match(line)
     if md:
         heading = _squash(md.group(2))
         if len(md.group(1)) == 1 and (not title or heading in title or title in heading):
             return seen_heading  # the document title itself is not a section
-        if _PART.match(heading) or _SECTION.match(heading):
-            outline.push("section" if _SECTION.match(heading) else "part", heading)
-        else:
-            outline.push("md" + md.group(1), heading)
+        outline.push(_statute_kind(heading) or f"md{len(md.group(1))}", heading)
         return True
-    if _PART.match(line) and len(line) <= HEADING_MAX:
-        outline.push("part", _squash(line))
+    if _ANNEX.match(line):
+        outline.push("annex", line)
         return True
-    if _SECTION.match(line) and len(line) <= HEADING_MAX:
-        outline.push("section", _squash(line))
+    statute = _statute_kind(line)
+    if statute and len(line) <= HEADING_MAX:
+        outline.push(statute, _squash(line))
         return True
     article = _ARTICLE.match(line)
     if article:
+        outline.close("article")
         sections.append(Section((*outline.path, article.group(1)), line))
+        outline.in_article = True
         return True
-    kind = _outline_kind(line)
-    if kind and len(line) <= HEADING_MAX and not _SENTENCE_END.search(line):
+    kind = None if outline.in_article else _outline_kind(line)
+    if kind and len(line) <= HEADING_MAX and not _SENTENCE_END.search(line) and _balanced(line):
         outline.push(kind, line.rstrip("：:"))
         return True
     if kind:
         lead = _LEAD_PHRASE.match(line)
         if lead and not _ANY_PUNCT.search(lead.group(1)[2:]):
-            sections.append(Section((*outline.path, lead.group(1)), line))
+            outline.push(kind, lead.group(1))
+            sections.append(Section(outline.path, line))
             return True
+        outline.close(kind)  # an untitled item still ends its siblings' headings
     if not seen_heading and not outline.stack and _DEADLINE_LEAD.match(line):
         sections.append(Section((GOAL_LABEL,), line))
         return seen_heading
@@ -198,8 +302,8 @@ def _consume_line(
 def _append_body(sections: list[Section], path: tuple[str, ...], line: str) -> None:
     """An unmarked line continues the open section under the same heading: an article's
     later paragraphs, or prose under one heading (chunking splits what grows too long)."""
-    if sections and sections[-1].path[: len(path)] == path:
-        last = sections[-1]
+    last = sections[-1] if sections else None
+    if last is not None and last.kind == "text" and last.path[: len(path)] == path:
         sections[-1] = Section(last.path, last.text + "\n" + line)
     else:
         sections.append(Section(path, line))

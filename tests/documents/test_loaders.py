@@ -394,3 +394,64 @@ def test_decode_bytes_rejects_binary() -> None:
     with pytest.raises(DocumentError) as info:
         decode_bytes(bytes(range(256)) * 4)
     assert info.value.user_message == "无法识别文件编码，请另存为 UTF-8 后重新上传。"
+
+
+def test_a_reader_crash_is_a_document_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A parser bug on an odd page is that file's failure, with a message, not a crash."""
+    import assistant.documents.loaders as loaders
+
+    def crash(data: bytes) -> tuple[str, str]:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(loaders, "_load_html", crash)
+    with pytest.raises(DocumentError) as caught:
+        load_bytes("<p>罗湖区通知</p>".encode(), "deep.html")
+    assert caught.value.user_message.startswith("读取文件时出错（RecursionError）")
+    assert "RecursionError" in str(caught.value)
+
+
+def test_docx_page_laid_out_in_a_table_is_read_as_text() -> None:
+    """A body inside a 1×1 layout table, with the annex schedule nested in it: paragraphs
+    stay paragraphs and the nested table stays a table (rows of cells)."""
+    document = docx.Document()
+    document.add_paragraph("市教育局关于规范新生入学管理工作的通知")
+    cell = document.add_table(rows=1, cols=1).cell(0, 0)
+    cell.text = "一、依法做好新生入学工作"
+    cell.add_paragraph("各区教育局要在本区人民政府领导下做好工作。")
+    cell.add_paragraph("附件")
+    schedule = cell.add_table(rows=2, cols=2)
+    for column, text in enumerate(["时\u00a0 间", "工 作 项 目"]):
+        schedule.cell(0, column).text = text
+    for column, text in enumerate(["4月底以前", "报送实施方案"]):
+        schedule.cell(1, column).text = text
+    buffer = io.BytesIO()
+    document.save(buffer)
+    text = load_bytes(buffer.getvalue(), "layout.docx").text
+    assert text.split("\n\n") == [
+        "市教育局关于规范新生入学管理工作的通知",
+        "一、依法做好新生入学工作",
+        "各区教育局要在本区人民政府领导下做好工作。",
+        "附件",
+        "时间 | 工作项目\n4月底以前 | 报送实施方案",
+    ]
+
+
+def test_html_layout_tables_are_read_as_text_and_data_tables_as_rows() -> None:
+    body = "为进一步规范我市城区小学招生工作，现将有关事项通告如下：" * 5
+    page = (
+        "<html><body><table><tr><td>■ 城区小学招生通告</td></tr><tr><td>"
+        f"<table><tr><td>{body}<br>一、招生对象<br>城区常住人口适龄子女。</td></tr></table>"
+        "<p>积分表</p><table><tr><th>项目</th><th>分 值</th></tr><tr><td>独生子女</td><td>10分</td></tr></table>"
+        "</td></tr></table></body></html>"
+    )
+    text = load_bytes(page.encode(), "notice.html").text
+    lines = [line for line in text.split("\n") if line]
+    assert lines == [
+        "■ 城区小学招生通告",
+        body,
+        "一、招生对象",
+        "城区常住人口适龄子女。",
+        "积分表",
+        "项目 | 分值",
+        "独生子女 | 10分",
+    ]
