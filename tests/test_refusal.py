@@ -231,3 +231,16 @@ def test_decide_english_uses_the_dense_threshold(lexical: LexicalIndex) -> None:
     weak = decide(q, [_passage("plan-1", 0.2)], lexical, script="en")
     assert weak.refuse and weak.reason == "no_support"
     assert weak.support == pytest.approx(0.2)
+
+
+def test_decide_a_historical_passage_tied_with_the_top_one_is_stale_evidence(lexical: LexicalIndex) -> None:
+    """Which of two passages within the backends' score noise comes first is chance: a
+    current procedural question is not answered from a current passage that only just
+    beat the historical one, and is answered when the current passage wins clearly."""
+    question = "小一网上预申请是什么时间？"
+    plan, guide = _passage("plan-1", 0.8), _guide(0.8)
+    plan.score, guide.score = 2.717, 2.712
+    decision = decide(question, [plan, guide], lexical)
+    assert decision.refuse and decision.reason == "historical"
+    guide.score = 2.717 - 0.3
+    assert decide(question, [plan, guide], lexical).reason != "historical"
