@@ -114,6 +114,7 @@ def test_embedder_draws_no_progress_bars_from_serving_threads(caplog: pytest.Log
     model = _RecordingModel()
     embedder._model = model  # type: ignore[assignment]
     embedder._batch_size = 4
+    embedder._lock = threading.Lock()
     embedder.embed_query("罗湖区要新增多少学位？")
     embedder.embed_documents(["一", "二"])
     assert [call["show_progress_bar"] for call in model.calls] == [False, False]
