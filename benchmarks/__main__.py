@@ -29,7 +29,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--reuse-index", help="development: serve an existing data dir instead of timing a cold ingest"
     )
+    parser.add_argument(
+        "--backends",
+        help="embedding backends to compare side by side (default: every candidate; 'none' to skip)",
+    )
     return parser
+
+
+def _backends(value: str | None) -> list[str]:
+    from assistant.embedding_backends import candidates
+
+    if value == "none":
+        return []
+    return [b.strip() for b in (value or ",".join(candidates())).split(",") if b.strip()]
 
 
 def options_from(args: argparse.Namespace, argv: list[str]) -> Options:
@@ -42,6 +54,7 @@ def options_from(args: argparse.Namespace, argv: list[str]) -> Options:
         keep=args.keep,
         reuse_index=Path(args.reuse_index) if args.reuse_index else None,
         command=" ".join(["python -m benchmarks", *argv]),
+        backends=_backends(args.backends),
     )
     if args.quick:
         options.reps, options.scale_reps, options.cold_runs, options.blas_check = 1, 1, 1, None

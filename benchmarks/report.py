@@ -52,6 +52,7 @@ class RunReport:
     scale_reps: int = 1
     questions: int = 0
     notes: list[str] = field(default_factory=list)
+    backends_table: str = ""  # benchmarks.backends: every embedding backend side by side
 
 
 def _f(value: float | None, digits: int = 0) -> str:
@@ -369,6 +370,7 @@ def render(r: RunReport) -> str:
         *machine_section(r),
         *kb_section(r),
         *systems_section(r),
+        *([r.backends_table, ""] if r.backends_table else []),
         *scale_section(r),
         *bottleneck_section(r),
         *profile_section(r),

@@ -9,7 +9,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ class Options:
     reuse_index: Path | None = None  # development: an existing data dir, ingest not timed
     blas_check: int | None = 10000  # serve this size again with OPENBLAS_NUM_THREADS=1
     command: str = "python -m benchmarks"
+    backends: list[str] = field(default_factory=list)  # embedding backends compared side by side
 
     @property
     def sources(self) -> DistractorSources:
@@ -104,6 +105,16 @@ def step_compare(
     report.systems, report.setup_s, report.questions = result.systems, result.setup_s, len(items)
 
 
+def step_backends(report: RunReport, options: Options, work: Path) -> None:
+    """Every embedding backend: ingest, serve, agreement with float32 (benchmarks.backends)."""
+    from benchmarks import backends
+
+    say("embedding backends side by side")
+    (work / "backends").mkdir(parents=True, exist_ok=True)
+    rows = backends.run(options.backends, backends.DEV2, work / "backends", slow_factor=3.0)
+    report.backends_table = backends.render(rows, backends.DEV2, options.command)
+
+
 def step_embed(
     report: RunReport, options: Options, cache: VectorCache, embedder: Embedder, real: int
 ) -> None:
@@ -152,6 +163,8 @@ def run(options: Options) -> RunReport:
         report.scale.append(ScaleRow("KB only", 0, 0, 0, serve(kb_dir, options, work, "kb", profile=True)))
         embedder = get_embedder(bench_settings(kb_dir))
         step_compare(report, kb_dir, options, cache, embedder)
+        if options.backends:
+            step_backends(report, options, work)
         n_news = len(news_chunks(options.news))
         largest = max(count for _, count in resolve_sizes(options.sizes, n_news))
         real = min(options.real if options.real is not None else n_news, largest)
