@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from assistant import model_fetch
-from assistant.cpu import CpuInfo, cpu_info
+from assistant.cpu import CpuInfo, available_cores, cpu_info
 from assistant.embeddings import Embedder, EmbedderError, SentenceTransformerEmbedder
 from assistant.settings import Settings
 
@@ -234,8 +234,6 @@ def measure(
     say: Callable[[str], None] = lambda _m: None,
 ) -> Choice:
     """Time every candidate on the probe sentences; pick the fastest accepted one."""
-    from assistant.cpu import available_cores
-
     threads = threads or available_cores()
     queries, passages = probe_texts()
     backends = backends or candidates()
