@@ -53,9 +53,9 @@ def main() -> int:
 
     import uvicorn
 
-    from assistant.api import warm_up
     from assistant.chain import build_assistant
-    from assistant.ui import create_server
+    from assistant.web.api import warm_up
+    from assistant.web.ui import create_server
 
     print("加载模型……", flush=True)
     try:

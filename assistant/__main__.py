@@ -14,8 +14,8 @@ log = logging.getLogger("assistant")
 
 
 def _cmd_fetch_model(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant import embedding_backends as eb
     from assistant import model_fetch
+    from assistant.backends import selection as eb
 
     folder = model_fetch.fetch(settings.model_cache_dir, force=args.force)
     print(f"模型已就绪：{folder}")
@@ -29,7 +29,7 @@ def _cmd_fetch_model(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.doctor import doctor
+    from assistant.backends.doctor import doctor
 
     return doctor(settings, remeasure=args.remeasure, as_json=args.json)
 
@@ -112,7 +112,7 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.evaluation import run_eval
+    from assistant.evaluation.run import run_eval
 
     if _index_is_empty(settings):
         return 1
@@ -122,7 +122,7 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.bench_retrieval import run_bench
+    from assistant.evaluation.retrieval_bench import run_bench
 
     return run_bench(Path(args.dir), settings, limit=args.limit, with_date=not args.no_date)
 
@@ -168,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-date", action="store_true", help="不把问题的 date 字段（年份）写进问题")
     p.set_defaults(func=_cmd_bench)
 
-    from assistant.targets_cli import register as register_targets
+    from assistant.targets.cli import register as register_targets
 
     register_targets(sub)
     return parser

@@ -18,18 +18,18 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from assistant.answering.base import AnswerContext, Answerer
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.prompt_leak import PromptLeakFilter
+from assistant.answering.prompts import load_prompt
 from assistant.answering.table import table_answer
-from assistant.citations import Citation, cite
-from assistant.condense import Turn, condense
 from assistant.index import KnowledgeIndex
-from assistant.privacy import mask_personal_numbers
-from assistant.prompts import load_prompt
-from assistant.query import NormalizedQuestion, clean_input, in_script, normalize_question
-from assistant.refusal import Decision, decide, guard
-from assistant.retrieval import HybridSearcher, Passage
+from assistant.question.cite import Citation, cite
+from assistant.question.condense import Turn, condense
+from assistant.question.decide import Decision, decide, guard
+from assistant.question.normalize import NormalizedQuestion, clean_input, in_script, normalize_question
+from assistant.question.privacy import mask_personal_numbers
+from assistant.question.retrieve import HybridSearcher, Passage
 from assistant.settings import Settings
-from assistant.targets import Target, load_targets
-from assistant.targets_answer import answer_list_question
+from assistant.targets.answers import answer_list_question
+from assistant.targets.extract import Target, load_targets
 
 log = logging.getLogger(__name__)
 

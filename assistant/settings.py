@@ -86,7 +86,7 @@ class Settings(BaseSettings):
 
     @property
     def threads(self) -> int:
-        from assistant.cpu import available_cores
+        from assistant.backends.cpu import available_cores
 
         return self.embedding_threads if self.embedding_threads > 0 else available_cores()
 

@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _backends(value: str | None) -> list[str]:
-    from assistant.embedding_backends import candidates
+    from assistant.backends.selection import candidates
 
     if value == "none":
         return []

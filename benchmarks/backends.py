@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.cpu import cpu_info
-from assistant.embedding_backends import REFERENCE, candidates, stored_choice
+from assistant.backends.cpu import cpu_info
+from assistant.backends.selection import REFERENCE, candidates, stored_choice
 from assistant.settings import Settings
 from benchmarks import REPO_ROOT, cli_timing
 from benchmarks.timers import percentile

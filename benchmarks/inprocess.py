@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.baseline import NaiveBaseline
 from assistant.chain import Assistant
 from assistant.embeddings import Embedder
+from assistant.evaluation.baseline import NaiveBaseline
 from assistant.index import KnowledgeIndex
-from assistant.lexical import LexicalIndex, tokenize
+from assistant.question.lexical import LexicalIndex, tokenize
 from assistant.settings import Settings
 from benchmarks.measure import (
     AskFn,

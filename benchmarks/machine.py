@@ -8,7 +8,7 @@ import platform
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.cpu import cpu_info, package_version
+from assistant.backends.cpu import cpu_info, package_version
 
 PACKAGES = ("torch", "onnxruntime", "chromadb", "sentence-transformers", "bm25s", "jieba", "langchain-core")
 

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from assistant.chain import Assistant
-from assistant.condense import condense
-from assistant.evaluation import Metrics, evaluate, gold_rank
-from assistant.lexical import LexicalIndex
-from assistant.query import clean_input, normalize_question
-from assistant.retrieval import HybridSearcher
+from assistant.evaluation.run import Metrics, evaluate, gold_rank
+from assistant.question.condense import condense
+from assistant.question.lexical import LexicalIndex
+from assistant.question.normalize import clean_input, normalize_question
+from assistant.question.retrieve import HybridSearcher
 from benchmarks.timers import PhaseTimer, patched, percentile
 
 Item = dict[str, Any]

@@ -338,7 +338,7 @@ METHOD = [
     "- `python -m benchmarks [--quick] [--sizes news,1000,10000,100000]` (package `benchmarks/`). "
     "Everything is built in a temporary folder; the user's index is never touched.",
     "- Latency is wall time per question (`time.perf_counter`), nearest-rank percentiles as in "
-    "`assistant.evaluation`. Retrieval only = `HybridSearcher.search` on the question as the "
+    "`assistant.evaluation.run`. Retrieval only = `HybridSearcher.search` on the question as the "
     "assistant hands it over (normalised, condensed by the rules); phases are timed by wrapping "
     "the named functions in the benchmark process.",
     "- Other processes shared the two cores during the run (see the load averages): absolute "

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.embeddings import Embedder, get_embedder
-from assistant.evaluation import load_items
+from assistant.evaluation.run import load_items
 from benchmarks import REPO_ROOT, cli_timing
 from benchmarks.distractors import DistractorSources, distractors, news_chunks
 from benchmarks.inprocess import compare

@@ -28,13 +28,13 @@ from typing import Any
 import numpy as np
 
 import assistant  # noqa: F401  (sets the offline environment before ML imports)
-from assistant import targets as targets_module
 from assistant.chain import build_assistant
 from assistant.embeddings import get_embedder
-from assistant.evaluation import load_items
+from assistant.evaluation.run import load_items
 from assistant.index import KnowledgeIndex
-from assistant.lexical import LexicalIndex
+from assistant.question.lexical import LexicalIndex
 from assistant.settings import Settings
+from assistant.targets import extract as targets_module
 from benchmarks.distractors import DistractorSources, distractors
 from benchmarks.measure import assistant_ask, end_to_end, history_of, profile_asks, retrieval_only
 from benchmarks.scale_build import build_scaled_index, read_knowledge
@@ -142,7 +142,7 @@ def cmd_serve(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_backend(args: argparse.Namespace) -> dict[str, Any]:
-    from assistant.embedding_backends import resolve_backend
+    from assistant.backends.selection import resolve_backend
     from benchmarks.measure import standalone
 
     settings = bench_settings(Path(args.data))

@@ -95,11 +95,11 @@ def main() -> int:
     parser.add_argument("--question", action="append", help="question(s) for the streaming test")
     args = parser.parse_args()
 
-    from assistant.api import free_port, serve_in_thread, warm_up
     from assistant.chain import build_assistant
     from assistant.index import KnowledgeIndex
     from assistant.settings import get_settings
-    from assistant.ui import create_server
+    from assistant.web.api import free_port, serve_in_thread, warm_up
+    from assistant.web.ui import create_server
 
     settings = get_settings()
     started = time.perf_counter()

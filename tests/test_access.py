@@ -25,12 +25,12 @@ from fastapi import FastAPI
 from gradio_client import Client, handle_file
 from starlette.routing import Mount
 
-from assistant.api import RunningServer, free_port
 from assistant.chain import Assistant
-from assistant.feedback import FEEDBACK_FILE, FeedbackStore, mask_personal_numbers
 from assistant.index import KnowledgeIndex
 from assistant.settings import Settings
-from assistant.ui import Admin, Chat
+from assistant.web.api import RunningServer, free_port
+from assistant.web.feedback import FEEDBACK_FILE, FeedbackStore, mask_personal_numbers
+from assistant.web.ui import Admin, Chat
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "管理员-Access-2024"

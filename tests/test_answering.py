@@ -21,10 +21,10 @@ from pydantic import SecretStr
 
 from assistant.answering.base import AnswerContext, historical_note
 from assistant.answering.llm import ChatAnswerer, format_context
+from assistant.answering.prompts import load_prompt
 from assistant.chain import AskResult, Assistant, build_assistant
-from assistant.citations import Citation
 from assistant.index import KnowledgeIndex
-from assistant.prompts import load_prompt
+from assistant.question.cite import Citation
 from assistant.settings import Settings
 
 REF = re.compile(r"\[(\d+)\]")

@@ -14,9 +14,9 @@ import httpx
 import pytest
 from openai import BadRequestError, OpenAI
 
-from assistant.api import MODEL_ID, RunningServer, free_port, strip_sources
 from assistant.chain import Assistant
 from assistant.settings import Settings
+from assistant.web.api import MODEL_ID, RunningServer, free_port, strip_sources
 
 pytestmark = pytest.mark.model
 

@@ -20,12 +20,12 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from assistant.api import RunningServer
 from assistant.chain import Assistant
 from assistant.documents.manifest import doc_id_for
 from assistant.index import KnowledgeIndex
 from assistant.settings import Settings
-from assistant.ui import Admin, escape_text
+from assistant.web.api import RunningServer
+from assistant.web.ui import Admin, escape_text
 
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))

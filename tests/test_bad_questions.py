@@ -21,13 +21,13 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from assistant.answering.llm import ChatAnswerer
 from assistant.answering.prompt_leak import WINDOW, PromptLeakFilter
-from assistant.api import MAX_REQUEST_BYTES, RunningServer, check_question
+from assistant.answering.prompts import load_prompt
 from assistant.chain import AskResult, Assistant
-from assistant.feedback import FeedbackStore
 from assistant.index import KnowledgeIndex
-from assistant.prompts import load_prompt
 from assistant.settings import Settings
-from assistant.ui import Chat, escape_text, render_messages
+from assistant.web.api import MAX_REQUEST_BYTES, RunningServer, check_question
+from assistant.web.feedback import FeedbackStore
+from assistant.web.ui import Chat, escape_text, render_messages
 
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 REFUSAL = load_prompt("refusal", PROMPTS)

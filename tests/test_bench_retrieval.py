@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant import bench_retrieval
-from assistant.bench_retrieval import evaluate, load_bench, run_bench, score_rankings
+from assistant.evaluation import retrieval_bench
+from assistant.evaluation.retrieval_bench import evaluate, load_bench, run_bench, score_rankings
 from assistant.settings import Settings
 from tests.fakes import HashEmbedder
 
@@ -95,7 +95,7 @@ def test_bench_metrics_on_tiny_set(
     report = evaluate(bench_dir, settings, embedder=embedder)
     bm25 = report.metrics["BM25 (jieba)"]
     assert bm25["R@1"] == 1.0 and bm25["MRR@20"] == 1.0 and bm25["n"] == 5
-    for method in bench_retrieval.METHODS:
+    for method in retrieval_bench.METHODS:
         assert report.metrics[method]["R@20"] == 1.0, method
         assert report.metrics[method]["n"] == 5
     # the project's blend (BM25 + dense + sentence coverage) keeps every gold passage on top
@@ -133,14 +133,14 @@ def test_run_bench_uses_project_embedder(
     bench_dir: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     embedder = HashEmbedder()
-    monkeypatch.setattr(bench_retrieval, "get_embedder", lambda _settings: embedder)
+    monkeypatch.setattr(retrieval_bench, "get_embedder", lambda _settings: embedder)
     assert run_bench(bench_dir, settings) == 0
     assert embedder.queries == 5  # each query embedded once, shared by hybrid and dense
 
 
 def test_time_sensitive_queries_name_their_year(tmp_path: Path) -> None:
     """DomainRAG keeps the year of a time-sensitive question in `date`; it is asked with it."""
-    from assistant.bench_retrieval import query_text
+    from assistant.evaluation.retrieval_bench import query_text
 
     assert query_text({"text": "校长是谁？", "date": "2014"}) == "2014年，校长是谁？"
     assert query_text({"text": "校长是谁？", "date": "2014-09"}) == "2014-09，校长是谁？"

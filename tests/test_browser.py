@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from assistant.api import RunningServer
+from assistant.web.api import RunningServer
 
 pytestmark = pytest.mark.model
 

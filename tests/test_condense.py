@@ -11,8 +11,8 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel, G
 from langchain_core.messages import AIMessage, BaseMessage
 
 from assistant.answering.llm import ChatAnswerer
-from assistant.condense import condense, condense_by_rules, is_follow_up
-from assistant.prompts import load_prompt
+from assistant.answering.prompts import load_prompt
+from assistant.question.condense import condense, condense_by_rules, is_follow_up
 
 Turn = tuple[str, str]
 

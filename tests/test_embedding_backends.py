@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant import embedding_backends as eb
 from assistant import model_fetch
-from assistant.cpu import CpuInfo, cpu_info
+from assistant.backends import selection as eb
+from assistant.backends.cpu import CpuInfo, cpu_info
 from assistant.model_fetch import ModelFetchError
 from assistant.settings import Settings
 from tests.fakes import hash_vector
@@ -218,7 +218,7 @@ def test_accepted_backends_answer_over_an_index_another_backend_built(
     ranks the same passages first, and the query vectors stay within the acceptance
     cosine of float32's."""
     from assistant.index import KnowledgeIndex
-    from assistant.retrieval import HybridSearcher
+    from assistant.question.retrieve import HybridSearcher
 
     cache = real_settings.model_cache_dir
     choice = eb.choose(cache)
@@ -252,7 +252,7 @@ def test_concurrent_requests_run_one_forward_pass_at_a_time() -> None:
     import threading
     import time
 
-    from assistant.onnx_embedder import OnnxEmbedder
+    from assistant.backends.onnx import OnnxEmbedder
 
     running, peak = 0, 0
     guard = threading.Lock()

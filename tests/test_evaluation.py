@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from assistant.evaluation import Metrics, evaluate, facts_present, format_table, gold_rank, load_items
+from assistant.evaluation.run import Metrics, evaluate, facts_present, format_table, gold_rank, load_items
 
 
 def _cite(*texts: str) -> list[dict[str, Any]]:

@@ -249,7 +249,7 @@ def _linked_derived(real: Path, folder: Path, weights: str) -> None:
 def _damaged_cache(tmp_path: Path, damage: str) -> Path:
     """A cache whose EmbeddingGemma download is damaged (`corrupted`, `missing`), or whose
     download is sound but the copy a backend loads is corrupted (`copy:<backend>`)."""
-    from assistant import embedding_backends
+    from assistant.backends import selection
     from assistant.settings import Settings
 
     real_cache = Settings().model_cache_dir
@@ -258,7 +258,7 @@ def _damaged_cache(tmp_path: Path, damage: str) -> Path:
     if damage.startswith("copy:"):
         backend = damage.split(":", 1)[1]
         _linked_copy(model_fetch.model_dir(real_cache), model_fetch.model_dir(cache), "none")
-        real = embedding_backends.ensure_files(real_cache, backend)
+        real = selection.ensure_files(real_cache, backend)
         _linked_derived(real, _derived_dir(cache, backend), DERIVED[backend])
     else:
         _linked_copy(model_fetch.model_dir(real_cache), model_fetch.model_dir(cache), damage)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.query import (
+from assistant.question.normalize import (
     NormalizedQuestion,
     clean_input,
     detect_script,

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
+from assistant.answering.prompts import load_prompt
 from assistant.chain import Assistant
-from assistant.lexical import LexicalIndex
-from assistant.prompts import load_prompt
-from assistant.refusal import decide, unknown_nouns
-from assistant.retrieval import Passage
+from assistant.question.decide import decide, unknown_nouns
+from assistant.question.lexical import LexicalIndex
+from assistant.question.retrieve import Passage
 
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 REFUSAL = load_prompt("refusal", PROMPTS)

@@ -40,7 +40,7 @@ def test_single_fact_question_still_goes_to_retrieval(real_assistant: object) ->
 
 
 def test_table_is_built_only_for_list_style_questions() -> None:
-    from assistant.targets_answer import answer_list_question
+    from assistant.targets.answers import answer_list_question
 
     calls: list[int] = []
 

@@ -13,16 +13,16 @@ import pytest
 from assistant.documents.manifest import read_manifest
 from assistant.documents.pipeline import prepare_document
 from assistant.settings import REPO_ROOT, Settings
-from assistant.targets import (
+from assistant.targets.answers import answer_list_question
+from assistant.targets.chart import render_timeline
+from assistant.targets.cli import register
+from assistant.targets.extract import (
     Target,
     extract_targets,
     filter_targets,
     load_targets,
     looks_like_junk,
 )
-from assistant.targets_answer import answer_list_question
-from assistant.targets_chart import render_timeline
-from assistant.targets_cli import register
 
 KNOWLEDGE = REPO_ROOT / "knowledge"
 RAW_PLAN = KNOWLEDGE / "luohu-basic-education-action-plan.raw.txt"

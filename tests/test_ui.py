@@ -15,12 +15,12 @@ from fakes import small_assistant
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from assistant.api import RunningServer
 from assistant.chain import Assistant
 from assistant.documents.errors import DocumentError
-from assistant.feedback import FeedbackStore, mask_personal_numbers
 from assistant.settings import Settings
-from assistant.ui import Chat, build_app, render_messages, safe_filename
+from assistant.web.api import RunningServer
+from assistant.web.feedback import FeedbackStore, mask_personal_numbers
+from assistant.web.ui import Chat, build_app, render_messages, safe_filename
 
 pytestmark = pytest.mark.model
 

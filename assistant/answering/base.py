@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from assistant.citations import Citation
-from assistant.query import Script
+from assistant.question.cite import Citation
+from assistant.question.normalize import Script
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from assistant.answering.base import AnswerContext, historical_note
-from assistant.citations import Citation
-from assistant.colloquial import search_tokens
-from assistant.lexical import LexicalIndex
-from assistant.query import in_script
-from assistant.sentences import answer_kind, coverage, kind_bonus, split_sentences
+from assistant.question.cite import Citation
+from assistant.question.lexical import LexicalIndex
+from assistant.question.normalize import in_script
+from assistant.question.sentences import answer_kind, coverage, kind_bonus, split_sentences
+from assistant.question.terms import search_tokens
 
 MAX_LEAD_SENTENCES = 2
 SHORT_SENTENCE = 28  # a short best sentence usually needs its neighbour to carry the fact

@@ -11,8 +11,8 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
 from assistant.answering.base import AnswerContext, historical_note
-from assistant.citations import Citation
-from assistant.prompts import load_prompt
+from assistant.answering.prompts import load_prompt
+from assistant.question.cite import Citation
 from assistant.settings import Settings
 
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
-from assistant.query import to_simplified
+from assistant.question.normalize import to_simplified
 
 WINDOW = 20
 INSTRUCTION_PROMPTS = ("system", "answer", "condense")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from assistant.retrieval import Passage
-from assistant.targets import Target
+from assistant.question.retrieve import Passage
+from assistant.targets.extract import Target
 
 MAX_ROWS = 12
 

@@ -14,11 +14,11 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from assistant.colloquial import search_tokens
 from assistant.index import KnowledgeIndex
-from assistant.lexical import LexicalIndex
-from assistant.query import normalize_question
-from assistant.sentences import answer_kind, coverage, kind_bonus, split_sentences
+from assistant.question.lexical import LexicalIndex
+from assistant.question.normalize import normalize_question
+from assistant.question.sentences import answer_kind, coverage, kind_bonus, split_sentences
+from assistant.question.terms import search_tokens
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)

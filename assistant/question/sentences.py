@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from assistant.lexical import tokenize_cached
+from assistant.question.lexical import tokenize_cached
 
 # Split after sentence-final punctuation (and a closing quote that follows it), and at
 # line breaks; list-like lines ("成立领导小组 设立…") stay whole.

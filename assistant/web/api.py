@@ -28,9 +28,9 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from assistant.chain import AskResult, Assistant
-from assistant.condense import Turn
 from assistant.errors import user_message_for
-from assistant.query import clean_input
+from assistant.question.condense import Turn
+from assistant.question.normalize import clean_input
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)

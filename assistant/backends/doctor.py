@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from assistant import embedding_backends as eb
-from assistant.cpu import cpu_info
+from assistant.backends import selection as eb
+from assistant.backends.cpu import cpu_info
 from assistant.settings import Settings
 
 

@@ -27,11 +27,11 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.targets import filter_targets, load_targets
+    from assistant.targets.extract import filter_targets, load_targets
 
     rows = filter_targets(load_targets(settings), year=args.year, action=args.action, body=args.body)
     if args.chart:
-        from assistant.targets_chart import render_timeline
+        from assistant.targets.chart import render_timeline
 
         render_timeline(rows, Path(args.chart))
     if args.json:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from assistant.targets import (
+from assistant.targets.extract import (
     Target,
     body_suffix_pattern,
     deadline_years,

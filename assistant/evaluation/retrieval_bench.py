@@ -33,9 +33,9 @@ from tqdm import tqdm
 
 from assistant.embeddings import Embedder, get_embedder
 from assistant.index import ADD_BATCH, AssistantEmbeddingFunction
-from assistant.lexical import tokenize
-from assistant.query import normalize_question
-from assistant.retrieval import HybridSearcher
+from assistant.question.lexical import tokenize
+from assistant.question.normalize import normalize_question
+from assistant.question.retrieve import HybridSearcher
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.retrieval import Passage
+from assistant.question.retrieve import Passage
 
 
 @dataclass(frozen=True)

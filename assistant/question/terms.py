@@ -107,7 +107,7 @@ def expansions(text: str) -> list[str]:
 def search_tokens(text: str) -> list[str]:
     """The question's keywords with colloquial words replaced by their policy-language
     terms: '娃作业太多了' → 作业, 学生, 儿童, 负担, 减轻."""
-    from assistant.lexical import tokenize
+    from assistant.question.lexical import tokenize
 
     keys = [word for word in COLLOQUIAL if word in text]
     tokens = [t for t in tokenize(text) if not any(t in key for key in keys)]

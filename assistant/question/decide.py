@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 import jieba.posseg as pseg
 
-from assistant.colloquial import search_tokens
-from assistant.lexical import STOPWORDS, LexicalIndex
-from assistant.retrieval import Passage
-from assistant.sentences import coverage
+from assistant.question.lexical import STOPWORDS, LexicalIndex
+from assistant.question.retrieve import Passage
+from assistant.question.sentences import coverage
+from assistant.question.terms import search_tokens
 
 _INJECTION = re.compile(
     r"(忽略|无视|忘记|忘掉|跳过).{0,8}(指令|指示|提示|规则|设定|要求|限制)|"

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from assistant import model_fetch
-from assistant.cpu import CpuInfo, available_cores, cpu_info
+from assistant.backends.cpu import CpuInfo, available_cores, cpu_info
 from assistant.embeddings import Embedder, EmbedderError, SentenceTransformerEmbedder
 from assistant.settings import Settings
 
@@ -93,7 +93,7 @@ def _onnx_maker(cache_dir: Path, backend: str) -> Callable[[Path, Path], None]:
     def make(source: Path, work: Path) -> None:
         import shutil
 
-        from assistant import onnx_embedder
+        from assistant.backends import onnx as onnx_embedder
 
         for name in _MODEL_SIDE_FILES:
             if (source / name).is_file():
@@ -133,7 +133,7 @@ def load(cache_dir: Path, backend: str, threads: int, batch_size: int = 16) -> E
             quantize=backend == "torch-int8",
             name=name,
         )
-    from assistant.onnx_embedder import OnnxEmbedder
+    from assistant.backends.onnx import OnnxEmbedder
 
     return OnnxEmbedder(files / "model.onnx", files, threads=threads, name=name)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.documents.text_repair import fold_punctuation
-from assistant.query import to_simplified
+from assistant.question.normalize import to_simplified
 from assistant.settings import Settings
 
 HIT_KS = (1, 3, 5)
@@ -143,7 +143,7 @@ def run_eval(path: Path, settings: Settings, out: Path | None = None, baseline: 
     assistant.ask("预热")  # load the model and indexes before timing
     rows = [evaluate(items, lambda q, h: assistant.ask(q, h).to_json(), "assistant (hybrid)", out)]
     if baseline:
-        from assistant.baseline import NaiveBaseline
+        from assistant.evaluation.baseline import NaiveBaseline
 
         naive = NaiveBaseline(settings, assistant.index.embedder)
         rows.append(evaluate(items, naive.ask, "naive LangChain baseline"))

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from assistant.privacy import mask_personal_numbers
+from assistant.question.privacy import mask_personal_numbers
 from assistant.settings import Settings
 
 __all__ = ["FeedbackRecord", "FeedbackStore", "mask_personal_numbers"]

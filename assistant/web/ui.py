@@ -27,19 +27,19 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from assistant.api import QuestionError, add_ask_endpoint, check_question, openai_router
 from assistant.chain import AskResult, Assistant
-from assistant.condense import Turn
 from assistant.documents.errors import DocumentError
 from assistant.documents.loaders import SUPPORTED_SUFFIXES, check_size, load_bytes
 from assistant.documents.manifest import read_manifest
 from assistant.errors import user_message_for
-from assistant.feedback import FeedbackStore
-from assistant.i18n import I18N, DefaultLocaleMiddleware, t
 from assistant.index import IngestReport
-from assistant.query import clean_input
+from assistant.question.condense import Turn
+from assistant.question.normalize import clean_input
 from assistant.settings import Settings
-from assistant.targets import Target, deadline_years, filter_targets, load_targets
+from assistant.targets.extract import Target, deadline_years, filter_targets, load_targets
+from assistant.web.api import QuestionError, add_ask_endpoint, check_question, openai_router
+from assistant.web.feedback import FeedbackStore
+from assistant.web.i18n import I18N, DefaultLocaleMiddleware, t
 
 log = logging.getLogger(__name__)
 
@@ -304,7 +304,7 @@ class TargetsView:
         if not csv_path.exists():
             write_csv(rows, csv_path)
         if not chart_path.exists():
-            from assistant.targets_chart import render_timeline  # matplotlib: loaded when first drawn
+            from assistant.targets.chart import render_timeline  # matplotlib: loaded when first drawn
 
             # A timeline: rows with a deadline or a recurrence (undated ones would bury them).
             render_timeline([r for r in rows if _table_order(r)[0] < 2], chart_path)

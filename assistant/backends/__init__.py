@@ -1,0 +1,1 @@
+"""Embedding backends: what the CPU can do, the ONNX export, the measured choice."""

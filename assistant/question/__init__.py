@@ -1,0 +1,1 @@
+"""A question's path: normalise → condense → retrieve → decide → cite."""

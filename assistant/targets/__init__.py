@@ -1,0 +1,1 @@
+"""The targets table: extraction, store, list answers, chart and CLI."""
