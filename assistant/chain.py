@@ -29,7 +29,8 @@ from assistant.question.privacy import mask_personal_numbers
 from assistant.question.retrieve import HybridSearcher, Passage
 from assistant.settings import Settings
 from assistant.targets.answers import answer_list_question
-from assistant.targets.extract import Target, load_targets
+from assistant.targets.model import Target
+from assistant.targets.store import load_targets
 
 log = logging.getLogger(__name__)
 

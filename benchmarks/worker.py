@@ -34,7 +34,7 @@ from assistant.evaluation.run import load_items
 from assistant.index import KnowledgeIndex
 from assistant.question.lexical import LexicalIndex
 from assistant.settings import Settings
-from assistant.targets import extract as targets_module
+from assistant.targets import store as targets_module
 from benchmarks.distractors import DistractorSources, distractors
 from benchmarks.measure import assistant_ask, end_to_end, history_of, profile_asks, retrieval_only
 from benchmarks.scale_build import build_scaled_index, read_knowledge

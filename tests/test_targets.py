@@ -16,13 +16,9 @@ from assistant.settings import REPO_ROOT, Settings
 from assistant.targets.answers import answer_list_question
 from assistant.targets.chart import render_timeline
 from assistant.targets.cli import register
-from assistant.targets.extract import (
-    Target,
-    extract_targets,
-    filter_targets,
-    load_targets,
-    looks_like_junk,
-)
+from assistant.targets.extract import extract_targets, looks_like_junk
+from assistant.targets.model import Target, filter_targets
+from assistant.targets.store import load_targets
 
 KNOWLEDGE = REPO_ROOT / "knowledge"
 RAW_PLAN = KNOWLEDGE / "luohu-basic-education-action-plan.raw.txt"

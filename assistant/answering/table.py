@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from assistant.question.retrieve import Passage
-from assistant.targets.extract import Target
+from assistant.targets.model import Target
 
 MAX_ROWS = 12
 

@@ -13,51 +13,19 @@ from collections.abc import Callable, Sequence
 
 import jieba.posseg as pseg
 
+from assistant.vocab import compile_pattern, table
+
 Turn = tuple[str, str]  # (question, answer)
 
-_FOLLOW_UP_LEAD = re.compile(
-    r"^(那么?|那如果|如果是|还有|另外|再问一下|那对于|对于|至于|and|what about|how about)", re.I
-)
-_FOLLOW_UP_TAIL = re.compile(r"(呢|的呢|怎么样|如何)[？?。.!！]*$")
-_PRONOUN = re.compile(
-    r"(它们?的?|其|该校|该园|这所学校|这个学校|这些|这项|这个|上述|他们的?|them|it|its|they)"
-)
+_VOCAB = table("assistant.question", "follow_ups.toml")
+_FOLLOW_UP_LEAD = compile_pattern(_VOCAB["patterns"]["lead"])
+_FOLLOW_UP_TAIL = compile_pattern(_VOCAB["patterns"]["tail"])
+_PRONOUN = compile_pattern(_VOCAB["patterns"]["pronoun"])
+_INSTITUTION = compile_pattern(_VOCAB["patterns"]["institution"])
 _PUNCT_END = re.compile(r"[？?。.!！\s]+$")
 
 # Interchangeable topics: a follow-up naming one swaps out its sibling in the earlier question.
-TOPIC_GROUPS: tuple[tuple[str, ...], ...] = (
-    (
-        "幼儿园",
-        "学前教育",
-        "托育",
-        "小学",
-        "初中",
-        "高中",
-        "中学",
-        "义务教育",
-        "中小学",
-        "高级中学",
-        "学校",
-    ),
-    (
-        "体育",
-        "美育",
-        "艺术",
-        "音乐",
-        "美术",
-        "劳动教育",
-        "劳动",
-        "德育",
-        "心理健康",
-        "阅读",
-        "科技",
-        "英语",
-        "书法",
-    ),
-    ("每周", "每天", "每学年", "每学期", "每年"),
-    ("校长", "教师", "老师", "学生", "家长", "班主任", "教研员"),
-    ("街道办", "教育局", "教科院", "国土规划部门", "领导小组"),
-)
+TOPIC_GROUPS: tuple[tuple[str, ...], ...] = tuple(tuple(group) for group in _VOCAB["topics"]["groups"])
 SHORT_FOLLOW_UP = 10
 
 
@@ -84,11 +52,6 @@ def _group_of(term: str) -> tuple[str, ...] | None:
         if any(member in term or term in member for member in group):
             return group
     return None
-
-
-_INSTITUTION = re.compile(
-    r"[\u4e00-\u9fff0-9]{0,16}(高级中学|中学|小学|学校|幼儿园|中心|教育局|教科院|委员会|街道办)"
-)
 
 
 def _main_topic(question: str) -> str:

@@ -15,7 +15,6 @@ checked by tests/test_refusal_calibration.py).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import jieba.posseg as pseg
@@ -24,22 +23,15 @@ from assistant.question.lexical import STOPWORDS, LexicalIndex
 from assistant.question.retrieve import Passage
 from assistant.question.sentences import coverage
 from assistant.question.terms import search_tokens
+from assistant.vocab import compile_pattern, table
 
-_INJECTION = re.compile(
-    r"(忽略|无视|忘记|忘掉|跳过).{0,8}(指令|指示|提示|规则|设定|要求|限制)|"
-    r"(系统|初始|原始|隐藏)(提示|指令|设定|prompt)|提示词|system\s*prompt|ignore (all|previous|the)|"
-    r"越狱|jailbreak|开发者模式|developer mode|没有(任何)?限制|不受(任何)?限制|DAN\b|"
-    r"(你现在是|扮演|假装你是|角色扮演)",
-    re.IGNORECASE,
-)
-_HARMFUL = re.compile(r"伪造|造假|假证|作弊|代考|买卖学位|贿赂|走后门|篡改|盗取|黑进|破解")
-_PERSON_NAME = re.compile(
-    r"(局长|校长|园长|区长|主任|书记|部长|负责人|老师|委员|市长)(是谁|叫什么|姓什么|的名字|姓名)|"
-    r"(谁是|叫什么名字).{0,6}(局长|校长|园长|区长|主任|书记|部长|负责人)"
-)
-_CURRENT = re.compile(r"今年|本年度|明年|下学期|最新|目前|现在|这学期|今天|本周|近期|20[2-3]\d年")
-_PROCEDURAL = re.compile(r"报名|积分|录取|分数|时间|日期|什么时候|几号|截止|排位|派位|名额")
-_PAST_MARKERS = re.compile(r"当年|以前|过去|历史|曾经|旧")
+_INTENTS = table("assistant.question", "intents.toml")
+_INJECTION = compile_pattern(_INTENTS["guards"]["injection"])
+_HARMFUL = compile_pattern(_INTENTS["guards"]["harmful"])
+_PERSON_NAME = compile_pattern(_INTENTS["guards"]["person"])
+_CURRENT = compile_pattern(_INTENTS["time"]["current"])
+_PROCEDURAL = compile_pattern(_INTENTS["time"]["procedural"])
+_PAST_MARKERS = compile_pattern(_INTENTS["time"]["past"])
 _NOUN_FLAGS = {"n", "nr", "ns", "nt", "nz", "j", "vn", "nrt", "ng"}
 
 # Support-score constants (see module docstring).

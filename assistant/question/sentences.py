@@ -1,20 +1,14 @@
-"""Chinese sentence splitting and the keyword coverage of a sentence by a question."""
+"""The keyword coverage of a sentence by a question, and the kind of fact it asks for."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
+from assistant.documents.sentences import split_sentences
 from assistant.question.lexical import tokenize_cached
+from assistant.vocab import compile_pattern, table
 
-# Split after sentence-final punctuation (and a closing quote that follows it), and at
-# line breaks; list-like lines ("成立领导小组 设立…") stay whole.
-_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])(?![”’」』）)])|(?<=[。！？!?；;][”’」』）)])|\n+")
-
-
-def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
-
+__all__ = ["answer_kind", "coverage", "kind_bonus", "split_sentences"]
 
 def coverage(query_tokens: list[str], text: str, idf: Callable[[str], float]) -> float:
     """Share of the question's keyword weight (idf) that appears in `text`."""
@@ -27,13 +21,12 @@ def coverage(query_tokens: list[str], text: str, idf: Callable[[str], float]) ->
     return hit / total if total else 0.0
 
 
-_ASKS_TIME = re.compile(r"什么时间|什么时候|何时|几号|哪天|哪一天|日期|几月|哪一年|哪年|截止|\bwhen\b", re.I)
-_ASKS_QUANTITY = re.compile(r"多少|几[所个座节项名万次课天年周]|数量|how many|how much", re.I)
-_HAS_DATE = re.compile(r"\d{1,2}月\d{1,2}日|\d{4}年|\d{4}[/-]\d{1,2}|\d{1,2}[—-]\d{1,2}日|[至到]\d{4}")
-_HAS_QUANTITY = re.compile(
-    r"\d+(\.\d+)?\s*(万|千|百)?\s*[所座个节项名次课时周天%％人班]|[一二两三四五六七八九十]+[所座个节项名]"
-)
-_YEAR_IN_QUESTION = re.compile(r"\d{4}年?")
+_SLOTS = table("assistant.question", "slots.toml")
+_ASKS_TIME = compile_pattern(_SLOTS["asks"]["time"])
+_ASKS_QUANTITY = compile_pattern(_SLOTS["asks"]["quantity"])
+_HAS_DATE = compile_pattern(_SLOTS["holds"]["date"])
+_HAS_QUANTITY = compile_pattern(_SLOTS["holds"]["quantity"])
+_YEAR_IN_QUESTION = compile_pattern(_SLOTS["holds"]["question_year"])
 KIND_BONUS = 0.25
 
 

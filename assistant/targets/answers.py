@@ -7,14 +7,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from assistant.targets.extract import (
-    Target,
-    body_suffix_pattern,
-    deadline_years,
-    filter_targets,
-    normalize_body,
-    plan_period_years,
-)
+from assistant.targets.bodies import body_suffix_pattern, normalize_body
+from assistant.targets.deadlines import plan_period_years
+from assistant.targets.model import Target, deadline_years, filter_targets
+from assistant.targets.vocabulary import PLAN_PERIOD_NAME, RECURRENCE
 
 # "Which / list" words; 什么 only when it is not "什么时候".
 _LIST_CUE = re.compile("哪些|哪几|有何|列出|列举|清单|一览|汇总|什么(?!时候|时间)")
@@ -23,8 +19,8 @@ _TOPIC_CUE = re.compile("目标|任务|要求|工作|完成|指标|职责|负责
 # Single-fact questions ask for one number or one date.
 _SINGLE_FACT = re.compile("多少|几[个项所名座节天次年]|什么时候|何时|哪一年|哪年")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
-_PERIOD = re.compile(r"[“\"]?([一二三四五六七八九十]{1,3})五[”\"]?(?:规划)?(?:期间|时期|末|内)?")
-_RECURRENCE = re.compile("每(?:学年|学期|季度|周|星期|天|日|年|月)")
+# A plan period named in a question, with or without 期间 ("十四五有哪些目标").
+_PERIOD = re.compile(PLAN_PERIOD_NAME)
 _SAME_RECURRENCE = {"每日": "每天", "每星期": "每周"}
 _BODY_ROLE = "(?:都|还|主要|具体|分别)?(?:负责|要|需|应|承担|有哪些职责|的职责|的任务|的工作|做)"
 
@@ -43,7 +39,7 @@ def answer_list_question(
         return None
     year = _YEAR.search(q)
     period = _question_period(q)
-    recurrences = {_SAME_RECURRENCE.get(r, r) for r in _RECURRENCE.findall(q)}
+    recurrences = {_SAME_RECURRENCE.get(r, r) for r in RECURRENCE.findall(q)}
     body = _question_body(q)
     if not (year or period or recurrences or body):
         return None  # list-style, but about nothing the table can filter on
@@ -61,7 +57,7 @@ def answer_list_question(
 
 def _question_period(q: str) -> tuple[int, int] | None:
     for m in _PERIOD.finditer(q):
-        span = plan_period_years(m.group(1))
+        span = plan_period_years(m.group("n"))
         if span:
             return span
     return None

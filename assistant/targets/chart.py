@@ -13,7 +13,7 @@ from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from assistant.targets.extract import Target, deadline_years
+from assistant.targets.model import Target, deadline_years
 
 _PREFERRED_FONTS = (
     "Noto Sans CJK SC",

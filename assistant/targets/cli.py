@@ -27,7 +27,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.targets.extract import filter_targets, load_targets
+    from assistant.targets.model import filter_targets
+    from assistant.targets.store import load_targets
 
     rows = filter_targets(load_targets(settings), year=args.year, action=args.action, body=args.body)
     if args.chart:

@@ -36,7 +36,8 @@ from assistant.index import IngestReport
 from assistant.question.condense import Turn
 from assistant.question.normalize import clean_input
 from assistant.settings import Settings
-from assistant.targets.extract import Target, deadline_years, filter_targets, load_targets
+from assistant.targets.model import Target, deadline_years, filter_targets
+from assistant.targets.store import load_targets
 from assistant.web.api import QuestionError, add_ask_endpoint, check_question, openai_router
 from assistant.web.feedback import FeedbackStore
 from assistant.web.i18n import I18N, DefaultLocaleMiddleware, t
