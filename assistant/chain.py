@@ -1,8 +1,16 @@
-"""A question's path, as one LCEL chain:
-normalise → condense → retrieve → decide (answer or refuse) → answer → cite.
+"""A question's path: normalise → condense → (targets table) → retrieve → decide → answer → cite.
 
-`Assistant.ask` runs it to the end; `Assistant.stream` runs the same steps and yields the
-answer as the answerer produces it.
+What is LCEL and what is not:
+- `Assistant.prepare` is one LangChain Runnable (a `RunnableSequence` of `RunnableLambda`
+  steps): normalise, condense, the targets-table shortcut for list questions, retrieve,
+  and decide, which also picks the citations (`question/cite.py`).
+- Answering is plain Python in `Assistant.stream`, because it must stream text while it
+  screens it for a leaked prompt, and a refusal, a table answer and an answerer's stream
+  end differently. An LLM answerer is itself an LCEL chain (prompt | model | parser, in
+  `answering/llm.py`); the extractive answerer is not.
+
+`Assistant.ask` runs the path to the end; `Assistant.stream` yields the answer as the
+answerer produces it, then the finished `AskResult`.
 """
 
 from __future__ import annotations

@@ -220,17 +220,6 @@ class KnowledgeIndex:
             for doc_id in sorted(counts)
         ]
 
-    def query(self, vector: list[float], k: int) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity) of the k nearest chunks."""
-        collection = self.active()
-        if collection is None or k <= 0:
-            return []
-        k = min(k, collection.count())
-        if k == 0:
-            return []
-        res = collection.query(query_embeddings=[vector], n_results=k, include=["distances"])
-        return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)]
-
     def all_vectors(self) -> tuple[list[str], np.ndarray]:
         """ids and stored vectors of every chunk (read once per index version)."""
         collection = self.active()

@@ -98,8 +98,9 @@ def main() -> int:
     from assistant.chain import build_assistant
     from assistant.index import KnowledgeIndex
     from assistant.settings import get_settings
-    from assistant.web.api import free_port, serve_in_thread, warm_up
+    from assistant.web.api import warm_up
     from assistant.web.ui import create_server
+    from tests.serving import free_port, serve_in_thread
 
     settings = get_settings()
     started = time.perf_counter()

@@ -75,8 +75,8 @@ def serve_app() -> Iterator[ServeApp]:
     """Start the whole web app (UI, /ask and /v1 on one port) for an Assistant and Settings
     with uvicorn on a free loopback port; returns the RunningServer. Every server started
     through it is stopped at the end of the session (callers may stop theirs earlier)."""
-    from assistant.web.api import free_port, serve_in_thread
     from assistant.web.ui import create_server
+    from tests.serving import free_port, serve_in_thread
 
     started: list[Any] = []
 

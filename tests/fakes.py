@@ -155,3 +155,16 @@ def small_assistant(root: Path, **overrides: Any) -> tuple[Settings, KnowledgeIn
     index = KnowledgeIndex(settings, embedder=HashEmbedder())
     assert not index.ingest().failed
     return settings, index, Assistant(settings, index)
+
+
+def nearest_chunks(index: Any, vector: list[float], k: int) -> list[tuple[str, float]]:
+    """(chunk id, cosine similarity) of the k nearest chunks of the active collection,
+    straight from Chroma: what the index holds, whatever retrieval does with it."""
+    collection = index.active()
+    if collection is None or k <= 0:
+        return []
+    k = min(k, collection.count())
+    if k == 0:
+        return []
+    res = collection.query(query_embeddings=[vector], n_results=k, include=["distances"])
+    return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)]

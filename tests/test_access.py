@@ -28,9 +28,10 @@ from starlette.routing import Mount
 from assistant.chain import Assistant
 from assistant.index import KnowledgeIndex
 from assistant.settings import Settings
-from assistant.web.api import RunningServer, free_port
+from assistant.web.admin import Admin
+from assistant.web.chat import Chat
 from assistant.web.feedback import FEEDBACK_FILE, FeedbackStore, mask_personal_numbers
-from assistant.web.ui import Admin, Chat
+from tests.serving import RunningServer, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "管理员-Access-2024"

@@ -16,7 +16,8 @@ from openai import BadRequestError, OpenAI
 
 from assistant.chain import Assistant
 from assistant.settings import Settings
-from assistant.web.api import MODEL_ID, RunningServer, free_port, strip_sources
+from assistant.web.api import MODEL_ID, strip_sources
+from tests.serving import RunningServer, free_port
 
 pytestmark = pytest.mark.model
 

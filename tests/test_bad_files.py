@@ -14,7 +14,7 @@ from typing import Any
 import docx
 import httpx
 import pytest
-from fakes import SAMPLE_DOCS, HashEmbedder, make_knowledge, small_assistant
+from fakes import SAMPLE_DOCS, HashEmbedder, make_knowledge, nearest_chunks, small_assistant
 from gradio_client import Client, handle_file
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -24,8 +24,9 @@ from assistant.chain import Assistant
 from assistant.documents.manifest import doc_id_for
 from assistant.index import KnowledgeIndex
 from assistant.settings import Settings
+from assistant.web.admin import Admin
 from assistant.web.api import RunningServer
-from assistant.web.ui import Admin, escape_text
+from assistant.web.render import escape_text
 
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -139,7 +140,7 @@ def index_state(index: KnowledgeIndex, exclude: set[str] = frozenset()) -> list[
 
 def nearest_doc(index: KnowledgeIndex, sentence: str) -> tuple[str, str]:
     """doc_id and text of the chunk nearest to `sentence`."""
-    (chunk_id, _), *_ = index.query(HashEmbedder().embed_query(sentence).tolist(), 1)
+    (chunk_id, _), *_ = nearest_chunks(index, HashEmbedder().embed_query(sentence).tolist(), 1)
     ids, documents, metas = index.all_chunks()
     at = ids.index(chunk_id)
     return str(metas[at]["doc_id"]), documents[at]

@@ -26,8 +26,9 @@ from assistant.chain import AskResult, Assistant
 from assistant.index import KnowledgeIndex
 from assistant.settings import Settings
 from assistant.web.api import MAX_REQUEST_BYTES, RunningServer, check_question
+from assistant.web.chat import Chat
 from assistant.web.feedback import FeedbackStore
-from assistant.web.ui import Chat, escape_text, render_messages
+from assistant.web.render import escape_text, render_messages
 
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 REFUSAL = load_prompt("refusal", PROMPTS)

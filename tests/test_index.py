@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from fakes import SAMPLE_DOCS, HashEmbedder, make_knowledge
+from fakes import SAMPLE_DOCS, HashEmbedder, make_knowledge, nearest_chunks
 
 from assistant.documents.chunking import Chunk
 from assistant.documents.manifest import read_manifest
@@ -63,7 +63,7 @@ def stored(index: KnowledgeIndex, doc_id: str) -> dict[str, list[float]]:
 
 
 def top_hit(index: KnowledgeIndex, text: str, k: int = 3) -> list[tuple[str, float]]:
-    return index.query(HashEmbedder().embed_query(text).tolist(), k)
+    return nearest_chunks(index, HashEmbedder().embed_query(text).tolist(), k)
 
 
 @pytest.fixture
@@ -135,8 +135,8 @@ def test_query_returns_the_nearest_chunk(indexed: KnowledgeIndex) -> None:
     # a sentence quoted from one document finds a chunk of that document
     hits = top_hit(indexed, "幼儿园保育教育应当以游戏为基本活动，严禁教授小学阶段的课程内容。")
     assert hits[0][0].startswith("preschool-law:")
-    assert indexed.query(HashEmbedder().embed_query("劳动").tolist(), 0) == []
-    assert len(indexed.query(HashEmbedder().embed_query("劳动").tolist(), 1000)) == sum(
+    assert nearest_chunks(indexed, HashEmbedder().embed_query("劳动").tolist(), 0) == []
+    assert len(nearest_chunks(indexed, HashEmbedder().embed_query("劳动").tolist(), 1000)) == sum(
         len(c) for c in expected.values()
     )
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,9 +15,10 @@ import chromadb
 import httpx
 import pytest
 from chromadb.config import Settings as ChromaSettings
-from fakes import SAMPLE_DOCS, HashEmbedder, make_knowledge
+from fakes import SAMPLE_DOCS, HashEmbedder, make_knowledge, nearest_chunks
 from gradio_client import Client
 from gradio_client.exceptions import AppError
+from serving import free_port
 
 from assistant.chain import Assistant
 from assistant.documents.manifest import read_manifest
@@ -42,12 +42,6 @@ def chroma_executable() -> str:
     found = shutil.which("chroma")
     assert found, "the `chroma` command (from the chromadb package) is not installed"
     return found
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 def heartbeat(port: int) -> bool:
@@ -125,7 +119,7 @@ def expected_counts(settings: Settings) -> dict[str, int]:
 
 
 def nearest(index: KnowledgeIndex, text: str) -> list[tuple[str, float]]:
-    return index.query(HashEmbedder().embed_query(text).tolist(), 3)
+    return nearest_chunks(index, HashEmbedder().embed_query(text).tolist(), 3)
 
 
 def test_ingest_query_and_unchanged_reingest_through_server(

@@ -18,9 +18,12 @@ from gradio_client.exceptions import AppError
 from assistant.chain import Assistant
 from assistant.documents.errors import DocumentError
 from assistant.settings import Settings
-from assistant.web.api import RunningServer
+from assistant.web.admin import safe_filename
+from assistant.web.chat import Chat
 from assistant.web.feedback import FeedbackStore, mask_personal_numbers
-from assistant.web.ui import Chat, build_app, render_messages, safe_filename
+from assistant.web.render import render_messages
+from assistant.web.ui import build_app
+from tests.serving import RunningServer
 
 pytestmark = pytest.mark.model
 

@@ -9,6 +9,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
+from langchain_core.runnables import Runnable
 
 from assistant.answering.base import AnswerContext, historical_note
 from assistant.answering.prompts import load_prompt
@@ -30,14 +31,17 @@ class ChatAnswerer:
     def __init__(self, llm: BaseChatModel, name: str) -> None:
         self.name = name
         self.llm = llm
+
+    def _chain(self) -> Runnable[dict[str, str], str]:
+        """Built per answer from the prompt files, so an edited prompt applies at once."""
         prompt = ChatPromptTemplate.from_messages(
             [("system", load_prompt("system")), ("human", load_prompt("answer"))]
         )
-        self._chain = prompt | llm | StrOutputParser()
+        return prompt | self.llm | StrOutputParser()
 
     def stream(self, context: AnswerContext) -> Iterator[str]:
         inputs = {"context": format_context(context.citations), "question": context.question}
-        yield from self._chain.stream(inputs)
+        yield from self._chain().stream(inputs)
         note = historical_note(context.citations[:1], context.script)
         if note:
             yield "\n" + note

@@ -9,19 +9,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
 
 from assistant.index import KnowledgeIndex
 from assistant.question.lexical import LexicalIndex
-from assistant.question.normalize import normalize_question
 from assistant.question.sentences import answer_kind, coverage, kind_bonus, split_sentences
 from assistant.question.terms import search_tokens
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+def searchable_text(title: str, section: str, text: str) -> str:
+    """What keyword search and coverage read of a chunk: where it sits, then the text."""
+    return f"{title} > {section}\n{text}"
 
 
 @dataclass
@@ -51,7 +51,7 @@ class Passage:
 
     @property
     def searchable(self) -> str:
-        return f"{self.title} > {self.section}\n{self.text}"
+        return searchable_text(self.title, self.section, self.text)
 
 
 @dataclass
@@ -85,7 +85,7 @@ class HybridSearcher:
             ids, texts, metas = self.index.all_chunks()
             chunks = {i: (t, m) for i, t, m in zip(ids, texts, metas, strict=True)}
             searchable = [
-                f"{m.get('title', '')} > {m.get('section', '')}\n{t}"
+                searchable_text(str(m.get("title", "")), str(m.get("section", "")), t)
                 for t, m in zip(texts, metas, strict=True)
             ]
             self._lexical = LexicalIndex(ids, searchable)
@@ -191,36 +191,3 @@ class HybridSearcher:
                 best, best_score = sentence, score
         passage.best_sentence = best
         passage.sentence_coverage = max(best_score, 0.0)
-
-
-def to_document(passage: Passage) -> Document:
-    return Document(
-        id=passage.id,
-        page_content=passage.text,
-        metadata={
-            **passage.metadata,
-            "chunk_id": passage.id,
-            "score": passage.score,
-            "dense": passage.dense,
-            "lexical": passage.lexical,
-            "coverage": passage.coverage,
-            "best_sentence": passage.best_sentence,
-            "sentence_coverage": passage.sentence_coverage,
-        },
-    )
-
-
-class HybridRetriever(BaseRetriever):
-    """LangChain face of the hybrid searcher: question in, ranked Documents out."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    searcher: HybridSearcher
-    k: int = 5
-
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-    ) -> list[Document]:
-        normalized = normalize_question(query)
-        result = self.searcher.search(normalized.text, self.k)
-        return [to_document(p) for p in result.passages]

@@ -10,6 +10,7 @@ from assistant.vocab import compile_pattern, table
 
 __all__ = ["answer_kind", "coverage", "kind_bonus", "split_sentences"]
 
+
 def coverage(query_tokens: list[str], text: str, idf: Callable[[str], float]) -> float:
     """Share of the question's keyword weight (idf) that appears in `text`."""
     if not query_tokens:

@@ -12,17 +12,13 @@ from __future__ import annotations
 import json
 import logging
 import re
-import socket
-import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import gradio as gr
-import uvicorn
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -305,37 +301,3 @@ def warm_up(assistant: Assistant) -> float:
     started = time.perf_counter()
     assistant.ask("罗湖区基础教育行动方案的主要目标是什么？")
     return time.perf_counter() - started
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class RunningServer:
-    url: str
-    server: uvicorn.Server
-    thread: threading.Thread
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=15)
-
-
-def serve_in_thread(
-    app: FastAPI, host: str, port: int, log_level: Literal["warning", "info"] = "warning"
-) -> RunningServer:
-    """Run `app` with uvicorn in a daemon thread (tests and the measuring script)."""
-    # Clients such as gradio_client keep event streams open: do not wait long for them.
-    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=3)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"server on {host}:{port} did not start")
-        time.sleep(0.05)
-    return RunningServer(f"http://{host}:{port}", server, thread)

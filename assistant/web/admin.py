@@ -1,0 +1,228 @@
+"""The 文件 tab: the indexed documents and, with ASSISTANT_ADMIN_PASSWORD set, upload,
+delete and re-index."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import secrets
+import time
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from assistant.chain import Assistant
+from assistant.documents.errors import DocumentError
+from assistant.documents.loaders import SUPPORTED_SUFFIXES, check_size, load_bytes
+from assistant.documents.manifest import read_manifest
+from assistant.errors import user_message_for
+from assistant.index import IngestReport
+from assistant.settings import Settings
+from assistant.web.i18n import t
+from assistant.web.render import escape_text
+
+log = logging.getLogger(__name__)
+
+_DOC_HEADERS = ["文件编号", "标题", "发布机关", "日期", "状态", "段落数"]
+
+
+def document_rows(assistant: Assistant) -> list[list[Any]]:
+    try:
+        documents = assistant.index.documents()
+    except Exception as exc:
+        log.warning("cannot list documents: %s", exc)
+        return []
+    return [
+        [d.doc_id, d.title, d.issuer, d.date, "历史文件" if d.status == "historical" else "现行", d.chunks]
+        for d in documents
+    ]
+
+
+_UNSAFE_NAME_CHARS = re.compile(r"[^\w\u3400-\u9fff.\-（）()]+")
+
+
+def safe_filename(name: str) -> str:
+    """A file name that cannot leave its folder: the last path part only (either slash),
+    no leading dots, no control or shell characters, a supported suffix."""
+    name = unicodedata.normalize("NFKC", name or "")
+    name = re.split(r"[\\/]", name)[-1].strip()
+    stem, dot, suffix = name.rpartition(".")
+    suffix = f".{suffix.lower()}" if dot else ""
+    if suffix not in SUPPORTED_SUFFIXES:
+        shown = suffix or "（无扩展名）"
+        supported = " ".join(s for s in SUPPORTED_SUFFIXES if s != ".htm")
+        raise DocumentError(f"unsupported upload {name!r}", f"不支持的文件类型 {shown}，支持：{supported}")
+    stem = _UNSAFE_NAME_CHARS.sub("_", stem).strip("._- ")[:80] or "upload"
+    return stem + suffix
+
+
+class Admin:
+    """Upload, delete and re-index; every action checks the password first."""
+
+    def __init__(self, assistant: Assistant, settings: Settings) -> None:
+        assert settings.admin_password is not None and settings.admin_enabled
+        self.assistant = assistant
+        self.settings = settings
+        self._secret = settings.admin_password.get_secret_value().encode()
+
+    def _allowed(self, password: str | None) -> bool:
+        ok = secrets.compare_digest((password or "").encode(), self._secret)
+        if not ok:
+            time.sleep(1.0)  # slows guessing; the admin never notices
+        return ok
+
+    def delete_choices(self) -> list[tuple[str, str]]:
+        try:
+            metas = read_manifest(self.settings.knowledge_dir)
+        except Exception:
+            return []
+        return [(f"{m.title}（{m.path.name}）", m.doc_id) for m in metas]
+
+    def _result(self, message: str) -> tuple[str, list[list[Any]], Any]:
+        return message, document_rows(self.assistant), gr.update(choices=self.delete_choices(), value=None)
+
+    def upload(
+        self,
+        password: str,
+        file: str | None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008  (Gradio injects it)
+    ) -> tuple[str, list[list[Any]], Any]:
+        if not self._allowed(password):
+            return self._result("❌ 管理密码错误，未做任何更改。")
+        if not file:
+            return self._result("请先选择要上传的文件。")
+        source = Path(file)
+        try:
+            check_size(source.stat().st_size, self.settings.max_upload_mb)
+            name = safe_filename(source.name)
+            data = source.read_bytes()
+            load_bytes(data, name)  # type and content check before anything is written
+        except DocumentError as exc:
+            return self._result(f"❌ 未上传：{escape_text(exc.user_message)}")
+        knowledge = self.settings.knowledge_dir.resolve()
+        uploads = (self.settings.data_dir / "uploads").resolve()
+        target = (knowledge / name).resolve()
+        if target.parent != knowledge:  # safe_filename makes this impossible; keep it so
+            return self._result("❌ 文件名不安全，未上传。")
+        previous = target.read_bytes() if target.exists() else None
+        _write_atomic(uploads / name, data)  # the archive of what was uploaded
+        _write_atomic(target, data)
+        try:
+            report = self._ingest(progress)
+        except Exception as exc:
+            self._restore(target, previous)
+            return self._result(f"❌ 建立索引失败，未做更改：{escape_text(user_message_for(exc))}")
+        if name in report.failed:
+            # The index kept the last good version (if any); the folder does too.
+            self._restore(target, previous)
+            return self._result(f"❌ {escape_text(name)} 无法建立索引：{escape_text(report.failed[name])}")
+        verb = "已替换" if previous is not None else "已上传"
+        return self._result(f"✅ {verb} {escape_text(name)}。{_summary(report)}")
+
+    @staticmethod
+    def _restore(target: Path, previous: bytes | None) -> None:
+        if previous is None:
+            target.unlink(missing_ok=True)
+        else:
+            _write_atomic(target, previous)
+
+    def delete(
+        self,
+        password: str,
+        doc_id: str | None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008  (Gradio injects it)
+    ) -> tuple[str, list[list[Any]], Any]:
+        if not self._allowed(password):
+            return self._result("❌ 管理密码错误，未做任何更改。")
+        metas = {m.doc_id: m for m in read_manifest(self.settings.knowledge_dir)}
+        meta = metas.get(doc_id or "")
+        if meta is None:
+            return self._result("请先选择要删除的文件。")
+        path = meta.path.resolve()
+        if path.parent != self.settings.knowledge_dir.resolve():
+            return self._result("❌ 只能删除知识库文件夹中的文件。")
+        path.unlink()
+        try:
+            report = self._ingest(progress)
+        except Exception as exc:
+            return self._result(
+                f"⚠️ 已删除文件，但更新索引失败（问答暂时仍会引用它）：{escape_text(user_message_for(exc))}"
+            )
+        return self._result(f"✅ 已删除 {escape_text(meta.title)}。{_summary(report)}")
+
+    def reindex(
+        self,
+        password: str,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008  (Gradio injects it)
+    ) -> tuple[str, list[list[Any]], Any]:
+        if not self._allowed(password):
+            return self._result("❌ 管理密码错误，未做任何更改。")
+        try:
+            return self._result(f"✅ {_summary(self._ingest(progress))}")
+        except Exception as exc:
+            return self._result(f"❌ 建立索引失败：{escape_text(user_message_for(exc))}")
+
+    def _ingest(self, progress: gr.Progress) -> IngestReport:
+        # The answering index, fed from this app's knowledge folder; incremental.
+        def report_progress(fraction: float, desc: str) -> None:
+            progress(fraction, desc=desc)
+
+        metas = read_manifest(self.settings.knowledge_dir)
+        report = self.assistant.index.ingest(metas=metas, progress=report_progress)
+        self.assistant.searcher.refresh()
+        return report
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".part")  # not a supported suffix: never ingested
+    partial.write_bytes(data)
+    os.replace(partial, path)
+
+
+def _summary(report: IngestReport) -> str:
+    text = (
+        f"索引已更新：新增 {len(report.added)}，更新 {len(report.updated)}，删除 {len(report.removed)}，"
+        f"未变 {len(report.unchanged)}，共 {report.chunks} 段（{report.seconds:.1f} 秒）。"
+    )
+    for name, message in report.failed.items():
+        text += f"\n\n⚠️ {escape_text(name)}：{escape_text(message)}"
+    return text
+
+
+def docs_tab(assistant: Assistant, settings: Settings) -> gr.Dataframe:
+    gr.Markdown(t("docs_intro"))
+    table = gr.Dataframe(
+        value=document_rows(assistant),
+        headers=_DOC_HEADERS,
+        label=t("docs_table"),
+        elem_id="docs-table",
+        interactive=False,
+        wrap=True,
+        column_widths=["24%", "34%", "18%", "10%", "7%", "7%"],
+    )
+    refresh = gr.Button(t("refresh"), size="sm")
+    refresh.click(lambda: document_rows(assistant), None, table, api_visibility="undocumented")
+    if settings.admin_enabled:
+        _admin_section(Admin(assistant, settings), table)
+    return table
+
+
+def _admin_section(admin: Admin, table: gr.Dataframe) -> None:
+    with gr.Accordion(t("admin"), open=False, elem_id="admin"):
+        password = gr.Textbox(label=t("admin_password"), type="password", elem_id="admin-password")
+        upload = gr.File(label=t("admin_upload"), type="filepath", elem_id="admin-file")
+        upload_button = gr.Button(t("admin_upload_button"), variant="primary")
+        delete = gr.Dropdown(admin.delete_choices(), value=None, label=t("admin_delete"))
+        with gr.Row():
+            delete_button = gr.Button(t("admin_delete_button"), variant="stop")
+            reindex_button = gr.Button(t("admin_reindex_button"))
+        status = gr.Markdown(label=t("admin_status"), elem_id="admin-status")
+    outputs = [status, table, delete]
+    common: dict[str, Any] = {"concurrency_id": "admin", "concurrency_limit": 1}
+    upload_button.click(admin.upload, [password, upload], outputs, api_name="admin_upload", **common)
+    delete_button.click(admin.delete, [password, delete], outputs, api_name="admin_delete", **common)
+    reindex_button.click(admin.reindex, [password], outputs, api_name="admin_reindex", **common)

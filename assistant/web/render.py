@@ -1,0 +1,82 @@
+"""Chat messages as Markdown: answers, citations with the quoted sentence highlighted.
+
+Everything a user or a document supplies is HTML-escaped before it reaches the chatbot's
+Markdown renderer: the renderer's sanitiser is a second line of defence, not the first.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+Record = dict[str, Any]  # one exchange: question, answer, citations, refused, notice
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#$])")
+
+
+_MD_ORDERED = re.compile(r"^(\s*\d+)([.)])", re.M)
+
+
+# "- " bullets (the answerer's list of related measures) stay lists; a line of only - or =
+# would underline the line above into a heading.
+_MD_RULE = re.compile(r"^(\s*)([-=*_+])(?=[-=*_+\s]*$)", re.M)
+
+
+def escape_text(text: str) -> str:
+    """Plain text for the chatbot's Markdown: HTML escaped, Markdown syntax neutralised
+    (answers quote documents, whose 1. / * / # must not turn into lists or headings)."""
+    text = html.escape(text, quote=False)
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    text = _MD_ORDERED.sub(r"\1\\\2", text)
+    return _MD_RULE.sub(r"\1\\\2", text)
+
+
+def _one_line(text: str) -> str:
+    """Escaped HTML on one line: a blank line would end the HTML block in Markdown."""
+    return "<br>".join(html.escape(line) for line in text.splitlines() if line.strip())
+
+
+def highlight(passage: str, quote: str) -> str:
+    """The passage, escaped, with the quoted sentence in <mark>."""
+    quote = (quote or "").strip()
+    for candidate in (quote, quote.rstrip("。；;！？!?")):
+        at = passage.find(candidate) if candidate else -1
+        if at >= 0:
+            end = at + len(candidate)
+            return _one_line(passage[:at]) + f"<mark>{_one_line(candidate)}</mark>" + _one_line(passage[end:])
+    marked = f"<mark>{_one_line(quote)}</mark><br>" if quote else ""
+    return marked + _one_line(passage)
+
+
+def render_citation(c: dict[str, Any]) -> str:
+    badge = ' <span class="luohu-badge">历史文件</span>' if c.get("status") == "historical" else ""
+    meta = " · ".join(html.escape(str(c[k])) for k in ("issuer", "date") if c.get(k))
+    meta_html = f' <span class="luohu-meta">{meta}</span>' if meta else ""
+    passage = highlight(str(c.get("text", "")), str(c.get("quote", "")))
+    section = f'<div class="luohu-section">{html.escape(c["section"])}</div>' if c.get("section") else ""
+    return (
+        f'<details class="luohu-cite"><summary>[{int(c.get("number", 0))}] '
+        f"《{html.escape(str(c.get('title', '')))}》{badge}{meta_html}</summary>"
+        f'{section}<div class="luohu-passage">{passage}</div></details>'
+    )
+
+
+def render_answer(record: Record) -> str:
+    text = escape_text(record["answer"])
+    citations = record.get("citations") or []
+    if not citations:
+        return text
+    heading = "最接近的相关内容" if record.get("refused") else "出处"
+    block = f'<div class="luohu-sources">{heading}</div>' + "".join(render_citation(c) for c in citations)
+    return f"{text}\n\n{block}"
+
+
+def render_messages(records: list[Record]) -> list[dict[str, str]]:
+    messages: list[dict[str, str]] = []
+    for record in records:
+        question = record["question"] or "（未输入内容）"
+        messages.append({"role": "user", "content": escape_text(question)})
+        messages.append({"role": "assistant", "content": render_answer(record) or "…"})
+    return messages
