@@ -25,8 +25,8 @@ from assistant.documents.manifest import doc_id_for
 from assistant.index import KnowledgeIndex
 from assistant.settings import Settings
 from assistant.web.admin import Admin
-from assistant.web.api import RunningServer
 from assistant.web.render import escape_text
+from tests.serving import RunningServer
 
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))

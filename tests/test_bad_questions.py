@@ -25,10 +25,11 @@ from assistant.answering.prompts import load_prompt
 from assistant.chain import AskResult, Assistant
 from assistant.index import KnowledgeIndex
 from assistant.settings import Settings
-from assistant.web.api import MAX_REQUEST_BYTES, RunningServer, check_question
+from assistant.web.api import MAX_REQUEST_BYTES, check_question
 from assistant.web.chat import Chat
 from assistant.web.feedback import FeedbackStore
 from assistant.web.render import escape_text, render_messages
+from tests.serving import RunningServer
 
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 REFUSAL = load_prompt("refusal", PROMPTS)

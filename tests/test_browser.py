@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from assistant.web.api import RunningServer
+from tests.serving import RunningServer
 
 pytestmark = pytest.mark.model
 

@@ -18,13 +18,13 @@ from chromadb.config import Settings as ChromaSettings
 from fakes import SAMPLE_DOCS, HashEmbedder, make_knowledge, nearest_chunks
 from gradio_client import Client
 from gradio_client.exceptions import AppError
-from serving import free_port
 
 from assistant.chain import Assistant
 from assistant.documents.manifest import read_manifest
 from assistant.documents.pipeline import prepare_document
 from assistant.index import IndexUnavailableError, KnowledgeIndex
 from assistant.settings import Settings
+from tests.serving import free_port
 
 pytestmark = [pytest.mark.server, pytest.mark.timeout(300)]
 
