@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -12,8 +13,9 @@ from typing import TypeVar
 from assistant.documents.chunking import Chunk, chunk_sections
 from assistant.documents.cleaning import clean_web_text
 from assistant.documents.errors import DocumentError
-from assistant.documents.loaders import load_document
+from assistant.documents.loaders import LoadedText, load_document
 from assistant.documents.manifest import DocumentMeta
+from assistant.documents.metadata import detect_metadata, is_furniture, is_garbled
 from assistant.documents.structure import parse_sections
 
 log = logging.getLogger(__name__)
@@ -21,7 +23,7 @@ T = TypeVar("T")
 
 # Bump when loading, cleaning, structure or chunking changes, so re-ingest redoes every
 # document even though no file changed.
-PIPELINE_VERSION = "4"
+PIPELINE_VERSION = "5"
 
 
 @dataclass(frozen=True)
@@ -41,17 +43,43 @@ def content_hash(meta: DocumentMeta, embedder_name: str) -> str:
 
 
 def _title_from_text(text: str, fallback: str) -> str:
+    """The first plausible line, when no line is shaped like a title."""
     for line in text.split("\n"):
         line = line.strip().lstrip("#").strip()
-        if 4 <= len(line) <= 60:
+        if 4 <= len(line) <= 60 and not is_furniture(line) and not is_garbled(line):
             return line
     return fallback
+
+
+def with_detected_metadata(
+    meta: DocumentMeta, loaded: LoadedText, text: str, today: dt.date | None = None
+) -> DocumentMeta:
+    """Fill what a file without a manifest entry says about itself (title, issuer, date,
+    文号, validity, status). A manifest entry is never overridden."""
+    if meta.in_manifest:
+        return meta
+    found = detect_metadata(loaded.text, html_title=loaded.title, today=today)
+    title = found.title or _title_from_text(text, meta.title)
+    log.info("%s: detected %s", meta.path.name, ", ".join(found.detected) or "nothing")
+    return replace(
+        meta,
+        title=title,
+        short_title=title,
+        issuer=found.issuer or meta.issuer,
+        date=found.date or meta.date,
+        status=found.status,
+        doc_number=found.doc_number,
+        valid_until=found.valid_until,
+        status_reason=found.status_reason,
+        detected=",".join(found.detected),
+    )
 
 
 # Each stage of a document's path, as named in logs (English) and to users (Chinese).
 STAGES = {
     "load": ("loading", "读取"),
     "clean": ("cleaning", "清理"),
+    "metadata": ("metadata detection", "识别标题和日期"),
     "structure": ("structure parsing", "解析结构"),
     "chunk": ("chunking", "分段"),
 }
@@ -77,10 +105,8 @@ def prepare_document(meta: DocumentMeta) -> PreparedDocument:
     """Load, clean and chunk one document. Raises DocumentError, and only DocumentError,
     when the file cannot be used."""
     loaded = _stage("load", meta, lambda: load_document(meta.path))
-    text = _stage("clean", meta, lambda: clean_web_text(loaded.text))
-    if meta.title == meta.path.stem:  # no manifest entry: name it by its first line
-        title = _title_from_text(text, meta.title)
-        meta = replace(meta, title=title, short_title=title)
+    text = _stage("clean", meta, lambda: clean_web_text(loaded.text, meta.path.name))
+    meta = _stage("metadata", meta, lambda: with_detected_metadata(meta, loaded, text))
     sections = _stage("structure", meta, lambda: parse_sections(text, title=meta.title))
     chunks = _stage("chunk", meta, lambda: chunk_sections(meta, sections))
     if not chunks:
