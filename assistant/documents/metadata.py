@@ -165,7 +165,7 @@ def _line_text(line: str) -> str:
 
 
 _FURNITURE_KEYS = ("masthead", "breadcrumb", "widget", "index_fields", "separator", "page_number")
-_FURNITURE_KEYS += ("nav_line", "url_line", "timestamp", "footer")
+_FURNITURE_KEYS += ("nav_line", "url_line", "timestamp", "file_link", "footer")
 
 
 def is_furniture(line: str) -> bool:
@@ -173,7 +173,9 @@ def is_furniture(line: str) -> bool:
     text = _line_text(line)
     if not text:
         return True
-    return any(_rx("furniture", key).search(text) for key in _FURNITURE_KEYS)
+    # The raw line too: "- 2 -" is a page number before its dashes look like a bullet.
+    forms = {text, line.strip()}
+    return any(_rx("furniture", key).search(form) for key in _FURNITURE_KEYS for form in forms)
 
 
 # --- garbled text -----------------------------------------------------------------------
@@ -283,21 +285,26 @@ def detect_title(lines: list[str], html_title: str = "") -> str:
     texts = [_line_text(line) for line in head]
     number = _rx("doc_number", "pattern")
     for i, text in enumerate(texts):
-        if not text or is_furniture(text) or is_garbled(text) or number.search(_squeeze(text)):
+        raw = head[i]
+        if not text or is_furniture(raw) or is_garbled(raw) or number.search(_squeeze(text)):
             continue
-        joined = text
+        # A title wrapped over lines may look complete after its first piece ("…办法" +
+        # "指导意见的通知"): the longest title-shaped join within max_lines wins.
+        joined, best = text, ""
         for extra in range(cfg["max_lines"]):
             candidate = _clean_title(joined)
             if _title_shaped(candidate):
-                return candidate
+                best = candidate
             nxt = i + extra + 1
             if nxt >= len(texts) or not texts[nxt] or len(joined) > cfg["max_chars"]:
                 break
-            if re.search(r"[，。；！？：]", texts[nxt]) or is_furniture(texts[nxt]):
+            if re.search(r"[，。；！？：]", texts[nxt]) or is_furniture(head[nxt]) or is_garbled(head[nxt]):
                 break
-            if number.search(_squeeze(texts[nxt])):
+            if number.search(_squeeze(texts[nxt])) or _DATE.search(texts[nxt]):
                 break
             joined += texts[nxt]
+        if best:
+            return best
     for candidate in _html_title_candidates(html_title):
         if _title_shaped(candidate):
             return candidate
