@@ -51,7 +51,8 @@ def is_nav_item(line: str) -> bool:
     text = _BULLET.sub("", line).strip()
     # "■ 公布新生名单：6月24日。" is content with a bullet, not a menu item.
     bulleted = bool(_BULLET.match(line)) and len(text) <= NAV_ITEM_MAX and not _SENTENCE_PUNCT.search(text)
-    switch = bool(re.fullmatch(r"\S{1,4}\s*\|\s*\S{1,8}", text))  # "繁 | En"
+    # "繁 | En"; a two-column table header ("时间 | 工作内容") has no Latin side.
+    switch = bool(re.fullmatch(r"\S{1,4}\s*\|\s*\S{1,8}", text)) and bool(re.search(r"[A-Za-z]", text))
     return bulleted or switch or (len(text) <= NAV_ITEM_MAX and bool(_CHROME_WORDS.search(text)))
 
 
@@ -137,6 +138,8 @@ def clean_web_text(text: str, name: str = "") -> str:
 _LINK_ROW_SPLIT = re.compile(r"\s*\|\s*|\s+")
 _MENU_ITEM_MAX = 20
 _MENU_RUN_MIN = 3
+# A menu entry may end like a title ("政府信息公开指南"); a document's title is longer.
+_TITLE_MIN = 10
 _PROSE_MIN = 20
 # The 落款 date follows the last paragraph within a few lines (署名, 特此通知, the date).
 _CLOSING_WINDOW = 5
@@ -174,7 +177,7 @@ def _is_menu_item(line: str) -> bool:
         0 < len(text) <= _MENU_ITEM_MAX
         and not _SENTENCE_PUNCT.search(text.replace("、", ""))
         and not _OUTLINE.match(text)
-        and not _TITLE_LIKE.search(text)
+        and not (_TITLE_LIKE.search(text) and (len(text) >= _TITLE_MIN or "关于" in text))
         and not parse_dates(text)
         and not re.search(r"\d{2,}", text)
     )

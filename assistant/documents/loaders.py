@@ -52,6 +52,9 @@ _CHARSET_ALIASES = {"gbk": "gb18030", "gb2312": "gb18030", "x-gbk": "gb18030"}
 _CJK = "\u3000-\u9fff\uff00-\uffef"
 _CJK_SOURCE_BREAK = re.compile(rf"(?<=[{_CJK}])\s*\n\s*(?=[{_CJK}])")
 _WHITESPACE = re.compile(r"[\s\xa0]+")
+_STRAY_SPACE = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
+_SENTENCE_MARK = re.compile(r"[，。；]")
+_PROSE_LINE_CHARS = 30
 _SCRIPT_TITLE = re.compile(r"""document\.title\s*=\s*["']([^"']{2,200})["']""")
 # A table cell longer than this holds running text: the table lays out a page.
 _LAYOUT_CELL_CHARS = 200
@@ -231,7 +234,16 @@ def _docx_block(item: Paragraph | Table) -> str:
             inner = (_docx_block(x) for cell in _docx_cells(item) for x in cell.iter_inner_content())
             return _PARAGRAPH.join(block for block in inner if block.strip())
         return _LINE.join(_docx_rows(item))
-    return item.text
+    return _drop_stray_spaces(item.text)
+
+
+def _drop_stray_spaces(text: str) -> str:
+    """Web text pasted into Word keeps stray spaces inside words ("各 区", "继 续"); in a
+    sentence a lone space between two ideographs is never meant. Short lines (titles,
+    names such as "中共中央 国务院") keep theirs."""
+    if len(text) < _PROSE_LINE_CHARS or not _SENTENCE_MARK.search(text):
+        return text
+    return _STRAY_SPACE.sub("", text)
 
 
 def _docx_cells(table: Table) -> list[_Cell]:
