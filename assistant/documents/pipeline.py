@@ -101,12 +101,13 @@ def _stage(stage: str, meta: DocumentMeta, step: Callable[[], T]) -> T:
         ) from exc
 
 
-def prepare_document(meta: DocumentMeta) -> PreparedDocument:
+def prepare_document(meta: DocumentMeta, today: dt.date | None = None) -> PreparedDocument:
     """Load, clean and chunk one document. Raises DocumentError, and only DocumentError,
-    when the file cannot be used."""
+    when the file cannot be used. `today` (default: the real today) decides which detected
+    validity periods are over."""
     loaded = _stage("load", meta, lambda: load_document(meta.path))
     text = _stage("clean", meta, lambda: clean_web_text(loaded.text, meta.path.name))
-    meta = _stage("metadata", meta, lambda: with_detected_metadata(meta, loaded, text))
+    meta = _stage("metadata", meta, lambda: with_detected_metadata(meta, loaded, text, today))
     sections = _stage("structure", meta, lambda: parse_sections(text, title=meta.title))
     chunks = _stage("chunk", meta, lambda: chunk_sections(meta, sections))
     if not chunks:
