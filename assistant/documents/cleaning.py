@@ -111,11 +111,14 @@ def _strip_footer(lines: list[str]) -> list[str]:
     return lines
 
 
-def clean_web_text(text: str, name: str = "") -> str:
-    """Return the text without portal boilerplate; paragraphs and blank lines are kept."""
+def clean_web_text(text: str, name: str = "", boilerplate: frozenset[str] = frozenset()) -> str:
+    """Return the text without portal boilerplate; paragraphs and blank lines are kept.
+    `boilerplate`: lines other pages of the same site repeat (see `repeated_lines`)."""
     lines = text.split("\n")
     if lines and _SOURCE_HEADER.match(lines[0]):
         lines = lines[1:]
+    if boilerplate:
+        lines = [line for line in lines if line.strip() not in boilerplate]
     garbled = [line for line in lines if is_garbled(line)]
     if garbled:
         log.warning(
@@ -143,6 +146,8 @@ _TITLE_MIN = 10
 _PROSE_MIN = 20
 # The 落款 date follows the last paragraph within a few lines (署名, 特此通知, the date).
 _CLOSING_WINDOW = 5
+# Longest line counted as a site's repeated navigation.
+_REPEATED_MAX = 40
 _CONTACT = re.compile(r"[\w.]+@[\w.]+|https?://|www\.")
 
 
@@ -258,6 +263,26 @@ def _strip_tail(lines: list[str]) -> list[str]:
         return lines[: last + 1] + [line for line in lines[last + 1 :] if not _is_footer(line)]
     tail = [line for line in lines[closing + 1 :] if not line.strip() or _is_closing_line(line)]
     return lines[: closing + 1] + tail
+
+
+def repeated_lines(texts: list[str], min_files: int = 2) -> frozenset[str]:
+    """Menu-like lines that at least `min_files` pages of one site share: the site's own
+    navigation. A line of the documents' own kind (a heading, a date, a 署名, a table row,
+    a sentence) is never one, however often a bureau repeats it."""
+    counts: dict[str, int] = {}
+    for text in texts:
+        for line in {line.strip() for line in text.split("\n")}:
+            if _is_repeatable_chrome(line):
+                counts[line] = counts.get(line, 0) + 1
+    return frozenset(line for line, n in counts.items() if n >= min_files)
+
+
+def _is_repeatable_chrome(line: str) -> bool:
+    if not line or len(line) > _REPEATED_MAX or " | " in line or line.startswith("#"):
+        return False
+    if _SENTENCE_PUNCT.search(line) or _OUTLINE.match(line) or _CLOSING.match(line) or parse_dates(line):
+        return False
+    return not (_is_closing_line(line) or _TITLE_LIKE.search(line))
 
 
 def _is_text_item(line: str) -> bool:

@@ -243,3 +243,48 @@ def test_wuhan_body_in_its_layout_table_is_read_in_full() -> None:
     ).text
     assert len(text) > 5000  # python-docx's Document.paragraphs alone gives 45 characters
     assert "7月15日 | 全市民办初中学校新生入学电脑派位" in text
+
+
+def _site_page(body: str) -> str:
+    """A page of one site: its menu items stand alone between sentences, which no
+    run-of-short-lines rule catches; only the other pages of the site show they are a menu."""
+    return (
+        '<html><head><meta charset="utf-8"><title>通知 - 某教育网</title></head><body>'
+        "<p>欢迎访问某市教育局网站，今天是星期二，请注意防范电信诈骗。</p>"
+        '<p><a href="http://www.jyj.example.gov.cn/">微言教育</a></p>'
+        "<p>本网站所载政策文件均以正式印发的文本为准，转载请注明出处。</p>"
+        f"{body}"
+        "<p>一、总体要求</p><p>某市教育局</p><p>2016年3月1日</p></body></html>"
+    )
+
+
+def _cleaned(path: Path) -> str:
+    from assistant.documents.pipeline import site_boilerplate
+
+    return clean_web_text(load_document(path).text, path.name, site_boilerplate(path))
+
+
+def test_navigation_repeated_across_pages_of_one_site_is_removed(tmp_path: Path) -> None:
+    first = tmp_path / "first.html"
+    second = tmp_path / "second.html"
+    first.write_text(_site_page("<p>各学校：现将学位申请工作通知如下，请遵照执行。</p>"), encoding="utf-8")
+    assert "微言教育" in _cleaned(first)  # one page alone cannot tell
+
+    second.write_text(_site_page("<p>各学校：现将转学工作通知如下，请遵照执行。</p>"), encoding="utf-8")
+    text = _cleaned(first)
+    assert "微言教育" not in text
+    # What the bureau repeats in every document of its own is kept.
+    for kept in ("一、总体要求", "某市教育局", "2016年3月1日", "现将学位申请工作通知如下"):
+        assert kept in text, kept
+    assert "微言教育" not in "\n".join(c.text for c in prepare_document(_unlisted(first), today=TODAY).chunks)
+
+
+def test_a_new_page_of_the_site_changes_the_hash_of_the_others(tmp_path: Path) -> None:
+    from assistant.documents.pipeline import content_hash
+
+    first = tmp_path / "first.html"
+    first.write_text(_site_page("<p>各学校：现将学位申请工作通知如下，请遵照执行。</p>"), encoding="utf-8")
+    before = content_hash(_unlisted(first), "model")
+    page = _site_page("<p>各学校：现将转学工作通知如下，请遵照执行。</p>")
+    (tmp_path / "second.html").write_text(page, encoding="utf-8")
+    assert content_hash(_unlisted(first), "model") != before
