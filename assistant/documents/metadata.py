@@ -54,7 +54,6 @@ _ABOUT_ITSELF = re.compile(
     r"(本[\u4e00-\u9fff]{0,4}(办法|通知|意见|规定|通告|公告|方案|细则|决定|条例|规则|指南)|起(施行|实施|执行))"
 )
 _RESPONSIBLE = re.compile(r"由([\u4e00-\u9fff]{2,20}?)负责解释")
-_CLOSING_WORDS = re.compile(r"^(特此通知|特此通告|特此公告|此复)[。！]?$")
 
 
 @dataclass(frozen=True)
@@ -271,7 +270,7 @@ def _html_title_candidates(html_title: str) -> list[str]:
 
 def detect_title(lines: list[str], html_title: str = "") -> str:
     """The document's own title; "" when none is recognisable."""
-    head = [line for line in lines[:120]]
+    head = lines[:120]
     squeezed = _squeeze("".join(head))
     # The page's <title>, when the body repeats it (wrapped or not).
     for candidate in _html_title_candidates(html_title):
@@ -561,8 +560,8 @@ def _issuer(lines: list[str], fields: dict[str, str], title: str, closings: list
             return expanded
     m = _GOV_DECIDED.search(_squeeze(text[:3000]))
     if m:
-        city = _city(text) or (re.match(r"^(?:关于将?)?([\u4e00-\u9fff]{2,3}[市省区县])", title) or [""])[0]
-        city = re.sub(r"^关于将?", "", city)
+        named = re.match(r"^(?:关于将?)?([\u4e00-\u9fff]{2,3}[市省区县])", title)
+        city = _city(text) or (named.group(1) if named else "")
         if city:
             return f"{city}人民政府"
     return ""
