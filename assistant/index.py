@@ -127,6 +127,9 @@ class IndexedDocument:
     date: str
     status: str
     chunks: int
+    doc_number: str = ""
+    valid_until: str = ""
+    status_reason: str = ""
 
 
 class KnowledgeIndex:
@@ -216,6 +219,9 @@ class KnowledgeIndex:
                 date=str(first[doc_id]["date"]),
                 status=str(first[doc_id]["status"]),
                 chunks=counts[doc_id],
+                doc_number=str(first[doc_id].get("doc_number", "")),
+                valid_until=str(first[doc_id].get("valid_until", "")),
+                status_reason=str(first[doc_id].get("status_reason", "")),
             )
             for doc_id in sorted(counts)
         ]

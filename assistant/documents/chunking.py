@@ -36,6 +36,9 @@ class Chunk:
     section: str  # heading path joined with " > "
     position: int  # order of the chunk in its document
     text: str  # the passage as it stands in the document (what citations quote)
+    doc_number: str = ""
+    valid_until: str = ""
+    status_reason: str = ""
 
     @property
     def embed_text(self) -> str:
@@ -68,6 +71,9 @@ def chunk_sections(meta: DocumentMeta, sections: list[Section]) -> list[Chunk]:
                     section=PATH_SEPARATOR.join(section.path),
                     position=position,
                     text=piece,
+                    doc_number=meta.doc_number,
+                    valid_until=meta.valid_until,
+                    status_reason=meta.status_reason,
                 )
             )
     return chunks

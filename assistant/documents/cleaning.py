@@ -6,12 +6,22 @@ lines of any one page:
   first real paragraph;
 - run-ons: long lines with almost no punctuation (keyword spam, concatenated headlines);
 - footers: once a run-on appears and no real paragraph follows, everything after it;
-- provenance headers (`SOURCE: …`) that a crawler put on the first line.
+- provenance headers (`SOURCE: …`) that a crawler put on the first line;
+- furniture of any portal (`data/metadata.toml` [furniture]): mastheads, breadcrumbs,
+  widgets, page numbers, separator rules;
+- menus: runs of short unpunctuated lines, rows of short link-like items, before the first
+  paragraph; after the last paragraph only the 落款 (署名, date, 抄送/印发) and tables stay;
+- garbled lines (glyphs of a font without a Unicode map), dropped and logged.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+
+from assistant.documents.metadata import is_furniture, is_garbled, parse_dates, rules
+
+log = logging.getLogger(__name__)
 
 _BULLET = re.compile(r"^\s*[•·▪◦►▶●■◆\-\*]\s*")
 _SENTENCE_PUNCT = re.compile(r"[，。；：！？、,;:!?]")
@@ -27,7 +37,7 @@ _SOURCE_HEADER = re.compile(r"^SOURCE:", re.IGNORECASE)
 # Article metadata printed by portal CMSs ("作者：… 来源：… 人气：…", "信息提供日期：…").
 _CMS_LABEL = (
     r"(作者|来源|信息来源|人气|评论|推荐等级|录入者|创建时间|发布时间|发布日期|更新时间|"
-    r"信息提供日期|浏览次数|点击数|阅读次数|字号|关键字|关键词|责任编辑|编辑)\s*[：:]"
+    r"信息提供日期|浏览次数|点击数|阅读次数|字号|关键字|关键词|责任编辑|编辑|发表时间|生成日期)\s*[：:]"
 )
 _CMS_FIELD = re.compile(_CMS_LABEL)
 _CMS_ONLY = re.compile(rf"^[［\[【(（]?\s*{_CMS_LABEL}[^，。；]{{0,30}}$")
@@ -41,7 +51,8 @@ def is_nav_item(line: str) -> bool:
     text = _BULLET.sub("", line).strip()
     # "■ 公布新生名单：6月24日。" is content with a bullet, not a menu item.
     bulleted = bool(_BULLET.match(line)) and len(text) <= NAV_ITEM_MAX and not _SENTENCE_PUNCT.search(text)
-    switch = bool(re.fullmatch(r"\S{1,4}\s*\|\s*\S{1,8}", text))  # "繁 | En"
+    # "繁 | En"; a two-column table header ("时间 | 工作内容") has no Latin side.
+    switch = bool(re.fullmatch(r"\S{1,4}\s*\|\s*\S{1,8}", text)) and bool(re.search(r"[A-Za-z]", text))
     return bulleted or switch or (len(text) <= NAV_ITEM_MAX and bool(_CHROME_WORDS.search(text)))
 
 
@@ -58,6 +69,8 @@ def is_run_on(line: str) -> bool:
 def is_paragraph(line: str) -> bool:
     """Real prose: long enough and punctuated like sentences."""
     text = line.strip()
+    if _is_link_row(text):
+        return False  # "办事指南 | 学生、家长 | …" is a menu, however long
     return len(text) >= 30 and not is_run_on(text) and bool(_SENTENCE_PUNCT.search(text))
 
 
@@ -98,20 +111,178 @@ def _strip_footer(lines: list[str]) -> list[str]:
     return lines
 
 
-def clean_web_text(text: str) -> str:
-    """Return the text without portal boilerplate; paragraphs and blank lines are kept."""
+def clean_web_text(text: str, name: str = "", boilerplate: frozenset[str] = frozenset()) -> str:
+    """Return the text without portal boilerplate; paragraphs and blank lines are kept.
+    `boilerplate`: lines other pages of the same site repeat (see `repeated_lines`)."""
     lines = text.split("\n")
     if lines and _SOURCE_HEADER.match(lines[0]):
         lines = lines[1:]
-    lines = [line for line in lines if not is_cms_metadata(line)]
+    if boilerplate:
+        lines = [line for line in lines if line.strip() not in boilerplate]
+    garbled = [line for line in lines if is_garbled(line)]
+    if garbled:
+        log.warning(
+            "%s: dropped %d garbled line(s) (font without a Unicode map)", name or "text", len(garbled)
+        )
+    lines = [line for line in lines if not is_garbled(line)]
+    lines = [line for line in lines if not is_cms_metadata(line) and not _is_furniture_line(line)]
+    lines = _strip_menu_runs(lines)
     lines = _strip_header(lines)
     lines = _strip_footer(lines)
+    lines = _strip_tail(lines)
     lines = [
         line
         for line in lines
         if not (is_run_on(line) or is_chrome_row(line) or (is_nav_item(line) and not _is_text_item(line)))
     ]
     return _collapse_blank_lines("\n".join(lines)).strip() + "\n"
+
+
+_LINK_ROW_SPLIT = re.compile(r"\s*\|\s*|\s+")
+_MENU_ITEM_MAX = 20
+_MENU_RUN_MIN = 3
+# A menu entry may end like a title ("政府信息公开指南"); a document's title is longer.
+_TITLE_MIN = 10
+_PROSE_MIN = 20
+# The 落款 date follows the last paragraph within a few lines (署名, 特此通知, the date).
+_CLOSING_WINDOW = 5
+# Longest line counted as a site's repeated navigation.
+_REPEATED_MAX = 40
+_CONTACT = re.compile(r"[\w.]+@[\w.]+|https?://|www\.")
+
+
+def _is_footer(line: str) -> bool:
+    text = line.strip()
+    return bool(text) and (bool(_CONTACT.search(text)) or is_furniture(text))
+
+
+_TITLE_LIKE = re.compile(
+    r"(关于|(通知|意见|办法|规定|方案|指南|通告|公告|决定|细则|条例|法)([（(][^）)]*[)）])?$)"
+)
+_OUTLINE = re.compile(
+    r"^\s*(第[一二三四五六七八九十百\d]+[章节条]|[一二三四五六七八九十]+[、.．]"
+    r"|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．]|[①-⑳])"
+)
+_CLOSING = re.compile(r"^(特此(通知|通告|公告)|此复|抄送|抄报|印发|附件|附表|附：|（此件|\(此件)")
+
+
+def _is_furniture_line(line: str) -> bool:
+    """A line of portal or print furniture (never a sentence or an item of the document)."""
+    text = line.strip()
+    if not text or len(text) > 120 or _OUTLINE.match(text) or _CLAUSE_PUNCT.search(text.rstrip("。")):
+        return False
+    return is_furniture(text)
+
+
+def _is_menu_item(line: str) -> bool:
+    if line.lstrip().startswith("#"):
+        return False  # a Markdown heading is the document's own
+    text = _BULLET.sub("", line).strip()
+    return (
+        0 < len(text) <= _MENU_ITEM_MAX
+        and not _SENTENCE_PUNCT.search(text.replace("、", ""))
+        and not _OUTLINE.match(text)
+        and not (_TITLE_LIKE.search(text) and (len(text) >= _TITLE_MIN or "关于" in text))
+        and not parse_dates(text)
+        and not re.search(r"\d{2,}", text)
+    )
+
+
+def _is_link_row(line: str) -> bool:
+    """'办事指南 | 表格下载 | 网上咨询 …': four or more short items, no digits, no sentence."""
+    if line.lstrip().startswith("#") or _OUTLINE.match(line):
+        return False
+    items = [i for i in _LINK_ROW_SPLIT.split(line.strip()) if i]
+    return (
+        len(items) >= 4
+        and all(2 <= len(i) <= 8 for i in items)
+        and not re.search(r"\d", line)
+        and not re.search(r"[，。；！？]", line)
+    )
+
+
+def _strip_menu_runs(lines: list[str]) -> list[str]:
+    """Before the first paragraph, drop link rows and runs of three or more short menu items
+    (blank lines between them do not break a run)."""
+    first_para = next((i for i, line in enumerate(lines) if is_paragraph(line)), len(lines))
+    drop: set[int] = {i for i in range(first_para) if _is_link_row(lines[i])}
+    run: list[int] = []
+    for i in range(first_para + 1):
+        line = lines[i] if i < first_para else ""
+        if i < first_para and not line.strip():
+            continue
+        if i < first_para and _is_menu_item(line):
+            run.append(i)
+            continue
+        if len(run) >= _MENU_RUN_MIN:
+            drop.update(run)
+        run = []
+    return [line for i, line in enumerate(lines) if i not in drop]
+
+
+def _is_prose(line: str) -> bool:
+    text = line.strip()
+    if len(text) < _PROSE_MIN or not _CLAUSE_PUNCT.search(text) or _CHROME_WORDS.search(text):
+        return False
+    if _CONTACT.search(text) and not _OUTLINE.match(text):
+        return False  # a contact or address block, not the document's text
+    return not re.search(rules()["furniture"]["footer"], text)
+
+
+def _is_closing_line(line: str) -> bool:
+    """What may follow a document's last paragraph: the 落款 and its kin, and tables."""
+    text = line.strip().replace(" ", "")
+    if not text or " | " in line or _CLOSING.match(text) or _OUTLINE.match(text):
+        return True
+    if parse_dates(text) and len(text) <= 40 and not re.search(r"\d{1,2}:\d{2}", text):
+        return True
+    organ_end = r"(委员会|政府|办公厅|办公室|教育局|局|厅|部|委|院|中心|小组|学校)([（(](代章|盖章)[)）])?$"
+    return len(text) <= 30 and bool(re.search(organ_end, text)) and not _CLAUSE_PUNCT.search(text)
+
+
+def _is_closing_date(line: str) -> bool:
+    """The date line of a 落款 ("2016年1月26日", "二〇一六年一月二十六日"), not a time stamp."""
+    text = line.strip().replace(" ", "")
+    dates = parse_dates(text)
+    if not dates or re.search(r"\d{1,2}:\d{2}", text):
+        return False
+    rest = text[: dates[0][1]] + text[dates[0][2] :]
+    rest = re.sub(r"[（(][^）)]{0,12}[)）]$", "", rest)
+    return len(rest) <= 30 and not _CLAUSE_PUNCT.search(rest)
+
+
+def _strip_tail(lines: list[str]) -> list[str]:
+    """Once the last paragraph is closed by its 落款 date, what follows is the page's
+    footer: keep only the 落款's kin (抄送/印发 lines, attachments, tables)."""
+    last = max((i for i, line in enumerate(lines) if _is_prose(line)), default=-1)
+    if last < 0:
+        return lines
+    after = [i for i in range(last + 1, len(lines)) if lines[i].strip()][:_CLOSING_WINDOW]
+    closing = next((i for i in after if _is_closing_date(lines[i])), None)
+    if closing is None:  # no 落款: drop only the footer's own lines
+        return lines[: last + 1] + [line for line in lines[last + 1 :] if not _is_footer(line)]
+    tail = [line for line in lines[closing + 1 :] if not line.strip() or _is_closing_line(line)]
+    return lines[: closing + 1] + tail
+
+
+def repeated_lines(texts: list[str], min_files: int = 2) -> frozenset[str]:
+    """Menu-like lines that at least `min_files` pages of one site share: the site's own
+    navigation. A line of the documents' own kind (a heading, a date, a 署名, a table row,
+    a sentence) is never one, however often a bureau repeats it."""
+    counts: dict[str, int] = {}
+    for text in texts:
+        for line in {line.strip() for line in text.split("\n")}:
+            if _is_repeatable_chrome(line):
+                counts[line] = counts.get(line, 0) + 1
+    return frozenset(line for line, n in counts.items() if n >= min_files)
+
+
+def _is_repeatable_chrome(line: str) -> bool:
+    if not line or len(line) > _REPEATED_MAX or " | " in line or line.startswith("#"):
+        return False
+    if _SENTENCE_PUNCT.search(line) or _OUTLINE.match(line) or _CLOSING.match(line) or parse_dates(line):
+        return False
+    return not (_is_closing_line(line) or _TITLE_LIKE.search(line))
 
 
 def _is_text_item(line: str) -> bool:

@@ -35,6 +35,11 @@ _BINARY_MAGICS = (_PDF_MAGIC, _ZIP_MAGIC, _OLE_MAGIC)
 # The spec allows junk before the header; readers accept it within the first 1 KiB.
 _PDF_HEADER_WINDOW = 1024
 _MIN_PDF_TEXT_CHARS = 20
+# A printed page number: "- 3 -", "— 3 —", "第 3 页", "第1页 共2页", "3/24".
+_PAGE_NUMBER = re.compile(
+    r"^\s*([-—–]\s*\d{1,4}\s*[-—–]|第\s*\d{1,4}\s*页(\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4})\s*$"
+)
+_PDF_SENTENCE_END = "。！？；：”」!?;:）)"
 
 _HTML_DROP = {"script", "style", "noscript", "template", "svg", "iframe", "head"}
 _HTML_BLOCKS = {"p", "div", "li", "section", "article", "ul", "ol", "table", "blockquote"}
@@ -47,6 +52,10 @@ _CHARSET_ALIASES = {"gbk": "gb18030", "gb2312": "gb18030", "x-gbk": "gb18030"}
 _CJK = "\u3000-\u9fff\uff00-\uffef"
 _CJK_SOURCE_BREAK = re.compile(rf"(?<=[{_CJK}])\s*\n\s*(?=[{_CJK}])")
 _WHITESPACE = re.compile(r"[\s\xa0]+")
+_STRAY_SPACE = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
+_SENTENCE_MARK = re.compile(r"[，。；]")
+_PROSE_LINE_CHARS = 30
+_SCRIPT_TITLE = re.compile(r"""document\.title\s*=\s*["']([^"']{2,200})["']""")
 # A table cell longer than this holds running text: the table lays out a page.
 _LAYOUT_CELL_CHARS = 200
 
@@ -69,6 +78,7 @@ class LoadedText:
     text: str  # normalize_width applied, \n line breaks, paragraphs separated by blank lines
     format: str  # "txt" | "md" | "html" | "pdf" | "docx"
     encoding: str | None
+    title: str = ""  # an HTML page's <title> (or the title its script sets), for metadata
 
 
 def load_document(path: Path) -> LoadedText:
@@ -86,7 +96,7 @@ def load_bytes(data: bytes, filename: str) -> LoadedText:
         raise DocumentError("empty file", "文件为空（0 字节），请检查后重新上传。")
     _check_magic(data, suffix)
     try:
-        text, encoding = _read_text(data, fmt)
+        text, encoding, title = _read_text(data, fmt)
     except DocumentError:
         raise
     except Exception as exc:  # a parser's bug on an odd file: that file's failure, said so
@@ -96,19 +106,20 @@ def load_bytes(data: bytes, filename: str) -> LoadedText:
         ) from exc
     if not text.strip():
         raise DocumentError("document has no text", "文件中没有可读取的文字内容。")
-    return LoadedText(text=text, format=fmt, encoding=encoding)
+    return LoadedText(text=text, format=fmt, encoding=encoding, title=title)
 
 
-def _read_text(data: bytes, fmt: str) -> tuple[str, str | None]:
+def _read_text(data: bytes, fmt: str) -> tuple[str, str | None, str]:
+    title = ""
     if fmt == "pdf":
         text, encoding = _load_pdf(data), None
     elif fmt == "docx":
         text, encoding = _load_docx(data), None
     elif fmt == "html":
-        text, encoding = _load_html(data)
+        text, encoding, title = _load_html(data)
     else:
         text, encoding = decode_bytes(data)
-    return _tidy(normalize_width(text)), encoding
+    return _tidy(normalize_width(text)), encoding, normalize_width(title).strip()
 
 
 def check_size(size: int, limit_mb: int) -> None:
@@ -165,10 +176,32 @@ def _load_pdf(data: bytes) -> str:
         raise
     except Exception as exc:  # pypdf raises many types for malformed files
         raise DocumentError(f"corrupt PDF: {exc!r}", _PDF_CORRUPT) from exc
-    text = repair_pdf_text(_PARAGRAPH.join(pages))
+    text = repair_pdf_text(_join_pages([_strip_page_number(page) for page in pages]))
     if pages and len(_WHITESPACE.sub("", text)) < _MIN_PDF_TEXT_CHARS:
         raise DocumentError("PDF has no text layer", _PDF_NO_TEXT)
     return text
+
+
+def _strip_page_number(page: str) -> str:
+    """Drop the printed page number ("- 3 -", "第1页 共2页") at a page's top or bottom."""
+    lines = page.strip("\n").split("\n")
+    while lines and (not lines[-1].strip() or _PAGE_NUMBER.match(lines[-1])):
+        lines.pop()
+    while lines and (not lines[0].strip() or _PAGE_NUMBER.match(lines[0])):
+        lines.pop(0)
+    return "\n".join(lines)
+
+
+def _join_pages(pages: list[str]) -> str:
+    """A sentence running over a page break continues on the next page: join it there
+    (the line-wrap repair then decides); a page ending a sentence ends a paragraph."""
+    out = ""
+    for page in (p for p in pages if p.strip()):
+        if out and out.rstrip()[-1] not in _PDF_SENTENCE_END:
+            out = out.rstrip() + _LINE + page.lstrip()
+        else:
+            out = (out + _PARAGRAPH if out else "") + page
+    return out
 
 
 def _unlock(reader: PdfReader) -> None:
@@ -201,7 +234,16 @@ def _docx_block(item: Paragraph | Table) -> str:
             inner = (_docx_block(x) for cell in _docx_cells(item) for x in cell.iter_inner_content())
             return _PARAGRAPH.join(block for block in inner if block.strip())
         return _LINE.join(_docx_rows(item))
-    return item.text
+    return _drop_stray_spaces(item.text)
+
+
+def _drop_stray_spaces(text: str) -> str:
+    """Web text pasted into Word keeps stray spaces inside words ("各 区", "继 续"); in a
+    sentence a lone space between two ideographs is never meant. Short lines (titles,
+    names such as "中共中央 国务院") keep theirs."""
+    if len(text) < _PROSE_LINE_CHARS or not _SENTENCE_MARK.search(text):
+        return text
+    return _STRAY_SPACE.sub("", text)
 
 
 def _docx_cells(table: Table) -> list[_Cell]:
@@ -243,15 +285,27 @@ def _cell_text(text: str) -> str:
 # --- HTML ------------------------------------------------------------------------------
 
 
-def _load_html(data: bytes) -> tuple[str, str]:
+def _load_html(data: bytes) -> tuple[str, str, str]:
     text, encoding = _decode_html(data)
     soup = BeautifulSoup(text, "html.parser")
+    title = _html_title(soup)
     for table in soup.find_all("table"):  # outer tables first
         if _html_is_layout(table):
             _unwrap_layout(table)
     parts: list[str] = []
     _walk_html(soup, parts)
-    return _HTML_BREAKS.sub(_resolve_html_break, "".join(parts)).strip(), encoding
+    return _HTML_BREAKS.sub(_resolve_html_break, "".join(parts)).strip(), encoding, title
+
+
+def _html_title(soup: BeautifulSoup) -> str:
+    """The <title>, or the title a script sets (`document.title="…"`) when there is none."""
+    if soup.title and soup.title.get_text(strip=True):
+        return _WHITESPACE.sub(" ", soup.title.get_text()).strip()
+    for script in soup.find_all("script"):
+        match = _SCRIPT_TITLE.search(script.get_text())
+        if match:
+            return match.group(1).strip()
+    return ""
 
 
 def _resolve_html_break(match: re.Match[str]) -> str:

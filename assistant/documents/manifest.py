@@ -27,6 +27,13 @@ class DocumentMeta:
     status: str  # "current" or "historical"
     kind: str = "document"
     source: str = ""
+    doc_number: str = ""  # 文号, e.g. 津教委〔2016〕12号
+    valid_until: str = ""  # ISO date the document stops being in force, when known
+    status_reason: str = ""  # why it is historical, in Chinese ("有效期至2021年，已过期")
+    # The fields taken from the document's own text rather than the manifest ("" = none).
+    detected: str = ""
+    # False for a file without a manifest entry: its metadata is detected from its text.
+    in_manifest: bool = True
 
     @property
     def year(self) -> str:
@@ -54,6 +61,7 @@ def _guess(path: Path, doc_id: str) -> DocumentMeta:
         issuer="",
         date=year.group(0) if year else "",
         status="current",
+        in_manifest=False,
     )
 
 
@@ -85,6 +93,9 @@ def read_manifest(knowledge_dir: Path) -> list[DocumentMeta]:
                     status=status,
                     kind=entry.get("kind", "document"),
                     source=entry.get("source", ""),
+                    doc_number=entry.get("doc_number", ""),
+                    valid_until=str(entry.get("valid_until", "")),
+                    status_reason=entry.get("status_reason", ""),
                 )
             )
         else:

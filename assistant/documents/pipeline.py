@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
+import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
+from functools import lru_cache
+from pathlib import Path
 from typing import TypeVar
 
 from assistant.documents.chunking import Chunk, chunk_sections
-from assistant.documents.cleaning import clean_web_text
+from assistant.documents.cleaning import clean_web_text, repeated_lines
 from assistant.documents.errors import DocumentError
-from assistant.documents.loaders import load_document
+from assistant.documents.loaders import LoadedText, load_bytes, load_document
 from assistant.documents.manifest import DocumentMeta
+from assistant.documents.metadata import detect_metadata, is_furniture, is_garbled
 from assistant.documents.structure import parse_sections
 
 log = logging.getLogger(__name__)
@@ -21,7 +27,7 @@ T = TypeVar("T")
 
 # Bump when loading, cleaning, structure or chunking changes, so re-ingest redoes every
 # document even though no file changed.
-PIPELINE_VERSION = "4"
+PIPELINE_VERSION = "5"
 
 
 @dataclass(frozen=True)
@@ -31,27 +37,102 @@ class PreparedDocument:
 
 
 def content_hash(meta: DocumentMeta, embedder_name: str) -> str:
-    """What decides whether a document must be re-indexed."""
+    """What decides whether a document must be re-indexed (its bytes, its metadata, and
+    the navigation its site's other pages share, which cleaning removes)."""
     digest = hashlib.sha256()
     digest.update(meta.path.read_bytes())
+    digest.update("\n".join(sorted(site_boilerplate(meta.path))).encode())
     fields = {k: str(v) for k, v in asdict(meta).items() if k != "path"}
     digest.update(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode())
     digest.update(f"|{PIPELINE_VERSION}|{embedder_name}".encode())
     return digest.hexdigest()
 
 
+_HOST = re.compile(rb"""(?:href|src|action)\s*=\s*["']?https?://([A-Za-z0-9.-]+)""", re.I)
+_WEB_SUFFIXES = (".html", ".htm")
+
+
+def site_of(data: bytes) -> str:
+    """The host most of a saved page's absolute links point to: the site it came from."""
+    hosts = Counter(m.group(1).lower().removeprefix(b"www.") for m in _HOST.finditer(data))
+    return hosts.most_common(1)[0][0].decode("ascii", "replace") if hosts else ""
+
+
+def site_boilerplate(path: Path) -> frozenset[str]:
+    """Navigation lines that other saved pages of the same site in the same folder share."""
+    try:
+        folder = path.parent
+        pages = tuple(
+            (p.name, p.stat().st_mtime_ns, p.stat().st_size)
+            for p in sorted(folder.iterdir())
+            if p.is_file() and p.suffix.lower() in _WEB_SUFFIXES
+        )
+        if path.suffix.lower() not in _WEB_SUFFIXES or len(pages) < 2:
+            return frozenset()
+        return _folder_boilerplate(str(folder), pages).get(path.name, frozenset())
+    except OSError:
+        return frozenset()
+
+
+@lru_cache(maxsize=8)
+def _folder_boilerplate(folder: str, pages: tuple[tuple[str, int, int], ...]) -> dict[str, frozenset[str]]:
+    """Per page: the lines repeated across the folder's pages of its site (cached per
+    folder state, so an ingest reads each page once)."""
+    by_site: dict[str, dict[str, str]] = {}
+    for name, _mtime, _size in pages:
+        try:
+            data = (Path(folder) / name).read_bytes()
+            site = site_of(data)
+            if site:
+                by_site.setdefault(site, {})[name] = load_bytes(data, name).text
+        except (OSError, DocumentError):
+            continue  # an unreadable page is reported by its own ingest, not here
+    out: dict[str, frozenset[str]] = {}
+    for texts in by_site.values():
+        if len(texts) >= 2:
+            shared = repeated_lines(list(texts.values()))
+            out.update(dict.fromkeys(texts, shared))
+    return out
+
+
 def _title_from_text(text: str, fallback: str) -> str:
+    """The first plausible line, when no line is shaped like a title."""
     for line in text.split("\n"):
         line = line.strip().lstrip("#").strip()
-        if 4 <= len(line) <= 60:
+        if 4 <= len(line) <= 60 and not is_furniture(line) and not is_garbled(line):
             return line
     return fallback
+
+
+def with_detected_metadata(
+    meta: DocumentMeta, loaded: LoadedText, text: str, today: dt.date | None = None
+) -> DocumentMeta:
+    """Fill what a file without a manifest entry says about itself (title, issuer, date,
+    文号, validity, status). A manifest entry is never overridden."""
+    if meta.in_manifest:
+        return meta
+    found = detect_metadata(loaded.text, html_title=loaded.title, today=today)
+    title = found.title or _title_from_text(text, meta.title)
+    log.info("%s: detected %s", meta.path.name, ", ".join(found.detected) or "nothing")
+    return replace(
+        meta,
+        title=title,
+        short_title=title,
+        issuer=found.issuer or meta.issuer,
+        date=found.date or meta.date,
+        status=found.status,
+        doc_number=found.doc_number,
+        valid_until=found.valid_until,
+        status_reason=found.status_reason,
+        detected=",".join(found.detected),
+    )
 
 
 # Each stage of a document's path, as named in logs (English) and to users (Chinese).
 STAGES = {
     "load": ("loading", "读取"),
     "clean": ("cleaning", "清理"),
+    "metadata": ("metadata detection", "识别标题和日期"),
     "structure": ("structure parsing", "解析结构"),
     "chunk": ("chunking", "分段"),
 }
@@ -73,14 +154,14 @@ def _stage(stage: str, meta: DocumentMeta, step: Callable[[], T]) -> T:
         ) from exc
 
 
-def prepare_document(meta: DocumentMeta) -> PreparedDocument:
+def prepare_document(meta: DocumentMeta, today: dt.date | None = None) -> PreparedDocument:
     """Load, clean and chunk one document. Raises DocumentError, and only DocumentError,
-    when the file cannot be used."""
+    when the file cannot be used. `today` (default: the real today) decides which detected
+    validity periods are over."""
     loaded = _stage("load", meta, lambda: load_document(meta.path))
-    text = _stage("clean", meta, lambda: clean_web_text(loaded.text))
-    if meta.title == meta.path.stem:  # no manifest entry: name it by its first line
-        title = _title_from_text(text, meta.title)
-        meta = replace(meta, title=title, short_title=title)
+    boilerplate = site_boilerplate(meta.path)
+    text = _stage("clean", meta, lambda: clean_web_text(loaded.text, meta.path.name, boilerplate))
+    meta = _stage("metadata", meta, lambda: with_detected_metadata(meta, loaded, text, today))
     sections = _stage("structure", meta, lambda: parse_sections(text, title=meta.title))
     chunks = _stage("chunk", meta, lambda: chunk_sections(meta, sections))
     if not chunks:

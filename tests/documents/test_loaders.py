@@ -231,6 +231,7 @@ def test_gbk_html_with_table_and_script(tmp_path: Path) -> None:
         ),
         format="html",
         encoding="gb18030",
+        title="罗湖区教育局",  # the <title>, kept apart for metadata detection
     )
 
 

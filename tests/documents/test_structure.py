@@ -61,7 +61,18 @@ def test_measure_chunk_carries_metadata_and_path(plan_chunks: list) -> None:
         "罗湖区基础教育高质量发展行动方案（2021—2023年） > 学位建设攻坚行动 > 保障义务教育学位供给\n"
     )
     meta = chunk.metadata()
-    assert set(meta) == {"doc_id", "title", "issuer", "date", "status", "section", "position"}
+    assert set(meta) == {
+        "doc_id",
+        "title",
+        "issuer",
+        "date",
+        "status",
+        "section",
+        "position",
+        "doc_number",
+        "valid_until",
+        "status_reason",
+    }
 
 
 def test_statute_split_by_chapter_and_article() -> None:

@@ -1,0 +1,267 @@
+"""Metadata detected from a document's own text: dates, titles, issuers, 文号, validity, status."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from pathlib import Path
+
+import pytest
+
+from assistant.documents.manifest import read_manifest
+from assistant.documents.metadata import (
+    cn_number,
+    detect_metadata,
+    detect_title,
+    is_furniture,
+    is_garbled,
+    parse_dates,
+    rules,
+)
+from assistant.documents.pipeline import prepare_document
+
+TODAY = dt.date(2026, 12, 1)
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "real_formats"
+
+_CN = "〇一二三四五六七八九"
+
+
+def _cn_digits(value: int) -> str:
+    return "".join(_CN[int(d)] for d in str(value))
+
+
+def _cn_small(value: int) -> str:
+    """1..31 the way documents write them: 一, 十, 十二, 二十, 二十六."""
+    tens, units = divmod(value, 10)
+    return (("" if tens == 1 else _CN[tens]) + "十" if tens else "") + (_CN[units] if units else "")
+
+
+@pytest.mark.parametrize(
+    ("written", "iso"),
+    [
+        ("2016年1月26日", "2016-01-26"),
+        ("2016 年 4 月 13 日（此件主动公开）", "2016-04-13"),
+        ("二〇一六年一月二十六日", "2016-01-26"),
+        ("二〇一五年十月十日", "2015-10-10"),
+        ("发文日期：2016年01月11日", "2016-01-11"),
+        ("生成日期： | 2016-01-27", "2016-01-27"),
+        ("2016.4.1", "2016-04-01"),
+        ("2016年4月", "2016-04"),
+    ],
+)
+def test_dates_in_the_forms_documents_write_them(written: str, iso: str) -> None:
+    assert parse_dates(written)[0][0] == iso
+
+
+def test_impossible_dates_are_not_dates() -> None:
+    assert parse_dates("2016年2月30日") == []
+    assert parse_dates("第2016号文件") == []
+
+
+def test_seeded_dates_round_trip_in_every_form() -> None:
+    rng = random.Random(13)
+    for _ in range(300):
+        day = dt.date(1990, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 40))
+        forms = [
+            f"{day.year}年{day.month}月{day.day}日",
+            f"{day.year} 年 {day.month} 月 {day.day} 日",
+            f"{_cn_digits(day.year)}年{_cn_small(day.month)}月{_cn_small(day.day)}日",
+            day.isoformat(),
+        ]
+        for form in forms:
+            assert parse_dates(f"某市教育局\n{form}")[0][0] == day.isoformat(), form
+
+
+def test_chinese_numbers() -> None:
+    assert [cn_number(t) for t in ("十", "十二", "二十", "二十六", "五", "二〇一六", "12")] == [
+        10,
+        12,
+        20,
+        26,
+        5,
+        2016,
+        12,
+    ]
+
+
+TITLES = [
+    "教育部办公厅关于做好2016年城市义务教育招生入学工作的通知",
+    "厦门市教育局关于印发厦门市进城务工人员随迁子女小学积分入学办法指导意见的通知",
+    "重庆市教育委员会关于做好2016年义务教育招生入学工作的意见",
+    "佛山市非户籍常住人口子女入读义务教育公办学校实施办法",
+    "某区基础教育高质量发展行动方案（2021—2023年）",
+]
+FURNITURE = [
+    "Skip to content",
+    "移动客户端",
+    "当前位置：首页 > 信息公开 > 政策法规",
+    "天津市教育委员会文件",
+    "索引号：XM00104-02-01-2016-001",
+    "฿ࣃ൧ᅱള຾ჴ߶໓ࡱ",
+    "- 2 -",
+    "_______________________________",
+]
+
+
+def test_seeded_titles_wrapped_over_lines_behind_furniture_are_found() -> None:
+    rng = random.Random(2016)
+    for _ in range(200):
+        title = rng.choice(TITLES)
+        cuts = sorted(rng.sample(range(6, len(title) - 4), rng.choice([0, 1, 2])))
+        pieces = [title[a:b] for a, b in zip([0, *cuts], [*cuts, len(title)], strict=True)]
+        head = rng.sample(FURNITURE, rng.randrange(0, len(FURNITURE)))
+        lines = [*head, *pieces, "各区教育局：", "为进一步规范招生入学工作，现通知如下。"]
+        assert detect_title(lines) == title, lines
+
+
+@pytest.mark.parametrize("line", FURNITURE)
+def test_furniture_is_never_a_title(line: str) -> None:
+    assert is_furniture(line) or is_garbled(line)
+    assert detect_title([line, "关于做好招生工作的通知", "各学校：现通知如下。"]) == "关于做好招生工作的通知"
+
+
+def test_html_title_loses_the_site_name_and_a_site_name_alone_is_no_title() -> None:
+    lines = ["厦门市教育局关于印发积分入学办法指导意见的通知", "各区教育局："]
+    assert (
+        detect_title(lines, "厦门市教育局关于印发积分入学办法指导意见的通知-教育类规范性文件-厦门教育局")
+        == "厦门市教育局关于印发积分入学办法指导意见的通知"
+    )
+    body = ["佛山市非户籍常住人口子女入读义务教育公办学校实施办法", "为进一步规范入学管理，制定本办法。"]
+    assert detect_title(body, "佛山教育政务网") == "佛山市非户籍常住人口子女入读义务教育公办学校实施办法"
+
+
+def test_garbled_masthead_is_detected_and_prose_is_not() -> None:
+    assert is_garbled("฿ࣃ൧ᅱള຾ჴ߶໓ࡱ")
+    assert not is_garbled("2016 年天津市普通高校招生考试工作，要深入贯彻党的十八届三中、四中全会精神")
+    assert not is_garbled("Article 1 of the Law (2024), 第一条")
+
+
+def test_letter_with_masthead_closing_and_number() -> None:
+    text = (FIXTURES / "letter_with_closing_and_number.txt").read_text(encoding="utf-8")
+    meta = detect_metadata(text, today=TODAY)
+    assert meta.title == "市教委关于印发2016年某市小学招生入学工作指导意见的通知"
+    assert meta.issuer == "某市教育委员会"  # the masthead, not the 印发 office
+    assert meta.date == "2016-04-01"  # the 落款 in Chinese numerals
+    assert meta.doc_number == "某教委〔2016〕12号"
+    assert meta.status == "historical"
+    assert "2016" in meta.status_reason
+    assert set(meta.detected) >= {"title", "issuer", "date", "doc_number"}
+
+
+def test_signing_date_wins_over_posting_and_print_dates() -> None:
+    text = "\n".join(
+        [
+            "发布时间：2013-10-15",
+            "关于调整某市学生医疗保险的通知",
+            "各区人民政府：",
+            "为保障在校学生的身体健康，现将有关事项通知如下。",
+            "某市人民政府",
+            "2010年8月20日",
+            "第1页 共2页 2015年11月13日 11:48",
+        ]
+    )
+    meta = detect_metadata(text, today=TODAY)
+    assert meta.date == "2010-08-20"
+    assert meta.issuer == "某市人民政府"
+
+
+def test_validity_from_an_in_force_date_expires() -> None:
+    text = "关于调整某市学生医疗保险的通知\n各区：\n一、具体事项如下。\n十五、本通告自2010年9月1日起实施，有效期3年。\n"
+    expired = detect_metadata(text, today=TODAY)
+    assert expired.valid_until == "2013-09-01"
+    assert (expired.status, expired.status_reason) == ("historical", "有效期至2013年，已过期")
+    assert detect_metadata(text, today=dt.date(2012, 1, 1)).status == "current"
+
+
+def test_validity_about_a_permit_is_not_the_documents() -> None:
+    text = "某市实施办法\n一、持有效期3年及以上《居住证》的人员子女可以申请。\n本办法自发文之日起实施。"
+    assert detect_metadata(text, today=TODAY).valid_until == ""
+
+
+def test_validity_counted_from_the_issue_date_in_chinese_numerals() -> None:
+    text = (
+        "发文日期：2016年01月11日\n某市教育局关于印发积分入学办法的通知\n各区教育局：\n"
+        "九、本意见自发布之日起正式执行，有效期五年。\n"
+    )
+    meta = detect_metadata(text, today=TODAY)
+    assert (meta.date, meta.valid_until, meta.status) == ("2016-01-11", "2021-01-11", "historical")
+
+
+def test_a_plan_span_sets_its_end() -> None:
+    text = "某区基础教育高质量发展行动方案（2021—2023年）\n为推动教育发展，制定本方案。"
+    assert detect_metadata(text, today=TODAY).valid_until == "2023-12-31"
+    assert detect_metadata(text, today=dt.date(2022, 6, 1)).status == "current"
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "2015学年中山市城区小学招生通告",
+        "罗湖区2016年小学一年级申请指南",
+        "关于做好2016年义务教育招生入学工作的意见",
+    ],
+)
+def test_rules_for_a_past_intake_are_historical(title: str) -> None:
+    meta = detect_metadata(f"{title}\n各学校：\n现将有关事项通知如下。", today=TODAY)
+    assert meta.status == "historical"
+    assert meta.status_reason.endswith("可能已更新")
+
+
+def test_a_current_law_stays_current() -> None:
+    text = (
+        "# 中华人民共和国未成年人保护法\n\n"
+        "1991年9月4日 第七届全国人民代表大会常务委员会第二十一次会议通过\n\n"
+        "2024年4月26日 第十四届全国人民代表大会常务委员会第九次会议修正\n\n"
+        "## 第一章 总 则\n\n第一条 为了保护未成年人身心健康，制定本法。\n"
+    )
+    meta = detect_metadata(text, today=TODAY)
+    assert (meta.title, meta.issuer, meta.date, meta.status) == (
+        "中华人民共和国未成年人保护法",
+        "全国人民代表大会常务委员会",
+        "2024-04-26",
+        "current",
+    )
+
+
+def test_abbreviated_issuer_is_expanded_from_the_text() -> None:
+    text = (
+        "市教育局关于进一步规范2016年义务教育阶段新生入学管理工作的通知\n武教基〔2016〕16号\n"
+        "各区教育局：\n武汉市体育学校、武汉市艺术学校面向全市招生，现通知如下。\n"
+    )
+    meta = detect_metadata(text, today=TODAY)
+    assert meta.issuer == "武汉市教育局"
+    assert meta.date == "2016"  # only the year of the 文号 is known
+    assert meta.doc_number == "武教基〔2016〕16号"
+
+
+def test_word_lists_come_from_the_data_file() -> None:
+    data = rules()
+    assert "通知" in data["title"]["endings"]
+    assert "教育局" in data["issuer"]["suffixes"]
+    assert "发文日期" in data["date"]["signed_labels"]
+
+
+def test_manifest_overrides_and_unlisted_files_are_detected(tmp_path: Path) -> None:
+    letter = (FIXTURES / "letter_with_closing_and_number.txt").read_text(encoding="utf-8")
+    (tmp_path / "listed.txt").write_text(letter, encoding="utf-8")
+    (tmp_path / "unlisted.txt").write_text(letter, encoding="utf-8")
+    (tmp_path / "manifest.toml").write_text(
+        '[documents.listed]\nfile = "listed.txt"\ntitle = "手工标题"\nissuer = "手工单位"\n'
+        'date = "2020-01-01"\nstatus = "current"\n',
+        encoding="utf-8",
+    )
+    metas = {m.doc_id: m for m in read_manifest(tmp_path)}
+    listed = prepare_document(metas["listed"], today=TODAY).meta
+    assert (listed.title, listed.issuer, listed.date, listed.status) == (
+        "手工标题",
+        "手工单位",
+        "2020-01-01",
+        "current",
+    )
+    assert listed.detected == ""
+    unlisted = prepare_document(metas["unlisted"], today=TODAY)
+    assert unlisted.meta.title == "市教委关于印发2016年某市小学招生入学工作指导意见的通知"
+    assert unlisted.meta.status == "historical"
+    chunk_meta = unlisted.chunks[0].metadata()
+    assert chunk_meta["doc_number"] == "某教委〔2016〕12号"
+    assert chunk_meta["status_reason"] == unlisted.meta.status_reason != ""

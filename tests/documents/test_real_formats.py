@@ -1,0 +1,290 @@
+"""Real formats: the traps of real bureau files, reproduced by small fixtures (run everywhere)
+and checked on the ten real files of `/work/shared/sources_extra` where that folder exists."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import os
+import re
+from pathlib import Path
+
+import pytest
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
+
+from assistant.documents.cleaning import clean_web_text
+from assistant.documents.loaders import load_bytes, load_document
+from assistant.documents.manifest import DocumentMeta, doc_id_for
+from assistant.documents.metadata import detect_metadata, is_garbled
+from assistant.documents.pipeline import prepare_document
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "real_formats"
+SOURCES_EXTRA = Path(os.environ.get("ASSISTANT_SOURCES_EXTRA", "/work/shared/sources_extra"))
+TODAY = dt.date(2026, 12, 1)
+FONT = "STSong-Light"
+pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+
+
+def _unlisted(path: Path) -> DocumentMeta:
+    """The metadata a file without a manifest entry starts with."""
+    return DocumentMeta(
+        doc_id=doc_id_for(path),
+        path=path,
+        title=path.stem,
+        short_title=path.stem,
+        issuer="",
+        date="",
+        status="current",
+        in_manifest=False,
+    )
+
+
+# --- fixtures that reproduce one trap each ----------------------------------------------
+
+
+def test_gbk_page_without_charset_or_title() -> None:
+    loaded = load_document(FIXTURES / "gbk_page_without_charset.html")
+    assert loaded.encoding == "gb18030"
+    assert loaded.title == "2015学年某市城区小学招生通告"  # set by its script
+    cleaned = clean_web_text(loaded.text)
+    assert "2009年8月31日前（含8月31日）出生" in cleaned
+    for furniture in ("首页", "机构概况", "第[1]页", "关闭当前浏览窗口", "17:20:46"):
+        assert furniture not in cleaned
+    assert cleaned.rstrip().endswith("某市城区小学招生领导小组(代章)\n\n2015年4月23日")
+    meta = detect_metadata(loaded.text, loaded.title, today=TODAY)
+    assert (meta.title, meta.issuer, meta.date) == (
+        "2015学年某市城区小学招生通告",
+        "某市城区小学招生领导小组",
+        "2015-04-23",  # the 落款, not the page's 2015-04-24 17:20:46
+    )
+    assert meta.status == "historical"
+
+
+def test_docx_body_inside_a_layout_table() -> None:
+    loaded = load_document(FIXTURES / "docx_body_in_layout_table.docx")
+    text = clean_web_text(loaded.text)
+    assert "各区教育局要继续做好登记造册工作" in text  # stray web spaces removed
+    assert "时间 | 工作内容\n6月12日 | 小学毕业考试\n7月15日 | 民办初中电脑派位" in text
+    assert text.startswith("市教育局关于进一步规范2016年义务教育阶段新生入学管理工作的通知")
+
+
+def test_portal_page_loses_menus_and_keeps_the_annex_table() -> None:
+    loaded = load_document(FIXTURES / "portal_page_with_annex_table.html")
+    cleaned = clean_web_text(loaded.text)
+    for furniture in (
+        "Skip to content",
+        "移动客户端",
+        "机构职能",
+        "当前位置",
+        "索引号",
+        "【收藏】",
+        "ICP备",
+        "网站地图",
+    ):
+        assert furniture not in cleaned, furniture
+    assert (
+        "积分项目 | 分值 | 说明\n连续暂住每满一年 | 2分 | 最高12分\n参加社会保险每满一年 | 3分 | 最高30分"
+        in cleaned
+    )
+    assert "某市教育局\n\n2016年1月11日" in cleaned
+    meta = detect_metadata(loaded.text, loaded.title, today=TODAY)
+    assert meta.title == "某市教育局关于印发某市随迁子女小学积分入学办法的通知"  # site name stripped
+    assert (meta.issuer, meta.date, meta.doc_number) == ("某市教育局", "2016-01-11", "某教基〔2016〕1号")
+    assert (meta.valid_until, meta.status_reason) == ("2021-01-11", "有效期至2021年，已过期")
+
+
+def _pdf(pages: list[list[str]]) -> bytes:
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4)
+    for lines in pages:
+        y = 800
+        for line in lines:
+            pdf.setFont(FONT, 12)
+            pdf.drawString(60, y, line)
+            y -= 20
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def test_pdf_page_numbers_inside_a_sentence_are_dropped_and_the_sentence_joined() -> None:
+    data = _pdf(
+        [
+            [
+                "津招委高发〔2016〕8 号",
+                "考生所在中学或单位应对考生的政治态度、思想品德做出全面鉴定，并对",
+                "- 2 -",
+            ],
+            ["其真实性负责。鉴定内容完整、准确地反映在考生综合素质评价表中。", "- 3 -"],
+        ]
+    )
+    text = load_bytes(data, "rules.pdf").text
+    assert "- 2 -" not in text and "- 3 -" not in text
+    assert "做出全面鉴定，并对其真实性负责。" in text
+
+
+def test_garbled_lines_are_dropped_and_logged(caplog: pytest.LogCaptureFixture) -> None:
+    text = (
+        "฿ࣃ൧ᅱള຾ჴ߶໓ࡱ\n\n津招委高发〔2016〕8号\n\n关于印发招生考试工作规定的通知\n\n各单位：现将规定印发给你们。"
+    )
+    with caplog.at_level(logging.WARNING):
+        cleaned = clean_web_text(text, "rules.pdf")
+    assert "฿" not in cleaned and "关于印发招生考试工作规定的通知" in cleaned
+    assert "rules.pdf: dropped 1 garbled line(s)" in caplog.text
+
+
+def test_letter_through_the_whole_pipeline(tmp_path: Path) -> None:
+    path = tmp_path / "letter.txt"
+    path.write_bytes((FIXTURES / "letter_with_closing_and_number.txt").read_bytes())
+    prepared = prepare_document(_unlisted(path), today=TODAY)
+    assert prepared.meta.title == "市教委关于印发2016年某市小学招生入学工作指导意见的通知"
+    assert prepared.meta.doc_number == "某教委〔2016〕12号"
+    text = "\n".join(c.text for c in prepared.chunks)
+    assert "某市教育委员会文件" not in text and "____" not in text  # masthead and rule line
+    assert "小学招生坚持免试就近入学的原则" in text
+
+
+# --- the ten real files -----------------------------------------------------------------
+
+# file: (title, issuer, date, status) as PROVENANCE.md gives them (the date the file itself
+# shows: the signing date where there is one).
+EXPECTED = {
+    "tianjin_2016_college_entrance_exam_admission_rules.pdf": (
+        "市招委关于印发《2016年天津市普通高等学校招生考试工作规定》的通知",
+        "天津市招生委员会",
+        "2016-04-13",
+        "historical",
+    ),
+    "shenzhen_2010_children_and_students_medical_insurance_notice.pdf": (
+        "关于将深圳市少年儿童及大学生医疗保险纳入住院医疗保险的通知",
+        "深圳市人民政府",
+        "2010-09-01",
+        "historical",
+    ),
+    "tianjin_2016_primary_school_admission_guidance.docx": (
+        "市教委关于印发2016年天津市小学招生入学工作指导意见的通知",
+        "天津市教育委员会",
+        "2016-04-01",
+        "historical",
+    ),
+    "chongqing_2016_compulsory_education_admission_opinion.docx": (
+        "重庆市教育委员会关于做好2016年义务教育招生入学工作的意见",
+        "重庆市教育委员会",
+        "2016-04-08",
+        "historical",
+    ),
+    "wuhan_2016_compulsory_education_new_student_admission_notice.docx": (
+        "市教育局关于进一步规范2016年义务教育阶段新生入学管理工作的通知",
+        "武汉市教育局",
+        "2016",
+        "historical",
+    ),
+    "moe_2016_urban_compulsory_education_admission_notice.html": (
+        "教育部办公厅关于做好2016年城市义务教育招生入学工作的通知",
+        "教育部办公厅",
+        "2016-01-26",
+        "historical",
+    ),
+    "xiamen_2016_migrant_children_primary_points_admission.htm": (
+        "厦门市教育局关于印发厦门市进城务工人员随迁子女小学积分入学办法指导意见的通知",
+        "厦门市教育局",
+        "2016-01-11",
+        "historical",
+    ),
+    "foshan_2012_non_hukou_children_public_school_admission_measures.html": (
+        "佛山市非户籍常住人口子女入读义务教育公办学校实施办法",
+        "佛山市教育局",  # the page names no signing organ; 由市教育局负责解释
+        "2014-08-27",  # the only date the page shows
+        "historical",
+    ),
+    "zhongshan_2015_urban_primary_school_admission_notice.html": (
+        "2015学年中山市城区小学招生通告",
+        "中山市城区小学招生领导小组",
+        "2015-04-23",
+        "historical",
+    ),
+    "prc_minors_protection_law_2024.md": (
+        "中华人民共和国未成年人保护法",
+        "全国人民代表大会常务委员会",
+        "2024-04-26",
+        "current",
+    ),
+}
+
+needs_sources = pytest.mark.skipif(
+    not SOURCES_EXTRA.is_dir(),
+    reason=f"the real files of other bureaus are not on this machine ({SOURCES_EXTRA} is absent)",
+)
+
+
+@needs_sources
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_real_file_metadata_and_text(name: str) -> None:
+    prepared = prepare_document(_unlisted(SOURCES_EXTRA / name), today=TODAY)
+    meta = prepared.meta
+    assert (meta.title, meta.issuer, meta.date, meta.status) == EXPECTED[name]
+    if meta.status == "historical":
+        assert meta.status_reason
+    text = "\n".join(c.text for c in prepared.chunks)
+    assert not any(is_garbled(line) for line in text.split("\n"))
+    for furniture in ("当前位置", "ICP备", "【收藏】", "扫一扫", "打印本页", "第1页共2页", "Skip to content"):
+        assert furniture not in text, furniture
+    assert not re.search(r"^\s*-\s*\d+\s*-\s*$", text, re.M)  # PDF page numbers
+
+
+@needs_sources
+def test_wuhan_body_in_its_layout_table_is_read_in_full() -> None:
+    text = load_document(
+        SOURCES_EXTRA / "wuhan_2016_compulsory_education_new_student_admission_notice.docx"
+    ).text
+    assert len(text) > 5000  # python-docx's Document.paragraphs alone gives 45 characters
+    assert "7月15日 | 全市民办初中学校新生入学电脑派位" in text
+
+
+def _site_page(body: str) -> str:
+    """A page of one site: its menu items stand alone between sentences, which no
+    run-of-short-lines rule catches; only the other pages of the site show they are a menu."""
+    return (
+        '<html><head><meta charset="utf-8"><title>通知 - 某教育网</title></head><body>'
+        "<p>欢迎访问某市教育局网站，今天是星期二，请注意防范电信诈骗。</p>"
+        '<p><a href="http://www.jyj.example.gov.cn/">微言教育</a></p>'
+        "<p>本网站所载政策文件均以正式印发的文本为准，转载请注明出处。</p>"
+        f"{body}"
+        "<p>一、总体要求</p><p>某市教育局</p><p>2016年3月1日</p></body></html>"
+    )
+
+
+def _cleaned(path: Path) -> str:
+    from assistant.documents.pipeline import site_boilerplate
+
+    return clean_web_text(load_document(path).text, path.name, site_boilerplate(path))
+
+
+def test_navigation_repeated_across_pages_of_one_site_is_removed(tmp_path: Path) -> None:
+    first = tmp_path / "first.html"
+    second = tmp_path / "second.html"
+    first.write_text(_site_page("<p>各学校：现将学位申请工作通知如下，请遵照执行。</p>"), encoding="utf-8")
+    assert "微言教育" in _cleaned(first)  # one page alone cannot tell
+
+    second.write_text(_site_page("<p>各学校：现将转学工作通知如下，请遵照执行。</p>"), encoding="utf-8")
+    text = _cleaned(first)
+    assert "微言教育" not in text
+    # What the bureau repeats in every document of its own is kept.
+    for kept in ("一、总体要求", "某市教育局", "2016年3月1日", "现将学位申请工作通知如下"):
+        assert kept in text, kept
+    assert "微言教育" not in "\n".join(c.text for c in prepare_document(_unlisted(first), today=TODAY).chunks)
+
+
+def test_a_new_page_of_the_site_changes_the_hash_of_the_others(tmp_path: Path) -> None:
+    from assistant.documents.pipeline import content_hash
+
+    first = tmp_path / "first.html"
+    first.write_text(_site_page("<p>各学校：现将学位申请工作通知如下，请遵照执行。</p>"), encoding="utf-8")
+    before = content_hash(_unlisted(first), "model")
+    page = _site_page("<p>各学校：现将转学工作通知如下，请遵照执行。</p>")
+    (tmp_path / "second.html").write_text(page, encoding="utf-8")
+    assert content_hash(_unlisted(first), "model") != before
