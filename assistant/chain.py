@@ -25,6 +25,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.answering.base import AnswerContext, Answerer
 from assistant.answering.extractive import ExtractiveAnswerer
+from assistant.answering.llm import declines
 from assistant.answering.prompt_leak import PromptLeakFilter
 from assistant.answering.prompts import load_prompt
 from assistant.answering.table import table_answer
@@ -104,7 +105,8 @@ class Assistant:
         self.settings = settings
         self.index = index
         self.searcher = HybridSearcher(index, settings)
-        self.answerer: Answerer = answerer or ExtractiveAnswerer(self.searcher.lexical)
+        self._extractive = ExtractiveAnswerer(self.searcher.lexical)
+        self.answerer: Answerer = answerer or self._extractive
         self._rewriter = rewriter
         self.prepare: Runnable[_State, _State] = (
             RunnableLambda(self._normalise, name="normalise")
@@ -169,7 +171,19 @@ class Assistant:
         state = self.prepare.invoke(_State(question=question, history=list(history)))
         assert state.normalized is not None and state.decision is not None
         script = state.normalized.script
-        if state.decision.refuse:
+        if state.decision.partial:
+            # The documents cover the subject, not the asked-for value: say which value they
+            # do not state and quote the closest sentence, deterministically, whatever the
+            # answerer (a model would be tempted to fill the gap).
+            self._sync_answerer()
+            context = AnswerContext(
+                question, state.standalone, script, state.citations, slot=state.decision.slot, partial=True
+            )
+            answer = self._extractive.answer(context)
+            yield answer
+            citations = state.citations
+            refused = True
+        elif state.decision.refuse:
             answer = self._refusal_text(state, script)
             yield answer
             citations = self._nearest(state)
@@ -182,7 +196,9 @@ class Assistant:
         else:
             refused = False
             self._sync_answerer()
-            context = AnswerContext(question, state.standalone, script, state.citations)
+            context = AnswerContext(
+                question, state.standalone, script, state.citations, slot=state.decision.slot
+            )
             screen = PromptLeakFilter(self.settings.prompts_dir)
             pieces: list[str] = []
             for piece in screen.screen(self.answerer.stream(context)):
@@ -197,6 +213,10 @@ class Assistant:
                 answer = self._refusal_text(state, script)
                 yield ("\n\n" if pieces else "") + answer
                 citations = []
+            elif self.answerer is not self._extractive and declines(answer):
+                # The model itself says the documents do not answer: record it as refused.
+                state.decision = Decision(True, "llm_declined", state.decision.support, state.decision.slot)
+                refused = True
         seconds = time.perf_counter() - started
         outcome = f"refused ({state.decision.reason})" if refused else "answered"
         # Personal numbers never reach the log; a pasted essay is shortened.
@@ -223,8 +243,7 @@ class Assistant:
     # --- helpers
     def _sync_answerer(self) -> None:
         """The extractive answerer reads idf from the keyword index, which an ingest replaces."""
-        if isinstance(self.answerer, ExtractiveAnswerer):
-            self.answerer._lexical = self.searcher.lexical
+        self._extractive._lexical = self.searcher.lexical
 
     def _nearest(self, state: _State) -> list[Citation]:
         """Up to three nearest measures to point to when refusing (none for abuse)."""

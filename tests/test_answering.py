@@ -5,6 +5,7 @@ OpenAI-compatible HTTP server on loopback (tests/openai_stub_server.py)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -406,3 +407,54 @@ def test_openai_refusal_does_not_reach_the_server(
     assert result.refused and result.reason == "injection"
     assert result.answer.startswith(REFUSAL)
     assert fresh_stub.state.chat_requests == []
+
+
+@pytest.mark.model
+def test_openai_reply_that_the_documents_do_not_answer_is_recorded_as_refused(
+    openai_assistant: Assistant, fresh_stub: StubServer
+) -> None:
+    with fresh_stub.state.lock:
+        fresh_stub.state.answer_reply = "现有文件中没有相关规定，无法给出具体日期。"
+    try:
+        result = openai_assistant.ask("深圳市第十九高级中学新增多少学位？")
+    finally:
+        with fresh_stub.state.lock:
+            fresh_stub.state.answer_reply = ANSWER_REPLY
+    assert len(fresh_stub.state.chat_requests) == 1  # the model was asked, and declined
+    assert result.refused is True and result.reason == "llm_declined"
+    assert result.to_json()["refusal_reason"] == "llm_declined"
+    assert result.answer.startswith("现有文件中没有相关规定")
+    assert result.citations  # the passages the model was given stay visible
+
+
+@pytest.mark.model
+def test_a_partial_answer_is_quoted_even_with_an_llm_answerer(
+    openai_assistant: Assistant, fresh_stub: StubServer
+) -> None:
+    result = openai_assistant.ask("罗湖的高考分数线多少分？")
+    assert result.refused is True and result.reason == "not_stated"
+    assert result.answer.startswith("文件没有写明")
+    assert fresh_stub.state.chat_requests == []  # a model would be tempted to fill the gap
+
+
+def _local_gguf() -> Path | None:
+    """A small GGUF chat model for the llama.cpp answerer: ASSISTANT_TEST_GGUF, else the
+    configured ASSISTANT_LLAMACPP_MODEL_PATH."""
+    for name in ("ASSISTANT_TEST_GGUF", "ASSISTANT_LLAMACPP_MODEL_PATH"):
+        value = os.environ.get(name, "")
+        if value and Path(value).is_file():
+            return Path(value)
+    return None
+
+
+@pytest.mark.model
+def test_llamacpp_answerer_answers_from_the_passages(real_settings: Settings) -> None:
+    model = _local_gguf()
+    if model is None:
+        pytest.skip("no local GGUF model: set ASSISTANT_TEST_GGUF to a small chat model to run this test")
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed: pip install '.[llamacpp]'")
+    settings = real_settings.model_copy(update={"answerer": "llamacpp", "llamacpp_model_path": model})
+    result = build_assistant(settings).ask("深圳市第十九高级中学新增多少学位？")
+    assert result.answerer == "llamacpp"
+    assert result.citations and "1200" in result.citations[0].text
+    assert result.refused or "1200" in result.answer  # answered from the passage, or declined

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -256,3 +258,62 @@ def test_load_targets_without_an_index_reads_the_files(tmp_path: Path) -> None:
     rows = load_targets(settings)
     assert any(t.value == "3.3万" for t in rows)
     assert load_targets(settings) is rows  # cached
+
+
+# --------------------------------------------------------------------- the UI tab
+
+
+def _row(
+    what: str, deadline: str, doc_id: str, section: str = "学位建设攻坚行动", recurrence: str = ""
+) -> Target:
+    return Target(what, "1", "所", deadline, recurrence, ("区教育局",), doc_id, section, what + "。")
+
+
+def test_timeline_frame_counts_targets_per_deadline_in_year_order() -> None:
+    from assistant.web.targets_tab import key_deadlines, timeline_frame
+
+    rows = [
+        _row("新建学校", "2025", "plan"),
+        _row("新增学位", "2025", "plan"),
+        _row("新增幼儿园", "十四五期间(2021-2025)", "plan"),
+        _row("消除大班额", "2023", "plan"),
+        _row("劳动课", "", "plan", "劳动教育", "每周"),
+        _row("报名", "2016-04-01", "guide", "申请时间"),
+    ]
+    statuses = {"plan": "现行", "guide": "历史（2016年）"}
+    frame = timeline_frame(rows, statuses)
+    assert list(frame.columns) == ["期限", "目标数", "所属行动", "文件状态"]
+    assert list(frame["期限"]) == ["2016", "2023", "2025", "十四五期间(2021-2025)", "每周"]
+    assert frame.loc[frame["期限"] == "2025", "目标数"].item() == 2
+    assert frame.loc[frame["期限"] == "2016", "文件状态"].item() == "历史（2016年）"
+    nodes = key_deadlines(rows, statuses)
+    assert "**2025**（2项）" in nodes and "2016" not in nodes  # historical deadlines are no milestones
+
+
+def test_targets_tab_shows_current_documents_and_historical_ones_on_request() -> None:
+    from assistant.web.targets_tab import TargetsView
+
+    class _Doc:
+        def __init__(self, doc_id: str, status: str, date: str) -> None:
+            self.doc_id, self.status, self.date, self.title = doc_id, status, date, doc_id
+
+    class _View(TargetsView):
+        def all(self) -> list[Target]:
+            return [_row("报名", "2016-04-01", "guide", "申请时间"), _row("新增学位", "2025", "plan")]
+
+        def _documents(self) -> list[Any]:
+            return [_Doc("plan", "current", "2021"), _Doc("guide", "historical", "2016-03-15")]
+
+        def _version(self) -> str:
+            return "v1"
+
+    view = _View.__new__(_View)
+    view.folder = Path(tempfile.mkdtemp())
+    rows, csv_path, frame, _ = view.filter("", "", "")
+    assert list(frame["期限"]) == ["2025"]
+    assert [r[1] for r in rows] == ["新增学位"] and rows[0][-1] == "现行"
+    rows, _, frame, _ = view.filter("", "", "", True)
+    assert list(frame["期限"]) == ["2016", "2025"]
+    assert [r[1] for r in rows] == ["新增学位", "报名"]  # current first, then historical
+    assert rows[1][-1] == "历史（2016年）"
+    assert Path(csv_path).read_text(encoding="utf-8-sig").startswith("deadline,")

@@ -310,3 +310,46 @@ def test_build_app_without_password_has_no_admin_blocks(
     demo = build_app(real_assistant, ui_settings)
     names = {dep.get("api_name") for dep in demo.config["dependencies"]}
     assert "ask" in names and not any(str(n).startswith("admin") for n in names)
+
+
+def test_a_refusal_lists_the_nearest_passages_once_with_their_sentence() -> None:
+    from assistant.web.render import render_answer
+
+    record = {
+        "question": "明天会下雨吗？",
+        "answer": "抱歉，现有的政策文件中没有能回答这个问题的内容。\n与问题最接近的相关内容，供参考：\n[1] 《罗湖区行动方案》 提高学生健康素质",
+        "refused": True,
+        "reason": "no_support",
+        "citations": [
+            {
+                "number": 1,
+                "title": "罗湖区行动方案",
+                "section": "提高学生健康素质",
+                "text": "义务教育阶段学校设置每天1节体育与健康课。开展阳光体育活动。",
+                "quote": "义务教育阶段学校设置每天1节体育与健康课。",
+                "status": "current",
+            }
+        ],
+    }
+    html_text = render_answer(record)
+    assert html_text.count("《罗湖区行动方案》") == 1  # not once in the text and again in the cards
+    assert "供参考" not in html_text
+    summary = html_text.split("<summary>", 1)[1].split("</summary>", 1)[0]
+    assert "义务教育阶段学校设置每天1节体育与健康课" in summary  # visible without a click
+
+
+def test_a_partial_answer_keeps_its_quote_and_sources() -> None:
+    from assistant.web.render import render_answer
+
+    record = {
+        "question": "保育费每月多少钱？",
+        "answer": "文件没有写明具体数字。最接近的规定：\n收费标准应当向家长公示。 [1]",
+        "refused": True,
+        "reason": "not_stated",
+        "citations": [
+            {"number": 1, "title": "条例", "section": "第二十条", "text": "收费标准应当向家长公示。"}
+        ],
+    }
+    html_text = render_answer(record)
+    assert html_text.startswith("文件没有写明具体数字")
+    assert "收费标准应当向家长公示。 \\[1\\]" in html_text

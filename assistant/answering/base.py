@@ -8,6 +8,7 @@ from typing import Protocol
 
 from assistant.question.cite import Citation
 from assistant.question.normalize import Script
+from assistant.question.slots import Slot
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,8 @@ class AnswerContext:
     script: Script
     citations: list[Citation]  # numbered passages, best first
     sentence_scores: dict[str, float] | None = None
+    slot: Slot | None = None  # what the question asks for (None: work it out from `standalone`)
+    partial: bool = False  # the documents cover the subject but do not state the asked-for value
 
 
 class Answerer(Protocol):

@@ -1,22 +1,32 @@
 """The default answerer: no LLM, deterministic. The answer is made of the documents' own
-sentences: the best-matching sentence(s) first, then where they stand, then supporting
-measures from other passages."""
+sentences: a short lead line with what was asked (the figure, the date, the body, 可以/
+不可以), taken from the quoted text; then the best-matching sentence(s) and where they
+stand; then supporting measures from other passages. A partial answer (the documents
+cover the subject, not the asked-for value) says which value they do not state, then
+quotes the closest sentence."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from assistant.answering.base import AnswerContext, historical_note
 from assistant.question.cite import Citation
 from assistant.question.lexical import LexicalIndex
 from assistant.question.normalize import in_script
-from assistant.question.sentences import answer_kind, coverage, kind_bonus, split_sentences
+from assistant.question.sentences import KIND_BONUS, coverage, split_sentences
+from assistant.question.slots import SLOT_PASSAGES, Slot, filling_passage, slot_of, yes_no
 from assistant.question.terms import search_tokens
 
 MAX_LEAD_SENTENCES = 2
 SHORT_SENTENCE = 28  # a short best sentence usually needs its neighbour to carry the fact
 SUPPORT_RATIO = 0.6  # a second passage is quoted when it covers the question nearly as well
 MAX_SUPPORT = 2
+LEAD_MAX = 60  # a lead line longer than this is no summary: the quote follows anyway
+_CLAUSE = re.compile(r"[^，,；;：:。！？!?]+")
+_NUMBERING = re.compile(
+    r"^\s*(第[一二三四五六七八九十百千\d]+条|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．]|[一二三四五六七八九十]+、)\s*"
+)
 
 
 class ExtractiveAnswerer:
@@ -29,16 +39,25 @@ class ExtractiveAnswerer:
         yield self.answer(context)
 
     def answer(self, context: AnswerContext) -> str:
-        tokens = search_tokens(context.standalone)
-        kind = answer_kind(context.standalone)
-        lead = context.citations[0]
-        lead_sentences, lead_score = self._best_sentences(lead, tokens, kind, context.standalone)
+        question = context.standalone
+        tokens = search_tokens(question)
+        slot = context.slot if context.slot is not None else slot_of(question)
         english = context.script == "en"
-        lines = [_fact_line(lead_sentences, lead, english)]
+        lead = self._lead_citation(context.citations, slot, question)
+        lead_sentences, lead_score = self._best_sentences(lead, tokens, slot, question)
+        lines = []
+        if context.partial:
+            lines.append(_not_stated(slot, english))
+        elif not english:  # the lead line is the quoted Chinese: English answers open with the quote
+            first = _lead_line(slot, question, lead_sentences, tokens, self._lexical, lead)
+            if first:
+                lines.append(first)
+        lines.append(_fact_line(lead_sentences, lead, english))
         supports = [
             (c, sentences)
-            for c in context.citations[1:]
-            for sentences, score in [self._best_sentences(c, tokens, kind, context.standalone, limit=1)]
+            for c in context.citations
+            if c is not lead
+            for sentences, score in [self._best_sentences(c, tokens, slot, question, limit=1)]
             if score >= SUPPORT_RATIO * lead_score and score > 0 and c.section != lead.section
         ][:MAX_SUPPORT]
         if supports:
@@ -49,19 +68,29 @@ class ExtractiveAnswerer:
             lines.append(note)
         return in_script("\n".join(lines), context.script)
 
+    def _lead_citation(self, citations: list[Citation], slot: Slot, question: str) -> Citation:
+        """The best passage, unless it does not state the asked-for value and one of the
+        next ones does."""
+        at = filling_passage(slot, question, [c.text for c in citations[:SLOT_PASSAGES]])
+        return citations[at] if at is not None else citations[0]
+
     def _best_sentences(
         self,
         citation: Citation,
         tokens: list[str],
-        kind: str | None,
+        slot: Slot,
         question: str,
         limit: int = MAX_LEAD_SENTENCES,
     ) -> tuple[list[str], float]:
         sentences = split_sentences(citation.text)
         if not sentences:
             return [citation.text], 0.0
+
+        def holds(i: int) -> bool:
+            return bool(slot.filled_by(sentences[i], question))
+
         scored = [
-            (coverage(tokens, s, self._lexical.idf) + kind_bonus(kind, s, question), i)
+            (coverage(tokens, s, self._lexical.idf) + (KIND_BONUS if holds(i) else 0.0), i)
             for i, s in enumerate(sentences)
         ]
         best_score, best = max(scored, key=lambda x: (x[0], -x[1]))
@@ -74,15 +103,59 @@ class ExtractiveAnswerer:
                 n_score, n_index = max(neighbours)
                 if n_score > 0.3 or len(sentences[best]) < SHORT_SENTENCE:
                     chosen.add(n_index)
-            if kind and not any(kind_bonus(kind, sentences[i], question) for i in chosen):
-                # The question asks for a date or a figure: bring in the nearest sentence
-                # of this passage that holds one, so the fact comes first.
-                holders = [i for i in range(len(sentences)) if kind_bonus(kind, sentences[i], question)]
+            if slot.fill is not None and not any(holds(i) for i in chosen):
+                # The question asks for a value: bring in the nearest sentence of this
+                # passage that states one, so the fact comes first.
+                holders = [i for i in range(len(sentences)) if holds(i)]
                 if holders:
                     chosen.add(min(holders, key=lambda i: abs(i - best)))
-        # Document order, except that a date or figure asked for is stated first.
-        order = sorted(chosen, key=lambda i: (not (kind and i == best), i))
+        # Document order, except that a value asked for is stated first.
+        order = sorted(chosen, key=lambda i: (not (slot.fill is not None and i == best), i))
         return [sentences[i] for i in order], best_score
+
+
+def _lead_line(
+    slot: Slot,
+    question: str,
+    sentences: list[str],
+    tokens: list[str],
+    lexical: LexicalIndex,
+    citation: Citation,
+) -> str:
+    """What was asked, in one short line taken from the quoted sentences: the clause that
+    states the value, or the yes/no word the rule's modal verb gives."""
+    line = ""
+    if slot.fill is not None:
+        for sentence in sentences:
+            match = slot.filled_by(sentence, question)
+            if match:
+                line = _clause_at(sentence, match.start())
+                break
+    elif slot.kind == "yesno":
+        clauses = [c for s in sentences for c in _CLAUSE.findall(s)]
+        if clauses:
+            best = max(clauses, key=lambda c: coverage(tokens, c, lexical.idf))
+            line = yes_no(question, best)
+    if not line or len(line) > LEAD_MAX + 8:
+        return ""
+    if citation.historical and citation.year:
+        line = f"{line.rstrip('。')}（{citation.year}年的规定，可能已更新）。"
+    return line
+
+
+def _clause_at(sentence: str, position: int) -> str:
+    """The comma-delimited clause of `sentence` around `position`, as a sentence."""
+    for m in _CLAUSE.finditer(sentence):
+        if m.start() <= position < m.end():
+            clause = _NUMBERING.sub("", m.group(0)).strip()
+            return f"{clause}。" if clause else ""
+    return ""
+
+
+def _not_stated(slot: Slot, english: bool) -> str:
+    if english:
+        return f"The documents do not state {slot.label_en or 'this'}. The closest provision:"
+    return f"文件没有写明{slot.label or '这一点'}。最接近的规定："
 
 
 def _where(citation: Citation, english: bool) -> str:

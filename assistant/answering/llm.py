@@ -3,6 +3,7 @@ server) through langchain-openai, or a local GGUF through llama-cpp-python."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -15,6 +16,9 @@ from assistant.answering.base import AnswerContext, historical_note
 from assistant.answering.prompts import load_prompt
 from assistant.question.cite import Citation
 from assistant.settings import Settings
+from assistant.vocab import compile_pattern, table
+
+_DECLINES = compile_pattern(table("assistant.answering", "declines.toml")["declines"]["pattern"])
 
 
 def format_context(citations: list[Citation]) -> str:
@@ -84,3 +88,17 @@ def build_llamacpp_chat(settings: Settings) -> BaseChatModel:
         streaming=True,
         verbose=False,
     )
+
+
+_CITED = re.compile(r"\[\d+\]")
+_FIRST_SENTENCE = re.compile(r"^[^。！？!?.\n]*")
+
+
+def declines(answer: str) -> bool:
+    """Whether a model's reply says that the documents do not answer the question: it
+    opens by saying so, or says so and cites nothing. A cited answer that adds "资料没有写的，
+    现有文件中没有相关规定" about some detail is an answer."""
+    opening = _FIRST_SENTENCE.match(answer.strip())
+    if opening and _DECLINES.search(opening.group(0)):
+        return True
+    return bool(_DECLINES.search(answer)) and not _CITED.search(answer)

@@ -1,15 +1,20 @@
-"""Decide whether the documents answer a question.
+"""Decide how the documents answer a question: answer, partial, or refuse.
 
 Not a bare similarity threshold: the decision combines
-1. intent guards: attempts to change the rules or extract the prompt, requests for help
-   with fraud, and questions whose answer is a person's name (the documents name no one);
-2. time sensitivity: a procedural question (dates, applications, points, scores) that only
-   a historical document supports is not answered as if it were current;
-3. evidence: how much of the question's keyword weight the best passages cover, whether a
+1. intent guards aimed at the assistant: instructions to change its rules, reveal its
+   prompt or play another part, and requests for help doing harm; a question whose answer
+   is a person's name (the documents name no one) is refused too;
+2. evidence: how much of the question's keyword weight the best passages cover, whether a
    topic noun of the question never occurs in the whole knowledge base, and the dense
-   similarity of the best passage — combined into one support score.
-The constants were set on a calibration list of answerable and unanswerable questions
-kept apart from the evaluation questions (tests/fixtures/refusal_calibration.jsonl,
+   similarity of the best passage — combined into one support score;
+3. the asked-for slot (`slots.py`): a question asking for a figure, a date, a duration or
+   a body whose best passages state none is a **partial** answer (reason "not_stated"):
+   the documents cover the subject but not the value;
+4. time: a question about now or a coming year whose only evidence is a historical
+   document is not answered from it (reason "historical"); any other question answered
+   from a historical document is answered with that document's year.
+The support constants were set on a calibration list of answerable and unanswerable
+questions kept apart from the evaluation questions (tests/fixtures/refusal_calibration.jsonl,
 checked by tests/test_refusal_calibration.py).
 """
 
@@ -22,15 +27,14 @@ import jieba.posseg as pseg
 from assistant.question.lexical import STOPWORDS, LexicalIndex
 from assistant.question.retrieve import Passage
 from assistant.question.sentences import coverage
+from assistant.question.slots import NO_SLOT, SLOT_PASSAGES, Slot, filling_passage, slot_of
 from assistant.question.terms import search_tokens
 from assistant.vocab import compile_pattern, table
 
 _INTENTS = table("assistant.question", "intents.toml")
 _INJECTION = compile_pattern(_INTENTS["guards"]["injection"])
 _HARMFUL = compile_pattern(_INTENTS["guards"]["harmful"])
-_PERSON_NAME = compile_pattern(_INTENTS["guards"]["person"])
 _CURRENT = compile_pattern(_INTENTS["time"]["current"])
-_PROCEDURAL = compile_pattern(_INTENTS["time"]["procedural"])
 _PAST_MARKERS = compile_pattern(_INTENTS["time"]["past"])
 _NOUN_FLAGS = {"n", "nr", "ns", "nt", "nz", "j", "vn", "nrt", "ng"}
 
@@ -45,15 +49,28 @@ ENGLISH_DENSE_THRESHOLD = 0.36
 # against onnx-fp32), so which of two such passages comes first is noise, and a decision
 # must not turn on it.
 SCORE_TIE = 0.02
+# Characters before the question form where the thing asked about is named (分数线|多少分).
+HEAD_WINDOW = 4
+
+# Values set anew each year (dates, scores, quotas, periods): a historical document does not
+# give this year's.
+YEARLY_SLOTS = frozenset({"date", "figure", "duration"})
 
 
 @dataclass(frozen=True)
 class Decision:
     refuse: bool
     # machine-readable: "injection", "harmful", "person", "historical", "no_support",
-    # "prompt_leak" (the answer quoted an instruction prompt and was withdrawn), ""
+    # "not_stated" (partial: the subject is covered, the asked-for value is not),
+    # "prompt_leak" (the answer quoted an instruction prompt and was withdrawn),
+    # "llm_declined" (the LLM said the documents do not answer), ""
     reason: str
     support: float = 0.0
+    slot: Slot = NO_SLOT
+
+    @property
+    def partial(self) -> bool:
+        return self.reason == "not_stated"
 
 
 def _topic_nouns(question: str) -> list[str]:
@@ -75,8 +92,8 @@ def guard(question: str) -> Decision | None:
         return Decision(True, "injection")
     if _HARMFUL.search(question):
         return Decision(True, "harmful")
-    if _PERSON_NAME.search(question):
-        return Decision(True, "person")
+    if slot_of(question).kind == "person":
+        return Decision(True, "person", slot=slot_of(question))
     return None
 
 
@@ -92,13 +109,14 @@ def decide(
         return guarded
     if not passages:
         return Decision(True, "no_support")
+    slot = slot_of(question)
     top = passages[0]
     tied = [p for p in passages[:3] if top.score - p.score <= SCORE_TIE]
-    if any(_is_stale(question, p) for p in tied):
-        return Decision(True, "historical")
+    if slot.kind in YEARLY_SLOTS and any(_is_stale(question, p) for p in tied):
+        return Decision(True, "historical", slot=slot)
     if script == "en":
         ok = top.dense >= ENGLISH_DENSE_THRESHOLD
-        return Decision(not ok, "" if ok else "no_support", top.dense)
+        return Decision(not ok, "" if ok else "no_support", top.dense, slot)
     # Coverage over all the question's words, including those no document contains.
     tokens = search_tokens(question)
     best_cov = max(
@@ -109,18 +127,34 @@ def decide(
         for p in passages[:3]
     )
     support = DENSE_WEIGHT * top.dense + COVERAGE_WEIGHT * best_cov
-    if unknown_nouns(question, lexical):
+    unknown = unknown_nouns(question, lexical)
+    if unknown:
         support -= OOV_PENALTY
     if support < SUPPORT_THRESHOLD:
-        return Decision(True, "no_support", support)
-    return Decision(False, "", support)
+        return Decision(True, "no_support", support, slot)
+    if slot.asks_value and (
+        _asks_about_unknown(question, slot, unknown)
+        or filling_passage(slot, question, [p.text for p in passages[:SLOT_PASSAGES]]) is None
+    ):
+        # The subject is covered, the value is not: the thing whose value is asked for is a
+        # word the documents never use (分数线多少分), or no sentence of the best passages
+        # states a value of that kind.
+        return Decision(True, "not_stated", support, slot)
+    return Decision(False, "", support, slot)
+
+
+def _asks_about_unknown(question: str, slot: Slot, unknown: list[str]) -> bool:
+    """Whether a word the knowledge base never uses stands right before the question
+    form, as the thing whose value is asked for ("分数线多少分", "学费是多少")."""
+    window = question[max(0, slot.at - HEAD_WINDOW) : slot.at]
+    return any(noun in window for noun in unknown)
 
 
 def _is_stale(question: str, top: Passage) -> bool:
-    """A current, procedural question whose best evidence is a historical document."""
+    """A question about now or a coming year whose evidence is a historical document."""
     if top.metadata.get("status") != "historical":
         return False
     year = str(top.metadata.get("date", ""))[:4]
     if (year and year in question) or _PAST_MARKERS.search(question):
         return False  # the user asks about that time: answer, labelled with the year
-    return bool(_PROCEDURAL.search(question) or _CURRENT.search(question))
+    return bool(_CURRENT.search(question))

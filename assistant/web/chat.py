@@ -74,6 +74,7 @@ class Chat:
                         "answer": piece.answer,
                         "citations": [c.to_json() for c in piece.citations],
                         "refused": piece.refused,
+                        "reason": piece.reason,
                     }
                 else:
                     current["answer"] += piece

@@ -63,14 +63,49 @@ def render_citation(c: dict[str, Any]) -> str:
     )
 
 
+# Where a refusal's text starts listing the nearest passages (chain._refusal_text): the UI
+# shows them once, as cards with their sentence, instead of as a second plain list.
+_NEAREST_HEADS = ("与问题最接近的相关内容", "與問題最接近的相關內容", "The nearest relevant provisions")
+OPENING_MAX = 80  # characters of a nearest passage's sentence shown without clicking
+
+
+def _without_nearest_list(answer: str) -> str:
+    cut = min((at for head in _NEAREST_HEADS if (at := answer.find(head)) >= 0), default=-1)
+    return answer[:cut].rstrip() if cut >= 0 else answer
+
+
+def _opening(c: dict[str, Any]) -> str:
+    sentence = str(c.get("quote") or "").strip() or str(c.get("text", "")).strip().split("\n")[0]
+    return sentence if len(sentence) <= OPENING_MAX else sentence[: OPENING_MAX - 1] + "…"
+
+
+def render_nearest(c: dict[str, Any]) -> str:
+    """A passage a refusal points to: source and sentence in view, the passage one click away."""
+    badge = ' <span class="luohu-badge">历史文件</span>' if c.get("status") == "historical" else ""
+    section = f" {html.escape(str(c['section']))}" if c.get("section") else ""
+    passage = highlight(str(c.get("text", "")), str(c.get("quote", "")))
+    return (
+        f'<details class="luohu-cite luohu-nearest"><summary>[{int(c.get("number", 0))}] '
+        f"《{html.escape(str(c.get('title', '')))}》{badge}{section}"
+        f'<div class="luohu-opening">{_one_line(_opening(c))}</div></summary>'
+        f'<div class="luohu-passage">{passage}</div></details>'
+    )
+
+
 def render_answer(record: Record) -> str:
-    text = escape_text(record["answer"])
     citations = record.get("citations") or []
+    refused = bool(record.get("refused")) and record.get("reason") != "not_stated"
     if not citations:
-        return text
+        return escape_text(record["answer"])
+    if refused:
+        text = escape_text(_without_nearest_list(record["answer"]))
+        block = '<div class="luohu-sources">最接近的相关内容</div>' + "".join(
+            render_nearest(c) for c in citations
+        )
+        return f"{text}\n\n{block}"
     heading = "最接近的相关内容" if record.get("refused") else "出处"
     block = f'<div class="luohu-sources">{heading}</div>' + "".join(render_citation(c) for c in citations)
-    return f"{text}\n\n{block}"
+    return f"{escape_text(record['answer'])}\n\n{block}"
 
 
 def render_messages(records: list[Record]) -> list[dict[str, str]]:

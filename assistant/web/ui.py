@@ -34,6 +34,7 @@ CSS = """
 .luohu-section { color: var(--body-text-color-subdued, #666); margin: 0.3em 0; }
 .luohu-passage { white-space: normal; line-height: 1.6; }
 .luohu-passage mark { background: #fde68a; color: inherit; }
+.luohu-opening { color: var(--body-text-color-subdued, #555); margin: 0.15em 0 0.2em 1.2em; }
 """
 
 

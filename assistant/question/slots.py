@@ -1,0 +1,129 @@
+"""The asked-for slot of a question: a figure, a date, a duration, a body, a person, a
+yes/no rule, a list or a procedure; and whether a document sentence fills it.
+
+A question asking for a value (figure, date, duration, body) is answered only by a
+sentence that states one; when none of the best passages does, the documents cover the
+subject but not the value, and the answer says so (`decide.py`, reason "not_stated").
+Patterns are data: data/slots.toml.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from assistant.documents.sentences import split_sentences
+from assistant.vocab import compile_pattern, table
+
+_DATA = table("assistant.question", "slots.toml")
+_YEAR_IN_QUESTION = compile_pattern(_DATA["holds"]["question_year"])
+
+# Slots whose answer is a value a sentence states or does not.
+VALUE_SLOTS = frozenset({"figure", "date", "duration", "body", "person"})
+
+
+@dataclass(frozen=True)
+class _SlotRule:
+    kind: str
+    ask: re.Pattern[str]
+    fill: re.Pattern[str] | None
+    label: str
+    label_en: str
+
+
+@dataclass(frozen=True)
+class _UnitRule:
+    ask: re.Pattern[str]
+    fill: str
+
+
+_RULES = tuple(
+    _SlotRule(
+        kind,
+        compile_pattern(spec["ask"]),
+        compile_pattern(spec["fill"]) if "fill" in spec else None,
+        spec.get("label", ""),
+        spec.get("label_en", ""),
+    )
+    for kind, spec in _DATA["slots"].items()
+)
+_UNITS = tuple(_UnitRule(compile_pattern(u["ask"]), u["fill"]) for u in _DATA["units"].values())
+_NUMBER = r"(\d+(\.\d+)?|[一二两三四五六七八九十百千万半]+)\s*(万|千|百)?\s*"
+
+
+@dataclass(frozen=True)
+class Slot:
+    kind: str  # "" when the question asks for nothing the rules know
+    label: str = ""  # what the documents do not state, when no sentence fills the slot
+    fill: re.Pattern[str] | None = None
+    label_en: str = ""
+    at: int = -1  # where the question asks for it (the start of the question form)
+
+    @property
+    def asks_value(self) -> bool:
+        return self.kind in VALUE_SLOTS
+
+    def filled_by(self, sentence: str, question: str = "") -> re.Match[str] | None:
+        """Where `sentence` states the asked-for value (None when it does not). Years the
+        question itself names ("2016年…什么时候") are not the date it asks for."""
+        if self.fill is None:
+            return None
+        for year in _YEAR_IN_QUESTION.findall(question):
+            sentence = sentence.replace(year, "\x00" * len(year))
+        return self.fill.search(sentence)
+
+
+@lru_cache(maxsize=2048)
+def slot_of(question: str) -> Slot:
+    """The question's slot: the first rule whose question form occurs in it. A figure
+    question that names a unit (多少钱, 几所, 多少分) is filled only by that unit."""
+    for rule in _RULES:
+        asked = rule.ask.search(question)
+        if not asked:
+            continue
+        fill = rule.fill
+        if rule.kind == "figure":
+            unit = next((u for u in _UNITS if u.ask.search(question)), None)
+            if unit is not None:
+                fill = re.compile(rf"{_NUMBER}(?:{unit.fill})")
+        return Slot(rule.kind, rule.label, fill, rule.label_en, asked.start())
+    return Slot("")
+
+
+_POLARITY = {name: compile_pattern(spec) for name, spec in _DATA["polarity"].items()}
+
+
+def yes_no(question: str, clause: str) -> str:
+    """The lead word of a yes/no answer from the clause that answers it ("不可以。",
+    "可以。", "需要。"), or "" when the question asks for a judgement or the clause
+    states no modal. Negation is looked for first: 不得 holds 得, 不可以 holds 可以."""
+    need = bool(_POLARITY["asks_need"].search(question))
+    if not need and not _POLARITY["asks_permission"].search(question):
+        return ""
+    if _POLARITY["negative"].search(clause):
+        return "不需要。" if need else "不可以。"
+    if _POLARITY["obligatory"].search(clause):
+        return "需要。" if need else "可以。"
+    if _POLARITY["permissive"].search(clause):
+        return "" if need else "可以。"
+    return ""
+
+
+NO_SLOT = Slot("")
+
+
+# How many of the best passages may hold the asked-for value.
+SLOT_PASSAGES = 3
+
+
+def filling_passage(slot: Slot, question: str, texts: list[str]) -> int | None:
+    """The index of the first text with a sentence that states the asked-for value, or
+    None. Only the best passages are given, so the value is one about the question's
+    subject; a unit the question names (多少钱 → 元) keeps other figures out."""
+    if slot.fill is None:
+        return None
+    for i, text in enumerate(texts):
+        if any(slot.filled_by(sentence, question) for sentence in split_sentences(text)):
+            return i
+    return None
