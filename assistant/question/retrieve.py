@@ -14,6 +14,7 @@ from assistant.index import KnowledgeIndex
 from assistant.question.lexical import LexicalIndex
 from assistant.question.sentences import answer_kind, coverage, kind_bonus, split_sentences
 from assistant.question.terms import search_tokens
+from assistant.question.typos import TypoCorrector
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ class HybridSearcher:
         self._vectors = np.zeros((0, 0), dtype=np.float32)
         self._vector_row: dict[str, int] = {}
         self._vector_ids: list[str] = []
+        self._typos: TypoCorrector | None = None
         self.refresh()
 
     def refresh(self, force: bool = False) -> None:
@@ -94,6 +96,7 @@ class HybridSearcher:
             self._vectors = matrix
             self._vector_ids = vector_ids
             self._vector_row = {cid: i for i, cid in enumerate(vector_ids)}
+            self._typos = None  # its vocabulary is the new collection's
             self._collection = active
         log.info("keyword index rebuilt: %d chunks from %s", len(ids), active)
 
@@ -105,6 +108,15 @@ class HybridSearcher:
                 passage.score = 1.0
                 return passage
         return None
+
+    def correct_typos(self, query: str) -> str:
+        """`query` with homophone typos replaced by the corpus words they stand for."""
+        self.refresh()
+        with self._lock:
+            if self._typos is None:
+                self._typos = TypoCorrector(self._lexical.vocabulary)
+            corrector = self._typos
+        return corrector.correct(query)
 
     @property
     def lexical(self) -> LexicalIndex:
