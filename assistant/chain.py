@@ -124,7 +124,9 @@ class Assistant:
     def _condense(self, state: _State) -> _State:
         assert state.normalized is not None
         standalone = condense(state.normalized.original, state.history, self._rewriter)
-        state.standalone = normalize_question(standalone).text
+        # Retrieval, the decision and the answer read the corrected question; the user's
+        # own wording stays in `normalized.original` for display.
+        state.standalone = self.searcher.correct_typos(normalize_question(standalone).text)
         return state
 
     def _from_table(self, state: _State) -> _State:

@@ -69,6 +69,32 @@ def test_school_pronoun_is_replaced_too() -> None:
     assert "该校" not in out
 
 
+def test_follow_up_naming_a_sibling_role_swaps_it() -> None:
+    out = condense_by_rules("那保育员呢？", _history("深圳的幼儿园老师要什么学历？"))
+    assert out == "深圳的幼儿园保育员要什么学历？"
+
+
+def test_comparison_follow_up_swaps_the_kind_of_school() -> None:
+    out = condense_by_rules("民办的也一样吗？", _history("公办幼儿园的收费标准由谁制定？"))
+    assert out == "民办幼儿园的收费标准由谁制定？"
+
+
+def test_follow_up_asking_a_new_slot_keeps_the_previous_subject() -> None:
+    out = condense_by_rules("具体由哪个部门牵头？", _history("罗湖怎么推进集团化办学？"))
+    assert out == "罗湖推进集团化办学，由哪个部门牵头？"
+    assert "怎么" not in out  # the earlier question's own slot is gone
+
+
+def test_conditional_follow_up_keeps_the_previous_subject() -> None:
+    out = condense_by_rules("要是碰上下雨天怎么办？", _history("深圳的幼儿园每天户外活动要多长时间？"))
+    assert out == "深圳的幼儿园每天户外活动，碰上下雨天怎么办？"
+
+
+def test_new_slot_with_a_sibling_topic_swaps_and_asks() -> None:
+    out = condense_by_rules("那初中要多少？", _history("小学每周要上几节体育课？"))
+    assert out.startswith("初中每周") and out.endswith("初中要多少？")
+
+
 def test_standalone_question_is_unchanged() -> None:
     question = "罗湖区“十四五”期间要新改扩建多少所公办义务教育学校？"
     assert not is_follow_up(question)

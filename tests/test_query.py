@@ -1,9 +1,16 @@
-"""normalize_question: script detection, Traditional → Simplified, cleaning; in_script."""
+"""normalize_question: script detection, Traditional → Simplified, cleaning; in_script. The
+keyword side of a question: the term map, and how much an English question lets it see."""
 
 from __future__ import annotations
 
-import pytest
+import re
+from typing import Any
 
+import pytest
+from fakes import SAMPLE_DOCS, HashEmbedder, make_knowledge
+
+from assistant.index import KnowledgeIndex
+from assistant.question.lexical import tokenize
 from assistant.question.normalize import (
     NormalizedQuestion,
     clean_input,
@@ -13,6 +20,8 @@ from assistant.question.normalize import (
     to_simplified,
     to_traditional,
 )
+from assistant.question.retrieve import HybridSearcher
+from assistant.question.terms import COLLOQUIAL, keyword_reach, search_tokens
 
 
 def test_traditional_question_is_simplified_and_marked_hant() -> None:
@@ -108,3 +117,80 @@ def test_in_script_leaves_hans_and_en_alone() -> None:
     assert in_script(text, "en") == text  # English answers keep Chinese quotations Simplified
     assert in_script(text, "hant") == to_traditional(text)
     assert "學" in in_script(text, "hant") and "體" in in_script(text, "hant")
+
+
+# --- keyword side: the term map and English questions ----------------------------------
+
+
+@pytest.mark.parametrize(("key", "terms"), sorted(COLLOQUIAL.items()))
+def test_every_term_of_a_colloquial_key_is_in_the_keyword_query(key: str, terms: tuple[str, ...]) -> None:
+    """A key that maps to itself (家长 → 家长, 家庭; 排名 → 排名, 等级) must not lose its own
+    word: the key's tokens are removed and its terms put back, including those it holds."""
+    tokens = search_tokens(f"关于{key}的规定")
+    for term in terms:
+        assert set(tokenize(term)) <= set(tokens), (key, term, tokens)
+
+
+def test_self_mapped_words_stay_in_the_keyword_query() -> None:
+    assert {"家长", "家庭"} <= set(search_tokens("家长要做什么"))
+    assert {"排名", "等级"} <= set(search_tokens("学校排名怎么定"))
+    assert "学位" in search_tokens("没学位怎么办")
+
+
+def test_keyword_reach_is_full_for_chinese_and_partial_for_english() -> None:
+    assert keyword_reach("学校排名怎么定") == 1.0
+    assert keyword_reach("school places for children") == 1.0
+    assert keyword_reach("Will Luohu open an international school?") == pytest.approx(2 / 5)
+    assert keyword_reach("Why?") == 0.0
+
+
+# A stand-in for the multilingual embedder: English words are read as their Chinese
+# meaning before hashing, which is what EmbeddingGemma does and a glossary cannot.
+_MEANING = {
+    "least": "不少于",
+    "two": "二",
+    "hours": "小时",
+    "week": "每周",
+    "labour": "劳动",
+    "outside": "校外",
+    "class": "课外",
+    "children": "儿童",
+}
+
+
+class _MultilingualHashEmbedder(HashEmbedder):
+    def embed_query(self, text: str) -> Any:
+        words = [_MEANING.get(w, "") for w in re.findall(r"[a-z]+", text.lower())]
+        return super().embed_query("".join(words) or text)
+
+
+def test_an_english_question_is_ranked_by_the_dense_side_when_the_glossary_sees_little(
+    settings_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The glossary only sees "children" (儿童), which the admission guide and the preschool
+    # law use; the dense side understands the question is about labour time.
+    settings = settings_factory()
+    make_knowledge(settings.knowledge_dir, SAMPLE_DOCS)
+    index = KnowledgeIndex(settings, embedder=_MultilingualHashEmbedder())
+    assert not index.ingest().failed
+    searcher = HybridSearcher(index, settings)
+    question = normalize_question("Must children do at least two hours a week of labour outside class?")
+    assert question.script == "en"
+    result = searcher.search(question.text)
+    assert result.tokens == ["儿童"]
+    assert result.passages[0].doc_id == "labor-education"
+    assert "二小时" in result.passages[0].text
+    # Trusting the glossary's one word as much as a Chinese question's keywords ranks the
+    # documents that merely mention children first.
+    monkeypatch.setattr("assistant.question.retrieve.keyword_reach", lambda text: 1.0)
+    assert searcher.search(question.text).passages[0].doc_id != "labor-education"
+
+
+def test_a_chinese_question_keeps_the_full_keyword_side(settings_factory: Any) -> None:
+    settings = settings_factory()
+    make_knowledge(settings.knowledge_dir, SAMPLE_DOCS)
+    index = KnowledgeIndex(settings, embedder=HashEmbedder())
+    assert not index.ingest().failed
+    result = HybridSearcher(index, settings).search("非深户籍儿童要提供什么证明？")
+    assert result.passages[0].doc_id == "admission-guide"
+    assert result.passages[0].lexical > 0

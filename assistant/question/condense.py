@@ -1,9 +1,11 @@
 """Rewrite a follow-up ("那幼儿园呢？", "它的学位有多少？") into a standalone question.
 
-By rules when no LLM is configured: a follow-up is short or leans on a pronoun; its new
-topic replaces the earlier question's topic of the same kind (a school stage for a school
-stage, a subject for a subject), and a pronoun is replaced by the earlier topic. With an
-LLM, the condense prompt in prompts/ does the rewrite.
+By rules when no LLM is configured: a follow-up is short, opens with a lead (那, 具体,
+要是), compares (也一样吗) or leans on a pronoun. Its new topic replaces the earlier
+question's topic of the same kind (a school stage for a school stage, 公办 for 民办), a
+pronoun is replaced by the earlier topic, and a follow-up that asks something new
+("具体由哪个部门牵头？") keeps the earlier subject and asks its own question. With an LLM,
+the condense prompt in prompts/ does the rewrite.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ _FOLLOW_UP_LEAD = compile_pattern(_VOCAB["patterns"]["lead"])
 _FOLLOW_UP_TAIL = compile_pattern(_VOCAB["patterns"]["tail"])
 _PRONOUN = compile_pattern(_VOCAB["patterns"]["pronoun"])
 _INSTITUTION = compile_pattern(_VOCAB["patterns"]["institution"])
+_SAME = compile_pattern(_VOCAB["patterns"]["same"])
+_ASKS = compile_pattern(_VOCAB["patterns"]["asks"])
 _PUNCT_END = re.compile(r"[？?。.!！\s]+$")
 
 # Interchangeable topics: a follow-up naming one swaps out its sibling in the earlier question.
@@ -34,17 +38,24 @@ def is_follow_up(question: str) -> bool:
     core = _PUNCT_END.sub("", q)
     return bool(
         _FOLLOW_UP_LEAD.search(core)
-        or (_FOLLOW_UP_TAIL.search(q) and len(core) <= SHORT_FOLLOW_UP + 4)
+        or ((_FOLLOW_UP_TAIL.search(q) or _SAME.search(q)) and len(core) <= SHORT_FOLLOW_UP + 4)
         or (_PRONOUN.search(core) and len(core) <= 20)
         or len(core) <= 4
     )
 
 
 def _new_topic(question: str) -> str:
+    """The follow-up without its lead and its tail: '那高中呢？' → '高中'."""
     core = _PUNCT_END.sub("", question.strip())
     core = _FOLLOW_UP_LEAD.sub("", core)
+    core = _SAME.sub("", core)
     core = re.sub(r"(的话)?(呢|的呢|怎么样|如何)$", "", core)
     return core.strip(" ，,")
+
+
+def _subject(question: str) -> str:
+    """A question without the words that ask: '户外活动要多长时间' → '户外活动'."""
+    return _ASKS.sub("", question).strip(" ，,、的")
 
 
 def _group_of(term: str) -> tuple[str, ...] | None:
@@ -75,12 +86,27 @@ def condense_by_rules(question: str, history: Sequence[Turn]) -> str:
     topic = _new_topic(question)
     if not topic:
         return previous + "？"
-    group = _group_of(topic)
-    if group:
-        for member in sorted(group, key=len, reverse=True):
-            if member in previous and member not in topic:
-                return previous.replace(member, topic, 1) + "？"
-    return f"{topic}：{previous}？"
+    asks = _ASKS.search(topic)
+    # The part naming what the follow-up is about, before the words that ask.
+    named = topic[: asks.start()].strip(" ，,的") if asks else topic
+    swapped = _swap_topic(named, previous) if named else None
+    if not asks:
+        # Only a topic: the earlier question asked again about it.
+        return (swapped or f"{topic}：{previous}") + "？"
+    # A question of its own: the earlier subject (its topic swapped) and the new question.
+    subject = _subject(swapped or previous)
+    return f"{subject}，{topic}？" if subject else f"{topic}？"
+
+
+def _swap_topic(named: str, previous: str) -> str | None:
+    """`previous` with its topic of the same kind as `named` replaced by it, if it has one."""
+    group = _group_of(named)
+    if not group:
+        return None
+    for member in sorted(group, key=len, reverse=True):
+        if member in previous and member not in named:
+            return previous.replace(member, named, 1)
+    return None
 
 
 def condense(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 import bm25s
@@ -69,6 +69,11 @@ class LexicalIndex:
     def max_idf(self) -> float:
         """The idf of a token no chunk contains."""
         return self.idf("\x00")
+
+    @property
+    def vocabulary(self) -> Mapping[str, int]:
+        """Every token of the corpus with its document frequency."""
+        return self._df
 
     def known(self, tokens: list[str]) -> list[str]:
         return [t for t in tokens if t in self._df]

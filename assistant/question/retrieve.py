@@ -13,7 +13,8 @@ import numpy as np
 from assistant.index import KnowledgeIndex
 from assistant.question.lexical import LexicalIndex
 from assistant.question.sentences import answer_kind, coverage, kind_bonus, split_sentences
-from assistant.question.terms import search_tokens
+from assistant.question.terms import keyword_reach, search_tokens
+from assistant.question.typos import TypoCorrector
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ class HybridSearcher:
         self._vectors = np.zeros((0, 0), dtype=np.float32)
         self._vector_row: dict[str, int] = {}
         self._vector_ids: list[str] = []
+        self._typos: TypoCorrector | None = None
         self.refresh()
 
     def refresh(self, force: bool = False) -> None:
@@ -94,6 +96,7 @@ class HybridSearcher:
             self._vectors = matrix
             self._vector_ids = vector_ids
             self._vector_row = {cid: i for i, cid in enumerate(vector_ids)}
+            self._typos = None  # its vocabulary is the new collection's
             self._collection = active
         log.info("keyword index rebuilt: %d chunks from %s", len(ids), active)
 
@@ -105,6 +108,15 @@ class HybridSearcher:
                 passage.score = 1.0
                 return passage
         return None
+
+    def correct_typos(self, query: str) -> str:
+        """`query` with homophone typos replaced by the corpus words they stand for."""
+        self.refresh()
+        with self._lock:
+            if self._typos is None:
+                self._typos = TypoCorrector(self._lexical.vocabulary)
+            corrector = self._typos
+        return corrector.correct(query)
 
     @property
     def lexical(self) -> LexicalIndex:
@@ -119,25 +131,34 @@ class HybridSearcher:
         query_vector = self.index.embedder.embed_query(query)
         dense_hits = self._dense(query_vector, self.settings.dense_candidates)
         lexical_hits = self._lexical.search(tokens, self.settings.lexical_candidates)
-        passages = self._fuse(dense_hits, lexical_hits)
+        # The keyword side counts as much as it can see of the question (an English
+        # question's keywords are a glossary's partial translation); the dense side,
+        # multilingual, always reads all of it.
+        reach = keyword_reach(query)
+        passages = self._fuse(dense_hits, lexical_hits, reach)
         self._fill_dense(passages, query_vector)
         # Words no passage contains cannot tell passages apart; they matter to refusal only.
         known = self._lexical.known(tokens)
         for passage in passages:
             self._score_sentences(passage, known, kind, query)
+        # The weight the keyword coverage cannot use goes to the dense similarity.
+        dense_weight = self.settings.dense_weight + (1.0 - reach) * self.settings.sentence_weight
         if passages:
             top_rrf = max(p.score for p in passages) or 1.0
             for p in passages:
                 p.score = (
                     p.score / top_rrf
-                    + self.settings.dense_weight * p.dense
-                    + self.settings.sentence_weight * max(p.sentence_coverage, p.coverage)
+                    + dense_weight * p.dense
+                    + reach * self.settings.sentence_weight * max(p.sentence_coverage, p.coverage)
                 )
         passages.sort(key=lambda p: p.score, reverse=True)
         return SearchResult(query=query, tokens=tokens, passages=passages[:k])
 
     def _fuse(
-        self, dense_hits: list[tuple[str, float]], lexical_hits: list[tuple[str, float]]
+        self,
+        dense_hits: list[tuple[str, float]],
+        lexical_hits: list[tuple[str, float]],
+        lexical_share: float = 1.0,
     ) -> list[Passage]:
         rrf_k = self.settings.rrf_k
         by_id: dict[str, Passage] = {}
@@ -148,7 +169,7 @@ class HybridSearcher:
                 text, meta = self._chunks[cid]
                 passage = by_id.setdefault(cid, Passage(id=cid, text=text, metadata=meta))
                 passage.ranks[name] = rank
-                passage.score += 1.0 / (rrf_k + rank + 1)
+                passage.score += (1.0 if name == "dense" else lexical_share) / (rrf_k + rank + 1)
                 if name == "dense":
                     passage.dense = score
                 else:
