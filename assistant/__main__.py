@@ -79,7 +79,11 @@ def _cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     for d in docs:
         badge = "（历史文件）" if d.status == "historical" else ""
-        print(f"{d.doc_id}\t{d.chunks} 段\t{d.date}\t{d.issuer}\t{d.title}{badge}")
+        extra = "\t".join(x for x in (d.doc_number, d.status_reason) if x)
+        print(
+            f"{d.doc_id}\t{d.chunks} 段\t{d.date}\t{d.issuer}\t{d.title}{badge}"
+            + (f"\t{extra}" if extra else "")
+        )
     return 0
 
 

@@ -202,3 +202,13 @@ def test_a_cited_answer_that_notes_a_missing_detail_is_no_decline() -> None:
     reply = "幼儿园保育教育应当以游戏为基本活动 [1]，严禁教授小学阶段的课程内容 [1]。资料没有写的，现有文件中没有相关规定。"
     assert not declines(reply)
     assert declines("现有文件中没有相关规定。资料只提到幼儿园以游戏为基本活动 [1]。")
+
+
+def test_a_run_on_question_is_judged_by_its_best_covered_clause(lexical: LexicalIndex) -> None:
+    """A parent's message tells a story before it asks; the story must not dilute the
+    question's coverage into a refusal."""
+    story = "我家孩子上中班了 老师天天在群里发通知 我们上班很忙 幼儿园的退费规则要向家长公示吗"
+    decision = decide(story, [_passage("fees-1", 0.45)], lexical)
+    assert not decision.refuse, decision
+    alone = decide("我家孩子上中班了 老师天天在群里发通知 我们上班很忙", [_passage("fees-1", 0.45)], lexical)
+    assert alone.refuse and alone.reason == "no_support"

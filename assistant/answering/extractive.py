@@ -24,6 +24,7 @@ SUPPORT_RATIO = 0.6  # a second passage is quoted when it covers the question ne
 MAX_SUPPORT = 2
 LEAD_MAX = 60  # a lead line longer than this is no summary: the quote follows anyway
 _CLAUSE = re.compile(r"[^，,；;：:。！？!?]+")
+_LEAD_JUNK = re.compile(r"^(并且|并|且|同时|另外|其中|以及)")
 _NUMBERING = re.compile(
     r"^\s*(第[一二三四五六七八九十百千\d]+条|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．]|[一二三四五六七八九十]+、)\s*"
 )
@@ -125,31 +126,35 @@ def _lead_line(
     """What was asked, in one short line taken from the quoted sentences: the clause that
     states the value, or the yes/no word the rule's modal verb gives."""
     line = ""
+    clauses = [c for sentence in sentences for c in _CLAUSE.findall(sentence)]
+
+    def relevance(clause: str) -> float:
+        return coverage(tokens, clause, lexical.idf)
+
     if slot.fill is not None:
-        for sentence in sentences:
-            match = slot.filled_by(sentence, question)
-            if match:
-                line = _clause_at(sentence, match.start())
-                break
+        # Of the clauses that state a value of the asked kind, the one about the question
+        # (34所 and 3.3万座 are both figures; the question asks for 学位).
+        holding = [c for c in clauses if slot.filled_by(c, question)]
+        if holding:
+            line = _as_sentence(max(holding, key=relevance))
     elif slot.kind == "yesno":
-        clauses = [c for s in sentences for c in _CLAUSE.findall(s)]
-        if clauses:
-            best = max(clauses, key=lambda c: coverage(tokens, c, lexical.idf))
-            line = yes_no(question, best)
+        # The modal verb of the clause that answers: the most relevant clause with one.
+        ruled = [(c, yes_no(question, c)) for c in clauses]
+        ruled = [(c, word) for c, word in ruled if word]
+        if ruled:
+            line = max(ruled, key=lambda cw: relevance(cw[0]))[1]
     if not line or len(line) > LEAD_MAX + 8:
         return ""
-    if citation.historical and citation.year:
-        line = f"{line.rstrip('。')}（{citation.year}年的规定，可能已更新）。"
+    if citation.historical and (citation.status_reason or citation.year):
+        caveat = citation.status_reason or f"{citation.year}年的规定，可能已更新"
+        line = f"{line.rstrip('。')}（{caveat}）。"
     return line
 
 
-def _clause_at(sentence: str, position: int) -> str:
-    """The comma-delimited clause of `sentence` around `position`, as a sentence."""
-    for m in _CLAUSE.finditer(sentence):
-        if m.start() <= position < m.end():
-            clause = _NUMBERING.sub("", m.group(0)).strip()
-            return f"{clause}。" if clause else ""
-    return ""
+def _as_sentence(clause: str) -> str:
+    """A clause as a lead line: without its numbering or a leading conjunction, with a stop."""
+    clause = _LEAD_JUNK.sub("", _NUMBERING.sub("", clause)).strip()
+    return f"{clause}。" if clause else ""
 
 
 def _not_stated(slot: Slot, english: bool) -> str:

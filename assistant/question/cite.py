@@ -21,6 +21,7 @@ class Citation:
     quote: str  # the sentence the answer rests on
     score: float
     chunk_id: str
+    status_reason: str = ""  # why a document is historical ("有效期至2021年，已过期"), when known
 
     @property
     def historical(self) -> bool:
@@ -50,6 +51,7 @@ class Citation:
             "status": self.status,
             "quote": self.quote,
             "chunk_id": self.chunk_id,
+            "status_reason": self.status_reason,
         }
 
 
@@ -68,6 +70,7 @@ def cite(passages: list[Passage]) -> list[Citation]:
             quote=p.best_sentence,
             score=p.score,
             chunk_id=p.id,
+            status_reason=str(p.metadata.get("status_reason", "")),
         )
         for i, p in enumerate(passages, start=1)
     ]

@@ -20,6 +20,7 @@ checked by tests/test_refusal_calibration.py).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import jieba.posseg as pseg
@@ -49,6 +50,11 @@ ENGLISH_DENSE_THRESHOLD = 0.36
 # against onnx-fp32), so which of two such passages comes first is noise, and a decision
 # must not turn on it.
 SCORE_TIE = 0.02
+# A long question told in clauses (spaces or commas between them) is also judged by its
+# best-covered clause of at least CLAUSE_MIN characters.
+_CLAUSE_BREAK = re.compile(r"[，,。；;！？!?、\s]+")
+CLAUSE_MIN = 4
+
 # Characters before the question form where the thing asked about is named (分数线|多少分).
 HEAD_WINDOW = 4
 
@@ -117,15 +123,7 @@ def decide(
     if script == "en":
         ok = top.dense >= ENGLISH_DENSE_THRESHOLD
         return Decision(not ok, "" if ok else "no_support", top.dense, slot)
-    # Coverage over all the question's words, including those no document contains.
-    tokens = search_tokens(question)
-    best_cov = max(
-        max(
-            coverage(tokens, p.searchable, lexical.idf),
-            coverage(tokens, p.best_sentence, lexical.idf),
-        )
-        for p in passages[:3]
-    )
+    best_cov = _coverage(question, passages, lexical)
     support = DENSE_WEIGHT * top.dense + COVERAGE_WEIGHT * best_cov
     unknown = unknown_nouns(question, lexical)
     if unknown:
@@ -141,6 +139,24 @@ def decide(
         # states a value of that kind.
         return Decision(True, "not_stated", support, slot)
     return Decision(False, "", support, slot)
+
+
+def _coverage(question: str, passages: list[Passage], lexical: LexicalIndex) -> float:
+    """How much of the question's keyword weight the best passages cover: over all its
+    words (including those no document contains), or, for a question told in several
+    clauses (a parent's run-on message), over its best-covered clause, so that the
+    story around the question does not dilute it."""
+    texts = [t for p in passages[:3] for t in (p.searchable, p.best_sentence)]
+
+    def covered(text: str) -> float:
+        tokens = search_tokens(text)
+        return max(coverage(tokens, t, lexical.idf) for t in texts) if tokens else 0.0
+
+    clauses = [c for c in _CLAUSE_BREAK.split(question) if len(c) >= CLAUSE_MIN]
+    best = covered(question)
+    if len(clauses) >= 2:
+        best = max(best, max(covered(c) for c in clauses))
+    return best
 
 
 def _asks_about_unknown(question: str, slot: Slot, unknown: list[str]) -> bool:
