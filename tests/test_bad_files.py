@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -418,3 +419,88 @@ def test_a_one_sentence_notice_is_indexed(kb: tuple[Settings, KnowledgeIndex]) -
     report = KnowledgeIndex(settings, embedder=HashEmbedder()).ingest()
     assert report.failed == {} and report.added == ["calligraphy"]
     assert nearest_doc(index, sentence) == ("calligraphy", sentence)
+
+
+# ---------------------------------------------------------------------------- metadata correction
+
+NOTICE = (
+    "罗湖区教育局关于做好2019年小学一年级招生工作的通知\n\n"
+    "各学校：\n\n一、网上报名时间为4月1日至4月13日。\n\n罗湖区教育局\n2019年3月15日\n"
+).encode()
+
+
+def _correct(uploader: Uploader, doc_id: str, password: str = PASSWORD, **fields: str) -> str:
+    values = {
+        "title": "",
+        "issuer": "",
+        "date": "",
+        "doc_number": "",
+        "status": "current",
+        "status_reason": "",
+    }
+    values.update(fields)
+    status, _, _ = uploader.admin.correct(password, doc_id, **values, progress=lambda *a, **k: None)  # type: ignore[arg-type]
+    return status
+
+
+def test_upload_shows_the_metadata_detected_from_the_text(uploader: Uploader) -> None:
+    status = uploader.upload("notice2019.txt", NOTICE)
+    assert status.startswith("✅ 已上传 notice2019.txt。"), status
+    assert "识别到的文件信息" in status
+    assert "罗湖区教育局关于做好2019年小学一年级招生工作的通知" in status
+    assert "2019-03-15" in status and "历史文件" in status  # a past intake's rules
+
+
+def test_admin_correction_is_stored_in_the_manifest_and_wins_over_detection(uploader: Uploader) -> None:
+    uploader.upload("notice2019.txt", NOTICE)
+    doc_id = doc_id_for(Path("notice2019.txt"))
+    detected = uploader.admin.detected(doc_id)
+    assert detected["issuer"] == "罗湖区教育局"
+    status = _correct(
+        uploader,
+        doc_id,
+        title="2019年小一招生通知",
+        issuer="深圳市罗湖区教育局",
+        date="2019-03-15",
+        status="current",
+        status_reason="",
+    )
+    assert status.startswith("✅ 已更正《2019年小一招生通知》的文件信息。"), status
+    documents = {d.doc_id: d for d in uploader.index.documents()}
+    assert documents[doc_id].title == "2019年小一招生通知"
+    assert documents[doc_id].issuer == "深圳市罗湖区教育局"
+    assert documents[doc_id].status == "current"
+    manifest = tomllib.loads((uploader.settings.knowledge_dir / "manifest.toml").read_text(encoding="utf-8"))
+    assert manifest["documents"][doc_id]["file"] == "notice2019.txt"
+    assert manifest["documents"][doc_id]["title"] == "2019年小一招生通知"
+    assert len(manifest["documents"]) >= 2  # the other entries are kept
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"title": "通知", "date": "2019年3月"}, "日期格式应为"),
+        ({"title": "   "}, "标题不能为空"),
+        ({"title": "通知", "status": "expired"}, "状态只能是"),
+    ],
+)
+def test_a_bad_correction_changes_nothing_and_says_why(
+    uploader: Uploader, fields: dict[str, str], message: str
+) -> None:
+    uploader.upload("notice2019.txt", NOTICE)
+    doc_id = doc_id_for(Path("notice2019.txt"))
+    manifest = uploader.settings.knowledge_dir / "manifest.toml"
+    before_manifest = manifest.read_bytes() if manifest.exists() else None
+    before = index_state(uploader.index)
+    status = _correct(uploader, doc_id, **fields)
+    assert status.startswith("❌ 未保存：") and message in status, status
+    assert (manifest.read_bytes() if manifest.exists() else None) == before_manifest
+    assert index_state(uploader.index) == before
+
+
+def test_a_correction_with_the_wrong_password_changes_nothing(uploader: Uploader) -> None:
+    uploader.upload("notice2019.txt", NOTICE)
+    doc_id = doc_id_for(Path("notice2019.txt"))
+    before = index_state(uploader.index)
+    assert _correct(uploader, doc_id, password="wrong", title="改名") == "❌ 管理密码错误，未做任何更改。"
+    assert index_state(uploader.index) == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import tomllib
@@ -115,3 +116,65 @@ def unsupported_files(knowledge_dir: Path) -> list[Path]:
         and not path.name.startswith(".")
         and not path.name.endswith(".part")
     ]
+
+
+# What an administrator may set for a document, in the order it is written.
+EDITABLE_FIELDS = ("title", "issuer", "date", "doc_number", "status", "status_reason")
+_DATE = re.compile(r"^((19|20)\d{2})(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+_HEADER = re.compile(r'^\[documents\.("?)([^\]"]+)\1\]\s*$')
+
+
+class ManifestError(ValueError):
+    """A correction the manifest cannot take; `user_message` says why, in Chinese."""
+
+    def __init__(self, message: str, user_message: str) -> None:
+        super().__init__(message)
+        self.user_message = user_message
+
+
+def save_entry(knowledge_dir: Path, doc_id: str, file: str, fields: dict[str, str]) -> None:
+    """Write (or replace) the manifest entry of one document, keeping every other entry
+    and comment as it is; the file is replaced atomically."""
+    status = fields.get("status", "current")
+    if status not in STATUSES:
+        raise ManifestError(f"status {status!r}", "状态只能是“现行”或“历史文件”。")
+    date = fields.get("date", "").strip()
+    if date and not _DATE.match(date):
+        raise ManifestError(f"date {date!r}", "日期格式应为 2016、2016-04 或 2016-04-13。")
+    if not fields.get("title", "").strip():
+        raise ManifestError("empty title", "标题不能为空。")
+    path = knowledge_dir / MANIFEST_NAME
+    old_text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    lines = old_text.splitlines()
+    existing = tomllib.loads(old_text).get("documents", {}).get(doc_id, {}) if old_text else {}
+    # Fields the form does not edit (kind, source) stay; a short title stays with its title.
+    kept_fields = {
+        k: str(v)
+        for k, v in existing.items()
+        if k not in (*EDITABLE_FIELDS, "file")
+        and not (k == "short_title" and existing.get("title") != fields["title"])
+    }
+    kept: list[str] = []
+    skipping = False
+    for line in lines:
+        header = _HEADER.match(line.strip())
+        if header:
+            skipping = header.group(2) == doc_id
+        if not skipping:
+            kept.append(line)
+    while kept and not kept[-1].strip():
+        kept.pop()
+    # A TOML basic string is a JSON string (escapes included).
+    key = doc_id if re.fullmatch(r"[A-Za-z0-9_-]+", doc_id) else json.dumps(doc_id)
+    block = [f"[documents.{key}]", f"file = {json.dumps(file, ensure_ascii=False)}"]
+    block += [
+        f"{key} = {json.dumps(fields[key].strip(), ensure_ascii=False)}"
+        for key in EDITABLE_FIELDS
+        if fields.get(key, "").strip()
+    ]
+    block += [f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in kept_fields.items()]
+    text = "\n".join([*kept, "", *block]).lstrip("\n") + "\n"
+    tomllib.loads(text)  # never write a manifest that would not load
+    tmp = path.with_name(f".{MANIFEST_NAME}.part")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)

@@ -17,7 +17,7 @@ import gradio as gr
 from assistant.chain import Assistant
 from assistant.documents.errors import DocumentError
 from assistant.documents.loaders import SUPPORTED_SUFFIXES, check_size, load_bytes
-from assistant.documents.manifest import read_manifest
+from assistant.documents.manifest import EDITABLE_FIELDS, ManifestError, doc_id_for, read_manifest, save_entry
 from assistant.errors import user_message_for
 from assistant.index import IngestReport
 from assistant.settings import Settings
@@ -120,7 +120,64 @@ class Admin:
             self._restore(target, previous)
             return self._result(f"❌ {escape_text(name)} 无法建立索引：{escape_text(report.failed[name])}")
         verb = "已替换" if previous is not None else "已上传"
-        return self._result(f"✅ {verb} {escape_text(name)}。{_summary(report)}")
+        detected = self.detected(doc_id_for(target))
+        shown = _describe(detected) if detected else ""
+        return self._result(f"✅ {verb} {escape_text(name)}。{_summary(report)}{shown}")
+
+    def detected(self, doc_id: str | None) -> dict[str, str]:
+        """What the index holds about a document (detected from its text, or from the
+        manifest): the values the correction form starts from."""
+        for d in self.assistant.index.documents():
+            if d.doc_id == doc_id:
+                return {key: str(getattr(d, key, "") or "") for key in EDITABLE_FIELDS}
+        return {}
+
+    def correct(
+        self,
+        password: str,
+        doc_id: str | None,
+        title: str,
+        issuer: str,
+        date: str,
+        doc_number: str,
+        status: str,
+        status_reason: str,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008  (Gradio injects it)
+    ) -> tuple[str, list[list[Any]], Any]:
+        """Store the administrator's metadata of one document in the manifest (where it
+        wins over detection) and re-index that document."""
+        if not self._allowed(password):
+            return self._result("❌ 管理密码错误，未做任何更改。")
+        metas = {m.doc_id: m for m in read_manifest(self.settings.knowledge_dir)}
+        meta = metas.get(doc_id or "")
+        if meta is None:
+            return self._result("请先选择要更正的文件。")
+        fields = {
+            "title": title,
+            "issuer": issuer,
+            "date": date,
+            "doc_number": doc_number,
+            "status": status or "current",
+            "status_reason": status_reason,
+        }
+        manifest = self.settings.knowledge_dir / "manifest.toml"
+        previous = manifest.read_bytes() if manifest.exists() else None
+        try:
+            save_entry(self.settings.knowledge_dir, meta.doc_id, meta.path.name, fields)
+        except ManifestError as exc:
+            log.warning("metadata correction refused: %s", exc)
+            return self._result(f"❌ 未保存：{escape_text(exc.user_message)}")
+        try:
+            report = self._ingest(progress)
+        except Exception as exc:
+            if previous is None:
+                manifest.unlink(missing_ok=True)
+            else:
+                _write_atomic(manifest, previous)
+            return self._result(f"❌ 建立索引失败，未做更改：{escape_text(user_message_for(exc))}")
+        return self._result(
+            f"✅ 已更正《{escape_text(fields['title'].strip())}》的文件信息。{_summary(report)}"
+        )
 
     @staticmethod
     def _restore(target: Path, previous: bytes | None) -> None:
@@ -193,6 +250,23 @@ def _summary(report: IngestReport) -> str:
     return text
 
 
+_FIELD_LABELS = {
+    "title": "标题",
+    "issuer": "发布机关",
+    "date": "日期",
+    "doc_number": "文号",
+    "status": "状态",
+    "status_reason": "状态说明",
+}
+
+
+def _describe(fields: dict[str, str]) -> str:
+    """The detected metadata after an upload, for the administrator to check."""
+    shown = dict(fields, status="历史文件" if fields.get("status") == "historical" else "现行")
+    parts = [f"{_FIELD_LABELS[k]}：{escape_text(v)}" for k, v in shown.items() if v]
+    return "\n\n识别到的文件信息（可在“更正文件信息”中修改）：" + "；".join(parts)
+
+
 def docs_tab(assistant: Assistant, settings: Settings) -> gr.Dataframe:
     gr.Markdown(t("docs_intro"))
     table = gr.Dataframe(
@@ -221,8 +295,30 @@ def _admin_section(admin: Admin, table: gr.Dataframe) -> None:
             delete_button = gr.Button(t("admin_delete_button"), variant="stop")
             reindex_button = gr.Button(t("admin_reindex_button"))
         status = gr.Markdown(label=t("admin_status"), elem_id="admin-status")
+        with gr.Group(elem_id="admin-correct"):
+            gr.Markdown(t("admin_correct"))
+            target = gr.Dropdown(admin.delete_choices(), value=None, label=t("admin_correct_file"))
+            boxes = [gr.Textbox(label=_FIELD_LABELS[k]) for k in ("title", "issuer", "date", "doc_number")]
+            state = gr.Dropdown(
+                [("现行", "current"), ("历史文件", "historical")], value="current", label="状态"
+            )
+            reason = gr.Textbox(label=_FIELD_LABELS["status_reason"])
+            correct_button = gr.Button(t("admin_correct_button"))
+    form = [*boxes, state, reason]
+
+    def fill(doc_id: str | None) -> list[Any]:
+        values = admin.detected(doc_id)
+        return [values.get(k, "") for k in EDITABLE_FIELDS[:4]] + [
+            values.get("status") or "current",
+            values.get("status_reason", ""),
+        ]
+
+    target.change(fill, [target], form, api_visibility="undocumented")
     outputs = [status, table, delete]
     common: dict[str, Any] = {"concurrency_id": "admin", "concurrency_limit": 1}
+    correct_button.click(
+        admin.correct, [password, target, *form], outputs, api_name="admin_correct", **common
+    )
     upload_button.click(admin.upload, [password, upload], outputs, api_name="admin_upload", **common)
     delete_button.click(admin.delete, [password, delete], outputs, api_name="admin_delete", **common)
     reindex_button.click(admin.reindex, [password], outputs, api_name="admin_reindex", **common)

@@ -50,6 +50,9 @@ ZH_CN: dict[str, str] = {
     "admin_delete_button": "删除并更新索引",
     "admin_reindex_button": "重新建立索引",
     "admin_status": "操作结果",
+    "admin_correct": "更正文件信息：检测不准时在此修改，保存到 manifest.toml 并重新索引该文件。",
+    "admin_correct_file": "要更正的文件",
+    "admin_correct_button": "保存并重新索引",
 }
 
 ZH_TW: dict[str, str] = {
@@ -89,6 +92,9 @@ ZH_TW: dict[str, str] = {
     "admin_delete_button": "刪除並更新索引",
     "admin_reindex_button": "重新建立索引",
     "admin_status": "操作結果",
+    "admin_correct": "更正文件資訊：檢測不準時在此修改，儲存到 manifest.toml 並重新索引該文件。",
+    "admin_correct_file": "要更正的文件",
+    "admin_correct_button": "儲存並重新索引",
 }
 
 EN: dict[str, str] = {
@@ -131,6 +137,9 @@ EN: dict[str, str] = {
     "admin_delete_button": "Delete and update the index",
     "admin_reindex_button": "Rebuild the index",
     "admin_status": "Result",
+    "admin_correct": "Correct a document's details: saved to manifest.toml, and the document is re-indexed.",
+    "admin_correct_file": "Document to correct",
+    "admin_correct_button": "Save and re-index",
 }
 
 I18N = gr.I18n(**{"zh-CN": ZH_CN, "zh-TW": ZH_TW, "en": EN})
