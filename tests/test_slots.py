@@ -212,3 +212,8 @@ def test_a_run_on_question_is_judged_by_its_best_covered_clause(lexical: Lexical
     assert not decision.refuse, decision
     alone = decide("我家孩子上中班了 老师天天在群里发通知 我们上班很忙", [_passage("fees-1", 0.45)], lexical)
     assert alone.refuse and alone.reason == "no_support"
+
+
+def test_a_duty_in_the_quote_does_not_answer_whether_something_is_allowed() -> None:
+    assert yes_no("幼儿园可以收取赞助费吗？", "幼儿园收取的费用应当主要用于保育和教育活动") == ""
+    assert yes_no("学校可以组织考试吗？", "学校可持续发展") == ""

@@ -103,10 +103,12 @@ def yes_no(question: str, clause: str) -> str:
         return ""
     if _POLARITY["negative"].search(clause):
         return "不需要。" if need else "不可以。"
-    if _POLARITY["obligatory"].search(clause):
-        return "需要。" if need else "可以。"
-    if _POLARITY["permissive"].search(clause):
-        return "" if need else "可以。"
+    if need and _POLARITY["obligatory"].search(clause):
+        return "需要。"
+    if not need and _POLARITY["permissive"].search(clause):
+        return "可以。"
+    # A duty (应当) says nothing about whether something else is allowed, and an allowance
+    # (可以) nothing about whether it is required: the rule is quoted as it stands.
     return ""
 
 
