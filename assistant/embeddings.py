@@ -121,6 +121,27 @@ class SentenceTransformerEmbedder:
             )[0]
         return np.asarray(vector, dtype=np.float32)
 
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        import torch
+
+        with self._lock, torch.inference_mode():
+            vectors = self._model.encode_query(
+                texts,
+                batch_size=max(1, len(texts)),
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+
+def embed_queries(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """Query vectors of several texts: one batch when the embedder can, else one by one."""
+    batched = getattr(embedder, "embed_queries", None)
+    if batched is not None:
+        return np.asarray(batched(texts), dtype=np.float32)
+    return np.stack([np.asarray(embedder.embed_query(t), dtype=np.float32) for t in texts])
+
 
 def _quantize_linear_int8(model: object) -> None:
     import warnings

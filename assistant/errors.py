@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assistant.admission import ServerBusyError
 from assistant.documents.errors import DocumentError
 from assistant.embeddings import EmbedderError
 from assistant.index import IndexUnavailableError
@@ -9,7 +10,7 @@ from assistant.model_fetch import ModelFetchError
 
 
 def user_message_for(exc: BaseException) -> str:
-    if isinstance(exc, DocumentError | IndexUnavailableError):
+    if isinstance(exc, DocumentError | IndexUnavailableError | ServerBusyError):
         return exc.user_message
     if isinstance(exc, ModelFetchError):
         return f"嵌入模型下载或校验失败：{exc}（请检查网络后运行 python -m assistant fetch-model 重试）"

@@ -182,3 +182,9 @@ class OnnxEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._run([self._query_prompt + text])[0]
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """Several queries in one forward pass (what concurrent requests share)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self._run([self._query_prompt + t for t in texts])
