@@ -29,6 +29,7 @@ def main() -> int:
     from assistant.embeddings import EmbedderError, check_model
     from assistant.errors import user_message_for
     from assistant.index import IndexUnavailableError, KnowledgeIndex
+    from assistant.question.snapshot import keyword_hook
 
     try:
         check_model(settings)  # a missing or corrupted model file stops the start here
@@ -38,7 +39,7 @@ def main() -> int:
     print("检查知识库索引……", flush=True)
     try:
         # tqdm inside ingest shows the embedding progress on the console.
-        report = KnowledgeIndex(settings).ingest()
+        report = KnowledgeIndex(settings, before_switch=keyword_hook(settings)).ingest()
     except Exception as exc:
         log.exception("ingest failed")
         print(f"索引建立失败：{user_message_for(exc)}", file=sys.stderr)

@@ -36,10 +36,11 @@ def _cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.index import KnowledgeIndex
+    from assistant.question.snapshot import keyword_hook
 
     if args.knowledge:
         settings = settings.model_copy(update={"knowledge_dir": Path(args.knowledge)})
-    report = KnowledgeIndex(settings).ingest(rebuild=args.rebuild)
+    report = KnowledgeIndex(settings, before_switch=keyword_hook(settings)).ingest(rebuild=args.rebuild)
     print(
         f"索引完成：新增 {len(report.added)}，更新 {len(report.updated)}，未变 {len(report.unchanged)}，"
         f"删除 {len(report.removed)}，失败 {len(report.failed)}；共 {report.chunks} 段，"

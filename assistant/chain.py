@@ -16,6 +16,7 @@ answerer produces it, then the finished `AskResult`.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
+from assistant.admission import AdmissionGate, Ticket
 from assistant.answering.base import AnswerContext, Answerer
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.llm import declines
@@ -30,12 +32,14 @@ from assistant.answering.prompt_leak import PromptLeakFilter
 from assistant.answering.prompts import load_prompt
 from assistant.answering.table import table_answer
 from assistant.index import KnowledgeIndex
+from assistant.question.batching import QueryBatcher
 from assistant.question.cite import Citation, cite
 from assistant.question.condense import Turn, condense
 from assistant.question.decide import Decision, decide, guard
 from assistant.question.normalize import NormalizedQuestion, clean_input, in_script, normalize_question
 from assistant.question.privacy import mask_personal_numbers
 from assistant.question.retrieve import HybridSearcher, Passage
+from assistant.question.snapshot import SearchSnapshot, keyword_hook
 from assistant.settings import Settings
 from assistant.targets.answers import answer_list_question
 from assistant.targets.model import Target
@@ -57,6 +61,7 @@ class AskResult:
     reason: str = ""
     answerer: str = ""
     seconds: float = 0.0
+    index_version: str = ""  # the collection the answer was read from
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -70,6 +75,7 @@ class AskResult:
             "refusal_reason": self.reason,
             "answerer": self.answerer,
             "latency_ms": round(self.seconds * 1000, 1),
+            "index_version": self.index_version,
             **self.extra,
         }
 
@@ -84,6 +90,7 @@ class AskResult:
 class _State:
     question: str
     history: Sequence[Turn]
+    snapshot: SearchSnapshot  # the one index version every step of this question reads
     normalized: NormalizedQuestion | None = None
     standalone: str = ""
     passages: list[Passage] = field(default_factory=list)
@@ -104,8 +111,11 @@ class Assistant:
     ) -> None:
         self.settings = settings
         self.index = index
-        self.searcher = HybridSearcher(index, settings)
-        self._extractive = ExtractiveAnswerer(self.searcher.lexical)
+        self.gate = AdmissionGate(settings.max_concurrent_questions, settings.max_waiting_questions)
+        self._batcher: QueryBatcher | None = None
+        self._batcher_lock = threading.Lock()
+        self.searcher = HybridSearcher(index, settings, embed_query=self._embed_query)
+        self._extractive = ExtractiveAnswerer()
         self.answerer: Answerer = answerer or self._extractive
         self._rewriter = rewriter
         self.prepare: Runnable[_State, _State] = (
@@ -126,31 +136,33 @@ class Assistant:
         standalone = condense(state.normalized.original, state.history, self._rewriter)
         # Retrieval, the decision and the answer read the corrected question; the user's
         # own wording stays in `normalized.original` for display.
-        state.standalone = self.searcher.correct_typos(normalize_question(standalone).text)
+        state.standalone = self.searcher.correct_typos(normalize_question(standalone).text, state.snapshot)
         return state
 
     def _from_table(self, state: _State) -> _State:
         """List-style questions about targets, deadlines and duties are answered from the
         targets table when it has matching rows."""
-        rows = answer_list_question(state.standalone, self._targets)
+        snapshot = state.snapshot
+
+        def targets() -> list[Target]:
+            try:
+                return load_targets(self.settings, snapshot.name, snapshot.chunks.pages)
+            except Exception as exc:  # the table is an extra: questions still go to retrieval
+                log.warning("targets table unavailable: %s", exc)
+                return []
+
+        def row_passage(target: Target) -> Passage | None:
+            return self.searcher.find_passage(target.doc_id, target.section, target.sentence, snapshot)
+
+        rows = answer_list_question(state.standalone, targets)
         if rows:
-            self.searcher.refresh()
-            state.table_answer, state.passages = table_answer(rows, self._row_passage)
+            state.table_answer, state.passages = table_answer(rows, row_passage)
         return state
-
-    def _row_passage(self, target: Target) -> Passage | None:
-        return self.searcher.find_passage(target.doc_id, target.section, target.sentence)
-
-    def _targets(self) -> list[Target]:
-        try:
-            return load_targets(self.settings)
-        except Exception as exc:  # the table is an extra: questions still go to retrieval
-            log.warning("targets table unavailable: %s", exc)
-            return []
 
     def _retrieve(self, state: _State) -> _State:
         if state.table_answer is None:
-            state.passages = self.searcher.search(state.standalone, self.settings.top_k).passages
+            found = self.searcher.search(state.standalone, self.settings.top_k, snapshot=state.snapshot)
+            state.passages = found.passages
         return state
 
     def _decide(self, state: _State) -> _State:
@@ -160,26 +172,57 @@ class Assistant:
             state.citations = cite(state.passages)
             return state
         state.decision = decide(
-            state.standalone, state.passages, self.searcher.lexical, state.normalized.script
+            state.standalone, state.passages, state.snapshot.lexical, state.normalized.script
         )
         state.citations = cite(state.passages)
         return state
 
     # --- public API
-    def stream(self, question: str, history: Sequence[Turn] = ()) -> Iterator[str | AskResult]:
-        """Yield answer text pieces, then the finished AskResult."""
+    def stream(
+        self, question: str, history: Sequence[Turn] = (), ticket: Ticket | None = None
+    ) -> Iterator[str | AskResult]:
+        """Yield answer text pieces, then the finished AskResult.
+
+        The question takes a turn at the admission gate (ServerBusyError when too many
+        wait), unless the caller already holds one (`ticket`, released here at the end)."""
+        ticket = ticket or self.gate.enter()
+        try:
+            yield from self._stream(question, history)
+        finally:
+            ticket.release()
+
+    def _prepared(self, question: str, history: Sequence[Turn]) -> _State:
+        snapshot = self.searcher.snapshot()
+        try:
+            return self.prepare.invoke(_State(question=question, history=list(history), snapshot=snapshot))
+        except Exception:
+            # The collection may have been dropped under this search (two ingests in quick
+            # succession, another replica's): once, on the active one.
+            if self.searcher.refresh(force=True).name == snapshot.name:
+                raise
+            log.info("index switched during a question; asking again on %s", self.searcher.snapshot().name)
+            fresh = self.searcher.snapshot()
+            return self.prepare.invoke(_State(question=question, history=list(history), snapshot=fresh))
+
+    def _stream(self, question: str, history: Sequence[Turn]) -> Iterator[str | AskResult]:
         started = time.perf_counter()
         question = clean_input(question)
-        state = self.prepare.invoke(_State(question=question, history=list(history)))
+        state = self._prepared(question, history)
         assert state.normalized is not None and state.decision is not None
+        lexical = state.snapshot.lexical
         script = state.normalized.script
         if state.decision.partial:
             # The documents cover the subject, not the asked-for value: say which value they
             # do not state and quote the closest sentence, deterministically, whatever the
             # answerer (a model would be tempted to fill the gap).
-            self._sync_answerer()
             context = AnswerContext(
-                question, state.standalone, script, state.citations, slot=state.decision.slot, partial=True
+                question,
+                state.standalone,
+                script,
+                state.citations,
+                slot=state.decision.slot,
+                partial=True,
+                lexical=lexical,
             )
             answer = self._extractive.answer(context)
             yield answer
@@ -197,9 +240,8 @@ class Assistant:
             citations = state.citations
         else:
             refused = False
-            self._sync_answerer()
             context = AnswerContext(
-                question, state.standalone, script, state.citations, slot=state.decision.slot
+                question, state.standalone, script, state.citations, slot=state.decision.slot, lexical=lexical
             )
             screen = PromptLeakFilter(self.settings.prompts_dir)
             pieces: list[str] = []
@@ -232,6 +274,7 @@ class Assistant:
             reason=state.decision.reason,
             answerer=self.answerer.name,
             seconds=seconds,
+            index_version=state.snapshot.name or "",
         )
 
     def ask(self, question: str, history: Sequence[Turn] = ()) -> AskResult:
@@ -243,9 +286,19 @@ class Assistant:
         return result
 
     # --- helpers
-    def _sync_answerer(self) -> None:
-        """The extractive answerer reads idf from the keyword index, which an ingest replaces."""
-        self._extractive._lexical = self.searcher.lexical
+    def _embed_query(self, text: str) -> Any:
+        """Through the shared batcher (one model thread for every request)."""
+        if self._batcher is None:
+            with self._batcher_lock:
+                if self._batcher is None:
+                    self._batcher = QueryBatcher(
+                        self.index.embedder,
+                        max_batch=self.settings.query_batch_size,
+                        max_wait_ms=self.settings.query_batch_wait_ms,
+                        capacity=self.settings.max_concurrent_questions,
+                        in_flight=lambda: self.gate.active,
+                    )
+        return self._batcher.embed_query(text)
 
     def _nearest(self, state: _State) -> list[Citation]:
         """Up to three nearest measures to point to when refusing (none for abuse)."""
@@ -266,7 +319,7 @@ class Assistant:
 
 
 def build_assistant(settings: Settings) -> Assistant:
-    index = KnowledgeIndex(settings)
+    index = KnowledgeIndex(settings, before_switch=keyword_hook(settings))
     rewriter = None
     answerer: Answerer | None = None
     if settings.answerer in {"openai", "llamacpp"}:

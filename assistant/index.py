@@ -2,8 +2,10 @@
 
 Every ingest that changes anything writes a *new* collection (unchanged documents'
 vectors are copied, changed ones re-embedded), then flips a pointer kept in a small
-registry collection, then drops the old collection. A killed or failed ingest therefore
-never touches what queries read: the previous collection stays active until the flip.
+registry collection. A killed or failed ingest therefore never touches what queries read:
+the previous collection stays active until the flip. After the flip the previous
+collection is kept until the next ingest, so searches that started on it (in this process
+or in another replica) finish on it; older ones are dropped.
 """
 
 from __future__ import annotations
@@ -135,9 +137,19 @@ class IndexedDocument:
 class KnowledgeIndex:
     """Reads and writes the active collection of the knowledge base."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        before_switch: Callable[[Collection], object] | None = None,
+    ) -> None:
+        """`before_switch` runs on a freshly built collection before it becomes active
+        (the keyword index is saved then, so readers find it ready); if it fails, the
+        ingest fails and the previous collection stays active."""
         self.settings = settings
         self._embedder = embedder
+        self._before_switch = before_switch
+        self._documents: dict[str, list[IndexedDocument]] = {}
         self.client = make_client(settings)
         self._registry_name = f"{settings.collection_prefix}-registry"
 
@@ -156,14 +168,22 @@ class KnowledgeIndex:
     def _registry(self) -> Collection:
         return self.client.get_or_create_collection(self._registry_name, metadata={"active": ""})
 
-    def active_name(self) -> str | None:
+    def _pointers(self) -> dict[str, Any]:
         try:
-            name = (self._registry().metadata or {}).get("active") or None
+            return dict(self._registry().metadata or {})
         except Exception as exc:
             raise IndexUnavailableError(
                 f"cannot read the index registry: {exc}",
                 "知识库暂时无法读取，请稍后再试或联系管理员。",
             ) from exc
+
+    def active_name(self) -> str | None:
+        name = self._pointers().get("active") or None
+        return str(name) if name else None
+
+    def previous_name(self) -> str | None:
+        """The collection active before the last switch, kept for searches still on it."""
+        name = self._pointers().get("previous") or None
         return str(name) if name else None
 
     def active(self) -> Collection | None:
@@ -204,6 +224,17 @@ class KnowledgeIndex:
         return ids, texts, metas
 
     def documents(self) -> list[IndexedDocument]:
+        """The indexed documents; read once per collection (collections never change)."""
+        name = self.active_name()
+        cached = self._documents.get(name) if name else None
+        if cached is not None:
+            return cached
+        listed = self._read_documents()
+        if name:
+            self._documents = {name: listed}
+        return listed
+
+    def _read_documents(self) -> list[IndexedDocument]:
         _, _, metas = self.all_chunks()
         counts: dict[str, int] = {}
         first: dict[str, dict[str, Any]] = {}
@@ -315,7 +346,7 @@ class KnowledgeIndex:
         new = self.client.create_collection(
             name,
             embedding_function=self._ef(),  # type: ignore[arg-type]
-            configuration={"hnsw": {"space": "cosine"}},
+            configuration={"hnsw": {"space": "cosine", "ef_search": self.settings.hnsw_ef_search}},
             metadata={"embedding_model": self.settings.embedding_model, "building": True},
         )
         try:
@@ -336,14 +367,15 @@ class KnowledgeIndex:
                     "building": False,
                 }
             )
-            self._registry().modify(metadata={"active": name})
+            if self._before_switch is not None:
+                self._before_switch(new)
+            self._registry().modify(metadata={"active": name, "previous": old.name if old else ""})
         except BaseException:
             # The old collection stays active; the half-built one is removed (or, if this
             # process is killed right here, dropped as an orphan by the next ingest).
             self._safe_delete(name)
             raise
-        if old is not None:
-            self._safe_delete(old.name)
+        self._drop_orphans()  # the one before the previous
         report.chunks = new.count()
         report.collection = name
         report.seconds = time.perf_counter() - started
@@ -392,8 +424,10 @@ class KnowledgeIndex:
         return True
 
     def _drop_orphans(self) -> None:
-        """Remove collections left by an ingest that was killed before its flip."""
-        keep = {self._registry_name, self.active_name()}
+        """Remove collections other than the active and the previous one: those of older
+        ingests, and those left by an ingest killed before its flip."""
+        pointers = self._pointers()
+        keep = {self._registry_name, pointers.get("active"), pointers.get("previous")}
         prefix = f"{self.settings.collection_prefix}-"
         for collection in self.client.list_collections():
             name = collection if isinstance(collection, str) else collection.name

@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     chroma_host: str | None = None
     chroma_port: int = 8000
     collection_prefix: str = "luohu"
+    # HNSW search breadth: candidates examined per query (Chroma's default is 100); the
+    # dense top-k of a search is these candidates' best, so more is closer to exact.
+    hnsw_ef_search: int = 200
+    # How often a server looks whether another process switched the active collection.
+    refresh_seconds: float = 1.0
 
     # --- retrieval
     top_k: int = 5
@@ -79,6 +84,14 @@ class Settings(BaseSettings):
     admin_password: SecretStr | None = None
     max_question_chars: int = 2000
     max_upload_mb: int = 20
+    # Questions answered at once by one process (the chat, /ask and /v1 share them), and
+    # questions that may wait for a turn; beyond that a request gets 503 + Retry-After.
+    max_concurrent_questions: int = 16
+    max_waiting_questions: int = 64
+    # Query embeddings of concurrent questions run as one batch: at most this many, after
+    # waiting at most this long for companions.
+    query_batch_size: int = 16
+    query_batch_wait_ms: float = 3.0
 
     @property
     def index_dir(self) -> Path:

@@ -42,7 +42,7 @@ from benchmarks.timers import PhaseTimer, patched, stopwatch
 from benchmarks.vector_cache import VectorCache, filler_vectors
 
 FILLER_SEED = 7
-STARTUP_PHASES = ("read chunks", "read vectors", "BM25 build", "targets table")
+STARTUP_PHASES = ("read chunks", "read vectors", "BM25 build", "keyword index load", "targets table")
 
 
 def peak_rss_mb() -> float:
@@ -90,6 +90,7 @@ def _build(settings: Settings, timer: PhaseTimer) -> tuple[Any, float]:
         (KnowledgeIndex, "all_chunks", "read chunks"),
         (KnowledgeIndex, "all_vectors", "read vectors"),
         (LexicalIndex, "__init__", "BM25 build"),
+        (LexicalIndex, "load", "keyword index load"),
     ]
     with patched(timer, targets), stopwatch() as build:
         served = build_assistant(settings)

@@ -219,9 +219,10 @@ def test_changed_file_reembedded_others_copied(indexed: KnowledgeIndex, settings
     assert "preschool-law" not in {m["doc_id"] for m in metas}
     assert chunk_counts(index) == {d: len(c) for d, c in expected.items()}
     assert report.chunks == sum(len(c) for c in expected.values())
-    # a new collection is active and the old one is dropped
+    # a new collection is active; the old one is kept (as "previous") for searches still on it
     assert report.collection == index.active_name() != old_name
-    assert collection_names(index) == {"luohu-registry", report.collection}
+    assert index.previous_name() == old_name
+    assert collection_names(index) == {"luohu-registry", report.collection, old_name}
     assert set(index.doc_hashes()) == {"admission-guide", "labor-education", "family-education"}
     # the changed text is searchable, the removed one no longer is
     new_chunk = expected["admission-guide"][-1]
@@ -244,8 +245,13 @@ def test_rebuild_reembeds_everything(indexed: KnowledgeIndex, settings: Settings
     assert report.removed == []
     assert sorted(embedder.embedded) == sorted(c.embed_text for chunks in expected.values() for c in chunks)
     assert report.collection == index.active_name() != old_name
-    assert collection_names(index) == {"luohu-registry", report.collection}
+    assert collection_names(index) == {"luohu-registry", report.collection, old_name}
     assert chunk_counts(index) == counts
+
+    # a further ingest drops the one before the previous, keeps the previous
+    third = KnowledgeIndex(settings, embedder=HashEmbedder()).ingest(rebuild=True)
+    assert collection_names(index) == {"luohu-registry", third.collection, report.collection}
+    assert index.previous_name() == report.collection
 
 
 # --- bad files ---------------------------------------------------------------------------
@@ -363,11 +369,11 @@ def test_ingest_failing_halfway_keeps_previous_collection(
         assert top_hit(reader, probe.embed_text) == hits_before
     assert "admission-guide:0003" not in " ".join(index.all_chunks()[0])
 
-    # the next ingest succeeds and leaves exactly one data collection
+    # the next ingest succeeds; the half-built collection is gone, the last good one kept
     report = KnowledgeIndex(settings, embedder=HashEmbedder()).ingest()
     assert report.updated == ["admission-guide"]
     assert report.added == ["family-education"]
-    assert collection_names(index) == {"luohu-registry", report.collection}
+    assert collection_names(index) == {"luohu-registry", report.collection, name}
     assert index.active_name() == report.collection != name
 
 
@@ -473,7 +479,7 @@ def test_sigkill_during_ingest_leaves_previous_index_serving(
     assert report.updated == ["admission-guide"]
     assert report.added == ["family-education"]
     assert report.unchanged == ["labor-education", "preschool-law"]
-    assert collection_names(index) == {"luohu-registry", report.collection}
+    assert collection_names(index) == {"luohu-registry", report.collection, name}
     assert orphan not in collection_names(indexed)
     expected = expected_chunks(settings)
     assert chunk_counts(index) == {d: len(c) for d, c in expected.items()}

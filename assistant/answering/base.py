@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from assistant.question.cite import Citation
+from assistant.question.lexical import LexicalIndex
 from assistant.question.normalize import Script
 from assistant.question.slots import Slot
 
@@ -20,6 +21,7 @@ class AnswerContext:
     sentence_scores: dict[str, float] | None = None
     slot: Slot | None = None  # what the question asks for (None: work it out from `standalone`)
     partial: bool = False  # the documents cover the subject but do not state the asked-for value
+    lexical: LexicalIndex | None = None  # idf of the search snapshot the citations come from
 
 
 class Answerer(Protocol):

@@ -33,24 +33,26 @@ _NUMBERING = re.compile(
 class ExtractiveAnswerer:
     name = "extractive"
 
-    def __init__(self, lexical: LexicalIndex) -> None:
-        self._lexical = lexical
+    def __init__(self, lexical: LexicalIndex | None = None) -> None:
+        """`lexical` gives idf; a context's own (its search snapshot's) wins over it."""
+        self._lexical = lexical if lexical is not None else LexicalIndex([], [])
 
     def stream(self, context: AnswerContext) -> Iterator[str]:
         yield self.answer(context)
 
     def answer(self, context: AnswerContext) -> str:
         question = context.standalone
+        lexical = context.lexical if context.lexical is not None else self._lexical
         tokens = search_tokens(question)
         slot = context.slot if context.slot is not None else slot_of(question)
         english = context.script == "en"
         lead = self._lead_citation(context.citations, slot, question)
-        lead_sentences, lead_score = self._best_sentences(lead, tokens, slot, question)
+        lead_sentences, lead_score = self._best_sentences(lead, tokens, slot, question, lexical)
         lines = []
         if context.partial:
             lines.append(_not_stated(slot, english))
         elif not english:  # the lead line is the quoted Chinese: English answers open with the quote
-            first = _lead_line(slot, question, lead_sentences, tokens, self._lexical, lead)
+            first = _lead_line(slot, question, lead_sentences, tokens, lexical, lead)
             if first:
                 lines.append(first)
         lines.append(_fact_line(lead_sentences, lead, english))
@@ -58,7 +60,7 @@ class ExtractiveAnswerer:
             (c, sentences)
             for c in context.citations
             if c is not lead
-            for sentences, score in [self._best_sentences(c, tokens, slot, question, limit=1)]
+            for sentences, score in [self._best_sentences(c, tokens, slot, question, lexical, limit=1)]
             if score >= SUPPORT_RATIO * lead_score and score > 0 and c.section != lead.section
         ][:MAX_SUPPORT]
         if supports:
@@ -81,6 +83,7 @@ class ExtractiveAnswerer:
         tokens: list[str],
         slot: Slot,
         question: str,
+        lexical: LexicalIndex,
         limit: int = MAX_LEAD_SENTENCES,
     ) -> tuple[list[str], float]:
         sentences = split_sentences(citation.text)
@@ -91,7 +94,7 @@ class ExtractiveAnswerer:
             return bool(slot.filled_by(sentences[i], question))
 
         scored = [
-            (coverage(tokens, s, self._lexical.idf) + (KIND_BONUS if holds(i) else 0.0), i)
+            (coverage(tokens, s, lexical.idf) + (KIND_BONUS if holds(i) else 0.0), i)
             for i, s in enumerate(sentences)
         ]
         best_score, best = max(scored, key=lambda x: (x[0], -x[1]))

@@ -1,12 +1,21 @@
-"""Keyword search: BM25 (bm25s) over jieba tokens, built from the active Chroma collection."""
+"""Keyword search: BM25 (bm25s) over jieba tokens of the active collection's chunks.
+
+The index is built once per collection and saved beside it (`save`/`load`): bm25s
+memory-maps its arrays, so a process starting on a saved index reads no chunk text.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import re
+import shutil
 import tempfile
+import uuid
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from pathlib import Path
 
 import bm25s
 import jieba
@@ -43,6 +52,18 @@ def tokenize_cached(text: str) -> tuple[str, ...]:
     return tuple(tokenize(text))
 
 
+_META = "keyword.json"
+
+
+def _format() -> str:
+    """Identifies how tokens were made: a saved index made otherwise is rebuilt."""
+    words = "\n".join(sorted(STOPWORDS)) + f"|jieba {jieba.__version__}|bm25s {bm25s.__version__}"
+    return "1:" + hashlib.sha256(words.encode("utf-8")).hexdigest()[:16]
+
+
+FORMAT = _format()
+
+
 class LexicalIndex:
     """BM25 over a fixed list of chunk ids and texts."""
 
@@ -54,6 +75,49 @@ class LexicalIndex:
         if self.ids:
             # bm25s needs at least one token per document
             self._bm25.index([t or ["∅"] for t in corpus_tokens], show_progress=False)
+
+    @classmethod
+    def _restored(cls, ids: list[str], df: dict[str, int], bm25: bm25s.BM25) -> LexicalIndex:
+        self = cls.__new__(cls)
+        self.ids, self._df, self._bm25 = ids, df, bm25
+        return self
+
+    def save(self, directory: Path) -> None:
+        """Write the index to `directory` atomically: built in a sibling folder, then
+        renamed, so a reader never sees half of it (a second writer's rename loses)."""
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        staging = directory.parent / f".{directory.name}.{uuid.uuid4().hex[:8]}"
+        try:
+            if self.ids:
+                self._bm25.save(str(staging), show_progress=False)
+            staging.mkdir(parents=True, exist_ok=True)
+            meta = {"format": FORMAT, "ids": self.ids, "df": self._df}
+            (staging / _META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+            try:
+                staging.rename(directory)
+            except OSError:
+                if LexicalIndex.load(directory) is not None:
+                    return  # another process saved the same collection's index first
+                # one of an older format: set it aside, then put this one in its place
+                stale = directory.parent / f".{directory.name}.stale.{uuid.uuid4().hex[:8]}"
+                directory.rename(stale)
+                staging.rename(directory)
+                shutil.rmtree(stale, ignore_errors=True)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    @classmethod
+    def load(cls, directory: Path) -> LexicalIndex | None:
+        """The index saved in `directory`, memory-mapped; None when absent or of another format."""
+        try:
+            meta = json.loads((directory / _META).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if meta.get("format") != FORMAT:
+            return None
+        ids = list(meta["ids"])
+        bm25 = bm25s.BM25.load(str(directory), mmap=True, show_progress=False) if ids else bm25s.BM25()
+        return cls._restored(ids, dict(meta["df"]), bm25)
 
     def __len__(self) -> int:
         return len(self.ids)

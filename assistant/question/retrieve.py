@@ -1,28 +1,25 @@
-"""Hybrid retrieval: dense search in Chroma + BM25 over jieba tokens, fused by reciprocal
-rank, then re-scored by how well each candidate's best sentence covers the question."""
+"""Hybrid retrieval: dense search by Chroma (HNSW) + BM25 over jieba tokens, fused by
+reciprocal rank, then re-scored by how well each candidate's best sentence covers the
+question. Every search reads one `SearchSnapshot` from start to end."""
 
 from __future__ import annotations
 
 import logging
-import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from assistant.index import KnowledgeIndex
 from assistant.question.lexical import LexicalIndex
 from assistant.question.sentences import answer_kind, coverage, kind_bonus, split_sentences
+from assistant.question.snapshot import Index, SearchSnapshot, SnapshotHolder, searchable_text
 from assistant.question.terms import keyword_reach, search_tokens
-from assistant.question.typos import TypoCorrector
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
 
-
-def searchable_text(title: str, section: str, text: str) -> str:
-    """What keyword search and coverage read of a chunk: where it sits, then the text."""
-    return f"{title} > {section}\n{text}"
+__all__ = ["HybridSearcher", "Passage", "SearchResult", "searchable_text"]
 
 
 @dataclass
@@ -60,87 +57,83 @@ class SearchResult:
     query: str
     tokens: list[str]
     passages: list[Passage]
+    snapshot: SearchSnapshot | None = None
 
 
 class HybridSearcher:
-    """Holds the keyword index in step with the active Chroma collection."""
+    """Searches the current snapshot of the active collection.
 
-    def __init__(self, index: KnowledgeIndex, settings: Settings) -> None:
+    `embed_query` defaults to the index's embedder; a server passes its shared batcher."""
+
+    def __init__(
+        self,
+        index: Index,
+        settings: Settings,
+        embed_query: Callable[[str], np.ndarray] | None = None,
+    ) -> None:
         self.index = index
         self.settings = settings
-        self._lock = threading.Lock()
-        self._collection: str | None = None
-        self._lexical = LexicalIndex([], [])
-        self._chunks: dict[str, tuple[str, dict[str, Any]]] = {}
-        self._vectors = np.zeros((0, 0), dtype=np.float32)
-        self._vector_row: dict[str, int] = {}
-        self._vector_ids: list[str] = []
-        self._typos: TypoCorrector | None = None
-        self.refresh()
+        self._embed_query = embed_query
+        self.snapshots = SnapshotHolder(index, settings)
 
-    def refresh(self, force: bool = False) -> None:
-        """Rebuild the BM25 side if the active collection changed (after an ingest)."""
-        active = self.index.active_name()
-        if not force and active == self._collection:
-            return
-        with self._lock:
-            ids, texts, metas = self.index.all_chunks()
-            chunks = {i: (t, m) for i, t, m in zip(ids, texts, metas, strict=True)}
-            searchable = [
-                searchable_text(str(m.get("title", "")), str(m.get("section", "")), t)
-                for t, m in zip(texts, metas, strict=True)
-            ]
-            self._lexical = LexicalIndex(ids, searchable)
-            self._chunks = chunks
-            vector_ids, matrix = self.index.all_vectors()
-            self._vectors = matrix
-            self._vector_ids = vector_ids
-            self._vector_row = {cid: i for i, cid in enumerate(vector_ids)}
-            self._typos = None  # its vocabulary is the new collection's
-            self._collection = active
-        log.info("keyword index rebuilt: %d chunks from %s", len(ids), active)
+    def snapshot(self) -> SearchSnapshot:
+        """The snapshot a request should read throughout."""
+        return self.snapshots.current
 
-    def find_passage(self, doc_id: str, section: str, sentence: str) -> Passage | None:
+    def refresh(self, force: bool = False) -> SearchSnapshot:
+        """Swap in the active collection's snapshot if it changed (after an ingest)."""
+        return self.snapshots.refresh(force)
+
+    @property
+    def lexical(self) -> LexicalIndex:
+        return self.snapshot().lexical
+
+    def embed_query(self, text: str) -> np.ndarray:
+        if self._embed_query is not None:
+            return self._embed_query(text)
+        return self.index.embedder.embed_query(text)  # type: ignore[attr-defined]
+
+    def find_passage(
+        self, doc_id: str, section: str, sentence: str, snapshot: SearchSnapshot | None = None
+    ) -> Passage | None:
         """The chunk of a document section that holds `sentence` (for table citations)."""
-        for cid, (text, meta) in self._chunks.items():
-            if meta.get("doc_id") == doc_id and meta.get("section") == section and sentence[:20] in text:
-                passage = Passage(id=cid, text=text, metadata=meta, best_sentence=sentence)
+        snapshot = snapshot or self.snapshot()
+        for chunk in snapshot.chunks.in_section(doc_id, section):
+            if sentence[:20] in chunk.text:
+                passage = Passage(
+                    id=chunk.id, text=chunk.text, metadata=chunk.metadata, best_sentence=sentence
+                )
                 passage.score = 1.0
                 return passage
         return None
 
-    def correct_typos(self, query: str) -> str:
+    def correct_typos(self, query: str, snapshot: SearchSnapshot | None = None) -> str:
         """`query` with homophone typos replaced by the corpus words they stand for."""
-        self.refresh()
-        with self._lock:
-            if self._typos is None:
-                self._typos = TypoCorrector(self._lexical.vocabulary)
-            corrector = self._typos
-        return corrector.correct(query)
+        return (snapshot or self.snapshot()).typos.correct(query)
 
-    @property
-    def lexical(self) -> LexicalIndex:
-        return self._lexical
-
-    def search(self, query: str, k: int | None = None) -> SearchResult:
+    def search(
+        self, query: str, k: int | None = None, snapshot: SearchSnapshot | None = None
+    ) -> SearchResult:
         """`query` is already normalised (Simplified, folded punctuation)."""
-        self.refresh()
+        snapshot = snapshot or self.snapshot()
         k = k or self.settings.top_k
         tokens = search_tokens(query)
         kind = answer_kind(query)
-        query_vector = self.index.embedder.embed_query(query)
-        dense_hits = self._dense(query_vector, self.settings.dense_candidates)
-        lexical_hits = self._lexical.search(tokens, self.settings.lexical_candidates)
+        query_vector = np.asarray(self.embed_query(query), dtype=np.float32)
+        dense_hits = snapshot.chunks.nearest(
+            query_vector, min(self.settings.dense_candidates, len(snapshot.lexical))
+        )
+        lexical_hits = snapshot.lexical.search(tokens, self.settings.lexical_candidates)
         # The keyword side counts as much as it can see of the question (an English
         # question's keywords are a glossary's partial translation); the dense side,
         # multilingual, always reads all of it.
         reach = keyword_reach(query)
-        passages = self._fuse(dense_hits, lexical_hits, reach)
-        self._fill_dense(passages, query_vector)
+        passages = self._fuse(snapshot, dense_hits, lexical_hits, reach)
+        self._fill_dense(snapshot, passages, query_vector)
         # Words no passage contains cannot tell passages apart; they matter to refusal only.
-        known = self._lexical.known(tokens)
+        known = snapshot.lexical.known(tokens)
         for passage in passages:
-            self._score_sentences(passage, known, kind, query)
+            self._score_sentences(snapshot.lexical, passage, known, kind, query)
         # The weight the keyword coverage cannot use goes to the dense similarity.
         dense_weight = self.settings.dense_weight + (1.0 - reach) * self.settings.sentence_weight
         if passages:
@@ -151,23 +144,26 @@ class HybridSearcher:
                     + dense_weight * p.dense
                     + reach * self.settings.sentence_weight * max(p.sentence_coverage, p.coverage)
                 )
-        passages.sort(key=lambda p: p.score, reverse=True)
-        return SearchResult(query=query, tokens=tokens, passages=passages[:k])
+        # Ties (equal scores) fall back to the chunk id, so rankings repeat across processes.
+        passages.sort(key=lambda p: (-p.score, p.id))
+        return SearchResult(query=query, tokens=tokens, passages=passages[:k], snapshot=snapshot)
 
     def _fuse(
         self,
+        snapshot: SearchSnapshot,
         dense_hits: list[tuple[str, float]],
         lexical_hits: list[tuple[str, float]],
         lexical_share: float = 1.0,
     ) -> list[Passage]:
         rrf_k = self.settings.rrf_k
+        stored = snapshot.chunks.fetch([cid for cid, _ in dense_hits] + [cid for cid, _ in lexical_hits])
         by_id: dict[str, Passage] = {}
         for name, hits in (("dense", dense_hits), ("lexical", lexical_hits)):
             for rank, (cid, score) in enumerate(hits):
-                if cid not in self._chunks:
+                chunk = stored.get(cid)
+                if chunk is None:
                     continue
-                text, meta = self._chunks[cid]
-                passage = by_id.setdefault(cid, Passage(id=cid, text=text, metadata=meta))
+                passage = by_id.setdefault(cid, Passage(id=cid, text=chunk.text, metadata=chunk.metadata))
                 passage.ranks[name] = rank
                 passage.score += (1.0 if name == "dense" else lexical_share) / (rrf_k + rank + 1)
                 if name == "dense":
@@ -176,34 +172,23 @@ class HybridSearcher:
                     passage.lexical = score
         return list(by_id.values())
 
-    def _dense(self, query_vector: np.ndarray, k: int) -> list[tuple[str, float]]:
-        """Exact cosine top-k over the vectors read from Chroma.
-
-        Chroma's HNSW search is approximate and, for a small collection, not repeatable
-        across processes; an exact product over the same vectors costs a few milliseconds
-        even at 100k chunks and makes rankings (and so refusals) deterministic."""
-        if self._vectors.size == 0 or k <= 0:
-            return []
-        scores = self._vectors @ query_vector.astype(np.float32)
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(self._vector_ids[i], float(scores[i])) for i in top]
-
-    def _fill_dense(self, passages: list[Passage], query_vector: np.ndarray) -> None:
-        """Keyword-only candidates get their true dense similarity, so the blend compares
-        like with like (a strong keyword match outside the dense top-k is not penalised)."""
+    def _fill_dense(
+        self, snapshot: SearchSnapshot, passages: list[Passage], query_vector: np.ndarray
+    ) -> None:
+        """Keyword-only candidates get their exact dense similarity (their stored vectors,
+        fetched by id), so the blend compares like with like: a strong keyword match outside
+        the dense top-k is not penalised."""
         missing = [p for p in passages if "dense" not in p.ranks]
         if not missing:
             return
-        query = np.asarray(query_vector, dtype=np.float32)
+        scores = snapshot.chunks.similarities([p.id for p in missing], query_vector)
         for p in missing:
-            row = self._vector_row.get(p.id)
-            if row is not None:
-                p.dense = float(self._vectors[row] @ query)
+            p.dense = scores.get(p.id, 0.0)
 
-    def _score_sentences(self, passage: Passage, tokens: list[str], kind: str | None, query: str) -> None:
-        idf = self._lexical.idf
+    def _score_sentences(
+        self, lexical: LexicalIndex, passage: Passage, tokens: list[str], kind: str | None, query: str
+    ) -> None:
+        idf = lexical.idf
         passage.coverage = coverage(tokens, passage.searchable, idf)
         best, best_score = "", -1.0
         for sentence in split_sentences(passage.text):

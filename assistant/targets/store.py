@@ -3,6 +3,7 @@ folder through the document pipeline when no index is ready."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +36,27 @@ def _knowledge_key(knowledge_dir: Path) -> str:
     return f"pipeline:{knowledge_dir.resolve()}:{hash(tuple(stamps))}"
 
 
-def load_targets(settings: Settings) -> list[Target]:
+Pages = Iterable[tuple[list[str], list[str], list[dict[str, Any]]]]
+
+
+def load_targets(
+    settings: Settings, collection: str | None = None, pages: Callable[[], Pages] | None = None
+) -> list[Target]:
     """The table over the active index if it is ready (cached by collection name), else over
-    the knowledge folder through the document pipeline."""
+    the knowledge folder through the document pipeline. A caller that knows the collection
+    (a search snapshot) passes its name and a reader of its chunks: no index lookup then."""
+    if collection and collection in _CACHE:
+        return _CACHE[collection]
+    if collection and pages is not None:
+        texts: list[str] = []
+        metas: list[dict[str, Any]] = []
+        for _, page_texts, page_metas in pages():
+            texts.extend(page_texts)
+            metas.extend(page_metas)
+        if texts:
+            order = sorted(range(len(texts)), key=lambda i: (metas[i]["doc_id"], metas[i]["position"]))
+            _CACHE[collection] = extract_targets([(texts[i], metas[i]) for i in order])
+            return _CACHE[collection]
     pairs: list[tuple[str, dict[str, Any]]] | None = None
     key = ""
     try:

@@ -17,12 +17,15 @@ import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import anyio
+import anyio.to_thread
 import gradio as gr
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from assistant.admission import ServerBusyError, Ticket
 from assistant.chain import AskResult, Assistant
 from assistant.errors import user_message_for
 from assistant.question.condense import Turn
@@ -35,6 +38,7 @@ MODEL_ID = "luohu-assistant"
 # A question is at most max_question_chars; the rest of a request is earlier turns.
 MAX_REQUEST_BYTES = 1024 * 1024
 SOURCES_HEADING = "来源："
+THREAD_SPARE = 8  # worker threads beyond the questions' own, for the UI's other calls
 # The sources block this module appends to answers; stripped again when an answer comes
 # back as conversation history, so it is not condensed into the next question.
 _SOURCES_BLOCK = re.compile(rf"\n+{SOURCES_HEADING}\n(?:\[\d+\][^\n]*(?:\n|$))+\s*$")
@@ -140,7 +144,13 @@ def add_ask_endpoint(assistant: Assistant, settings: Settings) -> None:
             log.exception("ask failed")
             raise gr.Error(user_message_for(exc)) from exc
 
-    gr.api(ask, api_name="ask")
+    gr.api(ask, api_name="ask", **question_queue(settings))
+
+
+def question_queue(settings: Settings) -> dict[str, Any]:
+    """Gradio's queue for every event that answers a question: one shared id, as many at
+    once as the admission gate admits (the gate, not Gradio, turns the excess away)."""
+    return {"concurrency_id": "questions", "concurrency_limit": settings.max_concurrent_questions}
 
 
 # ---------------------------------------------------------------------------- OpenAI routes
@@ -161,6 +171,13 @@ class _ChatRequest(BaseModel):
 
 def _error(status: int, message: str, kind: str = "invalid_request_error") -> JSONResponse:
     return JSONResponse({"error": {"message": message, "type": kind, "code": None}}, status_code=status)
+
+
+def _busy(exc: ServerBusyError) -> JSONResponse:
+    """503 with Retry-After: the client (or the load balancer) may try again shortly."""
+    response = _error(503, exc.user_message, "server_busy")
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _split_messages(request: _ChatRequest) -> tuple[str, list[Turn]]:
@@ -203,6 +220,7 @@ def openai_router(assistant: Assistant, settings: Settings) -> APIRouter:
 
     @router.post("/chat/completions", response_model=None)
     async def chat_completions(request: Request) -> JSONResponse | StreamingResponse:
+        _enough_threads(settings)
         try:
             raw = await _read_body(request, MAX_REQUEST_BYTES)
         except QuestionError as exc:
@@ -216,11 +234,18 @@ def openai_router(assistant: Assistant, settings: Settings) -> APIRouter:
         except (ValidationError, ValueError) as exc:
             return _error(400, f"请求格式不正确：{exc}")
         completion_id = f"chatcmpl-{uuid.uuid4().hex}"
+        try:
+            # The turn is taken before the response starts, so a full server says 503.
+            ticket = await run_in_threadpool(assistant.gate.enter)
+        except ServerBusyError as exc:
+            return _busy(exc)
         if body.stream:
-            stream = _sse(assistant, question, history, completion_id, model_name())
+            stream = _sse(assistant, question, history, completion_id, model_name(), ticket)
             return StreamingResponse(stream, media_type="text/event-stream")
         try:
-            result = await run_in_threadpool(assistant.ask, question, history)
+            result = await run_in_threadpool(_ask, assistant, question, history, ticket)
+        except ServerBusyError as exc:
+            return _busy(exc)
         except Exception as exc:
             log.exception("chat completion failed")
             return _error(503, user_message_for(exc), "server_error")
@@ -247,6 +272,24 @@ def openai_router(assistant: Assistant, settings: Settings) -> APIRouter:
     return router
 
 
+def _enough_threads(settings: Settings) -> None:
+    """Every admitted or waiting question holds a worker thread; anyio's default pool (40)
+    would otherwise queue requests, unbounded, before they reach the admission gate."""
+    limiter = anyio.to_thread.current_default_thread_limiter()
+    wanted = settings.max_concurrent_questions + settings.max_waiting_questions + THREAD_SPARE
+    if limiter.total_tokens < wanted:
+        limiter.total_tokens = wanted
+
+
+def _ask(assistant: Assistant, question: str, history: list[Turn], ticket: Ticket) -> AskResult:
+    result: AskResult | None = None
+    for item in assistant.stream(question, history, ticket=ticket):
+        if isinstance(item, AskResult):
+            result = item
+    assert result is not None
+    return result
+
+
 def _usage(prompt: str, completion: str) -> dict[str, int]:
     # No tokenizer in the extractive path: characters are the honest count.
     return {
@@ -257,7 +300,7 @@ def _usage(prompt: str, completion: str) -> dict[str, int]:
 
 
 def _sse(
-    assistant: Assistant, question: str, history: list[Turn], completion_id: str, model: str
+    assistant: Assistant, question: str, history: list[Turn], completion_id: str, model: str, ticket: Ticket
 ) -> Iterator[str]:
     """`chat.completion.chunk` events; the last one carries `citations`; then [DONE]."""
     created = int(time.time())
@@ -276,7 +319,7 @@ def _sse(
     yield chunk({"role": "assistant", "content": ""})
     result: AskResult | None = None
     try:
-        for piece in assistant.stream(question, history):
+        for piece in assistant.stream(question, history, ticket=ticket):
             if isinstance(piece, AskResult):
                 result = piece
             elif piece:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import Any
 
 import gradio as gr
 
@@ -13,7 +12,7 @@ from assistant.errors import user_message_for
 from assistant.question.condense import Turn
 from assistant.question.normalize import clean_input
 from assistant.settings import Settings
-from assistant.web.api import QuestionError, check_question
+from assistant.web.api import QuestionError, check_question, question_queue
 from assistant.web.feedback import FeedbackStore
 from assistant.web.i18n import t
 from assistant.web.render import Record, render_messages
@@ -138,8 +137,8 @@ def chat_tab(chat: Chat) -> None:
     clear = gr.Button(t("clear"), elem_id="clear", size="sm")
     gr.Markdown(t("feedback_hint"))
     outputs = [question, chatbot, records]
-    # All ways of asking share one queue: two answers at a time suit a 2-core machine.
-    asking: dict[str, Any] = {"concurrency_id": "chat", "concurrency_limit": 2}
+    # Every way of asking shares one queue with /ask, bounded by the admission gate.
+    asking = question_queue(chat.settings)
     question.submit(chat.respond, [question, records], outputs, api_name="chat", **asking)
     send.click(chat.respond, [question, records], outputs, api_visibility="undocumented", **asking)
     clear.click(lambda: ("", [], []), None, outputs, api_visibility="undocumented", queue=False)

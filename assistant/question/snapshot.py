@@ -1,0 +1,258 @@
+"""What one search reads, as one immutable object per index version.
+
+A `SearchSnapshot` pairs a Chroma collection (which does the dense search and holds the
+chunk texts) with the keyword index built from that same collection. Collections are
+never changed once active (an ingest writes a new one and switches a pointer), so a
+snapshot never goes stale: a request keeps the snapshot it started with, and the
+`SnapshotHolder` swaps in a new one, built off to the side, with a single assignment.
+
+The keyword index is saved beside the index (`<data_dir>/keyword/<collection>`) when a
+collection is built, so a starting process memory-maps it instead of reading the corpus.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from assistant.question.lexical import LexicalIndex
+from assistant.question.typos import TypoCorrector
+from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
+
+READ_PAGE = 5000  # records per get() when the whole collection must be read
+CACHED_CHUNKS = 20_000  # chunk texts a snapshot keeps after fetching them by id
+
+
+def searchable_text(title: str, section: str, text: str) -> str:
+    """What keyword search and coverage read of a chunk: where it sits, then the text."""
+    return f"{title} > {section}\n{text}"
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    id: str
+    text: str
+    metadata: dict[str, Any]
+
+
+class Collection(Protocol):
+    """The part of a Chroma collection a snapshot uses."""
+
+    name: str
+
+    def count(self) -> int: ...
+    def get(self, *args: Any, **kwargs: Any) -> Any: ...
+    def query(self, *args: Any, **kwargs: Any) -> Any: ...
+
+
+class Index(Protocol):
+    """The part of `KnowledgeIndex` the searcher uses."""
+
+    settings: Settings
+
+    def active_name(self) -> str | None: ...
+    def previous_name(self) -> str | None: ...
+    def active(self) -> Collection | None: ...
+
+
+def keyword_dir(settings: Settings, collection: str) -> Path:
+    return settings.data_dir / "keyword" / collection
+
+
+class ChromaChunks:
+    """Dense search and chunk lookups, asked of one collection (embedded or server)."""
+
+    def __init__(self, collection: Collection | None) -> None:
+        self.collection = collection
+        self._cache: dict[str, StoredChunk] = {}
+
+    def count(self) -> int:
+        return self.collection.count() if self.collection is not None else 0
+
+    def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """The k nearest chunks by cosine similarity (Chroma's HNSW search)."""
+        if self.collection is None or k <= 0:
+            return []
+        got = self.collection.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32)],
+            n_results=k,
+            include=["documents", "metadatas", "distances"],
+        )
+        ids, texts, metas = got["ids"][0], (got["documents"] or [[]])[0], (got["metadatas"] or [[]])[0]
+        self._remember(ids, texts, metas)
+        return [(cid, 1.0 - float(d)) for cid, d in zip(ids, got["distances"][0], strict=True)]
+
+    def fetch(self, ids: list[str]) -> dict[str, StoredChunk]:
+        """Texts and metadata of the given chunks (those that exist)."""
+        missing = [cid for cid in dict.fromkeys(ids) if cid not in self._cache]
+        if missing and self.collection is not None:
+            got = self.collection.get(ids=missing, include=["documents", "metadatas"])
+            self._remember(got["ids"], got["documents"] or [], got["metadatas"] or [])
+        return {cid: self._cache[cid] for cid in ids if cid in self._cache}
+
+    def similarities(self, ids: list[str], vector: np.ndarray) -> dict[str, float]:
+        """Exact cosine similarity of the given chunks' stored vectors to `vector`."""
+        if not ids or self.collection is None:
+            return {}
+        got = self.collection.get(ids=ids, include=["embeddings"])
+        if got["embeddings"] is None or not len(got["embeddings"]):
+            return {}
+        matrix = np.asarray(got["embeddings"], dtype=np.float32)
+        scores = matrix @ np.asarray(vector, dtype=np.float32)
+        return {cid: float(s) for cid, s in zip(got["ids"], scores, strict=True)}
+
+    def in_section(self, doc_id: str, section: str) -> list[StoredChunk]:
+        if self.collection is None:
+            return []
+        got = self.collection.get(
+            where={"$and": [{"doc_id": doc_id}, {"section": section}]}, include=["documents", "metadatas"]
+        )
+        self._remember(got["ids"], got["documents"] or [], got["metadatas"] or [])
+        return [self._cache[cid] for cid in got["ids"]]
+
+    def pages(self) -> Iterator[tuple[list[str], list[str], list[dict[str, Any]]]]:
+        """Every chunk, READ_PAGE at a time (to build the keyword index or the targets table)."""
+        if self.collection is None:
+            return
+        total = self.collection.count()
+        for offset in range(0, total, READ_PAGE):
+            got = self.collection.get(include=["documents", "metadatas"], limit=READ_PAGE, offset=offset)
+            yield list(got["ids"]), list(got["documents"] or []), [dict(m) for m in got["metadatas"] or []]
+
+    def _remember(self, ids: list[str], texts: list[Any], metas: list[Any]) -> None:
+        if len(self._cache) > CACHED_CHUNKS:
+            self._cache = {}  # a plain reset: the hot chunks come back on the next queries
+        for cid, text, meta in zip(ids, texts, metas, strict=True):
+            self._cache[cid] = StoredChunk(cid, str(text or ""), dict(meta or {}))
+
+
+def build_lexical(chunks: ChromaChunks) -> LexicalIndex:
+    ids: list[str] = []
+    texts: list[str] = []
+    for page_ids, page_texts, metas in chunks.pages():
+        ids.extend(page_ids)
+        texts.extend(
+            searchable_text(str(m.get("title", "")), str(m.get("section", "")), t)
+            for t, m in zip(page_texts, metas, strict=True)
+        )
+    return LexicalIndex(ids, texts)
+
+
+def save_keyword_index(settings: Settings, collection: Collection) -> LexicalIndex:
+    """Build and save the keyword index of `collection`. Called before a new collection
+    becomes active, so readers find it ready."""
+    lexical = build_lexical(ChromaChunks(collection))
+    lexical.save(keyword_dir(settings, collection.name))
+    return lexical
+
+
+def keyword_hook(settings: Settings) -> Callable[[Collection], object]:
+    """`save_keyword_index` for `KnowledgeIndex(before_switch=…)`."""
+    return lambda collection: save_keyword_index(settings, collection)
+
+
+def prune_keyword_indexes(settings: Settings, keep: set[str]) -> None:
+    root = settings.data_dir / "keyword"
+    if not root.is_dir():
+        return
+    for path in root.iterdir():
+        if path.is_dir() and not path.name.startswith(".") and path.name not in keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class SearchSnapshot:
+    """One index version: its collection, its keyword index, its typo corrector."""
+
+    name: str | None
+    chunks: ChromaChunks
+    lexical: LexicalIndex
+    _typos: list[TypoCorrector] = field(default_factory=list, repr=False)
+    _typos_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def typos(self) -> TypoCorrector:
+        """Built on first use (its vocabulary is this snapshot's)."""
+        if not self._typos:
+            with self._typos_lock:
+                if not self._typos:
+                    self._typos.append(TypoCorrector(self.lexical.vocabulary))
+        return self._typos[0]
+
+
+EMPTY = SearchSnapshot(None, ChromaChunks(None), LexicalIndex([], []))
+
+
+def open_snapshot(index: Index, settings: Settings, name: str | None) -> SearchSnapshot:
+    """The snapshot of collection `name`: its saved keyword index, or one built now (and
+    saved for the next process)."""
+    collection = index.active() if name else None
+    if collection is None:
+        return EMPTY
+    name = collection.name  # the active one now, should it have switched again meanwhile
+    directory = keyword_dir(settings, name)
+    lexical = LexicalIndex.load(directory)
+    if lexical is None:
+        started = time.perf_counter()
+        lexical = build_lexical(ChromaChunks(collection))
+        try:
+            lexical.save(directory)
+        except OSError as exc:  # a read-only data dir: serve from memory
+            log.warning("cannot save the keyword index in %s: %s", directory, exc)
+        log.info("keyword index of %s built in %.1f s", name, time.perf_counter() - started)
+    # Collections older than the previous one are gone from Chroma; so go their indexes.
+    prune_keyword_indexes(settings, {name, index.previous_name() or ""})
+    return SearchSnapshot(name, ChromaChunks(collection), lexical)
+
+
+class SnapshotHolder:
+    """The current snapshot; checks the active collection at most every `interval` seconds
+    and swaps in the new one's snapshot once, whichever request notices first."""
+
+    def __init__(
+        self,
+        index: Index,
+        settings: Settings,
+        opener: Callable[[Index, Settings, str | None], SearchSnapshot] = open_snapshot,
+    ) -> None:
+        self.index = index
+        self.settings = settings
+        self._open = opener
+        self._lock = threading.Lock()
+        self._checked = float("-inf")
+        self.rebuilds = 0  # snapshots opened, the first one included
+        self._current = EMPTY
+        self.refresh(force=True)
+
+    @property
+    def current(self) -> SearchSnapshot:
+        self.refresh()
+        return self._current
+
+    def refresh(self, force: bool = False) -> SearchSnapshot:
+        now = time.monotonic()
+        if not force and now - self._checked < self.settings.refresh_seconds:
+            return self._current
+        active = self.index.active_name()
+        self._checked = now
+        if active == self._current.name:
+            return self._current
+        with self._lock:
+            # Another request may have swapped it while this one waited for the lock.
+            if active == self._current.name:
+                return self._current
+            snapshot = self._open(self.index, self.settings, active)
+            self.rebuilds += 1
+            self._current = snapshot  # the one assignment readers can observe
+        log.info("search snapshot %s: %d chunks", snapshot.name, len(snapshot.lexical))
+        return snapshot
