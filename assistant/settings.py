@@ -97,6 +97,11 @@ class Settings(BaseSettings):
     def index_dir(self) -> Path:
         return self.data_dir / "chroma"
 
+    def derived_dir(self, collection: str) -> Path:
+        """What is computed from one collection (its keyword index, its targets table),
+        kept beside the index; a collection never changes, so neither does this."""
+        return self.data_dir / "derived" / collection
+
     @property
     def threads(self) -> int:
         from assistant.backends.cpu import available_cores

@@ -131,7 +131,7 @@ def test_keyword_index_is_built_once_when_missing_and_pruned_with_its_collection
     _, second = ingest(settings, version_docs("乙版"))
     _, third = ingest(settings, version_docs("丙版"))
     Assistant(settings, KnowledgeIndex(settings, embedder=HashEmbedder()))
-    kept = {p.name for p in (settings.data_dir / "keyword").iterdir() if not p.name.startswith(".")}
+    kept = {p.name for p in (settings.data_dir / "derived").iterdir() if not p.name.startswith(".")}
     assert kept == {third, second}  # the active and the previous; the first is gone with its collection
 
 

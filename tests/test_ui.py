@@ -173,6 +173,30 @@ def test_feedback_store_masks_before_writing(tmp_path: Path) -> None:
     assert record.citations[0]["title"] == "《方案》" and record.created_at
 
 
+def _write_feedback(path: str, replica: int, count: int) -> None:
+    store = FeedbackStore(Path(path))
+    for i in range(count):
+        store.add(f"副本{replica}的问题{i}", "回答", [], "up")
+
+
+def test_feedback_from_two_processes_sharing_one_file_is_all_kept(tmp_path: Path) -> None:
+    """Replicas on one host share the data dir's feedback file."""
+    import multiprocessing
+
+    path = tmp_path / "fb.sqlite3"
+    context = multiprocessing.get_context("spawn")
+    writers = [context.Process(target=_write_feedback, args=(str(path), n, 40)) for n in range(2)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(timeout=120)
+        assert writer.exitcode == 0
+    questions = [r.question for r in FeedbackStore(path).all()]
+    assert sorted(questions) == sorted(f"副本{n}的问题{i}" for n in range(2) for i in range(40))
+    mode = sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+
+
 def test_like_event_stores_the_liked_answer(
     real_assistant: Assistant, ui_settings: Settings, tmp_path: Path
 ) -> None:

@@ -6,8 +6,8 @@ never changed once active (an ingest writes a new one and switches a pointer), s
 snapshot never goes stale: a request keeps the snapshot it started with, and the
 `SnapshotHolder` swaps in a new one, built off to the side, with a single assignment.
 
-The keyword index is saved beside the index (`<data_dir>/keyword/<collection>`) when a
-collection is built, so a starting process memory-maps it instead of reading the corpus.
+The keyword index is saved beside the index (`<data_dir>/derived/<collection>/keyword`)
+when a collection is built, so a starting process memory-maps it instead of reading the corpus.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class Index(Protocol):
 
 
 def keyword_dir(settings: Settings, collection: str) -> Path:
-    return settings.data_dir / "keyword" / collection
+    return settings.derived_dir(collection) / "keyword"
 
 
 class ChromaChunks:
@@ -83,22 +83,22 @@ class ChromaChunks:
         """The k nearest chunks by cosine similarity (Chroma's HNSW search)."""
         if self.collection is None or k <= 0:
             return []
+        # Distances only: reading texts costs Chroma more than the search itself (SQLite),
+        # and most candidates' texts are already cached from earlier questions.
         got = self.collection.query(
-            query_embeddings=[np.asarray(vector, dtype=np.float32)],
-            n_results=k,
-            include=["documents", "metadatas", "distances"],
+            query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=k, include=["distances"]
         )
-        ids, texts, metas = got["ids"][0], (got["documents"] or [[]])[0], (got["metadatas"] or [[]])[0]
-        self._remember(ids, texts, metas)
-        return [(cid, 1.0 - float(d)) for cid, d in zip(ids, got["distances"][0], strict=True)]
+        return [(cid, 1.0 - float(d)) for cid, d in zip(got["ids"][0], got["distances"][0], strict=True)]
 
     def fetch(self, ids: list[str]) -> dict[str, StoredChunk]:
         """Texts and metadata of the given chunks (those that exist)."""
-        missing = [cid for cid in dict.fromkeys(ids) if cid not in self._cache]
+        cache = self._cache  # this reference: another thread may reset the cache meanwhile
+        found = {cid: cache[cid] for cid in dict.fromkeys(ids) if cid in cache}
+        missing = [cid for cid in dict.fromkeys(ids) if cid not in found]
         if missing and self.collection is not None:
             got = self.collection.get(ids=missing, include=["documents", "metadatas"])
-            self._remember(got["ids"], got["documents"] or [], got["metadatas"] or [])
-        return {cid: self._cache[cid] for cid in ids if cid in self._cache}
+            found.update(self._remember(got["ids"], got["documents"] or [], got["metadatas"] or []))
+        return found
 
     def similarities(self, ids: list[str], vector: np.ndarray) -> dict[str, float]:
         """Exact cosine similarity of the given chunks' stored vectors to `vector`."""
@@ -117,8 +117,7 @@ class ChromaChunks:
         got = self.collection.get(
             where={"$and": [{"doc_id": doc_id}, {"section": section}]}, include=["documents", "metadatas"]
         )
-        self._remember(got["ids"], got["documents"] or [], got["metadatas"] or [])
-        return [self._cache[cid] for cid in got["ids"]]
+        return list(self._remember(got["ids"], got["documents"] or [], got["metadatas"] or []).values())
 
     def pages(self) -> Iterator[tuple[list[str], list[str], list[dict[str, Any]]]]:
         """Every chunk, READ_PAGE at a time (to build the keyword index or the targets table)."""
@@ -129,11 +128,15 @@ class ChromaChunks:
             got = self.collection.get(include=["documents", "metadatas"], limit=READ_PAGE, offset=offset)
             yield list(got["ids"]), list(got["documents"] or []), [dict(m) for m in got["metadatas"] or []]
 
-    def _remember(self, ids: list[str], texts: list[Any], metas: list[Any]) -> None:
+    def _remember(self, ids: list[str], texts: list[Any], metas: list[Any]) -> dict[str, StoredChunk]:
+        chunks = {
+            cid: StoredChunk(cid, str(text or ""), dict(meta or {}))
+            for cid, text, meta in zip(ids, texts, metas, strict=True)
+        }
         if len(self._cache) > CACHED_CHUNKS:
-            self._cache = {}  # a plain reset: the hot chunks come back on the next queries
-        for cid, text, meta in zip(ids, texts, metas, strict=True):
-            self._cache[cid] = StoredChunk(cid, str(text or ""), dict(meta or {}))
+            self._cache = {}  # a plain reset: the hot chunks come back on the next questions
+        self._cache.update(chunks)
+        return chunks
 
 
 def build_lexical(chunks: ChromaChunks) -> LexicalIndex:
@@ -161,8 +164,9 @@ def keyword_hook(settings: Settings) -> Callable[[Collection], object]:
     return lambda collection: save_keyword_index(settings, collection)
 
 
-def prune_keyword_indexes(settings: Settings, keep: set[str]) -> None:
-    root = settings.data_dir / "keyword"
+def prune_derived(settings: Settings, keep: set[str]) -> None:
+    """Drop what was computed from collections other than `keep`."""
+    root = settings.derived_dir("x").parent
     if not root.is_dir():
         return
     for path in root.iterdir():
@@ -210,8 +214,8 @@ def open_snapshot(index: Index, settings: Settings, name: str | None) -> SearchS
         except OSError as exc:  # a read-only data dir: serve from memory
             log.warning("cannot save the keyword index in %s: %s", directory, exc)
         log.info("keyword index of %s built in %.1f s", name, time.perf_counter() - started)
-    # Collections older than the previous one are gone from Chroma; so go their indexes.
-    prune_keyword_indexes(settings, {name, index.previous_name() or ""})
+    # Collections older than the previous one are gone from Chroma; so goes what came of them.
+    prune_derived(settings, {name, index.previous_name() or ""})
     return SearchSnapshot(name, ChromaChunks(collection), lexical)
 
 

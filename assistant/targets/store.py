@@ -3,6 +3,10 @@ folder through the document pipeline when no index is ready."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -10,6 +14,8 @@ from typing import Any
 from assistant.settings import Settings
 from assistant.targets.extract import extract_targets
 from assistant.targets.model import Target
+
+log = logging.getLogger(__name__)
 
 _CACHE: dict[str, list[Target]] = {}
 
@@ -36,6 +42,45 @@ def _knowledge_key(knowledge_dir: Path) -> str:
     return f"pipeline:{knowledge_dir.resolve()}:{hash(tuple(stamps))}"
 
 
+TARGETS_FILE = "targets.json"
+
+
+def _extraction_fingerprint() -> str:
+    """Changes with the extraction code or its vocabulary: a table saved by another version
+    of them is made again."""
+    package = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted([*package.glob("*.py"), *package.glob("data/*")]):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+TARGETS_FORMAT = _extraction_fingerprint()
+
+
+def _read_saved(path: Path) -> list[Target] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != TARGETS_FORMAT:
+            return None
+        return [Target(**row) for row in data["rows"]]
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def _save(path: Path, rows: list[Target]) -> None:
+    """Write atomically (another process may read it at the same moment); a read-only data
+    dir only costs the next process the extraction."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        body = {"format": TARGETS_FORMAT, "rows": [r.to_json() for r in rows]}
+        partial.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+        partial.replace(path)
+    except OSError as exc:
+        log.warning("cannot save the targets table in %s: %s", path, exc)
+
+
 Pages = Iterable[tuple[list[str], list[str], list[dict[str, Any]]]]
 
 
@@ -48,6 +93,10 @@ def load_targets(
     if collection and collection in _CACHE:
         return _CACHE[collection]
     if collection and pages is not None:
+        saved = _read_saved(settings.derived_dir(collection) / TARGETS_FILE)
+        if saved is not None:
+            _CACHE[collection] = saved
+            return saved
         texts: list[str] = []
         metas: list[dict[str, Any]] = []
         for _, page_texts, page_metas in pages():
@@ -56,6 +105,7 @@ def load_targets(
         if texts:
             order = sorted(range(len(texts)), key=lambda i: (metas[i]["doc_id"], metas[i]["position"]))
             _CACHE[collection] = extract_targets([(texts[i], metas[i]) for i in order])
+            _save(settings.derived_dir(collection) / TARGETS_FILE, _CACHE[collection])
             return _CACHE[collection]
     pairs: list[tuple[str, dict[str, Any]]] | None = None
     key = ""

@@ -46,13 +46,17 @@ class FeedbackRecord:
 
 
 class FeedbackStore:
-    """One SQLite file; a connection per call so any server thread may write."""
+    """One SQLite file; a connection per call so any server thread, or another replica on
+    the same host, may write."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
+            # Several app processes on one host may share this file (scale-out): with WAL
+            # a reader never blocks a writer, and writers wait (timeout) for each other.
+            db.execute("PRAGMA journal_mode=WAL")
             db.execute(_SCHEMA)
 
     @classmethod
