@@ -480,6 +480,7 @@ def main(argv: list[str] | None = None) -> int:
             seed = None
 
     def terminate(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the stop short
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, terminate)
