@@ -51,3 +51,22 @@ load-test: index
 
 clean:
 	rm -rf $(VENV) data
+
+# Scale-out: N replicas of app.py behind HAProxy (Debian's package, installed when missing),
+# sharing one Chroma server, on 127.0.0.1:7860 (docs/scale-out.md).
+REPLICAS ?= 2
+MATRIX_QUESTIONS ?= 200
+
+.PHONY: balancer scale-out load-matrix
+
+balancer:
+	@test -x /usr/sbin/haproxy || { DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy; }
+
+scale-out: index balancer
+	# The server's index is seeded from the local one `make index` built; Ctrl-C stops all.
+	$(PY) scripts/scale_out.py --replicas $(REPLICAS) --seed-index
+
+load-matrix: index balancer
+	# Replicas {1, 2} × clients {1, 8, 32} in one run, $(MATRIX_QUESTIONS) questions per cell.
+	$(PY) scripts/load_test.py --matrix --questions $(MATRIX_QUESTIONS) --questions-file $(LOAD_QUESTIONS)

@@ -15,6 +15,20 @@ second. Printed: clients, questions, errors, latency p50/p95/max, throughput, an
 at start, after warm-up, at the end and at its peak. Exit status 1 on any error, or when
 memory grew from after warm-up to the end by more than --max-growth-mb or
 --max-growth-pct (what counts as noise).
+
+Matrix mode measures every replica count × client count in one run:
+
+    .venv/bin/python scripts/load_test.py --matrix [--clients-list 1,8,32]
+        [--replicas-list 1,2] [--questions 200] [--threads-per-replica T] [--json OUT]
+
+Each replica count is started once with scripts/scale_out.py (its own Chroma server, seeded
+from the embedded index in --data-dir or the local one of `make index`; HAProxy in front
+even of a single replica, so every cell pays the same extra hop), then each client count
+runs against it: a warm-up round, then --questions questions (per cell). One table row per
+cell: throughput, latency p50/p95, errors, resident memory of the replicas plus the Chroma
+server at the end, how many questions each replica answered (X-Served-By) and the
+machine's 1-minute load average before the cell (other work on the machine shows there).
+Exit status 1 on any error.
 """
 
 from __future__ import annotations
@@ -37,6 +51,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_QUESTIONS = ROOT / "tests" / "fixtures" / "refusal_calibration.jsonl"
 MODEL_ID = "luohu-assistant"
+SINGLE_RUN_QUESTIONS = 1000
+MATRIX_QUESTIONS = 200  # per cell: the default matrix (6 cells) takes about 5 minutes on 2 cores
 
 
 # ---------------------------------------------------------------------------- questions
@@ -155,6 +171,7 @@ class Outcome:
     seconds: float
     ok: bool
     error: str = ""
+    served_by: str = ""  # the balancer's X-Served-By header, when there is one
 
 
 def ask(client: httpx.Client, url: str, item: dict[str, Any]) -> Outcome:
@@ -164,12 +181,14 @@ def ask(client: httpx.Client, url: str, item: dict[str, Any]) -> Outcome:
             f"{url}/v1/chat/completions", json={"model": MODEL_ID, "messages": messages_for(item)}
         )
         seconds = time.perf_counter() - started
+        served_by = response.headers.get("x-served-by", "")
         if response.status_code != 200:
-            return Outcome(seconds, False, f"HTTP {response.status_code}: {response.text[:200]}")
+            error = f"HTTP {response.status_code}: {response.text[:200]}"
+            return Outcome(seconds, False, error, served_by)
         content = response.json()["choices"][0]["message"]["content"]
         if not content:
-            return Outcome(seconds, False, "empty answer")
-        return Outcome(seconds, True)
+            return Outcome(seconds, False, "empty answer", served_by)
+        return Outcome(seconds, True, served_by=served_by)
     except Exception as exc:  # any failure of any kind is an error of the run
         return Outcome(time.perf_counter() - started, False, f"{type(exc).__name__}: {exc}")
 
@@ -296,10 +315,166 @@ def _quarters(samples: list[tuple[float, float]], first: float, last: float) -> 
     return [min(samples, key=lambda s: abs(s[0] - mark))[1] for mark in marks]
 
 
+# ---------------------------------------------------------------------------- matrix mode
+
+
+@dataclass
+class MatrixRow:
+    """One cell of the matrix: `clients` at once against `replicas` behind the balancer."""
+
+    replicas: int
+    clients: int
+    questions: int
+    errors: int
+    throughput_qps: float
+    p50_s: float
+    p95_s: float
+    max_s: float
+    seconds: float
+    rss_total_mb: float  # the replicas' and the Chroma server's resident memory at the end
+    rss_replicas_mb: list[float]
+    rss_chroma_mb: float
+    threads_per_replica: int
+    served_by: dict[str, int]  # questions answered by each replica (X-Served-By)
+    load_avg_1m: float  # of the whole machine just before the cell: other work shows here
+    error_samples: list[str] = field(default_factory=list)
+
+
+def matrix_cell(
+    cluster: Any, items: list[dict[str, Any]], clients: int, questions: int, timeout: float
+) -> MatrixRow:
+    run_round(cluster.url, items, clients, clients, timeout)  # warm-up: every client once
+    load = os.getloadavg()[0]
+    started = time.perf_counter()
+    outcomes = run_round(cluster.url, items, questions, clients, timeout)
+    seconds = time.perf_counter() - started
+    replicas_mb = [rss_mb(pid) for pid in cluster.replica_pids]
+    chroma_mb = rss_mb(cluster.chroma_pid)
+    latencies = [o.seconds for o in outcomes]
+    errors = [o.error for o in outcomes if not o.ok]
+    served: dict[str, int] = {}
+    for outcome in outcomes:
+        served[outcome.served_by or "?"] = served.get(outcome.served_by or "?", 0) + 1
+    return MatrixRow(
+        replicas=len(cluster.replica_pids),
+        clients=clients,
+        questions=len(outcomes),
+        errors=len(errors),
+        throughput_qps=len(outcomes) / seconds if seconds else 0.0,
+        p50_s=percentile(latencies, 50),
+        p95_s=percentile(latencies, 95),
+        max_s=max(latencies, default=0.0),
+        seconds=seconds,
+        rss_total_mb=sum(replicas_mb) + chroma_mb,
+        rss_replicas_mb=replicas_mb,
+        rss_chroma_mb=chroma_mb,
+        threads_per_replica=cluster.threads_per_replica,
+        served_by=dict(sorted(served.items())),
+        load_avg_1m=load,
+        error_samples=sorted(set(errors))[:5],
+    )
+
+
+MATRIX_HEADER = (
+    "| replicas | clients | questions | q/s | p50 s | p95 s | errors | RSS MB (replicas + chroma) "
+    "| served by | load 1m |"
+)
+
+
+def matrix_line(row: MatrixRow) -> str:
+    replicas = " + ".join(f"{v:.0f}" for v in row.rss_replicas_mb)
+    served = " / ".join(f"{name} {count}" for name, count in row.served_by.items())
+    return (
+        f"| {row.replicas} | {row.clients} | {row.questions} | {row.throughput_qps:.2f} | {row.p50_s:.3f} "
+        f"| {row.p95_s:.3f} | {row.errors} | {row.rss_total_mb:,.0f} ({replicas} + {row.rss_chroma_mb:.0f}) "
+        f"| {served} | {row.load_avg_1m:.2f} |"
+    )
+
+
+def matrix_table(rows: list[MatrixRow]) -> list[str]:
+    return [MATRIX_HEADER, "|" + "---|" * (MATRIX_HEADER.count("|") - 1), *map(matrix_line, rows)]
+
+
+def run_matrix(
+    items: list[dict[str, Any]],
+    clients_list: list[int],
+    replicas_list: list[int],
+    questions: int,
+    timeout: float,
+    seed_index: Path | None,
+    threads_per_replica: int | None = None,
+) -> list[MatrixRow]:
+    """Every replica count started once through scale_out (HAProxy in front even for one
+    replica, so every cell pays the same hop); each client count run against it in turn."""
+    scale_out = _scale_out_module().scale_out
+    rows: list[MatrixRow] = []
+    for replicas in replicas_list:
+        print(f"starting {replicas} replica(s) behind haproxy …", flush=True)
+        with scale_out(replicas, seed_index=seed_index, threads_per_replica=threads_per_replica) as cluster:
+            print(f"  {cluster.url}: {cluster.threads_per_replica} embedding threads per replica", flush=True)
+            for clients in clients_list:
+                row = matrix_cell(cluster, items, clients, questions, timeout)
+                print("  " + matrix_line(row), flush=True)
+                rows.append(row)
+    return rows
+
+
+def _scale_out_module() -> Any:
+    """scripts/scale_out.py, beside this file (imported only in matrix mode)."""
+    here = str(Path(__file__).resolve().parent)
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    import scale_out
+
+    return scale_out
+
+
+def _int_list(text: str) -> list[int]:
+    values = [int(part) for part in text.split(",") if part.strip()]
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"a comma-separated list of positive numbers, not {text!r}")
+    return values
+
+
+def matrix_main(args: argparse.Namespace, items: list[dict[str, Any]]) -> int:
+    if args.data_dir is not None:
+        seed: Path | None = args.data_dir / "chroma"
+    else:
+        seed = _scale_out_module().local_index_dir()
+    if not (seed / "chroma.sqlite3").is_file():
+        print(f"no embedded index in {seed}: each configuration builds its own (slow)", flush=True)
+        seed = None
+    questions = args.questions or MATRIX_QUESTIONS
+    print(
+        f"matrix: replicas {args.replicas_list} × clients {args.clients_list}, {questions} questions per "
+        f"cell from {args.questions_file} ({len(items)} distinct)",
+        flush=True,
+    )
+    rows = run_matrix(
+        items, args.clients_list, args.replicas_list, questions, args.timeout, seed, args.threads_per_replica
+    )
+    print("\n".join(matrix_table(rows)), flush=True)
+    for row in rows:
+        for sample in row.error_samples:
+            print(f"error ({row.replicas} replicas, {row.clients} clients): {sample}")
+    if args.json:
+        figures = json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=2)
+        args.json.write_text(figures + "\n", encoding="utf-8")
+    errors = sum(r.errors for r in rows)
+    if errors:
+        print(f"FAILED: {errors} errors", file=sys.stderr)
+    return 1 if errors else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Load test of the OpenAI-compatible API")
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients (default 32)")
-    parser.add_argument("--questions", type=int, default=1000, help="questions in all (default 1000)")
+    parser.add_argument(
+        "--questions",
+        type=int,
+        help=f"questions in all (default {SINGLE_RUN_QUESTIONS}); with --matrix, per cell "
+        f"(default {MATRIX_QUESTIONS})",
+    )
     parser.add_argument(
         "--questions-file", type=Path, default=DEFAULT_QUESTIONS, help="JSON lines or one question per line"
     )
@@ -310,7 +485,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-growth-pct", type=float, default=10.0, help="the same, in percent")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds one request may take")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    matrix = parser.add_argument_group("matrix mode (scripts/scale_out.py: replicas behind HAProxy)")
+    matrix.add_argument(
+        "--matrix", action="store_true", help="measure every replica count × client count in one run"
+    )
+    matrix.add_argument(
+        "--clients-list", type=_int_list, default=[1, 8, 32], help="client counts (default 1,8,32)"
+    )
+    matrix.add_argument(
+        "--replicas-list", type=_int_list, default=[1, 2], help="replica counts (default 1,2)"
+    )
+    matrix.add_argument(
+        "--threads-per-replica", type=int, help="embedding threads per replica (default cores // replicas)"
+    )
     args = parser.parse_args(argv)
+    if args.matrix:
+        if args.url:
+            parser.error("--matrix starts its own clusters; it takes no --url")
+        return matrix_main(args, read_questions(args.questions_file))
+    if args.questions is None:
+        args.questions = SINGLE_RUN_QUESTIONS
     if args.url and not args.pid:
         parser.error("--url needs --pid (the server's process id) to measure its memory")
 
