@@ -26,9 +26,10 @@ index: model
 run: index
 	$(PY) app.py
 
-test: model
+test: model balancer
 	# The browser tests drive Debian's chromium (never a downloaded one); a CJK font keeps
 	# screenshots and charts readable. matplotlib re-scans fonts when its cache is gone.
+	# The scale-out test runs real replicas behind Debian's HAProxy (`balancer`).
 	@test -x /usr/bin/chromium || { DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei && \
 		rm -f $$HOME/.cache/matplotlib/fontlist-*.json; }

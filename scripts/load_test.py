@@ -19,7 +19,7 @@ memory grew from after warm-up to the end by more than --max-growth-mb or
 Matrix mode measures every replica count × client count in one run:
 
     .venv/bin/python scripts/load_test.py --matrix [--clients-list 1,8,32]
-        [--replicas-list 1,2] [--questions 200] [--threads-per-replica T] [--json OUT]
+        [--replicas-list 1,2] [--questions 200] [--threads-per-replica T] [--reindex N] [--json OUT]
 
 Each replica count is started once with scripts/scale_out.py (its own Chroma server, seeded
 from the embedded index in --data-dir or the local one of `make index`; HAProxy in front
@@ -28,7 +28,10 @@ runs against it: a warm-up round, then --questions questions (per cell). One tab
 cell: throughput, latency p50/p95, errors, resident memory of the replicas plus the Chroma
 server at the end, how many questions each replica answered (X-Served-By) and the
 machine's 1-minute load average before the cell (other work on the machine shows there).
-Exit status 1 on any error.
+With --reindex N, after the cells of each replica count the most clients ask again, without
+pause, while a document is updated and `python -m assistant ingest` runs, N times, against
+the same Chroma server: the line printed counts the answers per index version (every rebuilt one must
+answer) and the errors (there must be none). Exit status 1 on any error.
 """
 
 from __future__ import annotations
@@ -36,10 +39,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -172,6 +177,7 @@ class Outcome:
     ok: bool
     error: str = ""
     served_by: str = ""  # the balancer's X-Served-By header, when there is one
+    index_version: str = ""  # the collection the answer was read from
 
 
 def ask(client: httpx.Client, url: str, item: dict[str, Any]) -> Outcome:
@@ -185,10 +191,11 @@ def ask(client: httpx.Client, url: str, item: dict[str, Any]) -> Outcome:
         if response.status_code != 200:
             error = f"HTTP {response.status_code}: {response.text[:200]}"
             return Outcome(seconds, False, error, served_by)
-        content = response.json()["choices"][0]["message"]["content"]
+        body = response.json()
+        content = body["choices"][0]["message"]["content"]
         if not content:
             return Outcome(seconds, False, "empty answer", served_by)
-        return Outcome(seconds, True, served_by=served_by)
+        return Outcome(seconds, True, served_by=served_by, index_version=str(body.get("index_version", "")))
     except Exception as exc:  # any failure of any kind is an error of the run
         return Outcome(time.perf_counter() - started, False, f"{type(exc).__name__}: {exc}")
 
@@ -403,11 +410,14 @@ def run_matrix(
     timeout: float,
     seed_index: Path | None,
     threads_per_replica: int | None = None,
-) -> list[MatrixRow]:
+    reindexes: int = 0,
+) -> tuple[list[MatrixRow], list[ReindexRow]]:
     """Every replica count started once through scale_out (HAProxy in front even for one
-    replica, so every cell pays the same hop); each client count run against it in turn."""
+    replica, so every cell pays the same hop); each client count run against it in turn;
+    then, with `reindexes`, the most clients again while the index is rebuilt."""
     scale_out = _scale_out_module().scale_out
     rows: list[MatrixRow] = []
+    rebuilt: list[ReindexRow] = []
     for replicas in replicas_list:
         print(f"starting {replicas} replica(s) behind haproxy …", flush=True)
         with scale_out(replicas, seed_index=seed_index, threads_per_replica=threads_per_replica) as cluster:
@@ -416,7 +426,108 @@ def run_matrix(
                 row = matrix_cell(cluster, items, clients, questions, timeout)
                 print("  " + matrix_line(row), flush=True)
                 rows.append(row)
-    return rows
+            if reindexes:
+                rebuilt.append(reindex_cell(cluster, items, max(clients_list), reindexes, timeout))
+                print("  " + reindex_line(rebuilt[-1]), flush=True)
+    return rows, rebuilt
+
+
+@dataclass
+class ReindexRow:
+    """Questions asked without pause while the index is rebuilt `reindexes` times."""
+
+    replicas: int
+    clients: int
+    reindexes: int
+    questions: int
+    errors: int
+    throughput_qps: float
+    p50_s: float
+    p95_s: float
+    max_s: float
+    versions: dict[str, int]  # answers per index version (collection), in order of first use
+    reindex_seconds: list[float]
+    error_samples: list[str] = field(default_factory=list)
+
+
+def reindex_cell(
+    cluster: Any, items: list[dict[str, Any]], clients: int, reindexes: int, timeout: float
+) -> ReindexRow:
+    """`clients` ask in a loop while an administrator updates a document `reindexes` times:
+    a copy of the knowledge folder whose smallest text file gains a sentence each time, then
+    `python -m assistant ingest` against the cluster's Chroma server (that document is
+    embedded again, the others copied, a new collection switched in); the replicas move to
+    each new collection on their own. No answer may be lost."""
+    host, port = cluster.chroma_url.removeprefix("http://").rsplit(":", 1)
+    knowledge = Path(tempfile.mkdtemp(prefix="load-test-knowledge-")) / "knowledge"
+    shutil.copytree(ROOT / "knowledge", knowledge)
+    updated = min(knowledge.glob("*.txt"), key=lambda p: p.stat().st_size)
+    env = {**os.environ, "ASSISTANT_CHROMA_HOST": host, "ASSISTANT_CHROMA_PORT": port}
+    env["ASSISTANT_DATA_DIR"] = cluster.data_dir
+    env["ASSISTANT_KNOWLEDGE_DIR"] = str(knowledge)
+    stop = threading.Event()
+    outcomes: list[Outcome] = []
+
+    def client_loop(offset: int) -> None:
+        with httpx.Client(timeout=timeout) as client:
+            i = offset
+            while not stop.is_set():
+                outcomes.append(ask(client, cluster.url, items[i % len(items)]))
+                i += clients
+
+    threads = [threading.Thread(target=client_loop, args=(n,)) for n in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    took: list[float] = []
+    try:
+        for n in range(reindexes):
+            begun = time.perf_counter()
+            with updated.open("a", encoding="utf-8") as text:
+                text.write(f"\n\n本文件已于负载测试中更新第 {n + 1} 次。\n")
+            command = [sys.executable, "-m", "assistant", "ingest"]
+            done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
+            if done.returncode != 0:
+                raise SystemExit(f"re-index failed ({done.returncode}):\n{done.stderr[-2000:]}")
+            took.append(time.perf_counter() - begun)
+        time.sleep(3)  # the replicas notice the last switch (they look every second)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+        shutil.rmtree(knowledge.parent, ignore_errors=True)
+    seconds = time.perf_counter() - started
+    latencies = [o.seconds for o in outcomes]
+    errors = [o.error for o in outcomes if not o.ok]
+    versions: dict[str, int] = {}
+    for outcome in outcomes:
+        if outcome.ok:
+            versions[outcome.index_version] = versions.get(outcome.index_version, 0) + 1
+    return ReindexRow(
+        replicas=len(cluster.replica_pids),
+        clients=clients,
+        reindexes=reindexes,
+        questions=len(outcomes),
+        errors=len(errors),
+        throughput_qps=len(outcomes) / seconds if seconds else 0.0,
+        p50_s=percentile(latencies, 50),
+        p95_s=percentile(latencies, 95),
+        max_s=max(latencies, default=0.0),
+        versions=versions,
+        reindex_seconds=took,
+        error_samples=sorted(set(errors))[:5],
+    )
+
+
+def reindex_line(row: ReindexRow) -> str:
+    versions = " / ".join(str(count) for count in row.versions.values())
+    rebuilt = ", ".join(f"{s:.0f}" for s in row.reindex_seconds)
+    return (
+        f"re-index under load: {row.replicas} replicas, {row.clients} clients, {row.reindexes} re-indexes "
+        f"({rebuilt} s): {row.questions} questions, {row.errors} errors, {row.throughput_qps:.2f} q/s, "
+        f"p50 {row.p50_s:.3f} s, p95 {row.p95_s:.3f} s, max {row.max_s:.3f} s; "
+        f"answers per index version: {versions}"
+    )
 
 
 def _scale_out_module() -> Any:
@@ -450,17 +561,29 @@ def matrix_main(args: argparse.Namespace, items: list[dict[str, Any]]) -> int:
         f"cell from {args.questions_file} ({len(items)} distinct)",
         flush=True,
     )
-    rows = run_matrix(
-        items, args.clients_list, args.replicas_list, questions, args.timeout, seed, args.threads_per_replica
+    rows, rebuilt = run_matrix(
+        items,
+        args.clients_list,
+        args.replicas_list,
+        questions,
+        args.timeout,
+        seed,
+        args.threads_per_replica,
+        args.reindex,
     )
     print("\n".join(matrix_table(rows)), flush=True)
+    for again in rebuilt:
+        print(reindex_line(again), flush=True)
     for row in rows:
         for sample in row.error_samples:
             print(f"error ({row.replicas} replicas, {row.clients} clients): {sample}")
     if args.json:
-        figures = json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=2)
-        args.json.write_text(figures + "\n", encoding="utf-8")
-    errors = sum(r.errors for r in rows)
+        body = {"cells": [asdict(r) for r in rows], "reindex": [asdict(r) for r in rebuilt]}
+        args.json.write_text(json.dumps(body, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    errors = sum(r.errors for r in rows) + sum(r.errors for r in rebuilt)
+    if any(len(r.versions) < r.reindexes + 1 for r in rebuilt):
+        print("FAILED: the replicas did not answer from every rebuilt index", file=sys.stderr)
+        errors += 1
     if errors:
         print(f"FAILED: {errors} errors", file=sys.stderr)
     return 1 if errors else 0
@@ -497,6 +620,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     matrix.add_argument(
         "--threads-per-replica", type=int, help="embedding threads per replica (default cores // replicas)"
+    )
+    matrix.add_argument(
+        "--reindex",
+        type=int,
+        default=0,
+        help="after each replica count's cells: the most clients again while the index is rebuilt N times",
     )
     args = parser.parse_args(argv)
     if args.matrix:

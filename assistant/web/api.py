@@ -266,6 +266,7 @@ def openai_router(assistant: Assistant, settings: Settings) -> APIRouter:
                 "usage": _usage(question, content),
                 "citations": [c.to_json() for c in result.citations],
                 "refused": result.refused,
+                "index_version": result.index_version,
             }
         )
 
