@@ -347,6 +347,21 @@ class MatrixRow:
     error_samples: list[str] = field(default_factory=list)
 
 
+def outcome_figures(outcomes: list[Outcome], seconds: float) -> dict[str, Any]:
+    """Counts, throughput and latency of a cell's answers (the rows' shared fields)."""
+    latencies = [o.seconds for o in outcomes]
+    errors = [o.error for o in outcomes if not o.ok]
+    return {
+        "questions": len(outcomes),
+        "errors": len(errors),
+        "throughput_qps": len(outcomes) / seconds if seconds else 0.0,
+        "p50_s": percentile(latencies, 50),
+        "p95_s": percentile(latencies, 95),
+        "max_s": max(latencies, default=0.0),
+        "error_samples": sorted(set(errors))[:5],
+    }
+
+
 def matrix_cell(
     cluster: Any, items: list[dict[str, Any]], clients: int, questions: int, timeout: float
 ) -> MatrixRow:
@@ -357,20 +372,13 @@ def matrix_cell(
     seconds = time.perf_counter() - started
     replicas_mb = [rss_mb(pid) for pid in cluster.replica_pids]
     chroma_mb = rss_mb(cluster.chroma_pid)
-    latencies = [o.seconds for o in outcomes]
-    errors = [o.error for o in outcomes if not o.ok]
     served: dict[str, int] = {}
     for outcome in outcomes:
         served[outcome.served_by or "?"] = served.get(outcome.served_by or "?", 0) + 1
     return MatrixRow(
         replicas=len(cluster.replica_pids),
         clients=clients,
-        questions=len(outcomes),
-        errors=len(errors),
-        throughput_qps=len(outcomes) / seconds if seconds else 0.0,
-        p50_s=percentile(latencies, 50),
-        p95_s=percentile(latencies, 95),
-        max_s=max(latencies, default=0.0),
+        **outcome_figures(outcomes, seconds),
         seconds=seconds,
         rss_total_mb=sum(replicas_mb) + chroma_mb,
         rss_replicas_mb=replicas_mb,
@@ -378,7 +386,6 @@ def matrix_cell(
         threads_per_replica=cluster.threads_per_replica,
         served_by=dict(sorted(served.items())),
         load_avg_1m=load,
-        error_samples=sorted(set(errors))[:5],
     )
 
 
@@ -497,8 +504,6 @@ def reindex_cell(
             thread.join()
         shutil.rmtree(knowledge.parent, ignore_errors=True)
     seconds = time.perf_counter() - started
-    latencies = [o.seconds for o in outcomes]
-    errors = [o.error for o in outcomes if not o.ok]
     versions: dict[str, int] = {}
     for outcome in outcomes:
         if outcome.ok:
@@ -507,15 +512,9 @@ def reindex_cell(
         replicas=len(cluster.replica_pids),
         clients=clients,
         reindexes=reindexes,
-        questions=len(outcomes),
-        errors=len(errors),
-        throughput_qps=len(outcomes) / seconds if seconds else 0.0,
-        p50_s=percentile(latencies, 50),
-        p95_s=percentile(latencies, 95),
-        max_s=max(latencies, default=0.0),
+        **outcome_figures(outcomes, seconds),
         versions=versions,
         reindex_seconds=took,
-        error_samples=sorted(set(errors))[:5],
     )
 
 
