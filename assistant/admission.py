@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections import deque
 
 WAIT_TIMEOUT = 60.0  # seconds a waiting question waits for a turn before it is turned away
 _EWMA = 0.1  # weight of the newest answer's duration in the mean used for Retry-After
@@ -45,13 +46,15 @@ class Ticket:
 
 
 class AdmissionGate:
+    """First come, first served: a freed turn goes to the longest-waiting question, never to
+    one that just arrived (otherwise a busy server starves its waiting room)."""
+
     def __init__(self, concurrent: int, waiting: int, wait_timeout: float = WAIT_TIMEOUT) -> None:
         self.concurrent = max(1, concurrent)
         self.max_waiting = max(0, waiting)
         self.wait_timeout = wait_timeout
-        self._slots = threading.Semaphore(self.concurrent)
         self._lock = threading.Lock()
-        self._waiting = 0
+        self._queue: deque[threading.Event] = deque()
         self._active = 0
         self._mean_seconds = 0.1
         self.turned_away = 0
@@ -63,36 +66,41 @@ class AdmissionGate:
 
     @property
     def waiting(self) -> int:
-        return self._waiting
+        return len(self._queue)
 
     def enter(self) -> Ticket:
         """A turn now, or after waiting; ServerBusyError when the waiting room is full."""
-        if not self._slots.acquire(blocking=False):
-            with self._lock:
-                if self._waiting >= self.max_waiting:
-                    self.turned_away += 1
-                    raise ServerBusyError(self.retry_after())
-                self._waiting += 1
-            try:
-                admitted = self._slots.acquire(timeout=self.wait_timeout)
-            finally:
-                with self._lock:
-                    self._waiting -= 1
-            if not admitted:
-                with self._lock:
-                    self.turned_away += 1
-                raise ServerBusyError(self.retry_after())
         with self._lock:
-            self._active += 1
-        return Ticket(self)
+            if self._active < self.concurrent and not self._queue:
+                self._active += 1
+                return Ticket(self)
+            if len(self._queue) >= self.max_waiting:
+                self.turned_away += 1
+                raise ServerBusyError(self._retry_after())
+            turn = threading.Event()
+            self._queue.append(turn)
+        if turn.wait(self.wait_timeout):
+            return Ticket(self)  # the leaving question counted this one in
+        with self._lock:
+            if turn.is_set():  # handed over just as the wait ran out
+                return Ticket(self)
+            self._queue.remove(turn)
+            self.turned_away += 1
+            raise ServerBusyError(self._retry_after())
 
     def retry_after(self) -> int:
+        with self._lock:
+            return self._retry_after()
+
+    def _retry_after(self) -> int:
         """Seconds until the questions ahead are likely answered (at least 1)."""
-        ahead = self._waiting + self._active
+        ahead = len(self._queue) + self._active
         return max(1, math.ceil(self._mean_seconds * ahead / self.concurrent))
 
     def _leave(self, seconds: float) -> None:
         with self._lock:
-            self._active -= 1
             self._mean_seconds += _EWMA * (seconds - self._mean_seconds)
-        self._slots.release()
+            if self._queue:
+                self._queue.popleft().set()  # the turn passes on: active stays the same
+            else:
+                self._active -= 1

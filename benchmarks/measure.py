@@ -17,6 +17,7 @@ from assistant.question.condense import condense
 from assistant.question.lexical import LexicalIndex
 from assistant.question.normalize import clean_input, normalize_question
 from assistant.question.retrieve import HybridSearcher
+from assistant.question.snapshot import ChromaChunks
 from benchmarks.timers import PhaseTimer, patched, percentile
 
 Item = dict[str, Any]
@@ -68,7 +69,7 @@ def retrieval_only(searcher: HybridSearcher, items: list[Item], reps: int, k: in
     embedder = searcher.index.embedder
     targets = [
         (embedder, "embed_query", "embed query"),
-        (HybridSearcher, "_dense", "dense top-k"),
+        (ChromaChunks, "nearest", "dense top-k"),
         (LexicalIndex, "search", "BM25"),
         (HybridSearcher, "_score_sentences", "sentence scoring"),
     ]

@@ -44,6 +44,32 @@ def test_gate_admits_up_to_its_limit_then_queues_then_turns_away() -> None:
     assert gate.active == 0
 
 
+def test_a_freed_turn_goes_to_the_longest_waiting_question() -> None:
+    gate = AdmissionGate(concurrent=1, waiting=8, wait_timeout=10)
+    held = gate.enter()
+    order: list[str] = []
+    lock = threading.Lock()
+
+    def ask(name: str) -> None:
+        with gate.enter():
+            with lock:
+                order.append(name)
+            time.sleep(0.02)
+
+    waiters = []
+    for name in ("first", "second", "third"):
+        waiters.append(threading.Thread(target=ask, args=(name,)))
+        waiters[-1].start()
+        while gate.waiting < len(waiters):
+            time.sleep(0.005)
+    held.release()
+    ask("came back at once")  # the one that just left asks again: it queues behind the others
+    for waiter in waiters:
+        waiter.join(timeout=10)
+    assert order == ["first", "second", "third", "came back at once"]
+    assert gate.active == 0 and gate.waiting == 0
+
+
 def test_a_waiting_question_is_turned_away_after_the_wait_timeout() -> None:
     gate = AdmissionGate(concurrent=1, waiting=4, wait_timeout=0.2)
     with gate.enter(), pytest.raises(ServerBusyError):
