@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 READ_PAGE = 5000  # records per get() when the whole collection must be read
 CACHED_CHUNKS = 20_000  # chunk texts a snapshot keeps after fetching them by id
+CACHED_VECTORS = 5_000  # and stored vectors (3 KB each) of keyword-only candidates
 
 
 def searchable_text(title: str, section: str, text: str) -> str:
@@ -75,6 +76,7 @@ class ChromaChunks:
     def __init__(self, collection: Collection | None) -> None:
         self.collection = collection
         self._cache: dict[str, StoredChunk] = {}
+        self._vectors: dict[str, np.ndarray] = {}
 
     def count(self) -> int:
         return self.collection.count() if self.collection is not None else 0
@@ -104,12 +106,18 @@ class ChromaChunks:
         """Exact cosine similarity of the given chunks' stored vectors to `vector`."""
         if not ids or self.collection is None:
             return {}
-        got = self.collection.get(ids=ids, include=["embeddings"])
-        if got["embeddings"] is None or not len(got["embeddings"]):
-            return {}
-        matrix = np.asarray(got["embeddings"], dtype=np.float32)
-        scores = matrix @ np.asarray(vector, dtype=np.float32)
-        return {cid: float(s) for cid, s in zip(got["ids"], scores, strict=True)}
+        vectors = self._vectors  # this reference: another thread may reset the cache meanwhile
+        missing = [cid for cid in ids if cid not in vectors]
+        if missing:
+            got = self.collection.get(ids=missing, include=["embeddings"])
+            if got["embeddings"] is not None and len(got["embeddings"]):
+                fetched = np.asarray(got["embeddings"], dtype=np.float32)
+                if len(self._vectors) > CACHED_VECTORS:
+                    self._vectors = {}
+                self._vectors.update(zip(got["ids"], fetched, strict=True))
+                vectors = {**vectors, **dict(zip(got["ids"], fetched, strict=True))}
+        query = np.asarray(vector, dtype=np.float32)
+        return {cid: float(vectors[cid] @ query) for cid in ids if cid in vectors}
 
     def in_section(self, doc_id: str, section: str) -> list[StoredChunk]:
         if self.collection is None:
