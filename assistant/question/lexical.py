@@ -14,7 +14,6 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
 from pathlib import Path
 
 import bm25s
@@ -45,11 +44,6 @@ def tokenize(text: str) -> list[str]:
         if token and token not in STOPWORDS and _KEEP.search(token):
             tokens.append(token)
     return tokens
-
-
-@lru_cache(maxsize=4096)
-def tokenize_cached(text: str) -> tuple[str, ...]:
-    return tuple(tokenize(text))
 
 
 _META = "keyword.json"

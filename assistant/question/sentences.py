@@ -3,23 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 from assistant.documents.sentences import split_sentences
-from assistant.question.lexical import tokenize_cached
+from assistant.documents.text_repair import fold_punctuation
 from assistant.vocab import compile_pattern, table
 
 __all__ = ["answer_kind", "coverage", "kind_bonus", "split_sentences"]
 
 
 def coverage(query_tokens: list[str], text: str, idf: Callable[[str], float]) -> float:
-    """Share of the question's keyword weight (idf) that appears in `text`."""
+    """Share of the question's keyword weight (idf) that appears in `text`.
+
+    A token appears when it is a substring of the text in the form tokens are made from
+    (width and punctuation folded, lower case): every jieba token of the text is one, so
+    no tokenising is needed, and scoring stays flat as the corpus grows."""
     if not query_tokens:
         return 0.0
-    present = set(tokenize_cached(text))
+    folded = matching_form(text)
     weights = {t: max(idf(t), 0.1) for t in set(query_tokens)}
     total = sum(weights.values())
-    hit = sum(w for t, w in weights.items() if t in present or t in text)
+    hit = sum(w for t, w in weights.items() if t in text or t in folded)
     return hit / total if total else 0.0
+
+
+@lru_cache(maxsize=16384)
+def matching_form(text: str) -> str:
+    """The text as tokens are made from it (`lexical.tokenize`)."""
+    return fold_punctuation(text).lower()
 
 
 _SLOTS = table("assistant.question", "slots.toml")
