@@ -221,6 +221,12 @@ class BenchIndex:
     def active_name(self) -> str | None:
         return self.collection.name
 
+    def previous_name(self) -> str | None:
+        return None
+
+    def active(self) -> Collection:
+        return self.collection
+
     def all_chunks(self) -> tuple[list[str], list[str], list[dict[str, Any]]]:
         got = self.collection.get(include=["documents", "metadatas"])
         return got["ids"], list(got["documents"] or []), [dict(m) for m in got["metadatas"] or []]
@@ -298,7 +304,10 @@ def evaluate(
     collection = build_collection(bench_client(settings, bench), bench, base, settings)
     cached = _QueryCache(base)
     adapter = BenchIndex(collection, cached)
-    searcher = HybridSearcher(adapter, settings)  # type: ignore[arg-type]
+    # What the searcher derives from the bench collection (its keyword index) stays beside
+    # the bench's own store, apart from the knowledge base's.
+    bench_dir = settings.data_dir / "bench" / _sanitize(bench.name)
+    searcher = HybridSearcher(adapter, settings.model_copy(update={"data_dir": bench_dir}))  # type: ignore[arg-type]
 
     texts = {qid: normalize_question(text).text for qid, text in bench.queries}
     rankings: dict[str, dict[str, list[str]]] = {m: {} for m in METHODS}
