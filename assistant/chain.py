@@ -198,10 +198,10 @@ class Assistant:
         except Exception:
             # The collection may have been dropped under this search (two ingests in quick
             # succession, another replica's): once, on the active one.
-            if self.searcher.refresh(force=True).name == snapshot.name:
+            fresh = self.searcher.refresh(force=True)
+            if fresh.name == snapshot.name:
                 raise
-            log.info("index switched during a question; asking again on %s", self.searcher.snapshot().name)
-            fresh = self.searcher.snapshot()
+            log.info("index switched during a question; asking again on %s", fresh.name)
             return self.prepare.invoke(_State(question=question, history=list(history), snapshot=fresh))
 
     def _stream(self, question: str, history: Sequence[Turn]) -> Iterator[str | AskResult]:
@@ -277,9 +277,9 @@ class Assistant:
             index_version=state.snapshot.name or "",
         )
 
-    def ask(self, question: str, history: Sequence[Turn] = ()) -> AskResult:
+    def ask(self, question: str, history: Sequence[Turn] = (), ticket: Ticket | None = None) -> AskResult:
         result: AskResult | None = None
-        for item in self.stream(question, history):
+        for item in self.stream(question, history, ticket):
             if isinstance(item, AskResult):
                 result = item
         assert result is not None

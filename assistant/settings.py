@@ -97,10 +97,14 @@ class Settings(BaseSettings):
     def index_dir(self) -> Path:
         return self.data_dir / "chroma"
 
+    @property
+    def derived_root(self) -> Path:
+        return self.data_dir / "derived"
+
     def derived_dir(self, collection: str) -> Path:
         """What is computed from one collection (its keyword index, its targets table),
         kept beside the index; a collection never changes, so neither does this."""
-        return self.data_dir / "derived" / collection
+        return self.derived_root / collection
 
     @property
     def threads(self) -> int:

@@ -174,7 +174,7 @@ def keyword_hook(settings: Settings) -> Callable[[Collection], object]:
 
 def prune_derived(settings: Settings, keep: set[str]) -> None:
     """Drop what was computed from collections other than `keep`."""
-    root = settings.derived_dir("x").parent
+    root = settings.derived_root
     if not root.is_dir():
         return
     for path in root.iterdir():

@@ -87,46 +87,48 @@ Pages = Iterable[tuple[list[str], list[str], list[dict[str, Any]]]]
 def load_targets(
     settings: Settings, collection: str | None = None, pages: Callable[[], Pages] | None = None
 ) -> list[Target]:
-    """The table over the active index if it is ready (cached by collection name), else over
-    the knowledge folder through the document pipeline. A caller that knows the collection
-    (a search snapshot) passes its name and a reader of its chunks: no index lookup then."""
-    if collection and collection in _CACHE:
-        return _CACHE[collection]
+    """The table over a collection (cached by its name in memory and saved beside it), else
+    over the knowledge folder through the document pipeline. A caller that knows the
+    collection (a search snapshot) passes its name and a reader of its chunks; otherwise the
+    active collection of the index is used, when it is ready."""
     if collection and pages is not None:
-        saved = _read_saved(settings.derived_dir(collection) / TARGETS_FILE)
-        if saved is not None:
-            _CACHE[collection] = saved
-            return saved
+        table = _collection_table(settings, collection, pages)
+        if table is not None:
+            return table
+    else:
+        try:
+            from assistant.index import KnowledgeIndex
+
+            index = KnowledgeIndex(settings)
+            name = index.active_name() if index.is_ready() else None
+            table = _collection_table(settings, name, lambda: [index.all_chunks()]) if name else None
+            if table is not None:
+                return table
+        except Exception:  # no index yet, or the server is down: read the files instead
+            pass
+    key = _knowledge_key(settings.knowledge_dir)
+    if key not in _CACHE:
+        _CACHE[key] = extract_targets(_pipeline_chunks(settings.knowledge_dir))
+    return _CACHE[key]
+
+
+def _collection_table(settings: Settings, collection: str, pages: Callable[[], Pages]) -> list[Target] | None:
+    """The table of one collection: from memory, from its saved file, or extracted from its
+    chunks in document order (then saved); None when it has no chunks."""
+    if collection in _CACHE:
+        return _CACHE[collection]
+    saved_file = settings.derived_dir(collection) / TARGETS_FILE
+    table = _read_saved(saved_file)
+    if table is None:
         texts: list[str] = []
         metas: list[dict[str, Any]] = []
         for _, page_texts, page_metas in pages():
             texts.extend(page_texts)
             metas.extend(page_metas)
-        if texts:
-            order = sorted(range(len(texts)), key=lambda i: (metas[i]["doc_id"], metas[i]["position"]))
-            _CACHE[collection] = extract_targets([(texts[i], metas[i]) for i in order])
-            _save(settings.derived_dir(collection) / TARGETS_FILE, _CACHE[collection])
-            return _CACHE[collection]
-    pairs: list[tuple[str, dict[str, Any]]] | None = None
-    key = ""
-    try:
-        from assistant.index import KnowledgeIndex
-
-        index = KnowledgeIndex(settings)
-        name = index.active_name()
-        if name and name in _CACHE:
-            return _CACHE[name]
-        if name and index.is_ready():
-            _, texts, metas = index.all_chunks()
-            order = sorted(range(len(texts)), key=lambda i: (metas[i]["doc_id"], metas[i]["position"]))
-            pairs = [(texts[i], metas[i]) for i in order]
-            key = name
-    except Exception:  # no index yet, or the server is down: read the files instead
-        pairs = None
-    if pairs is None:
-        key = _knowledge_key(settings.knowledge_dir)
-        if key in _CACHE:
-            return _CACHE[key]
-        pairs = _pipeline_chunks(settings.knowledge_dir)
-    _CACHE[key] = extract_targets(pairs)
-    return _CACHE[key]
+        if not texts:
+            return None
+        order = sorted(range(len(texts)), key=lambda i: (metas[i]["doc_id"], metas[i]["position"]))
+        table = extract_targets([(texts[i], metas[i]) for i in order])
+        _save(saved_file, table)
+    _CACHE[collection] = table
+    return table

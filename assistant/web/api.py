@@ -243,7 +243,7 @@ def openai_router(assistant: Assistant, settings: Settings) -> APIRouter:
             stream = _sse(assistant, question, history, completion_id, model_name(), ticket)
             return StreamingResponse(stream, media_type="text/event-stream")
         try:
-            result = await run_in_threadpool(_ask, assistant, question, history, ticket)
+            result = await run_in_threadpool(assistant.ask, question, history, ticket)
         except ServerBusyError as exc:
             return _busy(exc)
         except Exception as exc:
@@ -280,15 +280,6 @@ def _enough_threads(settings: Settings) -> None:
     wanted = settings.max_concurrent_questions + settings.max_waiting_questions + THREAD_SPARE
     if limiter.total_tokens < wanted:
         limiter.total_tokens = wanted
-
-
-def _ask(assistant: Assistant, question: str, history: list[Turn], ticket: Ticket) -> AskResult:
-    result: AskResult | None = None
-    for item in assistant.stream(question, history, ticket=ticket):
-        if isinstance(item, AskResult):
-            result = item
-    assert result is not None
-    return result
 
 
 def _usage(prompt: str, completion: str) -> dict[str, int]:

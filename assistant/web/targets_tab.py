@@ -126,7 +126,8 @@ class TargetsView:
         self.folder = Path(tempfile.mkdtemp(prefix="luohu-ui-"))
 
     def all(self) -> list[Target]:
-        return load_targets(self.assistant.settings)  # the index that answers
+        snapshot = self.assistant.searcher.snapshot()  # the index version that answers
+        return load_targets(self.assistant.settings, snapshot.name, snapshot.chunks.pages)
 
     def choices(self) -> tuple[list[str], list[str], list[str]]:
         targets = self.all()
