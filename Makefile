@@ -9,10 +9,9 @@ LOAD_QUESTIONS ?= tests/fixtures/refusal_calibration.jsonl
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（$(PYTHON) 未找到）"; exit 1; }
-	$(PYTHON) -m venv $(VENV)
-	# The CPU build of torch first: any other spec pulls a multi-GB CUDA build.
-	$(PY) -m pip install --quiet --disable-pip-version-check torch==2.13.0
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	# uv where it can be had (pip otherwise); the CPU build of torch first: any other spec
+	# pulls a multi-GB CUDA build. Each step prints how long it took.
+	bash scripts/setup_venv.sh $(PYTHON) $(VENV) dev
 	touch $(STAMP)
 
 install: $(STAMP)

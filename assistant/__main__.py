@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 
 from assistant.settings import Settings, get_settings
@@ -17,14 +18,19 @@ def _cmd_fetch_model(args: argparse.Namespace, settings: Settings) -> int:
     from assistant import model_fetch
     from assistant.backends import selection as eb
 
+    started = time.perf_counter()
     folder = model_fetch.fetch(settings.model_cache_dir, force=args.force)
-    print(f"模型已就绪：{folder}")
+    print(f"模型已就绪：{folder}（用时 {time.perf_counter() - started:.0f} 秒）")
     if settings.embedding_model != "embeddinggemma":
         return 0
+    started = time.perf_counter()
     choice = eb.choose(settings.model_cache_dir, force=args.force or args.remeasure, say=print)
     backend, source = eb.resolve_backend(settings)
     eb.ensure_files(settings.model_cache_dir, backend)
-    print(f"本机最快且与 float32 一致的后端：{choice.backend}；使用：{backend}（{source}）")
+    print(
+        f"本机最快且与 float32 一致的后端：{choice.backend}；使用：{backend}（{source}；"
+        f"用时 {time.perf_counter() - started:.0f} 秒）"
+    )
     return 0
 
 

@@ -83,6 +83,8 @@ def test_measure_rejects_blurred_and_broken_backends(monkeypatch: pytest.MonkeyP
 
     monkeypatch.setattr(eb, "load", load)
     monkeypatch.setattr(eb, "ensure_files", lambda cache, backend: cache)
+    bf16_cpu = _cpu_with_flags("avx2", "avx512_bf16")
+    monkeypatch.setattr(eb, "cpu_info", lambda: bf16_cpu)
     choice = eb.measure(tmp_path, backends=("torch-fp32", "torch-bf16", "onnx-int8", "onnx-fp32"))
     rows = {m.backend: m for m in choice.measurements}
     assert rows["torch-fp32"].accepted and rows["torch-fp32"].min_cosine == 1.0
@@ -90,7 +92,35 @@ def test_measure_rejects_blurred_and_broken_backends(monkeypatch: pytest.MonkeyP
     assert not rows["onnx-int8"].accepted and rows["onnx-int8"].top1_agreement < 1.0
     assert not rows["onnx-fp32"].accepted and "no kernel" in rows["onnx-fp32"].note
     assert choice.backend in {"torch-fp32", "torch-bf16"}
-    assert choice.cpu["key"] == cpu_info().key and choice.cpu["flags"] == list(cpu_info().flags)
+    assert choice.cpu["key"] == bf16_cpu.key and choice.cpu["flags"] == list(bf16_cpu.flags)
+
+
+def _cpu_with_flags(*flags: str) -> CpuInfo:
+    return dataclasses.replace(cpu_info(), flags=tuple(flags))
+
+
+def test_bf16_is_not_measured_on_a_cpu_without_native_bf16(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    loaded: list[str] = []
+
+    def load(cache: Path, backend: str, threads: int, batch_size: int = 16) -> _Fake:
+        loaded.append(backend)
+        return _Fake()
+
+    monkeypatch.setattr(eb, "load", load)
+    monkeypatch.setattr(eb, "ensure_files", lambda cache, backend: cache)
+    monkeypatch.setattr(eb, "cpu_info", lambda: _cpu_with_flags("avx2", "fma", "f16c"))
+    said: list[str] = []
+    choice = eb.measure(tmp_path, backends=("torch-fp32", "torch-bf16", "onnx-int8"), say=said.append)
+    rows = {m.backend: m for m in choice.measurements}
+    assert loaded == ["torch-fp32", "onnx-int8"]
+    assert not rows["torch-bf16"].accepted and "no native bfloat16" in rows["torch-bf16"].note
+    assert choice.backend != "torch-bf16"
+    assert any("跳过 torch-bf16" in line for line in said)
+    # With native instructions it is a candidate like any other.
+    assert eb.cannot_win("torch-bf16", _cpu_with_flags("avx2", "amx_bf16")) == ""
+    assert eb.cannot_win("onnx-int8", _cpu_with_flags("avx2")) == ""
 
 
 def _choice(backend: str, cpu: CpuInfo) -> eb.Choice:

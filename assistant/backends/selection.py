@@ -59,6 +59,15 @@ def candidates() -> tuple[str, ...]:
     return TORCH_BACKENDS + (ONNX_BACKENDS if onnx_available() else ())
 
 
+def cannot_win(backend: str, cpu: CpuInfo) -> str:
+    """Why `backend` is not worth measuring on `cpu` ("" when it is). bfloat16 without
+    native instructions is emulated: 3-7x slower than float32 on AVX2-only CPUs
+    (docs/backends.md), and its measurement alone takes minutes."""
+    if backend == "torch-bf16" and not cpu.native_bf16:
+        return "skipped: this CPU has no native bfloat16 (AVX-512 BF16 / AMX)"
+    return ""
+
+
 # --- files each backend runs from -------------------------------------------------------
 
 
@@ -240,8 +249,15 @@ def measure(
     order = [REFERENCE, *[b for b in backends if b != REFERENCE]]
     rows: list[Measurement] = []
     reference: tuple[np.ndarray, np.ndarray] | None = None
+    cpu = cpu_info()
     for backend in order:
         row = Measurement(backend)
+        if backend != REFERENCE and (why := cannot_win(backend, cpu)):
+            row.accepted, row.note = False, why
+            rows.append(row)
+            say(f"跳过 {backend}：本机 CPU 没有原生 bfloat16 指令")
+            continue
+        step_started = time.perf_counter()
         say(f"测量 {backend} …")
         try:
             ensure_files(cache_dir, backend)  # an export made now is not load time
@@ -270,7 +286,10 @@ def measure(
             if not row.accepted:
                 row.note = "rankings or vectors differ from float32"
         rows.append(row)
-        say(f"  {backend}: 查询 {row.query_ms:.0f} ms，段落 {row.passage_ms:.0f} ms/段")
+        say(
+            f"  {backend}: 查询 {row.query_ms:.0f} ms，段落 {row.passage_ms:.0f} ms/段"
+            f"（本步用时 {time.perf_counter() - step_started:.0f} 秒）"
+        )
     chosen, reason = pick(rows)
     return Choice(
         backend=chosen,

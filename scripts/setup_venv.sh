@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Creates the virtual environment and installs the pinned dependencies, printing how long
+# each step took. uv (pinned, from the package registry) resolves and installs several
+# times faster than pip; pip is the fallback whenever uv cannot be had or fails.
+#
+# torch comes first and always as a CPU build: a wheel of it found in pip's find-links
+# folder is installed from that file; otherwise pip installs torch==$TORCH_VERSION with
+# the machine's own pip configuration, as before. Never let uv resolve torch from the
+# registry by name: on Linux that is the multi-GB CUDA build.
+#
+# usage: scripts/setup_venv.sh PYTHON VENV EXTRAS
+set -euo pipefail
+
+PYTHON=${1:-python3.11}
+VENV=${2:-.venv}
+EXTRAS=${3:-dev}
+TORCH_VERSION=2.13.0
+UV_VERSION=0.13.8
+PY="$VENV/bin/python"
+QUIET=(--quiet --disable-pip-version-check)
+
+step_start=0
+step() { step_start=$(date +%s); printf '== %s\n' "$1"; }
+done_step() { printf '   %s s\n' "$(($(date +%s) - step_start))"; }
+
+step "virtual environment ($PYTHON → $VENV)"
+"$PYTHON" -m venv "$VENV"
+done_step
+
+step "installer: uv $UV_VERSION"
+UV=""
+if "$PY" -m pip install "${QUIET[@]}" "uv==$UV_VERSION" >/dev/null 2>&1 && [ -x "$VENV/bin/uv" ]; then
+  UV="$VENV/bin/uv"
+else
+  echo "   uv not available here; installing with pip"
+fi
+done_step
+
+step "torch $TORCH_VERSION (CPU build)"
+wheel=""
+for dir in $("$PY" -m pip config get global.find-links 2>/dev/null || true) ${PIP_FIND_LINKS:-}; do
+  [ -d "$dir" ] || continue
+  wheel=$(ls "$dir"/torch-"$TORCH_VERSION"+cpu-*.whl 2>/dev/null | head -n 1 || true)
+  [ -n "$wheel" ] && break
+done
+if [ -n "$UV" ] && [ -n "$wheel" ] && "$UV" pip install --quiet --python "$PY" "$wheel"; then
+  echo "   from $(basename "$wheel")"
+else
+  "$PY" -m pip install "${QUIET[@]}" "torch==$TORCH_VERSION"
+fi
+done_step
+
+step "project and pinned dependencies (.[$EXTRAS])"
+if [ -z "$UV" ] || ! "$UV" pip install --quiet --python "$PY" -e ".[$EXTRAS]"; then
+  [ -n "$UV" ] && echo "   uv failed; retrying with pip"
+  "$PY" -m pip install "${QUIET[@]}" -e ".[$EXTRAS]"
+fi
+"$PY" -c "import torch; assert '+cpu' in torch.__version__ or not torch.cuda.is_available(), torch.__version__"
+done_step
