@@ -38,6 +38,7 @@ from assistant.question.condense import Turn, condense
 from assistant.question.decide import Decision, decide, guard
 from assistant.question.normalize import NormalizedQuestion, clean_input, in_script, normalize_question
 from assistant.question.privacy import mask_personal_numbers
+from assistant.question.query_cache import QueryVectorCache
 from assistant.question.retrieve import HybridSearcher, Passage
 from assistant.question.snapshot import SearchSnapshot, keyword_hook
 from assistant.settings import Settings
@@ -114,6 +115,7 @@ class Assistant:
         self.gate = AdmissionGate(settings.max_concurrent_questions, settings.max_waiting_questions)
         self._batcher: QueryBatcher | None = None
         self._batcher_lock = threading.Lock()
+        self._query_cache = QueryVectorCache(settings.query_cache_size)
         self.searcher = HybridSearcher(index, settings, embed_query=self._embed_query)
         self._extractive = ExtractiveAnswerer()
         self.answerer: Answerer = answerer or self._extractive
@@ -287,7 +289,12 @@ class Assistant:
 
     # --- helpers
     def _embed_query(self, text: str) -> Any:
-        """Through the shared batcher (one model thread for every request)."""
+        """From the cache of recent questions, else through the shared batcher (one model
+        thread for every request)."""
+        version = self.searcher.snapshot().name or ""
+        return self._query_cache.get(version, text, self._embed_uncached)
+
+    def _embed_uncached(self, text: str) -> Any:
         if self._batcher is None:
             with self._batcher_lock:
                 if self._batcher is None:

@@ -92,6 +92,8 @@ class Settings(BaseSettings):
     # waiting at most this long for companions.
     query_batch_size: int = 16
     query_batch_wait_ms: float = 3.0
+    # Vectors of recent standalone questions kept per index version (0 = no cache).
+    query_cache_size: int = 2048
 
     @property
     def index_dir(self) -> Path:

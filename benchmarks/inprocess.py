@@ -67,7 +67,10 @@ def compare(
 ) -> Comparison:
     setup: dict[str, float] = {}
     with stopwatch() as t:
-        served = Assistant(settings, KnowledgeIndex(settings, embedder))
+        # Repetitions must measure the work, not the cache of repeated questions' vectors.
+        served = Assistant(
+            settings.model_copy(update={"query_cache_size": 0}), KnowledgeIndex(settings, embedder)
+        )
     setup["assistant build"] = t[0]
     setup["assistant warm-up"] = _warm(assistant_ask(served), items[0])
     systems = [

@@ -57,8 +57,9 @@ def current_rss_mb() -> float:
 
 
 def bench_settings(data_dir: Path) -> Settings:
-    """Embedded store in `data_dir`, extractive answerer, whatever the environment says."""
-    return Settings(data_dir=data_dir, chroma_host=None, answerer="extractive")
+    """Embedded store in `data_dir`, extractive answerer, whatever the environment says;
+    no cache of repeated questions' vectors (repetitions must measure the work)."""
+    return Settings(data_dir=data_dir, chroma_host=None, answerer="extractive", query_cache_size=0)
 
 
 def distractor_vectors(cache: VectorCache, texts: list[str], real: int, dim: int) -> np.ndarray:

@@ -600,6 +600,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--questions-file", type=Path, default=DEFAULT_QUESTIONS, help="JSON lines or one question per line"
     )
+    parser.add_argument(
+        "--query-cache",
+        action="store_true",
+        help="keep the servers' cache of repeated questions' vectors (enrolment-season repetition); "
+        "by default the servers started here run without it, so repeated questions still cost work",
+    )
     parser.add_argument("--url", help="a running server (default: start app.py on a free port)")
     parser.add_argument("--pid", type=int, help="process id of the --url server, for its memory")
     parser.add_argument("--data-dir", type=Path, help="ASSISTANT_DATA_DIR for the app.py started here")
@@ -627,6 +633,9 @@ def main(argv: list[str] | None = None) -> int:
         help="after each replica count's cells: the most clients again while the index is rebuilt N times",
     )
     args = parser.parse_args(argv)
+    if not args.query_cache:
+        # Inherited by every server process this script starts (app.py, scale-out replicas).
+        os.environ["ASSISTANT_QUERY_CACHE_SIZE"] = "0"
     if args.matrix:
         if args.url:
             parser.error("--matrix starts its own clusters; it takes no --url")
