@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（$(PYTHON) 未找到）"; exit 1; }
 	# uv where it can be had (pip otherwise); the CPU build of torch first: any other spec
 	# pulls a multi-GB CUDA build. Each step prints how long it took.
-	bash scripts/setup_venv.sh $(PYTHON) $(VENV) dev
+	bash scripts/setup_venv.sh $(PYTHON) $(VENV)
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -25,7 +25,7 @@ index: model
 run: index
 	$(PY) app.py
 
-test: model balancer
+test: model balancer embedding-server
 	# The browser tests drive Debian's chromium (never a downloaded one); a CJK font keeps
 	# screenshots and charts readable. matplotlib re-scans fonts when its cache is gone.
 	# The scale-out test runs real replicas behind Debian's HAProxy (`balancer`).
@@ -70,3 +70,13 @@ scale-out: index balancer
 load-matrix: index balancer
 	# Replicas {1, 2} × clients {1, 8, 32} in one run, $(MATRIX_QUESTIONS) questions per cell.
 	$(PY) scripts/load_test.py --matrix --questions $(MATRIX_QUESTIONS) --questions-file $(LOAD_QUESTIONS)
+
+# A real OpenAI-compatible embedding server (Infinity) in a virtual environment of its own
+# (its pins differ from the app's), for the remote-engine test and docs/remote-embedding.md.
+EMBEDDING_SERVER_VENV ?= .venv-infinity
+
+.PHONY: embedding-server
+
+embedding-server:
+	@test -x $(EMBEDDING_SERVER_VENV)/bin/infinity_emb || \
+		bash scripts/setup_venv.sh $(PYTHON) $(EMBEDDING_SERVER_VENV) 'infinity-emb[server,torch]==0.0.78'

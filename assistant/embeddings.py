@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
+from pydantic import SecretStr
 
 from assistant.settings import Settings
 
@@ -200,7 +201,21 @@ def build_embedder(settings: Settings) -> Embedder:
     if settings.embedding_model == "embeddinggemma":
         from assistant.backends.selection import load_backend
 
-        return load_backend(settings)
+        local = load_backend(settings)
+        if not settings.embedding_url:
+            return local
+        from assistant.backends.remote import remote_embedder
+
+        return remote_embedder(
+            settings.embedding_url,
+            settings.embedding_url_model,
+            settings.embedding_url_api_key.get_secret_value(),
+            settings.model_cache_dir,
+            local,
+            settings.threads,
+            queries_remote=settings.embedding_url_queries,
+            batch_size=settings.embedding_url_batch_size,
+        )
     return SentenceTransformerEmbedder(
         settings.embedding_model,
         batch_size=settings.embedding_batch_size,
@@ -209,8 +224,10 @@ def build_embedder(settings: Settings) -> Embedder:
 
 
 @lru_cache(maxsize=4)
-def _cached(settings_json: str) -> Embedder:
-    return build_embedder(Settings.model_validate_json(settings_json))
+def _cached(settings_json: str, url_api_key: str) -> Embedder:
+    # The key travels apart: a dump shows secrets as "**********".
+    settings = Settings.model_validate_json(settings_json)
+    return build_embedder(settings.model_copy(update={"embedding_url_api_key": SecretStr(url_api_key)}))
 
 
 def get_embedder(settings: Settings) -> Embedder:
@@ -224,9 +241,13 @@ def get_embedder(settings: Settings) -> Embedder:
             "embedding_dtype",
             "embedding_batch_size",
             "embedding_threads",
+            "embedding_url",
+            "embedding_url_model",
+            "embedding_url_queries",
+            "embedding_url_batch_size",
         },
     )
-    return _cached(Settings(**relevant).model_dump_json())
+    return _cached(Settings(**relevant).model_dump_json(), settings.embedding_url_api_key.get_secret_value())
 
 
 class LangChainEmbeddings:

@@ -407,7 +407,8 @@ class KnowledgeIndex:
         )
         if not chunks:
             return False
-        batch = max(1, self.settings.embedding_batch_size)
+        # An embedding server takes larger requests than a local forward pass wants.
+        batch = max(1, getattr(self.embedder, "request_batch", self.settings.embedding_batch_size))
         with tqdm(total=len(chunks), desc="建立索引", unit="段") as bar:
             for start in range(0, len(chunks), batch):
                 part = chunks[start : start + batch]

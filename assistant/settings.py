@@ -46,6 +46,14 @@ class Settings(BaseSettings):
     embedding_dtype: Literal["bfloat16", "float32"] | None = None
     # Threads of one forward pass; 0 = every core this process may use.
     embedding_threads: int = 0
+    # An OpenAI-compatible /embeddings server serving the same model (Infinity, TEI, vLLM):
+    # documents are embedded there, queries too when embedding_url_queries is set. It is
+    # used only if its vectors agree with the local float32 model (docs/remote-embedding.md).
+    embedding_url: str | None = None
+    embedding_url_model: str = "embeddinggemma-300m"
+    embedding_url_api_key: SecretStr = SecretStr("unused")
+    embedding_url_queries: bool = False
+    embedding_url_batch_size: int = 64
 
     # --- vector store: embedded by default; a Chroma server when chroma_host is set.
     chroma_host: str | None = None

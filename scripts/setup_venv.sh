@@ -8,12 +8,15 @@
 # the machine's own pip configuration, as before. Never let uv resolve torch from the
 # registry by name: on Linux that is the multi-GB CUDA build.
 #
-# usage: scripts/setup_venv.sh PYTHON VENV EXTRAS
+# usage: scripts/setup_venv.sh PYTHON VENV [REQUIREMENT ...]
+#   (default requirement: the project with its dev extra, editable)
 set -euo pipefail
 
 PYTHON=${1:-python3.11}
 VENV=${2:-.venv}
-EXTRAS=${3:-dev}
+shift 2 || true
+REQUIREMENTS=("$@")
+[ ${#REQUIREMENTS[@]} -gt 0 ] || REQUIREMENTS=(-e ".[dev]")
 TORCH_VERSION=2.13.0
 UV_VERSION=0.13.8
 PY="$VENV/bin/python"
@@ -50,10 +53,10 @@ else
 fi
 done_step
 
-step "project and pinned dependencies (.[$EXTRAS])"
-if [ -z "$UV" ] || ! "$UV" pip install --quiet --python "$PY" -e ".[$EXTRAS]"; then
+step "pinned dependencies (${REQUIREMENTS[*]})"
+if [ -z "$UV" ] || ! "$UV" pip install --quiet --python "$PY" "${REQUIREMENTS[@]}"; then
   [ -n "$UV" ] && echo "   uv failed; retrying with pip"
-  "$PY" -m pip install "${QUIET[@]}" -e ".[$EXTRAS]"
+  "$PY" -m pip install "${QUIET[@]}" "${REQUIREMENTS[@]}"
 fi
 "$PY" -c "import torch; assert '+cpu' in torch.__version__ or not torch.cuda.is_available(), torch.__version__"
 done_step
