@@ -30,7 +30,7 @@ from tqdm import tqdm
 from assistant.documents.chunking import Chunk
 from assistant.documents.errors import DocumentError
 from assistant.documents.loaders import check_size, unsupported_type
-from assistant.documents.manifest import DocumentMeta, read_manifest, unsupported_files
+from assistant.documents.manifest import DocumentMeta, unsupported_files
 from assistant.documents.pipeline import content_hash, prepare_document
 from assistant.embeddings import Embedder, get_embedder
 from assistant.settings import Settings
@@ -132,6 +132,16 @@ class IndexedDocument:
     doc_number: str = ""
     valid_until: str = ""
     status_reason: str = ""
+    url: str = ""
+    superseded_by: str = ""
+
+
+def knowledge_metas(settings: Settings) -> list[DocumentMeta]:
+    """The knowledge folder's documents and those synced from websites, with the
+    documents a newer one replaced marked historical (assistant/sync/catalog.py)."""
+    from assistant.sync.catalog import index_metas
+
+    return index_metas(settings)
 
 
 class KnowledgeIndex:
@@ -253,6 +263,8 @@ class KnowledgeIndex:
                 doc_number=str(first[doc_id].get("doc_number", "")),
                 valid_until=str(first[doc_id].get("valid_until", "")),
                 status_reason=str(first[doc_id].get("status_reason", "")),
+                url=str(first[doc_id].get("url", "")),
+                superseded_by=str(first[doc_id].get("superseded_by", "")),
             )
             for doc_id in sorted(counts)
         ]
@@ -283,7 +295,7 @@ class KnowledgeIndex:
         started = time.perf_counter()
         report = IngestReport()
         if metas is None:
-            metas = read_manifest(self.settings.knowledge_dir)
+            metas = knowledge_metas(self.settings)
             for path in unsupported_files(self.settings.knowledge_dir):
                 report.failed[path.name] = unsupported_type(path.name).user_message
         old = self.active()
@@ -355,6 +367,8 @@ class KnowledgeIndex:
                 self._copy_unchanged(old, new, report.unchanged)
                 if report.unchanged:
                     backends |= set(json.loads(str((old.metadata or {}).get("embedding_backends", "[]"))))
+            if old is not None and self._reuse_vectors(old, new, prepared):
+                backends |= set(json.loads(str((old.metadata or {}).get("embedding_backends", "[]"))))
             if self._embed_and_add(new, prepared, progress):
                 backends.add(str(getattr(self.embedder, "backend", self.embedder.name)))
             new.modify(
@@ -392,6 +406,34 @@ class KnowledgeIndex:
                     documents=got["documents"][start:end],  # type: ignore[index]
                     metadatas=got["metadatas"][start:end],  # type: ignore[index]
                 )
+
+    def _reuse_vectors(self, old: Collection, new: Collection, prepared: dict[str, list[Chunk]]) -> bool:
+        """Chunks whose embedded text is unchanged (only the document's status or reason
+        changed: superseded, withdrawn from its site) keep their stored vectors; they are
+        added to `new` and removed from `prepared`. True when any was reused."""
+        reused = False
+        for doc_id, chunks in prepared.items():
+            got = old.get(ids=[c.id for c in chunks], include=["embeddings", "metadatas"])
+            stored = dict(zip(got["ids"], zip(got["embeddings"], got["metadatas"], strict=True), strict=True))  # type: ignore[arg-type]
+            same = [
+                (c, stored[c.id][0])
+                for c in chunks
+                if c.id in stored
+                and stored[c.id][1].get("title") == c.title
+                and stored[c.id][1].get("section") == c.section
+            ]
+            for start in range(0, len(same), ADD_BATCH):
+                part = same[start : start + ADD_BATCH]
+                new.add(
+                    ids=[c.id for c, _ in part],
+                    embeddings=[v for _, v in part],  # type: ignore[arg-type]
+                    documents=[c.text for c, _ in part],
+                    metadatas=[c.metadata() for c, _ in part],  # type: ignore[misc]
+                )
+            kept = {c.id for c, _ in same}
+            prepared[doc_id] = [c for c in chunks if c.id not in kept]
+            reused = reused or bool(kept)
+        return reused
 
     def _embed_and_add(
         self,

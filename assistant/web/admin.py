@@ -19,7 +19,7 @@ from assistant.documents.errors import DocumentError
 from assistant.documents.loaders import SUPPORTED_SUFFIXES, check_size, load_bytes
 from assistant.documents.manifest import EDITABLE_FIELDS, ManifestError, doc_id_for, read_manifest, save_entry
 from assistant.errors import user_message_for
-from assistant.index import IngestReport
+from assistant.index import IngestReport, knowledge_metas
 from assistant.settings import Settings
 from assistant.web.i18n import t
 from assistant.web.render import escape_text
@@ -227,8 +227,7 @@ class Admin:
         def report_progress(fraction: float, desc: str) -> None:
             progress(fraction, desc=desc)
 
-        metas = read_manifest(self.settings.knowledge_dir)
-        report = self.assistant.index.ingest(metas=metas, progress=report_progress)
+        report = self.assistant.index.ingest(metas=knowledge_metas(self.settings), progress=report_progress)
         self.assistant.searcher.refresh()
         return report
 
