@@ -367,7 +367,7 @@ class KnowledgeIndex:
                 self._copy_unchanged(old, new, report.unchanged)
                 if report.unchanged:
                     backends |= set(json.loads(str((old.metadata or {}).get("embedding_backends", "[]"))))
-            if old is not None and self._reuse_vectors(old, new, prepared):
+            if old is not None and not rebuild and self._reuse_vectors(old, new, prepared):
                 backends |= set(json.loads(str((old.metadata or {}).get("embedding_backends", "[]"))))
             if self._embed_and_add(new, prepared, progress):
                 backends.add(str(getattr(self.embedder, "backend", self.embedder.name)))
@@ -408,9 +408,9 @@ class KnowledgeIndex:
                 )
 
     def _reuse_vectors(self, old: Collection, new: Collection, prepared: dict[str, list[Chunk]]) -> bool:
-        """Chunks whose embedded text is unchanged (only the document's status or reason
-        changed: superseded, withdrawn from its site) keep their stored vectors; they are
-        added to `new` and removed from `prepared`. True when any was reused."""
+        """A document whose chunks are all unchanged (only its status or reason changed:
+        superseded, withdrawn from its site) keeps its stored vectors: its chunks are added
+        to `new` with the new metadata and removed from `prepared`. True when any was."""
         reused = False
         for doc_id, chunks in prepared.items():
             got = old.get(ids=[c.id for c in chunks], include=["embeddings", "metadatas"])
@@ -422,6 +422,8 @@ class KnowledgeIndex:
                 and stored[c.id][1].get("title") == c.title
                 and stored[c.id][1].get("section") == c.section
             ]
+            if len(same) != len(chunks):
+                continue  # the text changed: the whole document is embedded anew
             for start in range(0, len(same), ADD_BATCH):
                 part = same[start : start + ADD_BATCH]
                 new.add(
@@ -430,9 +432,8 @@ class KnowledgeIndex:
                     documents=[c.text for c, _ in part],
                     metadatas=[c.metadata() for c, _ in part],  # type: ignore[misc]
                 )
-            kept = {c.id for c, _ in same}
-            prepared[doc_id] = [c for c in chunks if c.id not in kept]
-            reused = reused or bool(kept)
+            prepared[doc_id] = []
+            reused = reused or bool(same)
         return reused
 
     def _embed_and_add(

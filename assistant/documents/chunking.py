@@ -52,6 +52,9 @@ class Chunk:
         data = asdict(self)
         data.pop("text")
         data.pop("id")
+        for key in ("url", "superseded_by"):  # website-only fields: stored when set
+            if not data[key]:
+                data.pop(key)
         return data
 
 

@@ -36,8 +36,10 @@ class Citation:
     def label(self) -> str:
         """《title》 section, with the year of a historical document."""
         badge = f"（{self.year}年历史文件）" if self.historical and self.year else ""
-        return f"《{self.title}》{badge}" + (f" {self.section}" if self.section else "") + (
-            f" {self.url}" if self.url else ""
+        return (
+            f"《{self.title}》{badge}"
+            + (f" {self.section}" if self.section else "")
+            + (f" {self.url}" if self.url else "")
         )
 
     def to_json(self) -> dict[str, Any]:

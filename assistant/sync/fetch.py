@@ -182,6 +182,8 @@ class Fetcher:
                 self._last = time.monotonic()
             if response.location:
                 target = urljoin(url, response.location)
+                if urlsplit(target).scheme not in ("http", "https"):
+                    return Response(url, response.status, error="重定向到非 http 网址，未跟随")
                 if host_of(target) != host_of(url):
                     return Response(
                         url, response.status, error=f"重定向到其他网站（{host_of(target)}），未跟随"
