@@ -23,6 +23,7 @@ from assistant.index import IngestReport, knowledge_metas
 from assistant.settings import Settings
 from assistant.web.i18n import t
 from assistant.web.render import escape_text
+from assistant.web.sync_admin import sync_section
 
 log = logging.getLogger(__name__)
 
@@ -303,6 +304,7 @@ def _admin_section(admin: Admin, table: gr.Dataframe) -> None:
             )
             reason = gr.Textbox(label=_FIELD_LABELS["status_reason"])
             correct_button = gr.Button(t("admin_correct_button"))
+        sync_section(admin, password, table)
     form = [*boxes, state, reason]
 
     def fill(doc_id: str | None) -> list[Any]:
