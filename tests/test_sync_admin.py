@@ -92,3 +92,29 @@ def test_sync_section_in_a_real_browser(sync_app: tuple[Settings, Any, str], tmp
         finally:
             browser.close()
     assert read_sources(settings) == [column]
+
+
+def test_the_running_app_syncs_on_its_schedule(tmp_path: Path) -> None:
+    import time
+
+    from assistant.sync.schedule import start_scheduler
+    from assistant.sync.state import add_sources, last_report
+
+    root = build_site(tmp_path / "www")
+    settings, _, assistant = small_assistant(
+        tmp_path, sync_allow_private=True, sync_delay_seconds=0.0, sync_interval_hours=1 / 3600
+    )
+    assert start_scheduler(settings.model_copy(update={"sync_interval_hours": 0.0}), assistant) is None
+    with serve(root) as site:
+        add_sources(settings, [site.base + EDU_COLUMN])
+        scheduler = start_scheduler(settings, assistant)
+        assert scheduler is not None
+        try:
+            deadline = time.monotonic() + 60
+            while last_report(settings) is None and time.monotonic() < deadline:
+                time.sleep(0.2)
+        finally:
+            scheduler.shutdown(wait=True)
+    report = last_report(settings)
+    assert report is not None and len(report["new"]) == 8
+    assert any(d.url for d in assistant.index.documents())
