@@ -135,13 +135,18 @@ def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.sync.run import render_report, run_sync
-    from assistant.sync.state import read_sources
+    from assistant.sync.state import SourceError, read_sources
 
     if not args.urls and not read_sources(settings):
         sources = settings.sync_dir / "sources.txt"
         print(f"没有要同步的网站。请运行 python -m assistant sync URL，或在 {sources} 中每行写一个栏目网址。")
         return 1
-    report = run_sync(settings, add=args.urls)
+    try:
+        report = run_sync(settings, add=args.urls)
+    except SourceError as exc:
+        log.error("sync refused: %s", exc)
+        print(f"错误：{exc.user_message}", file=sys.stderr)
+        return 2
     print(json.dumps(report, ensure_ascii=False, indent=1) if args.json else render_report(report))
     return 1 if report["ingest_error"] else 0
 
