@@ -277,3 +277,52 @@ def test_failed_ingest_leaves_the_previous_index_answering(tmp_path: Path) -> No
 def test_redirect_to_another_host_is_not_followed(synced: Any) -> None:
     failed = {f["url"]: f["reason"] for f in synced["first"]["failed"]}
     assert "重定向到其他网站" in failed[synced["base"] + "/jyj/tzgg/away.html"]
+
+
+def test_interrupted_crawl_leaves_the_index_and_the_next_run_completes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.sync import run as sync_run
+
+    root = build_site(tmp_path / "www")
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        knowledge_dir=tmp_path / "knowledge",
+        embedding_model="hash-test",
+        sync_allow_private=True,
+        sync_delay_seconds=0.0,
+    )
+    make_knowledge(settings.knowledge_dir, SAMPLE_DOCS)
+    index = KnowledgeIndex(settings, embedder=HashEmbedder())
+    assert not index.ingest().failed
+    active, before = index.active_name(), [d.doc_id for d in index.documents()]
+    calls = {"n": 0}
+    original = sync_run.SyncRun._attachment
+
+    def breaks_on_the_second(self: Any, *args: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt  # the process stopped half-way through the column
+        original(self, *args)
+
+    monkeypatch.setattr(sync_run.SyncRun, "_attachment", breaks_on_the_second)
+    with serve(root) as server:
+        with pytest.raises(KeyboardInterrupt):
+            run_sync(settings, add=[server.base + EDU_COLUMN], index=index)
+        assert index.active_name() == active and [d.doc_id for d in index.documents()] == before
+        # A file written before the stop but not in the manifest is not indexed by others.
+        (settings.synced_dir / "web-orphan-000000.txt").write_text("罗湖区通知：孤立文件。", encoding="utf-8")
+        monkeypatch.setattr(sync_run.SyncRun, "_attachment", original)
+        report = run_sync(settings, index=index)
+    # What the stopped run fetched (2 notices, 1 file) was kept: fetched once, indexed now.
+    assert report["ingest_error"] == "" and len(report["new"]) == 5
+    assert len(report["ingest"]["added"]) == 8
+    assert not any(d.doc_id == "web-orphan-000000" for d in index.documents())
+
+
+def test_citation_link_is_escaped() -> None:
+    from assistant.web.render import render_citation
+
+    shown = render_citation({"number": 1, "title": "t", "url": 'http://x/"><script>alert(1)</script>'})
+    assert "<script>" not in shown and 'href="http://x/&quot;&gt;&lt;script&gt;' in shown
+    assert "luohu-url" not in render_citation({"number": 1, "title": "t", "url": "javascript:alert(1)"})

@@ -63,8 +63,10 @@ def supersessions(metas: list[DocumentMeta]) -> list[Supersession]:
 
 
 def synced_metas(settings: Settings) -> list[DocumentMeta]:
+    """The synced documents of the manifest a run wrote; a file without an entry was left
+    by a run that was killed before it wrote the manifest, and waits for the next run."""
     folder = settings.synced_dir
-    return read_manifest(folder) if folder.is_dir() else []
+    return [m for m in read_manifest(folder) if m.in_manifest] if folder.is_dir() else []
 
 
 def index_metas(settings: Settings) -> list[DocumentMeta]:
