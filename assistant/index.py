@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -42,6 +43,7 @@ ADD_BATCH = 256
 # more than 32,766, so large indexes are read in pages.
 READ_PAGE = 5000
 KEPT_PREVIOUS = "已保留上次收录的版本。"
+INGEST_LOCK = threading.RLock()
 
 
 class IndexUnavailableError(RuntimeError):
@@ -291,7 +293,18 @@ class KnowledgeIndex:
         rebuild: bool = False,
         progress: Callable[[float, str], None] | None = None,
     ) -> IngestReport:
-        """Bring the index in line with the knowledge folder (or the given documents)."""
+        """Bring the index in line with the knowledge folder (or the given documents). One
+        ingest at a time per process: a scheduled sync and an admin upload never interleave
+        (each would drop the other's collection under construction as an orphan)."""
+        with INGEST_LOCK:
+            return self._ingest(metas, rebuild, progress)
+
+    def _ingest(
+        self,
+        metas: list[DocumentMeta] | None,
+        rebuild: bool,
+        progress: Callable[[float, str], None] | None,
+    ) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
         if metas is None:
