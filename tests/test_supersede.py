@@ -14,6 +14,7 @@ from assistant.settings import REPO_ROOT, Settings
 from assistant.sync.catalog import index_metas, supersessions
 from assistant.sync.supersede import DocInfo, claims, from_claims, from_versions
 from tests.fakes import HashEmbedder
+from tests.sync_site import SHARED
 
 REGULATION = REPO_ROOT / "knowledge" / "shenzhen_sez_preschool_education_regulations_2022.txt"
 ADOPTED = "2022年6月23日 深圳市第七届人民代表大会常务委员会第十次会议通过"
@@ -122,3 +123,23 @@ def test_two_versions_in_a_knowledge_folder_make_the_earlier_historical(tmp_path
 def test_the_shipped_knowledge_base_has_no_supersession() -> None:
     # Answers on the shipped documents must not change: none replaces another.
     assert supersessions(read_manifest(REPO_ROOT / "knowledge")) == []
+
+
+def test_real_repeal_sentences_of_the_extra_files() -> None:
+    # The two repeal sentences of the ten real files of other bureaus: a list of two
+    # documents "即行废止", and one "同时废止"; their other 为准/废止 sentences claim nothing.
+    extra = SHARED / "sources_extra"
+    shenzhen = load_document(extra / "shenzhen_2010_children_and_students_medical_insurance_notice.pdf").text
+    assert {(c.title, c.number) for c in claims(shenzhen)} == {
+        ("深圳市少年儿童住院及大病门诊医疗保险试行办法", "深府〔2007〕164号"),
+        ("关于将大学生纳入城镇居民基本医疗保险的通知", "深府〔2009〕33号"),
+    }
+    xiamen = load_document(extra / "xiamen_2016_migrant_children_primary_points_admission.htm").text
+    assert [c.number for c in claims(xiamen)] == ["厦教综〔2014〕4号"]
+    for name in (
+        "foshan_2012_non_hukou_children_public_school_admission_measures.html",
+        "wuhan_2016_compulsory_education_new_student_admission_notice.docx",
+    ):
+        assert claims(load_document(extra / name).text) == []
+    for path in (REPO_ROOT / "knowledge").glob("*.txt"):
+        assert claims(path.read_text(encoding="utf-8")) == [], path.name

@@ -20,6 +20,7 @@ _SPACES = re.compile(r"[\s\u3000\xa0]+")
 _QUALIFIER = re.compile(r"[（(][^（）()]{0,20}[)）]")
 _YEAR = re.compile(r"(?:19|20)\d{2}(?:\s*[—–\-~～至]\s*(?:19|20)?\d{2,4})?\s*(?:学?年度?|级)?")
 _WRAPPER = re.compile(r"^.{0,30}?关于(?:印发|转发|发布)《?(?P<inner>.+?)》?的通知$")
+_CITED = re.compile(r"《(?P<title>[^《》]+)》(?:[（(](?P<number>[^（）()]+?号)[)）])?")
 _NUMBER = re.compile(r"[〔\[［(（](\d{4})[〕\]］)）](\d{1,4})号")
 
 
@@ -88,8 +89,9 @@ def claims(text: str) -> list[Claim]:
     for sentence in re.split(r"(?<=[。；;！!])", squeeze(text)):
         for rx in titled:
             for m in rx.finditer(sentence):
-                number = m.groupdict().get("number") or ""
-                found.append(Claim(m.group("title"), norm_number(number), sentence))
+                for cited in _CITED.finditer(m.group("list")):
+                    number = cited.group("number") or ""
+                    found.append(Claim(cited.group("title"), norm_number(number), sentence))
         for rx in numbered:
             for m in rx.finditer(sentence):
                 found.append(Claim("", norm_number(m.group("number")), sentence))
