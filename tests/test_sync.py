@@ -326,3 +326,47 @@ def test_citation_link_is_escaped() -> None:
     shown = render_citation({"number": 1, "title": "t", "url": 'http://x/"><script>alert(1)</script>'})
     assert "<script>" not in shown and 'href="http://x/&quot;&gt;&lt;script&gt;' in shown
     assert "luohu-url" not in render_citation({"number": 1, "title": "t", "url": "javascript:alert(1)"})
+
+
+def test_a_fifty_notice_column_is_ingested_once_and_resynced_for_one_request_a_page(tmp_path: Path) -> None:
+    from tests.sync_site import list_html, notice_html
+
+    column = tmp_path / "www" / "tzgg"
+    column.mkdir(parents=True)
+    items = []
+    for i in range(50):
+        name = f"t2025{i:04d}.html"
+        title = f"深圳市罗湖区教育局关于第{i + 1}批学校开放日安排的通知"
+        body = [f"各学校：第{i + 1}批学校开放日定于{i % 12 + 1}月{i % 28 + 1}日举行，请做好接待工作。"]
+        (column / name).write_text(notice_html(title, "2025-03-01", body, None), encoding="utf-8")
+        items.append((name, title, "2025-03-01"))
+    pages = [items[:20], items[20:40], items[40:]]  # three list pages joined by 下一页
+    for n, chunk in enumerate(pages):
+        nxt = f"index_{n + 1}.html" if n + 1 < len(pages) else None
+        (column / ("index.html" if n == 0 else f"index_{n}.html")).write_text(
+            list_html(chunk, nxt), encoding="utf-8"
+        )
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        knowledge_dir=tmp_path / "knowledge",
+        embedding_model="hash-test",
+        sync_allow_private=True,
+        sync_delay_seconds=0.0,
+    )
+    make_knowledge(settings.knowledge_dir, SAMPLE_DOCS)
+    embedder = HashEmbedder()
+    index = KnowledgeIndex(settings, embedder=embedder)
+    index.ingest()
+    with serve(tmp_path / "www") as server:
+        first = run_sync(settings, add=[server.base + "/tzgg/"], index=index)
+        synced = [d for d in index.documents() if d.url]
+        assert len(first["new"]) == 50 and len(synced) == 50
+        assert len({d.title for d in synced}) == 50  # each notice once
+        embedder.reset()
+        before = server.page_requests()
+        second = run_sync(settings, index=index)
+        requests = server.page_requests() - before
+    # One request a URL: 3 list pages, 50 notices, and the list's two other links (a page
+    # the site does not have, a redirect to another host); robots.txt is read once a run.
+    assert requests == 3 + 50 + 2 and second["unchanged"] == 53
+    assert embedder.embedded == [] and second["ingest"]["updated"] == []
