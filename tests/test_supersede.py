@@ -143,3 +143,27 @@ def test_real_repeal_sentences_of_the_extra_files() -> None:
         assert claims(load_document(extra / name).text) == []
     for path in (REPO_ROOT / "knowledge").glob("*.txt"):
         assert claims(path.read_text(encoding="utf-8")) == [], path.name
+
+
+def test_llm_context_carries_the_reason_a_document_was_replaced() -> None:
+    from assistant.answering.llm import format_context
+    from assistant.question.cite import Citation
+
+    old = Citation(1, "d", "旧办法", "", "2016-01-01", "historical", "", "正文。", "正文。", 1.0, "d:0")
+    replaced = Citation(
+        2,
+        "e",
+        "旧通知",
+        "",
+        "2016-01-01",
+        "historical",
+        "",
+        "正文。",
+        "正文。",
+        1.0,
+        "e:0",
+        status_reason="已被《新通知》（津教委〔2026〕7号）废止",
+    )
+    text = format_context([old, replaced])
+    assert "《旧办法》（历史文件，2016年） " in text
+    assert "《旧通知》（历史文件，2016年；已被《新通知》（津教委〔2026〕7号）废止）" in text
