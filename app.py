@@ -65,6 +65,9 @@ def main() -> int:
     except (EmbedderError, IndexUnavailableError) as exc:
         print(f"无法启动：{user_message_for(exc)}", file=sys.stderr)
         return 1
+    from assistant.sync.schedule import start_scheduler
+
+    start_scheduler(settings, bot)  # only with ASSISTANT_SYNC_INTERVAL_HOURS set
     server = create_server(bot, settings, port=args.port)
     print(f"打开 http://{args.host}:{args.port} 使用助手；OpenAI 兼容接口：http://{args.host}:{args.port}/v1")
     uvicorn.run(server, host=args.host, port=args.port, log_level="warning")

@@ -1,4 +1,5 @@
-"""Command line: `python -m assistant {fetch-model,doctor,ingest,docs,ask,eval,bench-retrieval,targets}`."""
+"""Command line: `python -m assistant {fetch-model,doctor,ingest,docs,sync,ask,eval,bench-retrieval,
+targets}`."""
 
 from __future__ import annotations
 
@@ -86,7 +87,7 @@ def _cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     for d in docs:
         badge = "（历史文件）" if d.status == "historical" else ""
-        extra = "\t".join(x for x in (d.doc_number, d.status_reason) if x)
+        extra = "\t".join(x for x in (d.doc_number, d.status_reason, d.url) if x)
         print(
             f"{d.doc_id}\t{d.chunks} 段\t{d.date}\t{d.issuer}\t{d.title}{badge}"
             + (f"\t{extra}" if extra else "")
@@ -138,6 +139,24 @@ def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     return run_bench(Path(args.dir), settings, limit=args.limit, with_date=not args.no_date)
 
 
+def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.sync.run import render_report, run_sync
+    from assistant.sync.state import SourceError, read_sources
+
+    if not args.urls and not read_sources(settings):
+        sources = settings.sync_dir / "sources.txt"
+        print(f"没有要同步的网站。请运行 python -m assistant sync URL，或在 {sources} 中每行写一个栏目网址。")
+        return 1
+    try:
+        report = run_sync(settings, add=args.urls)
+    except SourceError as exc:
+        log.error("sync refused: %s", exc)
+        print(f"错误：{exc.user_message}", file=sys.stderr)
+        return 2
+    print(json.dumps(report, ensure_ascii=False, indent=1) if args.json else render_report(report))
+    return 1 if report["ingest_error"] else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m assistant", description="罗湖区基础教育政策助手")
     parser.add_argument("-v", "--verbose", action="store_true", help="detailed logs")
@@ -161,6 +180,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("docs", help="列出已索引的文件")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_docs)
+
+    p = sub.add_parser("sync", help="同步网站栏目（网址会加入同步列表），然后更新索引")
+    p.add_argument("urls", nargs="*", metavar="URL")
+    p.add_argument("--json", action="store_true", help="输出本次同步报告（JSON）")
+    p.set_defaults(func=_cmd_sync)
 
     p = sub.add_parser("ask", help="提问（不带问题则进入对话模式）")
     p.add_argument("question", nargs="*")

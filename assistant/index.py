@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -30,7 +31,7 @@ from tqdm import tqdm
 from assistant.documents.chunking import Chunk
 from assistant.documents.errors import DocumentError
 from assistant.documents.loaders import check_size, unsupported_type
-from assistant.documents.manifest import DocumentMeta, read_manifest, unsupported_files
+from assistant.documents.manifest import DocumentMeta, unsupported_files
 from assistant.documents.pipeline import content_hash, prepare_document
 from assistant.embeddings import Embedder, get_embedder
 from assistant.settings import Settings
@@ -42,6 +43,7 @@ ADD_BATCH = 256
 # more than 32,766, so large indexes are read in pages.
 READ_PAGE = 5000
 KEPT_PREVIOUS = "已保留上次收录的版本。"
+INGEST_LOCK = threading.RLock()
 
 
 class IndexUnavailableError(RuntimeError):
@@ -132,6 +134,16 @@ class IndexedDocument:
     doc_number: str = ""
     valid_until: str = ""
     status_reason: str = ""
+    url: str = ""
+    superseded_by: str = ""
+
+
+def knowledge_metas(settings: Settings) -> list[DocumentMeta]:
+    """The knowledge folder's documents and those synced from websites, with the
+    documents a newer one replaced marked historical (assistant/sync/catalog.py)."""
+    from assistant.sync.catalog import index_metas
+
+    return index_metas(settings)
 
 
 class KnowledgeIndex:
@@ -253,6 +265,8 @@ class KnowledgeIndex:
                 doc_number=str(first[doc_id].get("doc_number", "")),
                 valid_until=str(first[doc_id].get("valid_until", "")),
                 status_reason=str(first[doc_id].get("status_reason", "")),
+                url=str(first[doc_id].get("url", "")),
+                superseded_by=str(first[doc_id].get("superseded_by", "")),
             )
             for doc_id in sorted(counts)
         ]
@@ -279,11 +293,22 @@ class KnowledgeIndex:
         rebuild: bool = False,
         progress: Callable[[float, str], None] | None = None,
     ) -> IngestReport:
-        """Bring the index in line with the knowledge folder (or the given documents)."""
+        """Bring the index in line with the knowledge folder (or the given documents). One
+        ingest at a time per process: a scheduled sync and an admin upload never interleave
+        (each would drop the other's collection under construction as an orphan)."""
+        with INGEST_LOCK:
+            return self._ingest(metas, rebuild, progress)
+
+    def _ingest(
+        self,
+        metas: list[DocumentMeta] | None,
+        rebuild: bool,
+        progress: Callable[[float, str], None] | None,
+    ) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
         if metas is None:
-            metas = read_manifest(self.settings.knowledge_dir)
+            metas = knowledge_metas(self.settings)
             for path in unsupported_files(self.settings.knowledge_dir):
                 report.failed[path.name] = unsupported_type(path.name).user_message
         old = self.active()
@@ -355,6 +380,8 @@ class KnowledgeIndex:
                 self._copy_unchanged(old, new, report.unchanged)
                 if report.unchanged:
                     backends |= set(json.loads(str((old.metadata or {}).get("embedding_backends", "[]"))))
+            if old is not None and not rebuild and self._reuse_vectors(old, new, prepared):
+                backends |= set(json.loads(str((old.metadata or {}).get("embedding_backends", "[]"))))
             if self._embed_and_add(new, prepared, progress):
                 backends.add(str(getattr(self.embedder, "backend", self.embedder.name)))
             new.modify(
@@ -392,6 +419,35 @@ class KnowledgeIndex:
                     documents=got["documents"][start:end],  # type: ignore[index]
                     metadatas=got["metadatas"][start:end],  # type: ignore[index]
                 )
+
+    def _reuse_vectors(self, old: Collection, new: Collection, prepared: dict[str, list[Chunk]]) -> bool:
+        """A document whose chunks are all unchanged (only its status or reason changed:
+        superseded, withdrawn from its site) keeps its stored vectors: its chunks are added
+        to `new` with the new metadata and removed from `prepared`. True when any was."""
+        reused = False
+        for doc_id, chunks in prepared.items():
+            got = old.get(ids=[c.id for c in chunks], include=["embeddings", "metadatas"])
+            stored = dict(zip(got["ids"], zip(got["embeddings"], got["metadatas"], strict=True), strict=True))  # type: ignore[arg-type]
+            same = [
+                (c, stored[c.id][0])
+                for c in chunks
+                if c.id in stored
+                and stored[c.id][1].get("title") == c.title
+                and stored[c.id][1].get("section") == c.section
+            ]
+            if len(same) != len(chunks):
+                continue  # the text changed: the whole document is embedded anew
+            for start in range(0, len(same), ADD_BATCH):
+                part = same[start : start + ADD_BATCH]
+                new.add(
+                    ids=[c.id for c, _ in part],
+                    embeddings=[v for _, v in part],  # type: ignore[arg-type]
+                    documents=[c.text for c, _ in part],
+                    metadatas=[c.metadata() for c, _ in part],  # type: ignore[misc]
+                )
+            prepared[doc_id] = []
+            reused = reused or bool(same)
+        return reused
 
     def _embed_and_add(
         self,

@@ -103,6 +103,18 @@ class Settings(BaseSettings):
     # Vectors of recent standalone questions kept per index version (0 = no cache).
     query_cache_size: int = 2048
 
+    # --- website sync (`python -m assistant sync`, the admin section's 网站同步)
+    # Hours between scheduled syncs in a running app; 0 = only when started by hand.
+    sync_interval_hours: float = 0.0
+    # Pause between two requests to a site, and the limits of one run.
+    sync_delay_seconds: float = 1.0
+    sync_timeout_seconds: float = 20.0
+    sync_max_pages: int = 300  # requests per run (list pages, notices and attachments)
+    sync_max_file_mb: int = 20
+    sync_max_run_seconds: float = 1800.0
+    # Loopback and private addresses are refused unless this is set (tests, intranet sites).
+    sync_allow_private: bool = False
+
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "chroma"
@@ -115,6 +127,16 @@ class Settings(BaseSettings):
         """What is computed from one collection (its keyword index, its targets table),
         kept beside the index; a collection never changes, so neither does this."""
         return self.derived_root / collection
+
+    @property
+    def sync_dir(self) -> Path:
+        """Sources list, per-URL state and run reports of the website sync."""
+        return self.data_dir / "sync"
+
+    @property
+    def synced_dir(self) -> Path:
+        """Documents fetched from websites (with their own manifest), indexed with knowledge/."""
+        return self.data_dir / "synced"
 
     @property
     def threads(self) -> int:

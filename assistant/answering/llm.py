@@ -24,7 +24,9 @@ _DECLINES = compile_pattern(table("assistant.answering", "declines.toml")["decli
 def format_context(citations: list[Citation]) -> str:
     blocks = []
     for c in citations:
-        badge = f"（历史文件，{c.year}年）" if c.historical else ""
+        # The reason (已被《…》废止, 已过期 …) lets the model say what replaced an old rule.
+        reason = f"；{c.status_reason}" if c.status_reason else ""
+        badge = f"（历史文件，{c.year}年{reason}）" if c.historical else ""
         blocks.append(f"[{c.number}] 《{c.title}》{badge} {c.section}\n{c.text}")
     return "\n\n".join(blocks)
 

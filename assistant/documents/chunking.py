@@ -39,6 +39,8 @@ class Chunk:
     doc_number: str = ""
     valid_until: str = ""
     status_reason: str = ""
+    url: str = ""  # where a website document was fetched from
+    superseded_by: str = ""  # the URL or doc_id of the document that replaced this one
 
     @property
     def embed_text(self) -> str:
@@ -50,6 +52,9 @@ class Chunk:
         data = asdict(self)
         data.pop("text")
         data.pop("id")
+        for key in ("url", "superseded_by"):  # website-only fields: stored when set
+            if not data[key]:
+                data.pop(key)
         return data
 
 
@@ -74,6 +79,8 @@ def chunk_sections(meta: DocumentMeta, sections: list[Section]) -> list[Chunk]:
                     doc_number=meta.doc_number,
                     valid_until=meta.valid_until,
                     status_reason=meta.status_reason,
+                    url=meta.url,
+                    superseded_by=meta.superseded_by,
                 )
             )
     return chunks

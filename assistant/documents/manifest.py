@@ -35,6 +35,11 @@ class DocumentMeta:
     detected: str = ""
     # False for a file without a manifest entry: its metadata is detected from its text.
     in_manifest: bool = True
+    # Website documents: the page or file it was fetched from, and when (ISO date).
+    url: str = ""
+    fetched: str = ""
+    # The document that replaced this one (its URL or doc_id), when it is superseded.
+    superseded_by: str = ""
 
     @property
     def year(self) -> str:
@@ -97,6 +102,9 @@ def read_manifest(knowledge_dir: Path) -> list[DocumentMeta]:
                     doc_number=entry.get("doc_number", ""),
                     valid_until=str(entry.get("valid_until", "")),
                     status_reason=entry.get("status_reason", ""),
+                    url=entry.get("url", ""),
+                    fetched=str(entry.get("fetched", "")),
+                    superseded_by=entry.get("superseded_by", ""),
                 )
             )
         else:

@@ -576,11 +576,14 @@ def _date(
         return parse_dates(signed)[0][0]
     if closings:
         return closings[0].date
-    # A law: the latest date of its legislative history (通过/修正/修订).
+    # A law or regulation: the latest date of its history (通过/修正/修订), so a revised
+    # text is dated by its last revision, not by the in-force date of its first version.
     history = [
         parse_dates(line)[0][0]
         for line in lines[:20]
-        if _LAW_HISTORY.search(line) and parse_dates(line) and _CONGRESS.search(_squeeze(line))
+        if _LAW_HISTORY.search(line)
+        and parse_dates(line)
+        and _rx("date", "history_body").search(_squeeze(line))
     ]
     if history:
         return max(history)

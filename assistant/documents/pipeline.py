@@ -42,12 +42,14 @@ def content_hash(meta: DocumentMeta, embedder_name: str) -> str:
     digest = hashlib.sha256()
     digest.update(meta.path.read_bytes())
     digest.update("\n".join(sorted(site_boilerplate(meta.path))).encode())
-    fields = {k: str(v) for k, v in asdict(meta).items() if k != "path"}
+    # Fields added later count only when set, so existing documents keep their hashes.
+    fields = {k: str(v) for k, v in asdict(meta).items() if k != "path" and (v or k not in _LATER_FIELDS)}
     digest.update(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode())
     digest.update(f"|{PIPELINE_VERSION}|{embedder_name}".encode())
     return digest.hexdigest()
 
 
+_LATER_FIELDS = ("url", "fetched", "superseded_by")
 _HOST = re.compile(rb"""(?:href|src|action)\s*=\s*["']?https?://([A-Za-z0-9.-]+)""", re.I)
 _WEB_SUFFIXES = (".html", ".htm")
 
@@ -114,16 +116,18 @@ def with_detected_metadata(
     found = detect_metadata(loaded.text, html_title=loaded.title, today=today)
     title = found.title or _title_from_text(text, meta.title)
     log.info("%s: detected %s", meta.path.name, ", ".join(found.detected) or "nothing")
+    # A document another one replaced (assistant/sync/supersede.py) stays historical.
+    superseded = bool(meta.superseded_by)
     return replace(
         meta,
         title=title,
         short_title=title,
         issuer=found.issuer or meta.issuer,
         date=found.date or meta.date,
-        status=found.status,
+        status="historical" if superseded else found.status,
         doc_number=found.doc_number,
         valid_until=found.valid_until,
-        status_reason=found.status_reason,
+        status_reason=meta.status_reason if superseded else found.status_reason,
         detected=",".join(found.detected),
     )
 

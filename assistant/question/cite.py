@@ -22,6 +22,7 @@ class Citation:
     score: float
     chunk_id: str
     status_reason: str = ""  # why a document is historical ("有效期至2021年，已过期"), when known
+    url: str = ""  # a website document's address, shown with the citation
 
     @property
     def historical(self) -> bool:
@@ -35,7 +36,11 @@ class Citation:
     def label(self) -> str:
         """《title》 section, with the year of a historical document."""
         badge = f"（{self.year}年历史文件）" if self.historical and self.year else ""
-        return f"《{self.title}》{badge}" + (f" {self.section}" if self.section else "")
+        return (
+            f"《{self.title}》{badge}"
+            + (f" {self.section}" if self.section else "")
+            + (f" {self.url}" if self.url else "")
+        )
 
     def to_json(self) -> dict[str, Any]:
         # The first five keys are the stable contract of `ask --json`; the rest are additions.
@@ -52,6 +57,7 @@ class Citation:
             "quote": self.quote,
             "chunk_id": self.chunk_id,
             "status_reason": self.status_reason,
+            "url": self.url,
         }
 
 
@@ -71,6 +77,7 @@ def cite(passages: list[Passage]) -> list[Citation]:
             score=p.score,
             chunk_id=p.id,
             status_reason=str(p.metadata.get("status_reason", "")),
+            url=str(p.metadata.get("url", "")),
         )
         for i, p in enumerate(passages, start=1)
     ]

@@ -19,10 +19,11 @@ from assistant.documents.errors import DocumentError
 from assistant.documents.loaders import SUPPORTED_SUFFIXES, check_size, load_bytes
 from assistant.documents.manifest import EDITABLE_FIELDS, ManifestError, doc_id_for, read_manifest, save_entry
 from assistant.errors import user_message_for
-from assistant.index import IngestReport
+from assistant.index import IngestReport, knowledge_metas
 from assistant.settings import Settings
 from assistant.web.i18n import t
 from assistant.web.render import escape_text
+from assistant.web.sync_admin import sync_section
 
 log = logging.getLogger(__name__)
 
@@ -227,8 +228,7 @@ class Admin:
         def report_progress(fraction: float, desc: str) -> None:
             progress(fraction, desc=desc)
 
-        metas = read_manifest(self.settings.knowledge_dir)
-        report = self.assistant.index.ingest(metas=metas, progress=report_progress)
+        report = self.assistant.index.ingest(metas=knowledge_metas(self.settings), progress=report_progress)
         self.assistant.searcher.refresh()
         return report
 
@@ -304,6 +304,7 @@ def _admin_section(admin: Admin, table: gr.Dataframe) -> None:
             )
             reason = gr.Textbox(label=_FIELD_LABELS["status_reason"])
             correct_button = gr.Button(t("admin_correct_button"))
+        sync_section(admin, password, table)
     form = [*boxes, state, reason]
 
     def fill(doc_id: str | None) -> list[Any]:

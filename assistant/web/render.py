@@ -56,6 +56,9 @@ def render_citation(c: dict[str, Any]) -> str:
     meta_html = f' <span class="luohu-meta">{meta}</span>' if meta else ""
     passage = highlight(str(c.get("text", "")), str(c.get("quote", "")))
     section = f'<div class="luohu-section">{html.escape(c["section"])}</div>' if c.get("section") else ""
+    if str(c.get("url", "")).startswith(("http://", "https://")):
+        url = html.escape(str(c["url"]))
+        section += f'<div class="luohu-url"><a href="{url}" target="_blank" rel="noopener">{url}</a></div>'
     return (
         f'<details class="luohu-cite"><summary>[{int(c.get("number", 0))}] '
         f"《{html.escape(str(c.get('title', '')))}》{badge}{meta_html}</summary>"
