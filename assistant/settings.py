@@ -93,6 +93,11 @@ class Settings(BaseSettings):
     query_batch_size: int = 16
     query_batch_wait_ms: float = 3.0
 
+    # --- tables: rows read per sheet (a larger sheet is cut, and said so in the log) and
+    # characters kept of one cell; both bound an ingest's memory.
+    max_table_rows: int = 200_000
+    max_cell_chars: int = 2000
+
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "chroma"
