@@ -146,7 +146,8 @@ class Assistant:
     def _from_rows(self, state: _State) -> _State:
         """Questions naming a place or name in a table's rows (or asking a list, count or
         total over a table) are answered from the rows (assistant/tables)."""
-        found = answer_from_rows(self.settings, state.snapshot, state.standalone)
+        previous = state.history[-1][0] if state.history else ""
+        found = answer_from_rows(self.settings, state.snapshot, state.standalone, previous)
         if found is not None:
             state.table_answer, state.passages, state.table_rows, state.not_in_table = found
         return state

@@ -97,7 +97,8 @@ class RowIndex:
                             self.name_keys[key].add(i)
                 for found in house_ranges(value):
                     self.roads[found.road].append((i, found))
-        self._choices = list(self.keys)
+        # Suggestions for a place not found are places (never a school's name).
+        self._choices = [k for k, rows in self.keys.items() if rows - self.name_keys.get(k, set())]
 
     def __len__(self) -> int:
         return len(self.records)

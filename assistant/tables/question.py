@@ -15,9 +15,11 @@ log = logging.getLogger(__name__)
 
 
 def answer_from_rows(
-    settings: Settings, snapshot: SearchSnapshot, question: str
+    settings: Settings, snapshot: SearchSnapshot, question: str, previous: str = ""
 ) -> tuple[str, list[Passage], list[dict[str, Any]], bool] | None:
-    """(answer, cited passages, rows as JSON, not found) when the rows answer `question`."""
+    """(answer, cited passages, rows as JSON, not found) when the rows answer `question`.
+    A follow-up that names no row ("那他们的电话是多少？") asks about the row the previous
+    question named: it is matched with that question in front of it."""
     try:
         index = row_index(settings, snapshot.name, snapshot.chunks.collection)
     except Exception as exc:  # the rows are an extra: the question still goes to retrieval
@@ -26,6 +28,10 @@ def answer_from_rows(
     if index is None or not len(index):
         return None
     match = index.match(question)
+    if (match is None or match.kind == "not_found") and previous:
+        match = index.match(f"{previous}{question}")
+        if match is not None and match.kind == "not_found":
+            match = None  # the earlier question's miss is not this one's
     if match is None:
         return None
     text, passages, rows = answer_rows(match, index, question)
