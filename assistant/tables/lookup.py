@@ -193,6 +193,50 @@ class RowIndex:
             return None  # the row is named but the question asks what it does not hold
         return TableMatch("lookup", rows=chosen, asked=asked, names=names, condition=condition)
 
+    def search(self, text: str, limit: int = 50) -> TableMatch:
+        """The lookup tab: rows a typed compound, road and number, street or school names,
+        whatever the wording; else the closest names."""
+        q = _fold(text)
+        numbered = house_number(q) or house_number(q + "号")
+        if numbered:
+            road_text, number = numbered
+            road = max((r for r in self.roads if road_text.endswith(r)), key=len, default="")
+            if road:
+                inside = [i for i, r in self.roads[road] if r.holds(number)]
+                ranges = "、".join(dict.fromkeys(r.describe() for i, r in self.roads[road] if i in inside))
+                if inside:
+                    return TableMatch(
+                        "lookup", rows=self._ordered(inside)[:limit], names=[road], condition=ranges
+                    )
+        rows: dict[int, float] = defaultdict(float)
+        hits = self._found_keys(q)
+        for _, _, key in hits:
+            for i in self.keys[key]:
+                rows[i] += len(key)
+        if rows:
+            best = max(rows.values())
+            found = self._ordered([i for i, v in rows.items() if v >= best])
+            return TableMatch("lookup", rows=found[:limit], names=[h[2] for h in hits])
+        choices = list(self.keys)
+        found = process.extract(q, choices, scorer=fuzz.ratio, limit=SUGGESTIONS * 3) if q and choices else []
+        names = list(dict.fromkeys(n for n, score, _ in found if score >= SUGGESTION_SCORE))[:SUGGESTIONS]
+        return TableMatch("not_found", names=[text.strip()], suggestions=names)
+
+    def _ordered(self, rows: list[int]) -> list[int]:
+        """Current tables first, then newer ones, then by table and row."""
+
+        def key(i: int) -> tuple[bool, str, str, str, int]:
+            r = self.records[i]
+            return (
+                r.status == "historical",
+                "".join(chr(0x10FFFF - ord(c)) for c in r.date),
+                r.doc_id,
+                r.table,
+                r.row,
+            )
+
+        return sorted(rows, key=key)
+
     def _names_row(self, i: int, key: str) -> bool:
         name = _fold(self.names[i])
         return key == name or (
