@@ -14,7 +14,7 @@ import httpx
 import pytest
 from fakes import small_assistant
 from table_files import zoning_xlsx
-from test_browser import CHROMIUM_ARGS, CHROMIUM
+from test_browser import CHROMIUM, CHROMIUM_ARGS
 
 from assistant.chain import Assistant
 from assistant.tables.lookup import ROWS_FILE
