@@ -57,9 +57,22 @@ def answer_rows(
         names = [index.names[i] or records[k].text() for k, i in enumerate(match.rows)]
         scope = "、".join(match.names)
         lead = f"{scope}：" if scope else ""
-        lines.append(f"{lead}《{records[0].title}》“{records[0].table}”中共有 {len(names)} {unit}：")
-        lines.extend(f"- {name} [{n}]" for n, name in enumerate(names, start=1))
+        tables = list(dict.fromkeys((r.title, r.table) for r in records))
+        if len(tables) == 1:
+            lines.append(f"{lead}《{records[0].title}》“{records[0].table}”中共有 {len(names)} {unit}：")
+            lines.extend(f"- {name} [{n}]" for n, name in enumerate(names, start=1))
+        else:  # rows of several tables: each under its table
+            lines.append(f"{lead}共有 {len(names)} {unit}，分属 {len(tables)} 个表格：")
+            for title, caption in tables:
+                lines.append(f"《{title}》“{caption}”：")
+                lines.extend(
+                    f"- {name} [{n}]"
+                    for n, (name, r) in enumerate(zip(names, records, strict=True), start=1)
+                    if (r.title, r.table) == (title, caption)
+                )
     else:
+        if match.total > len(match.rows):
+            lines.append(f"找到 {match.total} 行，列出前 {len(match.rows)} 行：")
         for n, (i, record) in enumerate(zip(match.rows, records, strict=True), start=1):
             name = index.names[i]
             if len(name) > LONG_NAME:  # a cell listing 30 counties: name the one asked about

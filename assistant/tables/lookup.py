@@ -31,8 +31,10 @@ ROWS_FILE = "rows.jsonl"
 MAX_KEY_CHARS = 20
 MAX_LOOKUP_ROWS = 5
 MAX_LIST_ROWS = 60
+COMPOUND_TAIL = 2  # characters a compound's name may add before its ending ("东门新花园")
 ASKED_SHARE = 0.6  # a column sharing this share of the best column's words is asked too
 SUGGESTIONS = 3
+SPAN_MARGIN = 10.0  # a longer place span within this much of the closest one's score is preferred
 SUGGESTION_SCORE = 50.0  # rapidfuzz ratio (0-100) of a name offered as "相近的有"
 _PUNCT = re.compile(r"[\s，,。？?！!；;：:、“”\"'（）()]+")
 
@@ -50,6 +52,7 @@ class TableMatch:
     names: list[str] = field(default_factory=list)  # what was looked up (keys found)
     suggestions: list[str] = field(default_factory=list)
     condition: str = ""  # a house number's range, when that decided
+    total: int = 0  # rows found before the answer's limit
 
 
 NAME_HEADER_CHARS = 10  # a longer column name describes a value, not the row's name
@@ -74,7 +77,14 @@ def _is_place_column(column: str) -> bool:
 class RowIndex:
     """Records with their chunk ids and metadata, and the key → rows map over them."""
 
-    def __init__(self, records: list[Record], ids: list[str], metas: list[dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        records: list[Record],
+        ids: list[str],
+        metas: list[dict[str, Any]],
+        maps: dict[str, Any] | None = None,
+    ) -> None:
+        """`maps`: the key maps saved with the index (computing them is most of a build)."""
         self.records = records
         self.ids = ids
         self.metas = metas
@@ -82,35 +92,70 @@ class RowIndex:
         self.name_keys: dict[str, set[int]] = defaultdict(set)
         self.roads: dict[str, list[tuple[int, HouseRange]]] = defaultdict(list)
         self.names: list[str] = []
-        for i, record in enumerate(records):
-            header = [k for k, _ in record.cells]
-            name_column = _name_column(header)
-            self.names.append(record.value(name_column))
-            for column, value in record.cells:
-                is_name = column == name_column
-                if not (is_name or _is_place_column(column)):
-                    continue
-                for key in {_fold(k) for k in place_keys(value, name=is_name)}:
-                    if 2 <= len(key) <= MAX_KEY_CHARS:
-                        self.keys[key].add(i)
-                        if is_name:
-                            self.name_keys[key].add(i)
-                for found in house_ranges(value):
-                    self.roads[found.road].append((i, found))
+        if maps is not None:
+            self._restore(maps)
+        else:
+            for i, record in enumerate(records):
+                self._add(i, record)
         # Suggestions for a place not found are places (never a school's name).
         self._choices = [k for k, rows in self.keys.items() if rows - self.name_keys.get(k, set())]
+
+    def _add(self, i: int, record: Record) -> None:
+        header = [k for k, _ in record.cells]
+        name_column = _name_column(header)
+        self.names.append(record.value(name_column))
+        for column, value in record.cells:
+            is_name = column == name_column
+            if not (is_name or _is_place_column(column)):
+                continue
+            for key in {_fold(k) for k in place_keys(value, name=is_name)}:
+                if 2 <= len(key) <= MAX_KEY_CHARS:
+                    self.keys[key].add(i)
+                    if is_name:
+                        self.name_keys[key].add(i)
+            for found in house_ranges(value):
+                self.roads[found.road].append((i, found))
+
+    def _maps(self) -> dict[str, Any]:
+        return {
+            "rows": len(self.records),
+            "names": self.names,
+            "keys": {k: sorted(v) for k, v in self.keys.items()},
+            "name_keys": {k: sorted(v) for k, v in self.name_keys.items()},
+            "roads": {
+                road: [[i, r.low, r.high, r.parity, r.condition] for i, r in found]
+                for road, found in self.roads.items()
+            },
+        }
+
+    def _restore(self, maps: dict[str, Any]) -> None:
+        self.names = list(maps["names"])
+        self.keys.update((k, set(v)) for k, v in maps["keys"].items())
+        self.name_keys.update((k, set(v)) for k, v in maps["name_keys"].items())
+        for road, found in maps["roads"].items():
+            self.roads[road] = [
+                (i, HouseRange(road, low, high, parity, cond)) for i, low, high, parity, cond in found
+            ]
 
     def __len__(self) -> int:
         return len(self.records)
 
-    # --- persistence: one JSON line per row (id, metadata); the maps are rebuilt on load
+    # --- persistence: one JSON line per row (id, metadata), then the key maps beside it
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.tmp")
-        with partial.open("w", encoding="utf-8") as f:
-            for cid, meta in zip(self.ids, self.metas, strict=True):
-                f.write(json.dumps({"id": cid, "meta": meta}, ensure_ascii=False) + "\n")
-        partial.replace(path)
+        maps_path = path.with_suffix(".keys.json")
+        for target, write in ((maps_path, self._write_maps), (path, self._write_rows)):
+            partial = target.with_suffix(f".{os.getpid()}.tmp")
+            with partial.open("w", encoding="utf-8") as f:
+                write(f)
+            partial.replace(target)  # the maps first: rows without maps are rebuilt, not wrong
+
+    def _write_rows(self, f: Any) -> None:
+        for cid, meta in zip(self.ids, self.metas, strict=True):
+            f.write(json.dumps({"id": cid, "meta": meta}, ensure_ascii=False) + "\n")
+
+    def _write_maps(self, f: Any) -> None:
+        json.dump(self._maps(), f, ensure_ascii=False)
 
     @staticmethod
     def load(path: Path) -> RowIndex | None:
@@ -125,7 +170,14 @@ class RowIndex:
                     metas.append(item["meta"])
         except (OSError, ValueError, KeyError):
             return None
-        return RowIndex([record_from_metadata(m) for m in metas], ids, metas)
+        maps: dict[str, Any] | None = None
+        try:
+            maps = json.loads(path.with_suffix(".keys.json").read_text(encoding="utf-8"))
+            if maps.get("rows") != len(ids):
+                maps = None  # maps of another version of the rows: rebuild them
+        except (OSError, ValueError):
+            maps = None
+        return RowIndex([record_from_metadata(m) for m in metas], ids, metas, maps)
 
     # --- matching
     def _found_keys(self, question: str) -> list[tuple[int, int, str]]:
@@ -135,7 +187,16 @@ class RowIndex:
                 if question[start:end] in self.keys:
                     hits.append((start, end, question[start:end]))
         # A key inside a longer key found at the same place is part of it ("南村" in "南村镇").
-        return [h for h in hits if not any(o != h and o[0] <= h[0] and h[1] <= o[1] for o in hits)]
+        hits = [h for h in hits if not any(o != h and o[0] <= h[0] and h[1] <= o[1] for o in hits)]
+        return [h for h in hits if not self._starts_compound(question, h[1], h[2])]
+
+    @staticmethod
+    def _starts_compound(question: str, end: int, key: str) -> bool:
+        """A street's short name followed by a compound ending ("东门" + "花园"): the
+        question names a compound the tables do not list, not the street."""
+        compounds = vocabulary()["places"]["compounds"]
+        tail = question[end : end + COMPOUND_TAIL + 2]
+        return any(tail.find(x, 0, COMPOUND_TAIL + len(x)) >= 0 for x in compounds)
 
     def match(self, question: str) -> TableMatch | None:
         words = vocabulary()["question"]
@@ -151,7 +212,7 @@ class RowIndex:
         numbered = house_number(q)
         if numbered:
             road_text, number = numbered
-            road = max((r for r in self.roads if road_text.endswith(r)), key=len, default="")
+            road = self._road(road_text)
             if road:
                 inside = [(i, r) for i, r in self.roads[road] if r.holds(number)]
                 if not inside:
@@ -183,7 +244,9 @@ class RowIndex:
         if (listing or counting) and not named:
             chosen = [i for i in chosen if not self.records[i].subtotal][:MAX_LIST_ROWS]
             return TableMatch("count" if counting else "list", rows=chosen, names=names, condition=condition)
-        chosen = self._closest_rows(chosen, rest_grams)[:MAX_LOOKUP_ROWS]
+        chosen = self._closest_rows(chosen, rest_grams)
+        total = len(chosen)
+        chosen = chosen[:MAX_LOOKUP_ROWS]
         asked = self._asked(chosen, rest)
         which = any(w in q for w in vocabulary()["asks"]["which"])
         if which and not named:
@@ -191,7 +254,14 @@ class RowIndex:
             asked = [name_column, *[a for a in asked if a != name_column]]
         if not asked and not condition:
             return None  # the row is named but the question asks what it does not hold
-        return TableMatch("lookup", rows=chosen, asked=asked, names=names, condition=condition)
+        return TableMatch("lookup", rows=chosen, asked=asked, names=names, condition=condition, total=total)
+
+    def _road(self, text: str) -> str:
+        """The longest known road `text` ends with ("我家住人民路" → "人民路")."""
+        for start in range(len(text) - 1):
+            if text[start:] in self.roads:
+                return text[start:]
+        return ""
 
     def search(self, text: str, limit: int = 50) -> TableMatch:
         """The lookup tab: rows a typed compound, road and number, street or school names,
@@ -200,7 +270,7 @@ class RowIndex:
         numbered = house_number(q) or house_number(q + "号")
         if numbered:
             road_text, number = numbered
-            road = max((r for r in self.roads if road_text.endswith(r)), key=len, default="")
+            road = self._road(road_text)
             if road:
                 inside = [i for i, r in self.roads[road] if r.holds(number)]
                 ranges = "、".join(dict.fromkeys(r.describe() for i, r in self.roads[road] if i in inside))
@@ -312,12 +382,20 @@ class RowIndex:
         spans = place_spans(q)
         if not spans or not self._choices:
             return None
-        best_span, best = "", []
+        scored = []
         for span in spans:
             found = process.extract(span, self._choices, scorer=fuzz.ratio, limit=SUGGESTIONS * 3)
             found = [(name, score) for name, score, _ in found if score >= SUGGESTION_SCORE]
-            if found and (not best or found[0][1] > best[0][1]):
-                best_span, best = span, found
+            if found:
+                scored.append((span, found))
+        best_span, best = "", []
+        if scored:
+            # The longest span about as close as the closest one: "东环花园", not "环花园".
+            top = max(found[0][1] for _, found in scored)
+            best_span, best = max(
+                ((span, found) for span, found in scored if found[0][1] >= top - SPAN_MARGIN),
+                key=lambda item: len(item[0]),
+            )
         if not best_span:
             return TableMatch("not_found", names=[spans[0]])
         names = list(dict.fromkeys(n for n, _ in best))[:SUGGESTIONS]

@@ -48,18 +48,25 @@ def place_words(text: str) -> list[str]:
     """Split a run of place names written without separators ("市桥街东环街", "钟村街祈福
     新邨内", "和平县连平县") after each place suffix that another suffix does not continue
     ("南村镇": not after 村)."""
-    suffixes = _suffixes()
+    one, two = _suffix_sets()
     words: list[str] = []
     start = 0
-    for i in range(len(text)):
-        ending = next((x for x in suffixes if text.endswith(x, 0, i + 1)), "")
-        if not ending or i + 1 - start <= len(ending):
+    for i, char in enumerate(text):
+        ending = 2 if text[i - 1 : i + 1] in two and i >= 1 else 1 if char in one else 0
+        if not ending or i + 1 - start <= ending:
             continue
-        if i + 1 < len(text) and any(text.startswith(x, i + 1) for x in suffixes):
+        if text[i + 1 : i + 2] in one or text[i + 1 : i + 3] in two:
             continue  # "村" of "南村镇": the name goes on
         words.append(text[start : i + 1])
         start = i + 1
     return words
+
+
+@lru_cache(maxsize=1)
+def _suffix_sets() -> tuple[frozenset[str], frozenset[str]]:
+    suffixes = _suffixes()
+    assert all(len(x) <= 2 for x in suffixes), "place suffixes are one or two characters"
+    return frozenset(x for x in suffixes if len(x) == 1), frozenset(x for x in suffixes if len(x) == 2)
 
 
 def _coarse(word: str) -> bool:
@@ -156,4 +163,5 @@ def place_spans(question: str) -> list[str]:
         if word.endswith(tuple(vocabulary()["places"]["coarse"])):
             continue
         spans.extend(word[-n:] for n in range(3, min(len(word), 8) + 1))
-    return list(dict.fromkeys(spans))
+    leads = tuple(vocabulary()["places"]["leads"])
+    return list(dict.fromkeys(s for s in spans if not s.startswith(leads)))
