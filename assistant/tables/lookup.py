@@ -194,7 +194,10 @@ class RowIndex:
     def _starts_compound(question: str, end: int, key: str) -> bool:
         """A street's short name followed by a compound ending ("东门" + "花园"): the
         question names a compound the tables do not list, not the street."""
-        compounds = vocabulary()["places"]["compounds"]
+        places = vocabulary()["places"]
+        compounds = places["compounds"]
+        if key.endswith(tuple(x for x in places["suffixes"] if x not in compounds)):
+            return False  # a whole town, street or city ("乐昌市城乡…", "大龙街花园…")
         tail = question[end : end + COMPOUND_TAIL + 2]
         return any(tail.find(x, 0, COMPOUND_TAIL + len(x)) >= 0 for x in compounds)
 
