@@ -99,6 +99,7 @@ class RowIndex:
                 self._add(i, record)
         # Suggestions for a place not found are places (never a school's name).
         self._choices = [k for k, rows in self.keys.items() if rows - self.name_keys.get(k, set())]
+        self._by_char: dict[str, list[str]] | None = None  # character → names, built on first use
 
     def _add(self, i: int, record: Record) -> None:
         header = [k for k, _ in record.cells]
@@ -290,9 +291,7 @@ class RowIndex:
             best = max(rows.values())
             found = self._ordered([i for i, v in rows.items() if v >= best])
             return TableMatch("lookup", rows=found[:limit], names=[h[2] for h in hits])
-        choices = list(self.keys)
-        found = process.extract(q, choices, scorer=fuzz.ratio, limit=SUGGESTIONS * 3) if q and choices else []
-        names = list(dict.fromkeys(n for n, score, _ in found if score >= SUGGESTION_SCORE))[:SUGGESTIONS]
+        names = list(dict.fromkeys(n for n, _ in self._closest(q)))[:SUGGESTIONS]
         return TableMatch("not_found", names=[text.strip()], suggestions=names)
 
     def _ordered(self, rows: list[int]) -> list[int]:
@@ -379,6 +378,24 @@ class RowIndex:
         top = max(scores.values())
         return [c for c, v in scores.items() if v >= ASKED_SHARE * top]
 
+    def _closest(self, text: str) -> list[tuple[str, float]]:
+        """Names closest to `text`, among those sharing a character with its name part
+        (a place suffix alone, 苑 or 路, shares nothing worth suggesting)."""
+        if self._by_char is None:
+            by_char: dict[str, list[str]] = defaultdict(list)
+            for choice in self._choices:
+                for char in set(choice):
+                    by_char[char].append(choice)
+            self._by_char = by_char
+        suffix_chars = set("".join(vocabulary()["places"]["suffixes"]))
+        pool = {c for char in set(text) - suffix_chars for c in self._by_char.get(char, ())}
+        if not pool:
+            return []
+        found = process.extract(
+            text, list(pool), scorer=fuzz.ratio, limit=SUGGESTIONS * 3, score_cutoff=SUGGESTION_SCORE
+        )
+        return sorted(((name, score) for name, score, _ in found), key=lambda x: (-x[1], x[0]))
+
     def _not_found(self, q: str) -> TableMatch | None:
         if not any(w in q for w in vocabulary()["asks"]["which"]):
             return None
@@ -387,8 +404,7 @@ class RowIndex:
             return None
         scored = []
         for span in spans:
-            found = process.extract(span, self._choices, scorer=fuzz.ratio, limit=SUGGESTIONS * 3)
-            found = [(name, score) for name, score, _ in found if score >= SUGGESTION_SCORE]
+            found = self._closest(span)
             if found:
                 scored.append((span, found))
         best_span, best = "", []
