@@ -84,3 +84,23 @@ def test_lookups_on_the_real_tables() -> None:
     counted = index.match("石楼镇有几所公办初中？")
     assert counted is not None and counted.kind == "count" and len(counted.rows) == 4
     assert index.match("祈福英语实验小学一年的学费是多少钱？") is None
+
+
+ABSENT = ["钟村花园", "翠竹苑", "东环花园", "洛溪花园", "南村家园", "石楼山庄", "沙湾新苑", "大石名苑"]
+
+
+def test_absent_places_are_not_found_with_closest_names() -> None:
+    ids, metas = [], []
+    for path in sorted(TABLES.iterdir()):
+        meta = DocumentMeta(path.stem, path, path.stem, path.stem, "", "2015", "historical")
+        for chunk in row_chunks(meta):
+            ids.append(chunk.id)
+            metas.append(chunk.metadata())
+    index = RowIndex([record_from_metadata(m) for m in metas], ids, metas)
+    schools = {name for name in index.names if name}
+    for place in ABSENT:
+        question = f"我家住在{place}，对口哪所学校？"
+        match = index.match(question)
+        assert match is not None and match.kind == "not_found", place
+        assert match.names == [place] and match.suggestions, place
+        assert not set(match.suggestions) & schools, place
