@@ -132,3 +132,17 @@ def test_corrupt_workbook_message(tmp_path: Path) -> None:
     with pytest.raises(TableError) as caught:
         read_workbook(b"PK\x03\x04 not really a zip", "坏.xlsx")
     assert "《坏.xlsx》" in caught.value.user_message
+
+
+def test_bad_workbooks_fail_alone_in_an_ingest(tmp_path: Path) -> None:
+    from fakes import small_assistant
+
+    settings, index, assistant = small_assistant(tmp_path)
+    before = index.active_name()
+    encrypted_xlsx(settings.knowledge_dir / "加密.xlsx")
+    empty_xlsx(settings.knowledge_dir / "空表.xlsx")
+    zoning_xlsx(settings.knowledge_dir / "地段.xlsx")
+    report = index.ingest()
+    assert "密码" in report.failed["加密.xlsx"] and "没有可读取的数据" in report.failed["空表.xlsx"]
+    assert len(report.added) == 1 and index.active_name() != before
+    assert assistant.ask("翠竹北苑对口哪所学校？").answer.startswith("学校：翠竹小学")
