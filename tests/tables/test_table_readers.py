@@ -137,7 +137,9 @@ def test_corrupt_workbook_message(tmp_path: Path) -> None:
 def test_bad_workbooks_fail_alone_in_an_ingest(tmp_path: Path) -> None:
     from fakes import small_assistant
 
-    settings, index, assistant = small_assistant(tmp_path)
+    from assistant.chain import Assistant
+
+    settings, index, _ = small_assistant(tmp_path)
     before = index.active_name()
     encrypted_xlsx(settings.knowledge_dir / "加密.xlsx")
     empty_xlsx(settings.knowledge_dir / "空表.xlsx")
@@ -145,4 +147,4 @@ def test_bad_workbooks_fail_alone_in_an_ingest(tmp_path: Path) -> None:
     report = index.ingest()
     assert "密码" in report.failed["加密.xlsx"] and "没有可读取的数据" in report.failed["空表.xlsx"]
     assert len(report.added) == 1 and index.active_name() != before
-    assert assistant.ask("翠竹北苑对口哪所学校？").answer.startswith("学校：翠竹小学")
+    assert Assistant(settings, index).ask("翠竹北苑对口哪所学校？").answer.startswith("学校：翠竹小学")
