@@ -22,7 +22,7 @@ from pathlib import Path
 
 from assistant.documents.manifest import DocumentMeta
 from assistant.tables.answer import answer_rows
-from assistant.tables.lookup import RowIndex, _is_place_column
+from assistant.tables.lookup import RowIndex, is_place_column
 from assistant.tables.records import record_from_metadata, row_chunks
 from benchmarks import REPO_ROOT
 
@@ -46,7 +46,7 @@ def synthetic_rows(
         templates.extend(
             m
             for m in (c.metadata() for c in row_chunks(meta))
-            if _is_place_column(next(iter(json.loads(m["cells"]))))
+            if is_place_column(next(iter(json.loads(m["cells"]))))
         )
     rng = random.Random(seed)
     ids, metas, compounds = [], [], []

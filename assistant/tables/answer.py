@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from assistant.question.retrieve import Passage
-from assistant.tables.lookup import RowIndex, TableMatch, _name_column
+from assistant.tables.lookup import RowIndex, TableMatch, name_column_of
 from assistant.tables.model import Record
 
 LONG_NAME = 20
@@ -83,7 +83,7 @@ def answer_rows(
             asked = [c for c in match.asked if c in header] or header[-1:]
             parts = [f"{c}：{record.value(c)}" for c in asked if record.value(c)]
             lead = "；".join(parts)
-            if name and _name_column(header) not in asked:
+            if name and name_column_of(header) not in asked:
                 lead = f"{name}——{lead}"
             if match.condition:
                 lead += f"（门牌范围：{match.condition}）"

@@ -58,7 +58,7 @@ class TableMatch:
 NAME_HEADER_CHARS = 10  # a longer column name describes a value, not the row's name
 
 
-def _name_column(header: list[str]) -> str:
+def name_column_of(header: list[str]) -> str:
     for word in vocabulary()["reader"]["name_headers"]:
         for column in header:
             if word in column and len(column) <= NAME_HEADER_CHARS:
@@ -66,11 +66,11 @@ def _name_column(header: list[str]) -> str:
     return header[0] if header else ""
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     return _PUNCT.sub("", text)
 
 
-def _is_place_column(column: str) -> bool:
+def is_place_column(column: str) -> bool:
     return any(w in column for w in vocabulary()["reader"]["place_headers"])
 
 
@@ -103,13 +103,13 @@ class RowIndex:
 
     def _add(self, i: int, record: Record) -> None:
         header = [k for k, _ in record.cells]
-        name_column = _name_column(header)
+        name_column = name_column_of(header)
         self.names.append(record.value(name_column))
         for column, value in record.cells:
             is_name = column == name_column
-            if not (is_name or _is_place_column(column)):
+            if not (is_name or is_place_column(column)):
                 continue
-            for key in {_fold(k) for k in place_keys(value, name=is_name)}:
+            for key in {fold(k) for k in place_keys(value, name=is_name)}:
                 if 2 <= len(key) <= MAX_KEY_CHARS:
                     self.keys[key].add(i)
                     if is_name:
@@ -181,7 +181,7 @@ class RowIndex:
         return RowIndex([record_from_metadata(m) for m in metas], ids, metas, maps)
 
     # --- matching
-    def _found_keys(self, question: str) -> list[tuple[int, int, str]]:
+    def found_keys(self, question: str) -> list[tuple[int, int, str]]:
         hits = []
         for start in range(len(question)):
             for end in range(start + 2, min(len(question), start + MAX_KEY_CHARS) + 1):
@@ -207,7 +207,7 @@ class RowIndex:
         q = _PUNCT.sub("", question)
         listing = any(w in q for w in words["list"])
         counting = any(w in q for w in words["count"])
-        hits = self._found_keys(q)
+        hits = self.found_keys(q)
         rows: dict[int, float] = defaultdict(float)
         for _, _, key in hits:
             for i in self.keys[key]:
@@ -216,7 +216,7 @@ class RowIndex:
         numbered = house_number(q)
         if numbered:
             road_text, number = numbered
-            road = self._road(road_text)
+            road = self.road_of(road_text)
             if road:
                 inside = [(i, r) for i, r in self.roads[road] if r.holds(number)]
                 if not inside:
@@ -254,65 +254,23 @@ class RowIndex:
         asked = self._asked(chosen, rest)
         which = any(w in q for w in vocabulary()["asks"]["which"])
         if which and not named:
-            name_column = _name_column([k for k, _ in self.records[chosen[0]].cells])
+            name_column = name_column_of([k for k, _ in self.records[chosen[0]].cells])
             asked = [name_column, *[a for a in asked if a != name_column]]
         if not asked and not condition:
             return None  # the row is named but the question asks what it does not hold
         return TableMatch("lookup", rows=chosen, asked=asked, names=names, condition=condition, total=total)
 
-    def _road(self, text: str) -> str:
+    def road_of(self, text: str) -> str:
         """The longest known road `text` ends with ("我家住人民路" → "人民路")."""
         for start in range(len(text) - 1):
             if text[start:] in self.roads:
                 return text[start:]
         return ""
 
-    def search(self, text: str, limit: int = 50) -> TableMatch:
-        """The lookup tab: rows a typed compound, road and number, street or school names,
-        whatever the wording; else the closest names."""
-        q = _fold(text)
-        numbered = house_number(q) or house_number(q + "号")
-        if numbered:
-            road_text, number = numbered
-            road = self._road(road_text)
-            if road:
-                inside = [i for i, r in self.roads[road] if r.holds(number)]
-                ranges = "、".join(dict.fromkeys(r.describe() for i, r in self.roads[road] if i in inside))
-                if inside:
-                    return TableMatch(
-                        "lookup", rows=self._ordered(inside)[:limit], names=[road], condition=ranges
-                    )
-        rows: dict[int, float] = defaultdict(float)
-        hits = self._found_keys(q)
-        for _, _, key in hits:
-            for i in self.keys[key]:
-                rows[i] += len(key)
-        if rows:
-            best = max(rows.values())
-            found = self._ordered([i for i, v in rows.items() if v >= best])
-            return TableMatch("lookup", rows=found[:limit], names=[h[2] for h in hits])
-        names = list(dict.fromkeys(n for n, _ in self._closest(q)))[:SUGGESTIONS]
-        return TableMatch("not_found", names=[text.strip()], suggestions=names)
-
-    def _ordered(self, rows: list[int]) -> list[int]:
-        """Current tables first, then newer ones, then by table and row."""
-
-        def key(i: int) -> tuple[bool, str, str, str, int]:
-            r = self.records[i]
-            return (
-                r.status == "historical",
-                "".join(chr(0x10FFFF - ord(c)) for c in r.date),
-                r.doc_id,
-                r.table,
-                r.row,
-            )
-
-        return sorted(rows, key=key)
-
     def _names_row(self, i: int, key: str) -> bool:
-        name = _fold(self.names[i])
+        name = fold(self.names[i])
         return key == name or (
-            len(key) >= 4 and name.startswith(key) and not _fold(self.records[i].table).startswith(key)
+            len(key) >= 4 and name.startswith(key) and not fold(self.records[i].table).startswith(key)
         )
 
     def _best_tables(self, rows: dict[int, float], rest: set[str], keep_all: bool = True) -> list[int]:
@@ -360,12 +318,12 @@ class RowIndex:
         asks = vocabulary()["asks"]
         grams = bigrams(rest)
         header = [k for k, _ in self.records[rows[0]].cells] if rows else []
-        name_column = _name_column(header)
+        name_column = name_column_of(header)
         scores: dict[str, float] = {}
         for column in header:
             if column == name_column:
                 continue
-            plain = _fold(column)
+            plain = fold(column)
             score = float(len(grams & bigrams(plain)))
             if len(plain) == 2 and all(c in rest for c in plain):
                 score = max(score, 1.0)
@@ -378,7 +336,7 @@ class RowIndex:
         top = max(scores.values())
         return [c for c, v in scores.items() if v >= ASKED_SHARE * top]
 
-    def _closest(self, text: str) -> list[tuple[str, float]]:
+    def closest(self, text: str) -> list[tuple[str, float]]:
         """Names closest to `text`, among those sharing a character with its name part
         (a place suffix alone, 苑 or 路, shares nothing worth suggesting)."""
         if self._by_char is None:
@@ -404,7 +362,7 @@ class RowIndex:
             return None
         scored = []
         for span in spans:
-            found = self._closest(span)
+            found = self.closest(span)
             if found:
                 scored.append((span, found))
         best_span, best = "", []

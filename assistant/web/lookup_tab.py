@@ -9,6 +9,7 @@ import gradio as gr
 
 from assistant.chain import Assistant
 from assistant.tables.lookup import RowIndex
+from assistant.tables.search import search_rows
 from assistant.tables.store import row_index
 from assistant.web.i18n import t
 
@@ -29,7 +30,7 @@ def lookup_rows(assistant: Assistant, text: str) -> tuple[str, list[list[str]]]:
     index = _index(assistant)
     if index is None or not len(index):
         return "知识库中还没有表格。", []
-    match = index.search(text)
+    match = search_rows(index, text)
     if match.kind == "not_found":
         near = f"；相近的有：{'、'.join(match.suggestions)}" if match.suggestions else ""
         return f"表格中没有找到“{text}”{near}。", []
