@@ -42,6 +42,7 @@ from assistant.question.query_cache import QueryVectorCache
 from assistant.question.retrieve import HybridSearcher, Passage
 from assistant.question.snapshot import SearchSnapshot, keyword_hook
 from assistant.settings import Settings
+from assistant.tables.question import answer_from_rows
 from assistant.targets.answers import answer_list_question
 from assistant.targets.model import Target
 from assistant.targets.store import load_targets
@@ -98,6 +99,8 @@ class _State:
     decision: Decision | None = None
     table_answer: str | None = None
     citations: list[Citation] = field(default_factory=list)
+    table_rows: list[dict[str, Any]] = field(default_factory=list)  # rows an answer came from
+    not_in_table: bool = False  # a place looked up in the tables and not found
 
 
 class Assistant:
@@ -123,6 +126,7 @@ class Assistant:
         self.prepare: Runnable[_State, _State] = (
             RunnableLambda(self._normalise, name="normalise")
             | RunnableLambda(self._condense, name="condense")
+            | RunnableLambda(self._from_rows, name="table rows")
             | RunnableLambda(self._from_table, name="targets table")
             | RunnableLambda(self._retrieve, name="retrieve")
             | RunnableLambda(self._decide, name="decide")
@@ -141,7 +145,18 @@ class Assistant:
         state.standalone = self.searcher.correct_typos(normalize_question(standalone).text, state.snapshot)
         return state
 
+    def _from_rows(self, state: _State) -> _State:
+        """Questions naming a place or name in a table's rows (or asking a list, count or
+        total over a table) are answered from the rows (assistant/tables)."""
+        previous = state.history[-1][0] if state.history else ""
+        found = answer_from_rows(self.settings, state.snapshot, state.standalone, previous)
+        if found is not None:
+            state.table_answer, state.passages, state.table_rows, state.not_in_table = found
+        return state
+
     def _from_table(self, state: _State) -> _State:
+        if state.table_answer is not None:
+            return state
         """List-style questions about targets, deadlines and duties are answered from the
         targets table when it has matching rows."""
         snapshot = state.snapshot
@@ -236,7 +251,9 @@ class Assistant:
             citations = self._nearest(state)
             refused = True
         elif state.table_answer is not None:
-            refused = False
+            refused = state.not_in_table
+            if refused:
+                state.decision = Decision(False, "not_in_table")
             answer = in_script(state.table_answer, script)
             yield answer
             citations = state.citations
@@ -277,6 +294,7 @@ class Assistant:
             answerer=self.answerer.name,
             seconds=seconds,
             index_version=state.snapshot.name or "",
+            extra={"table_rows": state.table_rows},
         )
 
     def ask(self, question: str, history: Sequence[Turn] = (), ticket: Ticket | None = None) -> AskResult:

@@ -348,7 +348,8 @@ class KnowledgeIndex:
             try:
                 if meta.doc_id in refused:
                     raise refused[meta.doc_id]
-                prepared[meta.doc_id] = prepare_document(meta).chunks
+                document = prepare_document(meta)
+                prepared[meta.doc_id] = document.chunks + document.rows
             except DocumentError as exc:  # prepare_document raises nothing else
                 log.warning("skipping %s: %s", meta.path.name, exc)
                 report.failed[meta.path.name] = exc.user_message

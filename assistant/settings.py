@@ -115,6 +115,11 @@ class Settings(BaseSettings):
     # Loopback and private addresses are refused unless this is set (tests, intranet sites).
     sync_allow_private: bool = False
 
+    # --- tables: rows read per sheet (a larger sheet is cut, and said so in the log) and
+    # characters kept of one cell; both bound an ingest's memory.
+    max_table_rows: int = 200_000
+    max_cell_chars: int = 2000
+
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "chroma"

@@ -23,10 +23,12 @@ from pypdf import PasswordType, PdfReader
 from assistant.documents.encoding import decode_bytes
 from assistant.documents.errors import DocumentError
 from assistant.documents.text_repair import normalize_width, repair_pdf_text
+from assistant.tables.model import TableError
+from assistant.tables.readers import docx_text, read_workbook, tables_as_text
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx", ".xlsx", ".xls")
 _FORMATS = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html"}
-_FORMATS |= {".pdf": "pdf", ".docx": "docx"}
+_FORMATS |= {".pdf": "pdf", ".docx": "docx", ".xlsx": "sheet", ".xls": "sheet"}
 
 _PDF_MAGIC = b"%PDF-"
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -96,9 +98,11 @@ def load_bytes(data: bytes, filename: str) -> LoadedText:
         raise DocumentError("empty file", "文件为空（0 字节），请检查后重新上传。")
     _check_magic(data, suffix)
     try:
-        text, encoding, title = _read_text(data, fmt)
+        text, encoding, title = _read_text(data, fmt, filename)
     except DocumentError:
         raise
+    except TableError as exc:  # a workbook's errors name the file and the sheet
+        raise DocumentError(str(exc), exc.user_message) from exc
     except Exception as exc:  # a parser's bug on an odd file: that file's failure, said so
         raise DocumentError(
             f"{filename}: unexpected {fmt} reader error: {exc!r}",
@@ -109,9 +113,11 @@ def load_bytes(data: bytes, filename: str) -> LoadedText:
     return LoadedText(text=text, format=fmt, encoding=encoding, title=title)
 
 
-def _read_text(data: bytes, fmt: str) -> tuple[str, str | None, str]:
+def _read_text(data: bytes, fmt: str, filename: str = "") -> tuple[str, str | None, str]:
     title = ""
-    if fmt == "pdf":
+    if fmt == "sheet":  # workbooks are read as tables (assistant/tables), rows as lines
+        text, encoding = tables_as_text(read_workbook(data, filename)), None
+    elif fmt == "pdf":
         text, encoding = _load_pdf(data), None
     elif fmt == "docx":
         text, encoding = _load_docx(data), None
@@ -145,6 +151,8 @@ def _unsupported(suffix: str) -> DocumentError:
 def _check_magic(data: bytes, suffix: str) -> None:
     if suffix == ".pdf":
         matches = _PDF_MAGIC in data[:_PDF_HEADER_WINDOW]
+    elif suffix in (".xls", ".xlsx"):  # an encrypted .xlsx is an OLE container
+        matches = data.startswith((_OLE_MAGIC, _ZIP_MAGIC))
     elif suffix == ".docx":
         if data.startswith(_OLE_MAGIC):
             raise DocumentError(
@@ -234,7 +242,7 @@ def _docx_block(item: Paragraph | Table) -> str:
             inner = (_docx_block(x) for cell in _docx_cells(item) for x in cell.iter_inner_content())
             return _PARAGRAPH.join(block for block in inner if block.strip())
         return _LINE.join(_docx_rows(item))
-    return _drop_stray_spaces(item.text)
+    return _drop_stray_spaces(docx_text(item._p))
 
 
 def _drop_stray_spaces(text: str) -> str:
@@ -269,7 +277,7 @@ def _docx_rows(table: Table) -> Iterator[str]:
         for cell in row.cells:
             # A horizontally merged cell is returned once per grid column it spans.
             if cell is not previous:
-                cells.append(_cell_text(cell.text))
+                cells.append(_cell_text(docx_text(cell._tc)))
             previous = cell
         if any(cells):
             yield " | ".join(cells)

@@ -9,7 +9,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
@@ -21,19 +21,21 @@ from assistant.documents.loaders import LoadedText, load_bytes, load_document
 from assistant.documents.manifest import DocumentMeta
 from assistant.documents.metadata import detect_metadata, is_furniture, is_garbled
 from assistant.documents.structure import parse_sections
+from assistant.tables.records import row_chunks
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # Bump when loading, cleaning, structure or chunking changes, so re-ingest redoes every
 # document even though no file changed.
-PIPELINE_VERSION = "5"
+PIPELINE_VERSION = "6"
 
 
 @dataclass(frozen=True)
 class PreparedDocument:
     meta: DocumentMeta
     chunks: list[Chunk]
+    rows: list[Chunk] = field(default_factory=list)  # table rows as records (assistant/tables)
 
 
 def content_hash(meta: DocumentMeta, embedder_name: str) -> str:
@@ -139,6 +141,7 @@ STAGES = {
     "metadata": ("metadata detection", "识别标题和日期"),
     "structure": ("structure parsing", "解析结构"),
     "chunk": ("chunking", "分段"),
+    "tables": ("reading table rows", "读取表格行"),
 }
 
 
@@ -173,4 +176,5 @@ def prepare_document(meta: DocumentMeta, today: dt.date | None = None) -> Prepar
             f"{meta.path.name}: no text left after cleaning",
             f"文件《{meta.path.name}》清理后没有可用的正文内容。",
         )
-    return PreparedDocument(meta=meta, chunks=chunks)
+    rows = _stage("tables", meta, lambda: row_chunks(meta))
+    return PreparedDocument(meta=meta, chunks=chunks, rows=rows)

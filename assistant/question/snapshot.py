@@ -87,8 +87,12 @@ class ChromaChunks:
             return []
         # Distances only: reading texts costs Chroma more than the search itself (SQLite),
         # and most candidates' texts are already cached from earlier questions.
+        # Table rows are read by the row lookup (assistant/tables), not by text search.
         got = self.collection.query(
-            query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=k, include=["distances"]
+            query_embeddings=[np.asarray(vector, dtype=np.float32)],
+            n_results=k,
+            include=["distances"],
+            where={"kind": {"$ne": "row"}},
         )
         return [(cid, 1.0 - float(d)) for cid, d in zip(got["ids"][0], got["distances"][0], strict=True)]
 
@@ -151,11 +155,10 @@ def build_lexical(chunks: ChromaChunks) -> LexicalIndex:
     ids: list[str] = []
     texts: list[str] = []
     for page_ids, page_texts, metas in chunks.pages():
-        ids.extend(page_ids)
-        texts.extend(
-            searchable_text(str(m.get("title", "")), str(m.get("section", "")), t)
-            for t, m in zip(page_texts, metas, strict=True)
-        )
+        for cid, t, m in zip(page_ids, page_texts, metas, strict=True):
+            if m.get("kind") != "row":  # table rows: the row lookup's, not keyword search's
+                ids.append(cid)
+                texts.append(searchable_text(str(m.get("title", "")), str(m.get("section", "")), t))
     return LexicalIndex(ids, texts)
 
 
@@ -168,8 +171,10 @@ def save_keyword_index(settings: Settings, collection: Collection) -> LexicalInd
 
 
 def keyword_hook(settings: Settings) -> Callable[[Collection], object]:
-    """`save_keyword_index` for `KnowledgeIndex(before_switch=…)`."""
-    return lambda collection: save_keyword_index(settings, collection)
+    """`save_keyword_index` (and the row index of tables) for `KnowledgeIndex(before_switch=…)`."""
+    from assistant.tables.store import save_row_index
+
+    return lambda collection: (save_keyword_index(settings, collection), save_row_index(settings, collection))
 
 
 def prune_derived(settings: Settings, keep: set[str]) -> None:

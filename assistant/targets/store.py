@@ -123,8 +123,10 @@ def _collection_table(settings: Settings, collection: str, pages: Callable[[], P
         texts: list[str] = []
         metas: list[dict[str, Any]] = []
         for _, page_texts, page_metas in pages():
-            texts.extend(page_texts)
-            metas.extend(page_metas)
+            for text, meta in zip(page_texts, page_metas, strict=True):
+                if meta.get("kind") != "row":  # table rows have their own lookup
+                    texts.append(text)
+                    metas.append(meta)
         if not texts:
             return None
         order = sorted(range(len(texts)), key=lambda i: (metas[i]["doc_id"], metas[i]["position"]))

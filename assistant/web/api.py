@@ -267,6 +267,7 @@ def openai_router(assistant: Assistant, settings: Settings) -> APIRouter:
                 "citations": [c.to_json() for c in result.citations],
                 "refused": result.refused,
                 "index_version": result.index_version,
+                "table_rows": result.extra.get("table_rows", []),
             }
         )
 
@@ -323,7 +324,8 @@ def _sse(
         yield chunk({"content": sources_block(result)})
     citations = [c.to_json() for c in result.citations] if result else []
     refused = result.refused if result else True
-    yield chunk({}, "stop", citations=citations, refused=refused)
+    rows = result.extra.get("table_rows", []) if result else []
+    yield chunk({}, "stop", citations=citations, refused=refused, table_rows=rows)
     yield "data: [DONE]\n\n"
 
 

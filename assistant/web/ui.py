@@ -19,6 +19,7 @@ from assistant.web.api import add_ask_endpoint, openai_router
 from assistant.web.chat import Chat, chat_tab
 from assistant.web.feedback import FeedbackStore
 from assistant.web.i18n import I18N, DefaultLocaleMiddleware, t
+from assistant.web.lookup_tab import lookup_tab
 from assistant.web.targets_tab import TargetsView, targets_tab
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,8 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                 targets_tab(targets)
             with gr.Tab(t("tab_docs"), id="docs", elem_id="tab-docs"):
                 docs_table = docs_tab(assistant, settings)
+            with gr.Tab(t("tab_lookup"), id="lookup", elem_id="tab-lookup"):
+                lookup_tab(assistant)
         demo.load(lambda: document_rows(assistant), None, docs_table, api_visibility="undocumented")
         add_ask_endpoint(assistant, settings)
     return demo

@@ -1,0 +1,96 @@
+"""Answers from rows: the asked value first, then the row quoted and cited."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from assistant.question.retrieve import Passage
+from assistant.tables.lookup import RowIndex, TableMatch, name_column_of
+from assistant.tables.model import Record
+
+LONG_NAME = 20
+_UNIT = re.compile(r"(?:几|多少)([所个家项条名])")
+
+
+def _passage(index: RowIndex, i: int) -> Passage:
+    record = index.records[i]
+    text = record.text()
+    passage = Passage(id=index.ids[i], text=text, metadata=dict(index.metas[i]), best_sentence=text)
+    passage.score = 1.0
+    return passage
+
+
+def _historical(records: list[Record]) -> str:
+    years = sorted({r.date[:4] for r in records if r.status == "historical" and r.date})
+    if not years:
+        return ""
+    return f"注意：以上内容出自{'、'.join(years)}年的历史表格，可能已不再适用，请以最新政策为准。"
+
+
+def _source(record: Record) -> str:
+    where = " › ".join(x for x in (record.table, record.sheet, f"第{record.row}行") if x)
+    return f"——出自《{record.title}》 › {where}"
+
+
+def row_json(index: RowIndex, i: int, number: int) -> dict[str, Any]:
+    return {**index.records[i].to_json(), "number": number, "chunk_id": index.ids[i]}
+
+
+def answer_rows(
+    match: TableMatch, index: RowIndex, question: str
+) -> tuple[str, list[Passage], list[dict[str, Any]]]:
+    """The answer text, the passages it cites ([1]… in order) and the rows as JSON."""
+    if match.kind == "not_found":
+        name = match.names[0] if match.names else ""
+        text = f"表格中没有找到“{name}”"
+        if match.suggestions:
+            text += f"；相近的有：{'、'.join(match.suggestions)}"
+        return text + "。请核对名称或门牌号后再查。", [], []
+    records = [index.records[i] for i in match.rows]
+    passages = [_passage(index, i) for i in match.rows]
+    rows = [row_json(index, i, n) for n, i in enumerate(match.rows, start=1)]
+    lines: list[str] = []
+    if match.kind in ("list", "count"):
+        unit_match = _UNIT.search(question)
+        unit = unit_match.group(1) if unit_match else "项"
+        names = [index.names[i] or records[k].text() for k, i in enumerate(match.rows)]
+        scope = "、".join(match.names)
+        lead = f"{scope}：" if scope else ""
+        tables = list(dict.fromkeys((r.title, r.table) for r in records))
+        if len(tables) == 1:
+            lines.append(f"{lead}《{records[0].title}》“{records[0].table}”中共有 {len(names)} {unit}：")
+            lines.extend(f"- {name} [{n}]" for n, name in enumerate(names, start=1))
+        else:  # rows of several tables: each under its table
+            lines.append(f"{lead}共有 {len(names)} {unit}，分属 {len(tables)} 个表格：")
+            for title, caption in tables:
+                lines.append(f"《{title}》“{caption}”：")
+                lines.extend(
+                    f"- {name} [{n}]"
+                    for n, (name, r) in enumerate(zip(names, records, strict=True), start=1)
+                    if (r.title, r.table) == (title, caption)
+                )
+    else:
+        if match.total > len(match.rows):
+            lines.append(f"找到 {match.total} 行，列出前 {len(match.rows)} 行：")
+        for n, (i, record) in enumerate(zip(match.rows, records, strict=True), start=1):
+            name = index.names[i]
+            if len(name) > LONG_NAME:  # a cell listing 30 counties: name the one asked about
+                name = (
+                    "、".join(k for k in match.names if k in name.replace(" ", "")) or name[:LONG_NAME] + "…"
+                )
+            header = [k for k, _ in record.cells]
+            asked = [c for c in match.asked if c in header] or header[-1:]
+            parts = [f"{c}：{record.value(c)}" for c in asked if record.value(c)]
+            lead = "；".join(parts)
+            if name and name_column_of(header) not in asked:
+                lead = f"{name}——{lead}"
+            if match.condition:
+                lead += f"（门牌范围：{match.condition}）"
+            lines.append(f"{lead}。")
+            lines.append(f"“{record.text()}” [{n}]")
+            lines.append(_source(record))
+    note = _historical(records)
+    if note:
+        lines.append(note)
+    return "\n".join(lines), passages, rows

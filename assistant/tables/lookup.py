@@ -1,0 +1,379 @@
+"""The row lookup of one collection: which rows a question names, and what it asks of them.
+
+A question is answered from rows when it names a row's place or name (a key found in the
+question, the longest ones kept), a road and house number inside a row's range, or asks a
+total; among rows found, the table whose caption and columns share most words with the
+rest of the question wins, and a row whose own text the question covers best is chosen
+over its siblings. A question naming no row, but asking which school or centre a place
+belongs to, gets "not found" with the closest names. Anything else goes to the text path.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from assistant.tables.model import Record, vocabulary
+from assistant.tables.places import HouseRange, house_number, house_ranges, place_keys, place_spans
+
+log = logging.getLogger(__name__)
+
+ROWS_FILE = "rows.jsonl"
+MAX_KEY_CHARS = 20
+MAX_LOOKUP_ROWS = 5
+MAX_LIST_ROWS = 60
+COMPOUND_TAIL = 2  # characters a compound's name may add before its ending ("东门新花园")
+ASKED_SHARE = 0.6  # a column sharing this share of the best column's words is asked too
+SUGGESTIONS = 3
+SPAN_MARGIN = 10.0  # a longer place span within this much of the closest one's score is preferred
+SUGGESTION_SCORE = 50.0  # rapidfuzz ratio (0-100) of a name offered as "相近的有"
+_PUNCT = re.compile(r"[\s，,。？?！!；;：:、“”\"'（）()]+")
+
+
+def bigrams(text: str) -> set[str]:
+    text = _PUNCT.sub("", text)
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+@dataclass
+class TableMatch:
+    kind: str  # "lookup", "list", "count", "total", "not_found"
+    rows: list[int] = field(default_factory=list)  # indexes into RowIndex.records
+    asked: list[str] = field(default_factory=list)  # column names the question asks for
+    names: list[str] = field(default_factory=list)  # what was looked up (keys found)
+    suggestions: list[str] = field(default_factory=list)
+    condition: str = ""  # a house number's range, when that decided
+    total: int = 0  # rows found before the answer's limit
+
+
+NAME_HEADER_CHARS = 10  # a longer column name describes a value, not the row's name
+
+
+def name_column_of(header: list[str]) -> str:
+    for word in vocabulary()["reader"]["name_headers"]:
+        for column in header:
+            if word in column and len(column) <= NAME_HEADER_CHARS:
+                return column
+    return header[0] if header else ""
+
+
+def fold(text: str) -> str:
+    return _PUNCT.sub("", text)
+
+
+def is_place_column(column: str) -> bool:
+    return any(w in column for w in vocabulary()["reader"]["place_headers"])
+
+
+class RowIndex:
+    """Records with their chunk ids and metadata, and the key → rows map over them."""
+
+    def __init__(
+        self,
+        records: list[Record],
+        ids: list[str],
+        metas: list[dict[str, Any]],
+        maps: dict[str, Any] | None = None,
+    ) -> None:
+        """`maps`: the key maps saved with the index (computing them is most of a build)."""
+        self.records = records
+        self.ids = ids
+        self.metas = metas
+        self.keys: dict[str, set[int]] = defaultdict(set)
+        self.name_keys: dict[str, set[int]] = defaultdict(set)
+        self.roads: dict[str, list[tuple[int, HouseRange]]] = defaultdict(list)
+        self.names: list[str] = []
+        if maps is not None:
+            self._restore(maps)
+        else:
+            for i, record in enumerate(records):
+                self._add(i, record)
+        # Suggestions for a place not found are places (never a school's name).
+        self._choices = [k for k, rows in self.keys.items() if rows - self.name_keys.get(k, set())]
+        self._by_char: dict[str, list[str]] | None = None  # character → names, built on first use
+
+    def _add(self, i: int, record: Record) -> None:
+        header = [k for k, _ in record.cells]
+        name_column = name_column_of(header)
+        self.names.append(record.value(name_column))
+        for column, value in record.cells:
+            is_name = column == name_column
+            if not (is_name or is_place_column(column)):
+                continue
+            for key in {fold(k) for k in place_keys(value, name=is_name)}:
+                if 2 <= len(key) <= MAX_KEY_CHARS:
+                    self.keys[key].add(i)
+                    if is_name:
+                        self.name_keys[key].add(i)
+            for found in house_ranges(value):
+                self.roads[found.road].append((i, found))
+
+    def _maps(self) -> dict[str, Any]:
+        return {
+            "rows": len(self.records),
+            "names": self.names,
+            "keys": {k: sorted(v) for k, v in self.keys.items()},
+            "name_keys": {k: sorted(v) for k, v in self.name_keys.items()},
+            "roads": {
+                road: [[i, r.low, r.high, r.parity, r.condition] for i, r in found]
+                for road, found in self.roads.items()
+            },
+        }
+
+    def _restore(self, maps: dict[str, Any]) -> None:
+        self.names = list(maps["names"])
+        self.keys.update((k, set(v)) for k, v in maps["keys"].items())
+        self.name_keys.update((k, set(v)) for k, v in maps["name_keys"].items())
+        for road, found in maps["roads"].items():
+            self.roads[road] = [
+                (i, HouseRange(road, low, high, parity, cond)) for i, low, high, parity, cond in found
+            ]
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    # --- persistence: one JSON line per row (id, metadata), then the key maps beside it
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        maps_path = path.with_suffix(".keys.json")
+        for target, write in ((maps_path, self._write_maps), (path, self._write_rows)):
+            partial = target.with_suffix(f".{os.getpid()}.tmp")
+            with partial.open("w", encoding="utf-8") as f:
+                write(f)
+            partial.replace(target)  # the maps first: rows without maps are rebuilt, not wrong
+
+    def _write_rows(self, f: Any) -> None:
+        for cid, meta in zip(self.ids, self.metas, strict=True):
+            f.write(json.dumps({"id": cid, "meta": meta}, ensure_ascii=False) + "\n")
+
+    def _write_maps(self, f: Any) -> None:
+        json.dump(self._maps(), f, ensure_ascii=False)
+
+    @staticmethod
+    def load(path: Path) -> RowIndex | None:
+        from assistant.tables.records import record_from_metadata
+
+        try:
+            ids, metas = [], []
+            with path.open(encoding="utf-8") as f:
+                for line in f:
+                    item = json.loads(line)
+                    ids.append(item["id"])
+                    metas.append(item["meta"])
+        except (OSError, ValueError, KeyError):
+            return None
+        maps: dict[str, Any] | None = None
+        try:
+            maps = json.loads(path.with_suffix(".keys.json").read_text(encoding="utf-8"))
+            if maps.get("rows") != len(ids):
+                maps = None  # maps of another version of the rows: rebuild them
+        except (OSError, ValueError):
+            maps = None
+        return RowIndex([record_from_metadata(m) for m in metas], ids, metas, maps)
+
+    # --- matching
+    def found_keys(self, question: str) -> list[tuple[int, int, str]]:
+        hits = []
+        for start in range(len(question)):
+            for end in range(start + 2, min(len(question), start + MAX_KEY_CHARS) + 1):
+                if question[start:end] in self.keys:
+                    hits.append((start, end, question[start:end]))
+        # A key inside a longer key found at the same place is part of it ("南村" in "南村镇").
+        hits = [h for h in hits if not any(o != h and o[0] <= h[0] and h[1] <= o[1] for o in hits)]
+        return [h for h in hits if not self._starts_compound(question, h[1], h[2])]
+
+    @staticmethod
+    def _starts_compound(question: str, end: int, key: str) -> bool:
+        """A street's short name followed by a compound ending ("东门" + "花园"): the
+        question names a compound the tables do not list, not the street."""
+        places = vocabulary()["places"]
+        compounds = places["compounds"]
+        if key.endswith(tuple(x for x in places["suffixes"] if x not in compounds)):
+            return False  # a whole town, street or city ("乐昌市城乡…", "大龙街花园…")
+        tail = question[end : end + COMPOUND_TAIL + 2]
+        return any(tail.find(x, 0, COMPOUND_TAIL + len(x)) >= 0 for x in compounds)
+
+    def match(self, question: str) -> TableMatch | None:
+        words = vocabulary()["question"]
+        q = _PUNCT.sub("", question)
+        listing = any(w in q for w in words["list"])
+        counting = any(w in q for w in words["count"])
+        hits = self.found_keys(q)
+        rows: dict[int, float] = defaultdict(float)
+        for _, _, key in hits:
+            for i in self.keys[key]:
+                rows[i] += len(key)
+        condition = ""
+        numbered = house_number(q)
+        if numbered:
+            road_text, number = numbered
+            road = self.road_of(road_text)
+            if road:
+                inside = [(i, r) for i, r in self.roads[road] if r.holds(number)]
+                if not inside:
+                    known = "、".join(dict.fromkeys(r.describe() for _, r in self.roads[road]))
+                    return TableMatch("not_found", names=[f"{road}{number}号"], suggestions=[known])
+                rows = defaultdict(float, {i: rows.get(i, 0.0) + 100.0 for i, _ in inside})
+                condition = "、".join(dict.fromkeys(r.describe() for _, r in inside))
+        rest = q
+        for _, _, key in sorted(hits, key=lambda h: -len(h[2])):
+            rest = rest.replace(key, " ")
+        rest_grams = bigrams(rest)
+        if not rows:
+            if any(w in q for w in words["total"]):
+                totals = {i: 0.0 for i, r in enumerate(self.records) if r.subtotal}
+                best_doc = {
+                    self.records[i].doc_id for i in self._best_tables(totals, rest_grams, keep_all=True)
+                }
+                # Every total of that document: "小学一共…？初一一共…？" asks two.
+                chosen = [i for i in totals if self.records[i].doc_id in best_doc]
+                if chosen:
+                    return TableMatch("total", rows=chosen, asked=self._asked(chosen, rest))
+            return self._not_found(q)
+        best = max(rows.values())
+        rows = {i: s for i, s in rows.items() if s >= best}
+        chosen = self._best_tables(rows, rest_grams, keep_all=listing or counting)
+        names = [h[2] for h in hits]
+        # The question names the row itself (its name cell), not a place the row serves.
+        named = any(self._names_row(i, k) for k in names for i in chosen)
+        if (listing or counting) and not named:
+            chosen = [i for i in chosen if not self.records[i].subtotal][:MAX_LIST_ROWS]
+            return TableMatch("count" if counting else "list", rows=chosen, names=names, condition=condition)
+        chosen = self._closest_rows(chosen, rest_grams)
+        total = len(chosen)
+        chosen = chosen[:MAX_LOOKUP_ROWS]
+        asked = self._asked(chosen, rest)
+        which = any(w in q for w in vocabulary()["asks"]["which"])
+        if which and not named:
+            name_column = name_column_of([k for k, _ in self.records[chosen[0]].cells])
+            asked = [name_column, *[a for a in asked if a != name_column]]
+        if not asked and not condition:
+            return None  # the row is named but the question asks what it does not hold
+        return TableMatch("lookup", rows=chosen, asked=asked, names=names, condition=condition, total=total)
+
+    def road_of(self, text: str) -> str:
+        """The longest known road `text` ends with ("我家住人民路" → "人民路")."""
+        for start in range(len(text) - 1):
+            if text[start:] in self.roads:
+                return text[start:]
+        return ""
+
+    def _names_row(self, i: int, key: str) -> bool:
+        name = fold(self.names[i])
+        return key == name or (
+            len(key) >= 4 and name.startswith(key) and not fold(self.records[i].table).startswith(key)
+        )
+
+    def _best_tables(self, rows: dict[int, float], rest: set[str], keep_all: bool = True) -> list[int]:
+        """Rows of the table(s) whose caption and columns share most words with the question."""
+        scored: dict[tuple[str, str], float] = {}
+        for i in rows:
+            r = self.records[i]
+            table = (r.doc_id, r.table)
+            if table not in scored:
+                scored[table] = len(rest & bigrams(r.table + "".join(k for k, _ in r.cells)))
+        if not scored:
+            return []
+        top = max(scored.values())
+        kept = [
+            i
+            for i in sorted(
+                rows,
+                key=lambda i: (
+                    self.records[i].doc_id,
+                    self.records[i].table,
+                    self.records[i].sheet,
+                    self.records[i].row,
+                ),
+            )
+            if scored[(self.records[i].doc_id, self.records[i].table)] == top
+        ]
+        return kept
+
+    def _closest_rows(self, rows: list[int], rest: set[str]) -> list[int]:
+        """Among sibling rows, those whose own text the question covers best (a question
+        on 大学本科 picks that row, not 大学本科并具有中级职称)."""
+        if len(rows) <= 1:
+            return rows
+        texts = {i: "".join(v for _, v in self.records[i].cells) for i in rows}
+        shared = set.intersection(*(bigrams(t) for t in texts.values()))
+        scores = {}
+        for i, text in texts.items():
+            own = bigrams(text) - shared
+            scores[i] = len(rest & own) / math.sqrt(len(own)) if own else 0.0
+        top = max(scores.values())
+        return [i for i in rows if scores[i] >= top] if top > 0 else rows
+
+    def _asked(self, rows: list[int], rest: str) -> list[str]:
+        """Columns the question asks for: sharing a word with it, or named by an ask word."""
+        asks = vocabulary()["asks"]
+        grams = bigrams(rest)
+        header = [k for k, _ in self.records[rows[0]].cells] if rows else []
+        name_column = name_column_of(header)
+        scores: dict[str, float] = {}
+        for column in header:
+            if column == name_column:
+                continue
+            plain = fold(column)
+            score = float(len(grams & bigrams(plain)))
+            if len(plain) == 2 and all(c in rest for c in plain):
+                score = max(score, 1.0)
+            if any(w in rest and any(x in column for x in xs) for w, xs in asks.items() if w != "which"):
+                score = max(score, 1.0)
+            if score:
+                scores[column] = score
+        if not scores:
+            return []
+        top = max(scores.values())
+        return [c for c, v in scores.items() if v >= ASKED_SHARE * top]
+
+    def closest(self, text: str) -> list[tuple[str, float]]:
+        """Names closest to `text`, among those sharing a character with its name part
+        (a place suffix alone, 苑 or 路, shares nothing worth suggesting)."""
+        if self._by_char is None:
+            by_char: dict[str, list[str]] = defaultdict(list)
+            for choice in self._choices:
+                for char in set(choice):
+                    by_char[char].append(choice)
+            self._by_char = by_char
+        suffix_chars = set("".join(vocabulary()["places"]["suffixes"]))
+        pool = {c for char in set(text) - suffix_chars for c in self._by_char.get(char, ())}
+        if not pool:
+            return []
+        found = process.extract(
+            text, list(pool), scorer=fuzz.ratio, limit=SUGGESTIONS * 3, score_cutoff=SUGGESTION_SCORE
+        )
+        return sorted(((name, score) for name, score, _ in found), key=lambda x: (-x[1], x[0]))
+
+    def _not_found(self, q: str) -> TableMatch | None:
+        if not any(w in q for w in vocabulary()["asks"]["which"]):
+            return None
+        spans = place_spans(q)
+        if not spans or not self._choices:
+            return None
+        scored = []
+        for span in spans:
+            found = self.closest(span)
+            if found:
+                scored.append((span, found))
+        best_span, best = "", []
+        if scored:
+            # The longest span about as close as the closest one: "东环花园", not "环花园".
+            top = max(found[0][1] for _, found in scored)
+            best_span, best = max(
+                ((span, found) for span, found in scored if found[0][1] >= top - SPAN_MARGIN),
+                key=lambda item: len(item[0]),
+            )
+        if not best_span:
+            return TableMatch("not_found", names=[spans[0]])
+        names = list(dict.fromkeys(n for n, _ in best))[:SUGGESTIONS]
+        return TableMatch("not_found", names=[best_span], suggestions=names)

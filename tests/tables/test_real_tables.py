@@ -1,0 +1,106 @@
+"""Point 1 on the five real tables of other bureaus (`shared/sources_new/tables`, beside the
+repository), read in place. Without that folder these tests fail: they are the proof."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from assistant.documents.loaders import load_document
+from assistant.documents.manifest import DocumentMeta
+from assistant.tables.lookup import RowIndex
+from assistant.tables.records import read_tables, record_from_metadata, row_chunks
+
+REPO = Path(__file__).resolve().parents[2]
+TABLES = Path(os.environ.get("ASSISTANT_SOURCES_NEW", REPO.parent / "shared" / "sources_new")) / "tables"
+
+
+def _file(name: str) -> Path:
+    path = TABLES / name
+    assert path.is_file(), f"the real table {path} is missing (shared/ must sit beside the repository)"
+    return path
+
+
+def test_side_by_side_blocks_with_merged_districts_and_subtotals() -> None:
+    tables = read_tables(_file("panyu_2015_migrant_children_school_places.xls"))
+    primary = [t for t in tables if t.caption.endswith("公办小学")]
+    junior = [t for t in tables if t.caption.endswith("公办初中")]
+    assert len(primary) == 4 and len(junior) == 1  # four column groups of primary schools
+    assert all(t.header == ["辖区", "学校", "学位"] for t in tables)
+    rows = [r for t in primary for r, sub in zip(t.rows, t.subtotal, strict=True) if not sub]
+    assert ["市桥街东环街沙头街桥南街(市桥城区教育指导中心)", "市桥草河小学", "15"] in rows
+    nancun = [r for r in rows if r[0].startswith("南村镇")]
+    assert len(nancun) == 13  # the district continues into the next column group
+    subtotals = [r for t in tables for r, sub in zip(t.rows, t.subtotal, strict=True) if sub]
+    assert subtotals == [["小学小计", "小学小计", "1065"], ["初一小计", "初一小计", "684"]]
+
+
+def test_title_and_date_in_one_cell_and_address_with_phone() -> None:
+    (table,) = read_tables(_file("panyu_2015_private_schools_list.xls"))
+    assert table.caption == "番禺区民办中小学一览表 2015年3月5日"
+    assert table.header == ["所属地", "编号", "办学机构名称", "办学层次", "地址及联系电话"]
+    assert ["钟村", "1", "祈福英语实验小学", "小学", "钟村街祈福新邨内 34714836"] in table.rows
+    assert sum(1 for r in table.rows if r[0] == "南村") == 8  # 所属地 merged down
+
+
+def test_eight_stacked_sub_tables_each_with_its_caption() -> None:
+    tables = read_tables(_file("panyu_2016_points_admission_contact_directory.xls"))
+    assert len(tables) == 8
+    centres = next(t for t in tables if t.caption == "各学区教育指导中心（招生咨询）")
+    assert centres.header == ["单位（服务区域）", "地址", "联系电话"]
+    assert ["石碁教育指导中心（石碁镇、大龙街）", "石碁镇岐山南路15号", "84854715 34560203"] in centres.rows
+    assert not any(c.endswith(".0") for t in tables for r in t.rows for c in r)  # 84691533.0
+
+
+def test_html_table_with_rowspan_colspan_and_split_numbers() -> None:
+    (table,) = read_tables(_file("panyu_2016_points_items_and_standards.html"))
+    assert "积分" in table.header and "条件和标准" in table.header
+    row = next(r for r in table.rows if "自有产权房" in "".join(r))
+    assert "住房保障（最高得分25分）" in row and any("25分" in c for c in row)
+
+
+def test_pdf_table_cells_read_by_their_ruling() -> None:
+    (table,) = read_tables(_file("guangdong_2016_compulsory_education_funding_subsidy_ratios.pdf"))
+    assert table.header[0] == "地区" and table.header[1] == "城乡义务教育公用经费省财政补助比例"
+    dongguan = next(r for r in table.rows if "东莞市" in r[0])
+    assert dongguan[1] == "50%" and dongguan[-1] == "由市县财政承担"
+
+
+def test_legacy_xls_is_indexed_as_text_too() -> None:
+    loaded = load_document(_file("panyu_2015_private_schools_list.xls"))
+    assert "祈福英语实验小学 | 小学 | 钟村街祈福新邨内 34714836" in loaded.text
+
+
+def test_lookups_on_the_real_tables() -> None:
+    ids, metas = [], []
+    for path in sorted(TABLES.iterdir()):
+        meta = DocumentMeta(path.stem, path, path.stem, path.stem, "", "2015", "historical")
+        for chunk in row_chunks(meta):
+            ids.append(chunk.id)
+            metas.append(chunk.metadata())
+    index = RowIndex([record_from_metadata(m) for m in metas], ids, metas)
+    found = index.match("我家住大龙街，招生问题该去问哪个教育指导中心？")
+    assert found is not None and index.names[found.rows[0]] == "石碁教育指导中心（石碁镇、大龙街）"
+    counted = index.match("石楼镇有几所公办初中？")
+    assert counted is not None and counted.kind == "count" and len(counted.rows) == 4
+    assert index.match("祈福英语实验小学一年的学费是多少钱？") is None
+
+
+ABSENT = ["钟村花园", "翠竹苑", "东环花园", "洛溪花园", "南村家园", "石楼山庄", "沙湾新苑", "大石名苑"]
+
+
+def test_absent_places_are_not_found_with_closest_names() -> None:
+    ids, metas = [], []
+    for path in sorted(TABLES.iterdir()):
+        meta = DocumentMeta(path.stem, path, path.stem, path.stem, "", "2015", "historical")
+        for chunk in row_chunks(meta):
+            ids.append(chunk.id)
+            metas.append(chunk.metadata())
+    index = RowIndex([record_from_metadata(m) for m in metas], ids, metas)
+    schools = {name for name in index.names if name}
+    for place in ABSENT:
+        question = f"我家住在{place}，对口哪所学校？"
+        match = index.match(question)
+        assert match is not None and match.kind == "not_found", place
+        assert match.names == [place] and match.suggestions, place
+        assert not set(match.suggestions) & schools, place

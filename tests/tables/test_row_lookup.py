@@ -1,0 +1,133 @@
+"""Points 2-4: rows as records, address matching (house-number ranges with 单号/双号),
+answers led by the value, two rows with their conditions, not found with the closest
+names, lists and counts, on a zoning table made by code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from table_files import zoning_xlsx
+
+from assistant.documents.manifest import DocumentMeta
+from assistant.tables.answer import answer_rows
+from assistant.tables.lookup import RowIndex
+from assistant.tables.places import house_number, house_ranges, place_keys
+from assistant.tables.records import record_from_metadata, row_chunks
+
+
+def _meta(path: Path, status: str = "current", date: str = "2025-03-01") -> DocumentMeta:
+    return DocumentMeta(
+        doc_id=path.stem,
+        path=path,
+        title="罗湖区2025年小学招生地段表",
+        short_title="招生地段表",
+        issuer="罗湖区教育局",
+        date=date,
+        status=status,
+    )
+
+
+@pytest.fixture
+def zoning(tmp_path: Path) -> RowIndex:
+    chunks = row_chunks(_meta(zoning_xlsx(tmp_path / "zoning.xlsx")))
+    metas = [c.metadata() for c in chunks]
+    return RowIndex([record_from_metadata(m) for m in metas], [c.id for c in chunks], metas)
+
+
+def test_rows_are_records_with_their_source(tmp_path: Path) -> None:
+    chunks = row_chunks(_meta(zoning_xlsx(tmp_path / "zoning.xlsx")))
+    first = chunks[0]
+    assert first.text == "学校：翠竹小学；招生地段：翠竹园、翠竹北苑、人民路1-99号（单号）；班数：4"
+    meta = first.metadata()
+    assert (meta["kind"], meta["sheet"], meta["row"]) == ("row", "2025年招生地段", 3)
+    assert meta["section"] == "罗湖区2025年小学招生地段表 > 2025年招生地段 > 第3行"
+    assert chunks[-1].metadata()["subtotal"] is True
+
+
+def test_places_and_ranges_of_a_zoning_cell() -> None:
+    assert {"翠竹园", "翠竹北苑", "人民路"} <= place_keys("翠竹园、翠竹北苑、人民路1-99号（单号）")
+    assert {"南村镇", "南村"} <= place_keys("南村镇 （南村教育指导中心）")
+    (odd,) = house_ranges("人民路1-99号（单号）")
+    assert (odd.road, odd.low, odd.high, odd.parity) == ("人民路", 1, 99, "odd")
+    assert odd.holds(37) and not odd.holds(38) and not odd.holds(101)
+    (side,) = house_ranges("解放路10-20号以东")
+    assert side.condition == "以东"
+    assert house_number("我家住人民路37号") == ("我家住人民路", 37)
+
+
+def test_compound_lookup_leads_with_the_school(zoning: RowIndex) -> None:
+    question = "我家住翠竹北苑，对口哪所小学？"
+    match = zoning.match(question)
+    assert match is not None and match.kind == "lookup"
+    text, passages, rows = answer_rows(match, zoning, question)
+    assert text.startswith("学校：翠竹小学。")
+    assert "第3行" in text and rows[0]["row"] == 3 and passages[0].metadata["kind"] == "row"
+
+
+@pytest.mark.parametrize(
+    ("number", "school"), [(37, "翠竹小学"), (38, "人民小学"), (150, "红岭小学"), (101, "红岭小学")]
+)
+def test_house_number_finds_the_range_on_the_right_side(zoning: RowIndex, number: int, school: str) -> None:
+    question = f"我家住人民路{number}号，对口哪所学校？"
+    match = zoning.match(question)
+    assert match is not None and match.kind == "lookup"
+    text, _, _ = answer_rows(match, zoning, question)
+    assert text.startswith(f"学校：{school}") and "门牌范围" in text
+
+
+def test_house_number_outside_every_range_is_not_found(zoning: RowIndex) -> None:
+    match = zoning.match("人民路300号对口哪所学校？")
+    assert match is not None and match.kind == "not_found"
+    text, passages, _ = answer_rows(match, zoning, "人民路300号对口哪所学校？")
+    assert "没有找到“人民路300号”" in text and "人民路1-99号（单号）" in text and not passages
+
+
+def test_absent_place_gets_closest_names_never_a_school(zoning: RowIndex) -> None:
+    question = "我家住在翠竹苑，对口哪所学校？"
+    match = zoning.match(question)
+    assert match is not None and match.kind == "not_found"
+    text, passages, _ = answer_rows(match, zoning, question)
+    assert text.startswith("表格中没有找到“翠竹苑”；相近的有：")
+    assert "翠竹园" in text and "翠竹北苑" in text
+    assert "小学" not in text and not passages
+
+
+def test_place_in_two_rows_gives_both(zoning: RowIndex) -> None:
+    question = "人民路对口哪所学校？"
+    match = zoning.match(question)
+    assert match is not None
+    text, _, rows = answer_rows(match, zoning, question)
+    assert [r["cells"]["学校"] for r in rows] == ["翠竹小学", "人民小学", "红岭小学"]
+    assert "（单号）" in text and "（双号）" in text
+
+
+def test_list_count_and_total(zoning: RowIndex) -> None:
+    match = zoning.match("翠竹园有哪些学校？")
+    assert match is not None and match.kind == "list"
+    total = zoning.match("全区一共有多少个班？")
+    assert total is not None and total.kind == "total"
+    text, _, _ = answer_rows(total, zoning, "全区一共有多少个班？")
+    assert "46" in text
+
+
+def test_row_named_but_value_not_in_table_goes_to_text_path(zoning: RowIndex) -> None:
+    assert zoning.match("翠竹小学的学费是多少钱？") is None
+    assert zoning.match("积分入学怎么申请？") is None
+
+
+def test_historical_table_is_labelled(tmp_path: Path) -> None:
+    chunks = row_chunks(_meta(zoning_xlsx(tmp_path / "old.xlsx"), status="historical", date="2016-03-01"))
+    metas = [c.metadata() for c in chunks]
+    index = RowIndex([record_from_metadata(m) for m in metas], [c.id for c in chunks], metas)
+    match = index.match("翠竹北苑对口哪所学校？")
+    assert match is not None
+    text, _, _ = answer_rows(match, index, "翠竹北苑对口哪所学校？")
+    assert "2016年的历史表格" in text
+
+
+def test_row_index_survives_a_save_and_load(zoning: RowIndex, tmp_path: Path) -> None:
+    zoning.save(tmp_path / "rows.jsonl")
+    loaded = RowIndex.load(tmp_path / "rows.jsonl")
+    assert loaded is not None and len(loaded) == len(zoning)
+    assert loaded.records == zoning.records
