@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     # Threads of one forward pass; 0 = every core this process may use.
     embedding_threads: int = 0
 
+    # --- OCR of scanned PDF pages and images (assistant/documents/scans.py): off, such
+    # files are refused as before; threads of the recogniser (0 = every core).
+    ocr_enabled: bool = True
+    ocr_threads: int = 0
+
     # --- vector store: embedded by default; a Chroma server when chroma_host is set.
     chroma_host: str | None = None
     chroma_port: int = 8000
@@ -105,6 +110,11 @@ class Settings(BaseSettings):
         """What is computed from one collection (its keyword index, its targets table),
         kept beside the index; a collection never changes, so neither does this."""
         return self.derived_root / collection
+
+    @property
+    def ocr_cache_dir(self) -> Path:
+        """OCR results by file content hash: derived, but kept across index versions."""
+        return self.data_dir / "ocr-cache"
 
     @property
     def threads(self) -> int:

@@ -39,6 +39,7 @@ class Chunk:
     doc_number: str = ""
     valid_until: str = ""
     status_reason: str = ""
+    ocr_pages: str = ""  # "3" or "3-4" when the passage was read from a scan by OCR
 
     @property
     def embed_text(self) -> str:
@@ -50,6 +51,8 @@ class Chunk:
         data = asdict(self)
         data.pop("text")
         data.pop("id")
+        if not data["ocr_pages"]:  # text documents keep the metadata they always had
+            data.pop("ocr_pages")
         return data
 
 

@@ -22,11 +22,15 @@ from pypdf import PasswordType, PdfReader
 
 from assistant.documents.encoding import decode_bytes
 from assistant.documents.errors import DocumentError
+from assistant.documents.ocr import IMAGE_SUFFIXES, ScanInfo
 from assistant.documents.text_repair import normalize_width, repair_pdf_text
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 _FORMATS = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html"}
 _FORMATS |= {".pdf": "pdf", ".docx": "docx"}
+# Scans: image files, and PDF pages without a text layer, are read by OCR (scans.py).
+SUPPORTED_SUFFIXES += IMAGE_SUFFIXES
+_FORMATS |= dict.fromkeys(IMAGE_SUFFIXES, "image")
 
 _PDF_MAGIC = b"%PDF-"
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -79,6 +83,7 @@ class LoadedText:
     format: str  # "txt" | "md" | "html" | "pdf" | "docx"
     encoding: str | None
     title: str = ""  # an HTML page's <title> (or the title its script sets), for metadata
+    scan: ScanInfo | None = None  # the pages read by OCR, when any were
 
 
 def load_document(path: Path) -> LoadedText:
@@ -95,6 +100,8 @@ def load_bytes(data: bytes, filename: str) -> LoadedText:
     if not data:
         raise DocumentError("empty file", "文件为空（0 字节），请检查后重新上传。")
     _check_magic(data, suffix)
+    if fmt in ("pdf", "image") and (scanned := _load_scan(data, filename, fmt)) is not None:
+        return scanned
     try:
         text, encoding, title = _read_text(data, fmt)
     except DocumentError:
@@ -107,6 +114,21 @@ def load_bytes(data: bytes, filename: str) -> LoadedText:
     if not text.strip():
         raise DocumentError("document has no text", "文件中没有可读取的文字内容。")
     return LoadedText(text=text, format=fmt, encoding=encoding, title=title)
+
+
+def _load_scan(data: bytes, filename: str, fmt: str) -> LoadedText | None:
+    """An image, or a PDF with pages that need OCR; None for a PDF with a text layer."""
+    from assistant.documents.scans import load_scan  # PDFium and the OCR engine load when needed
+
+    try:
+        return load_scan(data, filename, fmt)
+    except DocumentError:
+        raise
+    except Exception as exc:  # an engine's or renderer's bug on an odd file: that file's failure
+        raise DocumentError(
+            f"{filename}: unexpected OCR error: {exc!r}",
+            f"识别扫描件时出错（{type(exc).__name__}），该文件可能格式异常，请另存后重新上传。",
+        ) from exc
 
 
 def _read_text(data: bytes, fmt: str) -> tuple[str, str | None, str]:

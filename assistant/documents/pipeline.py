@@ -20,6 +20,7 @@ from assistant.documents.errors import DocumentError
 from assistant.documents.loaders import LoadedText, load_bytes, load_document
 from assistant.documents.manifest import DocumentMeta
 from assistant.documents.metadata import detect_metadata, is_furniture, is_garbled
+from assistant.documents.ocr import mark_scan_pages
 from assistant.documents.structure import parse_sections
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ PIPELINE_VERSION = "5"
 class PreparedDocument:
     meta: DocumentMeta
     chunks: list[Chunk]
+    notes: str = ""  # pages of a scan that could not be read, in Chinese
 
 
 def content_hash(meta: DocumentMeta, embedder_name: str) -> str:
@@ -169,4 +171,7 @@ def prepare_document(meta: DocumentMeta, today: dt.date | None = None) -> Prepar
             f"{meta.path.name}: no text left after cleaning",
             f"文件《{meta.path.name}》清理后没有可用的正文内容。",
         )
+    if loaded.scan is not None:  # passages read by OCR name their pages
+        chunks = mark_scan_pages(chunks, loaded.scan)
+        return PreparedDocument(meta, chunks, "；".join(reason for _, reason in loaded.scan.skipped))
     return PreparedDocument(meta=meta, chunks=chunks)

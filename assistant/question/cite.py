@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from assistant.documents.ocr import message
 from assistant.question.retrieve import Passage
 
 
@@ -22,6 +23,7 @@ class Citation:
     score: float
     chunk_id: str
     status_reason: str = ""  # why a document is historical ("有效期至2021年，已过期"), when known
+    ocr_pages: str = ""  # the scan's pages this passage was read from by OCR ("3", "3-4")
 
     @property
     def historical(self) -> bool:
@@ -35,7 +37,13 @@ class Citation:
     def label(self) -> str:
         """《title》 section, with the year of a historical document."""
         badge = f"（{self.year}年历史文件）" if self.historical and self.year else ""
-        return f"《{self.title}》{badge}" + (f" {self.section}" if self.section else "")
+        label = f"《{self.title}》{badge}" + (f" {self.section}" if self.section else "")
+        return label + (f"（{self.ocr_note}）" if self.ocr_note else "")
+
+    @property
+    def ocr_note(self) -> str:
+        """ "第3页，本段由扫描件识别，可能有误" for a passage read by OCR, else ""."""
+        return message("citation_note", pages=self.ocr_pages) if self.ocr_pages else ""
 
     def to_json(self) -> dict[str, Any]:
         # The first five keys are the stable contract of `ask --json`; the rest are additions.
@@ -52,6 +60,7 @@ class Citation:
             "quote": self.quote,
             "chunk_id": self.chunk_id,
             "status_reason": self.status_reason,
+            **({"ocr_pages": self.ocr_pages, "ocr_note": self.ocr_note} if self.ocr_pages else {}),
         }
 
 
@@ -71,6 +80,7 @@ def cite(passages: list[Passage]) -> list[Citation]:
             score=p.score,
             chunk_id=p.id,
             status_reason=str(p.metadata.get("status_reason", "")),
+            ocr_pages=str(p.metadata.get("ocr_pages", "")),
         )
         for i, p in enumerate(passages, start=1)
     ]

@@ -56,6 +56,8 @@ def render_citation(c: dict[str, Any]) -> str:
     meta_html = f' <span class="luohu-meta">{meta}</span>' if meta else ""
     passage = highlight(str(c.get("text", "")), str(c.get("quote", "")))
     section = f'<div class="luohu-section">{html.escape(c["section"])}</div>' if c.get("section") else ""
+    if c.get("ocr_note"):  # read from a scan by OCR: said with its page
+        section += f'<div class="luohu-meta">{html.escape(str(c["ocr_note"]))}</div>'
     return (
         f'<details class="luohu-cite"><summary>[{int(c.get("number", 0))}] '
         f"《{html.escape(str(c.get('title', '')))}》{badge}{meta_html}</summary>"
