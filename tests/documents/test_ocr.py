@@ -312,3 +312,54 @@ def test_ocr_switched_off_keeps_the_old_refusal() -> None:
         load_bytes(_image_pdf([text_image([SCANNED_SENTENCE])]), "scan.pdf")
 
     assert info.value.user_message == "该 PDF 没有文字层（可能是扫描件），需要先进行 OCR 文字识别后再上传。"
+
+
+# --- real scans (shared/sources_new/scans beside the repository) ------------------------------
+
+SCANS = Path(__file__).resolve().parents[2].parent / "shared" / "sources_new" / "scans"
+DONGGUAN = "dongguan_2016_dongshebao21_nonlocal_students_medical_insurance_scan.pdf"
+GUANGDONG = "guangdong_2015_yuejiaokao14_migrant_children_gaokao_notice_scan.pdf"
+
+
+def _real_scan(name: str) -> Path:
+    path = SCANS / name
+    assert path.is_file(), f"{path} missing: the real scans sit in shared/ beside the repository"
+    return path
+
+
+def test_real_scanned_notice_is_read_with_its_title_number_and_date(tmp_path: Path) -> None:
+    from benchmarks.ocr_scans import cer, transcript_pages
+
+    path = _real_scan(DONGGUAN)
+
+    with scans.ocr_context(tmp_path / "cache"):
+        loaded = load_bytes(path.read_bytes(), path.name)
+        prepared = prepare_document(_unlisted(path))  # its pages from the cache
+
+    assert prepared.meta.doc_number == "东社保〔2016〕21号"
+    assert prepared.meta.date == "2016-03-16"
+    assert prepared.meta.title.startswith("关于全面推开非本市户籍职工在莞就读子女参加社会基本医疗保险")
+    assert {chunk.ocr_pages for chunk in prepared.chunks} <= {"1", "2", "1-2"}
+    # Character error rate of page 1 against the hand transcription: at most 2 %.
+    assert loaded.scan is not None
+    page_one = dict(loaded.scan.pages)[1]
+    errors, chars = cer(transcript_pages(path.with_suffix(".transcript.txt"))[1][1], page_one)
+    assert errors / chars <= 0.02
+
+
+def test_real_scan_page_stored_upright_under_a_rotation_is_turned_back() -> None:
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(str(_real_scan(GUANGDONG)))
+    page = document[6]  # page 7: /Rotate 270 on an image stored upright
+    assert page.get_rotation() == 270
+    image = page.render(scale=150 / 72).to_pil()
+    assert image.height > image.width  # rendered as /Rotate says: the landscape table lies sideways
+    # The page's top third (heading and table head), still lying as rendered: fewer pixels to read.
+    upright = image.rotate(-90, expand=True)
+    strip = upright.crop((0, 0, upright.width, upright.height // 3)).rotate(90, expand=True)
+
+    read = ocr.read_page(strip)
+
+    assert read.angle == 90 and read.confidence > 0.9
+    assert "认定类别" in _squeeze(read.text) or "报名资格" in _squeeze(read.text)
