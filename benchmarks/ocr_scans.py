@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -50,6 +51,13 @@ def edit_distance(a: str, b: str) -> int:
 def cer(reference: str, hypothesis: str) -> tuple[int, int]:
     ref, hyp = normalise(reference), normalise(hypothesis)
     return edit_distance(ref, hyp), len(ref)
+
+
+def bag_errors(reference: str, hypothesis: str) -> int:
+    """Characters missing or extra, in any order: recognition apart from reading order
+    (a table's cells read row by row where the transcript repeats merged cells)."""
+    ref, hyp = Counter(normalise(reference)), Counter(normalise(hypothesis))
+    return max(sum((ref - hyp).values()), sum((hyp - ref).values()))
 
 
 def transcript_pages(path: Path) -> dict[int, tuple[str, str]]:
@@ -114,6 +122,7 @@ def run_engine(engine: str, dpi: int, angles: dict[str, list[int]] | None) -> di
                 kind, ref = reference[number]
                 hyp = text[text.find("说明") :] if kind == "notes" and "说明" in text else text
                 row["errors"], row["ref_chars"] = cer(ref, hyp)
+                row["bag_errors"] = bag_errors(ref, hyp)
                 row["kind"] = kind
             rows.append(row)
             print(json.dumps(row, ensure_ascii=False), file=sys.stderr)
@@ -131,6 +140,7 @@ def summary(result: dict) -> str:
             by_file.setdefault(row["file"], []).append(row)
     for name, got in by_file.items():
         errors, chars = sum(r["errors"] for r in got), sum(r["ref_chars"] for r in got)
+        unordered = sum(r["bag_errors"] for r in got) / chars
         odd = [r for r in got if r["page"] % 2]
         even = [r for r in got if not r["page"] % 2]
         half = "; ".join(
@@ -138,7 +148,10 @@ def summary(result: dict) -> str:
             for label, part in (("odd pages", odd), ("even pages", even))
             if part
         )
-        lines.append(f"  {name}: CER {errors / chars:.2%} over {chars} characters ({half})")
+        lines.append(
+            f"  {name}: CER {errors / chars:.2%} over {chars} characters ({half}); "
+            f"in any order {unordered:.2%}"
+        )
     errors = sum(r.get("errors", 0) for r in rows)
     chars = sum(r.get("ref_chars", 0) for r in rows)
     lines.append(f"  all transcribed pages: CER {errors / max(chars, 1):.2%} over {chars} characters")
