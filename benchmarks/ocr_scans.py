@@ -94,6 +94,12 @@ def tesseract(image, angle: int) -> str:
     return done.stdout
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process's threads and of finished child processes (Tesseract)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def run_engine(engine: str, dpi: int, angles: dict[str, list[int]] | None) -> dict:
     from assistant.documents.ocr import read_page
 
@@ -102,7 +108,7 @@ def run_engine(engine: str, dpi: int, angles: dict[str, list[int]] | None) -> di
         reference = transcript_pages(pdf.with_suffix(".transcript.txt"))
         images = render_pages(pdf, dpi)
         for number, image in enumerate(images, start=1):
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), _cpu_seconds()
             if engine == "rapidocr":
                 page = read_page(image)
                 text, angle, confidence = page.text, page.angle, page.confidence
@@ -114,6 +120,8 @@ def run_engine(engine: str, dpi: int, angles: dict[str, list[int]] | None) -> di
                 "file": pdf.name,
                 "page": number,
                 "seconds": round(seconds, 2),
+                "cpu_seconds": round(_cpu_seconds() - cpu, 2),
+                "text": text,
                 "angle": angle,
                 "confidence": confidence,
                 "chars": len(normalise(text)),
@@ -125,7 +133,8 @@ def run_engine(engine: str, dpi: int, angles: dict[str, list[int]] | None) -> di
                 row["bag_errors"] = bag_errors(ref, hyp)
                 row["kind"] = kind
             rows.append(row)
-            print(json.dumps(row, ensure_ascii=False), file=sys.stderr)
+            shown = {k: v for k, v in row.items() if k != "text"}
+            print(json.dumps(shown, ensure_ascii=False), file=sys.stderr)
     usage = resource.getrusage(resource.RUSAGE_SELF if engine == "rapidocr" else resource.RUSAGE_CHILDREN)
     return {"engine": engine, "dpi": dpi, "rows": rows, "peak_rss_mb": round(usage.ru_maxrss / 1024)}
 
@@ -158,6 +167,10 @@ def summary(result: dict) -> str:
     lines.append(
         f"  seconds per page: median {statistics.median(seconds):.2f}, min {seconds[0]:.2f}, "
         f"p90 {seconds[int(0.9 * (len(seconds) - 1))]:.2f}, max {seconds[-1]:.2f} ({len(seconds)} pages)"
+    )
+    cpu = sorted(r["cpu_seconds"] for r in rows)
+    lines.append(
+        f"  CPU seconds per page (all threads): median {statistics.median(cpu):.2f}, max {cpu[-1]:.2f}"
     )
     lines.append(
         "  angles: " + ", ".join(f"{r['file'][:9]} p{r['page']}={r['angle']}" for r in rows if r["angle"])

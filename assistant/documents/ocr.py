@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 _DATA = Path(__file__).parent / "data" / "ocr.toml"
 # Bump when recognition, orientation or layout changes: cached page results are then redone.
-OCR_VERSION = "1"
+OCR_VERSION = "2"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
 

@@ -363,3 +363,41 @@ def test_real_scan_page_stored_upright_under_a_rotation_is_turned_back() -> None
 
     assert read.angle == 90 and read.confidence > 0.9
     assert "认定类别" in _squeeze(read.text) or "报名资格" in _squeeze(read.text)
+
+
+# --- through the ingest: progress, other files unaffected, no second reading ----------------
+
+
+def test_ingest_reads_a_scan_with_progress_beside_a_bad_image_and_never_twice(
+    tmp_path: Path, read_calls: list[int]
+) -> None:
+    from fakes import HashEmbedder, make_knowledge
+
+    from assistant.index import KnowledgeIndex
+    from assistant.settings import Settings
+
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        knowledge_dir=tmp_path / "kb",
+        embedding_model="hash-test",
+        chroma_host=None,
+    )
+    make_knowledge(settings.knowledge_dir, {"plan": "罗湖区学位建设方案\n\n新增公办学位八千个。"})
+    (settings.knowledge_dir / "notice.png").write_bytes(png(text_image(NOTICE)))
+    (settings.knowledge_dir / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0" + bytes(64))
+    index = KnowledgeIndex(settings, embedder=HashEmbedder())
+    shown: list[str] = []
+
+    report = index.ingest(progress=lambda fraction, desc: shown.append(desc))
+
+    assert report.failed == {"broken.jpg": "图片文件已损坏或格式无法识别，无法读取。"}
+    assert sorted(report.added) == ["notice", "plan"]
+    assert "识别《notice.png》第 1/1 页" in shown
+    _, _, metas = index.all_chunks()
+    scanned = [m for m in metas if m["doc_id"] == "notice"]
+    assert scanned and all(m["ocr_pages"] == "1" for m in scanned)
+    assert all("ocr_pages" not in m for m in metas if m["doc_id"] == "plan")
+    assert scanned[0]["doc_number"] == "罗教〔2024〕5号"
+
+    index.ingest(rebuild=True)  # a full rebuild: the scan's pages come from the cache
+    assert len(read_calls) == 1
