@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader
 
 from assistant.documents.errors import DocumentError
@@ -187,9 +187,9 @@ def read_image_scan(data: bytes, filename: str) -> tuple[list[str], ScanInfo]:
     frames = getattr(image, "n_frames", 1)
 
     def image_of(index: int) -> Image.Image | None:
-        frame = next(f for i, f in enumerate(ImageSequence.Iterator(image)) if i == index)
+        image.seek(index)  # a TIFF's page; decoded here, so a truncated one fails as its page
         # A phone photo is stored sideways with an EXIF orientation: turn it as viewers do.
-        upright = ImageOps.exif_transpose(frame.convert("RGB"))
+        upright = ImageOps.exif_transpose(image.copy()).convert("RGB")
         # The blank test at about the resolution used for PDF pages (A4 width at its dpi).
         small = upright.reduce(max(1, upright.width * 72 // (int(config()["blank"]["dpi"]) * 595)))
         return None if is_blank_image(small) else upright
