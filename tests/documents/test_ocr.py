@@ -401,3 +401,27 @@ def test_ingest_reads_a_scan_with_progress_beside_a_bad_image_and_never_twice(
 
     index.ingest(rebuild=True)  # a full rebuild: the scan's pages come from the cache
     assert len(read_calls) == 1
+
+
+def test_admin_upload_of_a_scan_shows_page_progress_and_what_was_detected(
+    tmp_path: Path, read_calls: list[int]
+) -> None:
+    from fakes import small_assistant
+
+    from assistant.web.admin import Admin
+
+    settings, _, assistant = small_assistant(tmp_path, admin_password="pw-1")
+    upload = tmp_path / "notice.png"
+    upload.write_bytes(png(text_image(NOTICE)))
+    shown: list[str] = []
+
+    status, _, _ = Admin(assistant, settings).upload(
+        "pw-1",
+        str(upload),
+        progress=lambda fraction, desc="": shown.append(desc),  # type: ignore[arg-type]
+    )
+
+    assert status.startswith("✅ 已上传 notice.png。")
+    assert "罗教〔2024〕5号" in status
+    assert "识别《notice.png》第 1/1 页" in shown
+    assert len(read_calls) == 1  # the upload's check read the page; the ingest took it from the cache
