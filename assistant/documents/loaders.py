@@ -100,8 +100,11 @@ def load_bytes(data: bytes, filename: str) -> LoadedText:
     if not data:
         raise DocumentError("empty file", "文件为空（0 字节），请检查后重新上传。")
     _check_magic(data, suffix)
-    if fmt in ("pdf", "image") and (scanned := _load_scan(data, filename, fmt)) is not None:
-        return scanned
+    if fmt in ("pdf", "image"):  # scanned pages and images: OCR (PDFium and the engine load here)
+        from assistant.documents.scans import load_scan
+
+        if (scanned := load_scan(data, filename, fmt)) is not None:
+            return scanned
     try:
         text, encoding, title = _read_text(data, fmt)
     except DocumentError:
@@ -114,21 +117,6 @@ def load_bytes(data: bytes, filename: str) -> LoadedText:
     if not text.strip():
         raise DocumentError("document has no text", "文件中没有可读取的文字内容。")
     return LoadedText(text=text, format=fmt, encoding=encoding, title=title)
-
-
-def _load_scan(data: bytes, filename: str, fmt: str) -> LoadedText | None:
-    """An image, or a PDF with pages that need OCR; None for a PDF with a text layer."""
-    from assistant.documents.scans import load_scan  # PDFium and the OCR engine load when needed
-
-    try:
-        return load_scan(data, filename, fmt)
-    except DocumentError:
-        raise
-    except Exception as exc:  # an engine's or renderer's bug on an odd file: that file's failure
-        raise DocumentError(
-            f"{filename}: unexpected OCR error: {exc!r}",
-            f"识别扫描件时出错（{type(exc).__name__}），该文件可能格式异常，请另存后重新上传。",
-        ) from exc
 
 
 def _read_text(data: bytes, fmt: str) -> tuple[str, str | None, str]:

@@ -304,6 +304,18 @@ def _store(cache: Path | None, index: int, result: PageText) -> None:
 def load_scan(data: bytes, filename: str, fmt: str) -> LoadedText | None:
     """An image file, or a PDF with pages that need OCR, as a loaded document; None for a
     PDF whose pages all have a text layer (the text reader reads it)."""
+    try:
+        return _load_scan(data, filename, fmt)
+    except DocumentError:
+        raise
+    except Exception as exc:  # an engine's or renderer's bug on an odd file: that file's failure
+        raise DocumentError(
+            f"{filename}: unexpected OCR error: {exc!r}",
+            f"识别扫描件时出错（{type(exc).__name__}），该文件可能格式异常，请另存后重新上传。",
+        ) from exc
+
+
+def _load_scan(data: bytes, filename: str, fmt: str) -> LoadedText | None:
     context = _context.get()
     if fmt == "image":
         if not context.enabled:
