@@ -9,6 +9,7 @@ import logging
 import statistics
 import threading
 import tomllib
+from collections import Counter
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +17,8 @@ from typing import Any
 
 import numpy as np
 from PIL import Image
+
+from assistant.documents.text_repair import normalize_width
 
 log = logging.getLogger(__name__)
 
@@ -73,23 +76,41 @@ class ScanInfo:
     pages: tuple[tuple[int, str], ...]
     confidence: dict[int, float]
     skipped: tuple[tuple[int, str], ...] = ()
+    whole: bool = False  # every page with text was read by OCR (an image, a scanned PDF)
 
 
-def _grams(text: str) -> set[str]:
-    chars = "".join(ch for ch in text if ch.isalnum())
-    return {chars[i : i + 3] for i in range(len(chars) - 2)}
+_WINDOW = 8  # characters: long enough to be rare within a document, short enough to survive OCR's joins
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in normalize_width(text) if ch.isalnum())
 
 
 def mark_scan_pages(chunks: list[Any], scan: ScanInfo) -> list[Any]:
-    """Each chunk read from OCR'd pages gets their numbers ("3", "3-4"): a passage's page
-    is the one holding a good share of its character trigrams (cleaning and line joins
-    change the text a little, so exact positions would not survive)."""
-    pages = [(number, _grams(text)) for number, text in scan.pages]
+    """Each chunk read from OCR'd pages gets their numbers ("3", "3-4"): the pages holding
+    those runs of its letters that occur on one page only (cleaning and line joins change
+    punctuation and breaks, so letters are compared; a table's repeated header row or a
+    phrase found on several pages says nothing)."""
+    pages = [(number, _letters(text)) for number, text in scan.pages]
+    everywhere = f"{pages[0][0]}-{pages[-1][0]}" if len(pages) > 1 else str(pages[0][0]) if pages else ""
     out = []
     for chunk in chunks:
-        grams = _grams(chunk.text)
-        hits = [n for n, page in pages if grams and len(grams & page) >= 0.2 * len(grams)]
-        label = "" if not hits else str(hits[0]) if len(hits) == 1 else f"{min(hits)}-{max(hits)}"
+        letters = _letters(chunk.text)
+        unique: list[int] = []
+        seen: Counter[int] = Counter()
+        for start in range(0, max(len(letters) - _WINDOW, 0) + 1, _WINDOW):
+            where = [n for n, page in pages if letters[start : start + _WINDOW] in page]
+            seen.update(where)
+            if len(where) == 1:
+                unique.append(where[0])
+        if unique:
+            label = f"{min(unique)}" if min(unique) == max(unique) else f"{min(unique)}-{max(unique)}"
+        elif seen:  # only shared phrases: the page holding most of them
+            label = str(seen.most_common(1)[0][0])
+        elif scan.whole:  # a wholly scanned file's passage, changed beyond matching
+            label = everywhere
+        else:
+            label = ""
         out.append(replace(chunk, ocr_pages=label) if label else chunk)
     return out
 

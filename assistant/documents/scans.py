@@ -16,7 +16,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -137,7 +137,9 @@ def read_pdf_scan(
     used = {i: t for i, t in texts.items() if len("".join(t.split())) > len("".join(text_pages[i].split()))}
     pages = [used.get(i, text) for i, text in enumerate(text_pages)]
     kept = tuple((number, text) for number, text in info.pages if number - 1 in used)
-    return pages, ScanInfo(kept, {n: c for n, c in info.confidence.items() if n - 1 in used}, info.skipped)
+    confidence = {n: c for n, c in info.confidence.items() if n - 1 in used}
+    whole = all(i in used or not text.strip() for i, text in enumerate(text_pages))
+    return pages, ScanInfo(kept, confidence, info.skipped, whole=whole)
 
 
 def _is_blank(page: object) -> bool:
@@ -195,7 +197,7 @@ def read_image_scan(data: bytes, filename: str) -> tuple[list[str], ScanInfo]:
         return None if is_blank_image(small) else upright
 
     texts, info = _read_pages(data, filename, frames, list(range(frames)), image_of)
-    return [texts.get(i, "") for i in range(frames)], info
+    return [texts.get(i, "") for i in range(frames)], replace(info, whole=True)
 
 
 def _read_pages(
