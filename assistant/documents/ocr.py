@@ -195,7 +195,10 @@ def read_page(image: Image.Image, threads: int = 0) -> PageText:
     settings = config()["orientation"]
     tried: dict[int, list[Line]] = {0: recognise(image, threads)}
     first = tried[0]
-    upright = not _sideways(first) and _confidence(first) >= float(settings["accept_confidence"])
+    # No text found at all (a picture, a blank scan): turning the page would not find any.
+    upright = not first or (
+        not _sideways(first) and _confidence(first) >= float(settings["accept_confidence"])
+    )
     if not upright:
         order = (90, 270, 180) if _sideways(first) else (180, 90, 270)
         for angle in order:
