@@ -253,3 +253,29 @@ def test_ocr_switched_off_keeps_the_old_refusal() -> None:
         load_bytes(_image_pdf([text_image([SCANNED_SENTENCE])]), "scan.pdf")
 
     assert info.value.user_message == "该 PDF 没有文字层（可能是扫描件），需要先进行 OCR 文字识别后再上传。"
+
+
+def test_tiff_pages_and_a_photo_with_exif_orientation_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    first, second = text_image([SCANNED_SENTENCE]), text_image(["网上报名时间为5月6日至5月12日。"])
+    tiff = io.BytesIO()
+    first.save(tiff, format="TIFF", save_all=True, append_images=[second])
+    photo = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored turned 90° counter-clockwise; viewers turn it back clockwise
+    first.rotate(90, expand=True).save(photo, format="JPEG", quality=95, exif=exif)
+    given: list[tuple[int, int]] = []
+    real = scans.read_page
+
+    def recording(image: Image.Image, threads: int = 0) -> ocr.PageText:
+        given.append(image.size)
+        return real(image, threads)
+
+    monkeypatch.setattr(scans, "read_page", recording)
+
+    pages = load_bytes(tiff.getvalue(), "scan.tiff")
+    turned = load_bytes(photo.getvalue(), "photo.jpg")
+
+    assert pages.scan is not None and [n for n, _ in pages.scan.pages] == [1, 2]
+    assert "5月6日至5月12日" in _squeeze(pages.text)
+    assert _squeeze(turned.text) == SCANNED_SENTENCE
+    assert given[-1] == first.size  # the engine was given the photo upright, as EXIF says
