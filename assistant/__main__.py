@@ -47,7 +47,9 @@ def _cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.knowledge:
         settings = settings.model_copy(update={"knowledge_dir": Path(args.knowledge)})
-    report = KnowledgeIndex(settings, before_switch=keyword_hook(settings)).ingest(rebuild=args.rebuild)
+    report = KnowledgeIndex(settings, before_switch=keyword_hook(settings)).ingest(
+        rebuild=args.rebuild, progress=_print_ocr_progress
+    )
     print(
         f"索引完成：新增 {len(report.added)}，更新 {len(report.updated)}，未变 {len(report.unchanged)}，"
         f"删除 {len(report.removed)}，失败 {len(report.failed)}；共 {report.chunks} 段，"
@@ -55,7 +57,15 @@ def _cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     )
     for name, message in report.failed.items():
         print(f"  未收录 {name}：{message}", file=sys.stderr)
+    for name, note in report.notes.items():
+        print(f"  {name}：{note}", file=sys.stderr)
     return 1 if report.failed else 0
+
+
+def _print_ocr_progress(fraction: float, desc: str) -> None:
+    """Scanned pages take seconds each: say which one is being read ("识别《…》第 3/12 页")."""
+    if desc.startswith("识别"):
+        print(desc, file=sys.stderr, flush=True)
 
 
 EMPTY_INDEX = "知识库为空，请先运行：python -m assistant ingest"

@@ -33,6 +33,7 @@ from assistant.documents.errors import DocumentError
 from assistant.documents.loaders import check_size, unsupported_type
 from assistant.documents.manifest import DocumentMeta, unsupported_files
 from assistant.documents.pipeline import content_hash, prepare_document
+from assistant.documents.scans import ocr_settings
 from assistant.embeddings import Embedder, get_embedder
 from assistant.settings import Settings
 
@@ -114,6 +115,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)  # file name -> Chinese message
+    notes: dict[str, str] = field(default_factory=dict)  # file name -> pages of a scan skipped
     chunks: int = 0
     seconds: float = 0.0
     collection: str = ""
@@ -348,8 +350,11 @@ class KnowledgeIndex:
             try:
                 if meta.doc_id in refused:
                     raise refused[meta.doc_id]
-                document = prepare_document(meta)
+                with ocr_settings(self.settings, progress):
+                    document = prepare_document(meta)
                 prepared[meta.doc_id] = document.chunks + document.rows
+                if document.notes:
+                    report.notes[meta.path.name] = document.notes
             except DocumentError as exc:  # prepare_document raises nothing else
                 log.warning("skipping %s: %s", meta.path.name, exc)
                 report.failed[meta.path.name] = exc.user_message

@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     embedding_url_queries: bool = False
     embedding_url_batch_size: int = 64
 
+    # --- OCR of scanned PDF pages and images (assistant/documents/scans.py): off, such
+    # files are refused as before; threads of the recogniser (0 = every core).
+    ocr_enabled: bool = True
+    ocr_threads: int = 0
+
     # --- vector store: embedded by default; a Chroma server when chroma_host is set.
     chroma_host: str | None = None
     chroma_port: int = 8000
@@ -142,6 +147,11 @@ class Settings(BaseSettings):
     def synced_dir(self) -> Path:
         """Documents fetched from websites (with their own manifest), indexed with knowledge/."""
         return self.data_dir / "synced"
+
+    @property
+    def ocr_cache_dir(self) -> Path:
+        """OCR results by file content hash: derived, but kept across index versions."""
+        return self.data_dir / "ocr-cache"
 
     @property
     def threads(self) -> int:

@@ -43,10 +43,10 @@ CHINESE_NAME_SENTENCE = "罗湖区中小学午餐配送实行食品安全责任�
 MESSAGES = {
     "corrupt.pdf": "PDF 文件已损坏或格式不正确，无法读取。",
     "encrypted.pdf": "PDF 文件已加密，无法读取，请提供未加密的版本。",
-    "scanned.pdf": "该 PDF 没有文字层（可能是扫描件），需要先进行 OCR 文字识别后再上传。",
+    "scanned.pdf": "扫描件共 1 页，均未识别出文字（可能是空白页或图片过于模糊）。",
     "empty.txt": "文件为空（0 字节），请检查后重新上传。",
     "huge.txt": "文件太大（1.5 MB），上限为 1 MB。",
-    "setup.exe": "不支持的文件类型 .exe，支持：.txt .md .html .pdf .docx .xlsx .xls",
+    "setup.exe": "不支持的文件类型 .exe，支持：.txt .md .html .pdf .docx .xlsx .xls .png .jpg .jpeg .tif .tiff",
     "report.pdf.txt": "文件内容与扩展名 .txt 不符。",
     "letter.docx": "这是旧版 Word（.doc）文件，请在 Word 中另存为 .docx 后重新上传。",
     "binary.txt": "无法识别文件编码，请另存为 UTF-8 后重新上传。",

@@ -41,6 +41,7 @@ class Chunk:
     status_reason: str = ""
     url: str = ""  # where a website document was fetched from
     superseded_by: str = ""  # the URL or doc_id of the document that replaced this one
+    ocr_pages: str = ""  # "3" or "3-4" when the passage was read from a scan by OCR
 
     @property
     def embed_text(self) -> str:
@@ -52,8 +53,8 @@ class Chunk:
         data = asdict(self)
         data.pop("text")
         data.pop("id")
-        for key in ("url", "superseded_by"):  # website-only fields: stored when set
-            if not data[key]:
+        for key in ("url", "superseded_by", "ocr_pages"):  # stored only when set: text and
+            if not data[key]:  # local documents keep the metadata they always had
                 data.pop(key)
         return data
 

@@ -22,6 +22,7 @@ from pypdf import PasswordType, PdfReader
 
 from assistant.documents.encoding import decode_bytes
 from assistant.documents.errors import DocumentError
+from assistant.documents.ocr import IMAGE_SUFFIXES, ScanInfo
 from assistant.documents.text_repair import normalize_width, repair_pdf_text
 from assistant.tables.model import TableError
 from assistant.tables.readers import docx_text, read_workbook, tables_as_text
@@ -29,6 +30,9 @@ from assistant.tables.readers import docx_text, read_workbook, tables_as_text
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx", ".xlsx", ".xls")
 _FORMATS = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html"}
 _FORMATS |= {".pdf": "pdf", ".docx": "docx", ".xlsx": "sheet", ".xls": "sheet"}
+# Scans: image files, and PDF pages without a text layer, are read by OCR (scans.py).
+SUPPORTED_SUFFIXES += IMAGE_SUFFIXES
+_FORMATS |= dict.fromkeys(IMAGE_SUFFIXES, "image")
 
 _PDF_MAGIC = b"%PDF-"
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -81,6 +85,7 @@ class LoadedText:
     format: str  # "txt" | "md" | "html" | "pdf" | "docx"
     encoding: str | None
     title: str = ""  # an HTML page's <title> (or the title its script sets), for metadata
+    scan: ScanInfo | None = None  # the pages read by OCR, when any were
 
 
 def load_document(path: Path) -> LoadedText:
@@ -97,6 +102,11 @@ def load_bytes(data: bytes, filename: str) -> LoadedText:
     if not data:
         raise DocumentError("empty file", "文件为空（0 字节），请检查后重新上传。")
     _check_magic(data, suffix)
+    if fmt in ("pdf", "image"):  # scanned pages and images: OCR (PDFium and the engine load here)
+        from assistant.documents.scans import load_scan
+
+        if (scanned := load_scan(data, filename, fmt)) is not None:
+            return scanned
     try:
         text, encoding, title = _read_text(data, fmt, filename)
     except DocumentError:

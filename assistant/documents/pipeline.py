@@ -20,6 +20,7 @@ from assistant.documents.errors import DocumentError
 from assistant.documents.loaders import LoadedText, load_bytes, load_document
 from assistant.documents.manifest import DocumentMeta
 from assistant.documents.metadata import detect_metadata, is_furniture, is_garbled
+from assistant.documents.ocr import IMAGE_SUFFIXES, OCR_VERSION, mark_scan_pages
 from assistant.documents.structure import parse_sections
 from assistant.tables.records import row_chunks
 
@@ -36,6 +37,7 @@ class PreparedDocument:
     meta: DocumentMeta
     chunks: list[Chunk]
     rows: list[Chunk] = field(default_factory=list)  # table rows as records (assistant/tables)
+    notes: str = ""  # pages of a scan that could not be read, in Chinese
 
 
 def content_hash(meta: DocumentMeta, embedder_name: str) -> str:
@@ -48,6 +50,8 @@ def content_hash(meta: DocumentMeta, embedder_name: str) -> str:
     fields = {k: str(v) for k, v in asdict(meta).items() if k != "path" and (v or k not in _LATER_FIELDS)}
     digest.update(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode())
     digest.update(f"|{PIPELINE_VERSION}|{embedder_name}".encode())
+    if meta.path.suffix.lower() in (".pdf", *IMAGE_SUFFIXES):  # a scan's text is OCR's
+        digest.update(f"|ocr {OCR_VERSION}".encode())
     return digest.hexdigest()
 
 
@@ -177,4 +181,8 @@ def prepare_document(meta: DocumentMeta, today: dt.date | None = None) -> Prepar
             f"文件《{meta.path.name}》清理后没有可用的正文内容。",
         )
     rows = _stage("tables", meta, lambda: row_chunks(meta))
+    if loaded.scan is not None:  # passages read by OCR name their pages
+        chunks = mark_scan_pages(chunks, loaded.scan)
+        notes = "；".join(reason for _, reason in loaded.scan.skipped)
+        return PreparedDocument(meta=meta, chunks=chunks, rows=rows, notes=notes)
     return PreparedDocument(meta=meta, chunks=chunks, rows=rows)

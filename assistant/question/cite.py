@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from assistant.documents.ocr import message
 from assistant.question.retrieve import Passage
 
 
@@ -23,6 +24,7 @@ class Citation:
     chunk_id: str
     status_reason: str = ""  # why a document is historical ("有效期至2021年，已过期"), when known
     url: str = ""  # a website document's address, shown with the citation
+    ocr_pages: str = ""  # the scan's pages this passage was read from by OCR ("3", "3-4")
 
     @property
     def historical(self) -> bool:
@@ -36,11 +38,14 @@ class Citation:
     def label(self) -> str:
         """《title》 section, with the year of a historical document."""
         badge = f"（{self.year}年历史文件）" if self.historical and self.year else ""
-        return (
-            f"《{self.title}》{badge}"
-            + (f" {self.section}" if self.section else "")
-            + (f" {self.url}" if self.url else "")
-        )
+        label = f"《{self.title}》{badge}" + (f" {self.section}" if self.section else "")
+        label += f" {self.url}" if self.url else ""
+        return label + (f"（{self.ocr_note}）" if self.ocr_note else "")
+
+    @property
+    def ocr_note(self) -> str:
+        """ "第3页，本段由扫描件识别，可能有误" for a passage read by OCR, else ""."""
+        return message("citation_note", pages=self.ocr_pages) if self.ocr_pages else ""
 
     def to_json(self) -> dict[str, Any]:
         # The first five keys are the stable contract of `ask --json`; the rest are additions.
@@ -58,6 +63,7 @@ class Citation:
             "chunk_id": self.chunk_id,
             "status_reason": self.status_reason,
             "url": self.url,
+            **({"ocr_pages": self.ocr_pages, "ocr_note": self.ocr_note} if self.ocr_pages else {}),
         }
 
 
@@ -78,6 +84,7 @@ def cite(passages: list[Passage]) -> list[Citation]:
             chunk_id=p.id,
             status_reason=str(p.metadata.get("status_reason", "")),
             url=str(p.metadata.get("url", "")),
+            ocr_pages=str(p.metadata.get("ocr_pages", "")),
         )
         for i, p in enumerate(passages, start=1)
     ]

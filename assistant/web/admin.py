@@ -18,6 +18,7 @@ from assistant.chain import Assistant
 from assistant.documents.errors import DocumentError
 from assistant.documents.loaders import SUPPORTED_SUFFIXES, check_size, load_bytes
 from assistant.documents.manifest import EDITABLE_FIELDS, ManifestError, doc_id_for, read_manifest, save_entry
+from assistant.documents.scans import ocr_settings
 from assistant.errors import user_message_for
 from assistant.index import IngestReport, knowledge_metas
 from assistant.settings import Settings
@@ -100,7 +101,10 @@ class Admin:
             check_size(source.stat().st_size, self.settings.max_upload_mb)
             name = safe_filename(source.name)
             data = source.read_bytes()
-            load_bytes(data, name)  # type and content check before anything is written
+            with ocr_settings(
+                self.settings, lambda f, d: progress(f, desc=d)
+            ):  # a scan is read (and cached) here
+                load_bytes(data, name)  # type and content check before anything is written
         except DocumentError as exc:
             return self._result(f"❌ 未上传：{escape_text(exc.user_message)}")
         knowledge = self.settings.knowledge_dir.resolve()
@@ -247,6 +251,8 @@ def _summary(report: IngestReport) -> str:
     )
     for name, message in report.failed.items():
         text += f"\n\n⚠️ {escape_text(name)}：{escape_text(message)}"
+    for name, note in report.notes.items():  # pages of a scan that could not be read
+        text += f"\n\n⚠️ {escape_text(name)}：{escape_text(note)}"
     return text
 
 

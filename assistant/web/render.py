@@ -59,6 +59,8 @@ def render_citation(c: dict[str, Any]) -> str:
     if str(c.get("url", "")).startswith(("http://", "https://")):
         url = html.escape(str(c["url"]))
         section += f'<div class="luohu-url"><a href="{url}" target="_blank" rel="noopener">{url}</a></div>'
+    if c.get("ocr_note"):  # read from a scan by OCR: said with its page
+        section += f'<div class="luohu-meta">{html.escape(str(c["ocr_note"]))}</div>'
     return (
         f'<details class="luohu-cite"><summary>[{int(c.get("number", 0))}] '
         f"《{html.escape(str(c.get('title', '')))}》{badge}{meta_html}</summary>"

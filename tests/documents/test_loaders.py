@@ -108,7 +108,7 @@ def test_pdf_with_only_owner_password_is_read(tmp_path: Path) -> None:
     assert LONG_SENTENCE in load_document(path).text
 
 
-def test_pdf_without_text_layer_asks_for_ocr(tmp_path: Path) -> None:
+def test_pdf_without_text_layer_is_read_by_ocr_and_refused_when_it_holds_no_text(tmp_path: Path) -> None:
     path = tmp_path / "scan.pdf"
     pdf = canvas.Canvas(str(path))
     pdf.rect(100, 100, 300, 400, fill=1)
@@ -116,8 +116,8 @@ def test_pdf_without_text_layer_asks_for_ocr(tmp_path: Path) -> None:
 
     error = _error(path)
 
-    assert error.user_message == ("该 PDF 没有文字层（可能是扫描件），需要先进行 OCR 文字识别后再上传。")
-    assert str(error) == "PDF has no text layer"
+    assert error.user_message == "扫描件共 1 页，均未识别出文字（可能是空白页或图片过于模糊）。"
+    assert str(error) == "scan.pdf: OCR found no text on 1 pages"
 
 
 def test_random_bytes_named_pdf_do_not_match_extension(tmp_path: Path) -> None:
@@ -336,7 +336,7 @@ def test_unsupported_suffix(tmp_path: Path) -> None:
     path = tmp_path / "data.xyz"
     path.write_text("罗湖区", encoding="utf-8")
 
-    assert _error(path).user_message == "不支持的文件类型 .xyz，支持：.txt .md .html .pdf .docx .xlsx .xls"
+    assert _error(path).user_message == "不支持的文件类型 .xyz，支持：.txt .md .html .pdf .docx .xlsx .xls .png .jpg .jpeg .tif .tiff"
 
 
 def test_pdf_bytes_with_txt_extension(tmp_path: Path) -> None:

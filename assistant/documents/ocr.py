@@ -1,0 +1,290 @@
+"""OCR of one page image: RapidOCR (PP-OCR detection + recognition on ONNX Runtime, the
+models ship inside the wheel), the page's orientation, and its reading order (rows, table
+cells, two columns). Which pages need OCR and how they are rendered is `scans.py`."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import statistics
+import threading
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from assistant.documents.text_repair import normalize_width
+
+log = logging.getLogger(__name__)
+
+_DATA = Path(__file__).parent / "data" / "ocr.toml"
+# Bump when recognition, orientation or layout changes: cached page results are then redone.
+OCR_VERSION = "2"
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+
+
+@lru_cache(maxsize=1)
+def config() -> dict[str, Any]:
+    with _DATA.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def message(key: str, **fields: object) -> str:
+    return str(config()["messages"][key]).format(**fields)
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    score: float
+    box: tuple[float, float, float, float]  # x0, y0, x1, y1 in page pixels
+
+    @property
+    def height(self) -> float:
+        return self.box[3] - self.box[1]
+
+    @property
+    def width(self) -> float:
+        return self.box[2] - self.box[0]
+
+    @property
+    def cy(self) -> float:
+        return (self.box[1] + self.box[3]) / 2
+
+
+@dataclass(frozen=True)
+class PageText:
+    """What OCR read on one page: its text in reading order, the mean confidence of its
+    characters, and the clockwise rotation (degrees) applied to the image to read it."""
+
+    text: str
+    confidence: float
+    angle: int
+    chars: int
+
+
+@dataclass(frozen=True)
+class ScanInfo:
+    """Which pages of a loaded document were read by OCR (number, text), and the pages
+    that could not be read (number, Chinese reason): for citations and the ingest report."""
+
+    pages: tuple[tuple[int, str], ...]
+    confidence: dict[int, float]
+    skipped: tuple[tuple[int, str], ...] = ()
+    whole: bool = False  # every page with text was read by OCR (an image, a scanned PDF)
+
+
+_WINDOW = 8  # characters: long enough to be rare within a document, short enough to survive OCR's joins
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in normalize_width(text) if ch.isalnum())
+
+
+def mark_scan_pages(chunks: list[Any], scan: ScanInfo) -> list[Any]:
+    """Each chunk read from OCR'd pages gets their numbers ("3", "3-4"): the pages holding
+    those runs of its letters that occur on one page only (cleaning and line joins change
+    punctuation and breaks, so letters are compared; a table's repeated header row or a
+    phrase found on several pages says nothing)."""
+    pages = [(number, _letters(text)) for number, text in scan.pages]
+    everywhere = f"{pages[0][0]}-{pages[-1][0]}" if len(pages) > 1 else str(pages[0][0]) if pages else ""
+    out = []
+    for chunk in chunks:
+        letters = _letters(chunk.text)
+        unique: list[int] = []
+        seen: Counter[int] = Counter()
+        for start in range(0, max(len(letters) - _WINDOW, 0) + 1, _WINDOW):
+            where = [n for n, page in pages if letters[start : start + _WINDOW] in page]
+            seen.update(where)
+            if len(where) == 1:
+                unique.append(where[0])
+        if unique:
+            label = f"{min(unique)}" if min(unique) == max(unique) else f"{min(unique)}-{max(unique)}"
+        elif seen:  # only shared phrases: the page holding most of them
+            label = str(seen.most_common(1)[0][0])
+        elif scan.whole:  # a wholly scanned file's passage, changed beyond matching
+            label = everywhere
+        else:
+            label = ""
+        out.append(replace(chunk, ocr_pages=label) if label else chunk)
+    return out
+
+
+_engine_lock = threading.Lock()
+_engine: Any = None
+
+
+def engine_name() -> str:
+    from importlib.metadata import version
+
+    return f"rapidocr-{version('rapidocr')}"
+
+
+def _get_engine(threads: int) -> Any:
+    """One RapidOCR per process. The model files are named explicitly: the wheel's own,
+    so nothing is looked up or fetched at run time."""
+    global _engine
+    with _engine_lock:
+        if _engine is None:
+            import rapidocr
+            from rapidocr import RapidOCR
+
+            models = Path(rapidocr.__file__).parent / "models"
+            params = {
+                "Global.log_level": "warning",
+                "Global.text_score": float(config()["engine"]["min_line_score"]),
+                "Det.model_path": str(models / "PP-OCRv6_det_small.onnx"),
+                "Rec.model_path": str(models / "PP-OCRv6_rec_small.onnx"),
+                "Cls.model_path": str(models / "ch_ppocr_mobile_v2.0_cls_mobile.onnx"),
+                "EngineConfig.onnxruntime.intra_op_num_threads": threads if threads > 0 else -1,
+                "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+            }
+            for key in ("Det.model_path", "Rec.model_path", "Cls.model_path"):
+                if not Path(params[key]).is_file():
+                    raise FileNotFoundError(f"OCR model missing from the rapidocr package: {params[key]}")
+            _engine = RapidOCR(params=params)
+            logging.getLogger("RapidOCR").setLevel(logging.WARNING)
+        return _engine
+
+
+def recognise(image: Image.Image, threads: int = 0) -> list[Line]:
+    """Text lines of an upright image, with their boxes and confidences."""
+    engine = _get_engine(threads)
+    array = np.asarray(image.convert("RGB"))
+    # Page-level orientation is chosen by `read_page`; the per-line 0/180 classifier would
+    # hide an upside-down page behind good scores with the lines in reverse order.
+    result = engine(array, use_cls=False)
+    if result.boxes is None or result.txts is None:
+        return []
+    lines = []
+    for box, text, score in zip(result.boxes, result.txts, result.scores, strict=True):
+        points = np.asarray(box, dtype=float)
+        bounds = (points[:, 0].min(), points[:, 1].min(), points[:, 0].max(), points[:, 1].max())
+        if text.strip():
+            lines.append(Line(text.strip(), float(score), tuple(float(v) for v in bounds)))  # type: ignore[arg-type]
+    return lines
+
+
+def _weight(lines: list[Line]) -> float:
+    """Confident characters: what the right orientation maximises."""
+    return sum(line.score * len(line.text) for line in lines)
+
+
+def _confidence(lines: list[Line]) -> float:
+    chars = sum(len(line.text) for line in lines)
+    return _weight(lines) / chars if chars else 0.0
+
+
+def _sideways(lines: list[Line]) -> bool:
+    """Most text boxes taller than wide: lines of text run down the page."""
+    sized = [ln for ln in lines if max(ln.width, ln.height) > 1.8 * min(ln.width, ln.height)]
+    if not sized:
+        return False
+    tall = sum(1 for ln in sized if ln.height > ln.width)
+    return tall / len(sized) >= float(config()["orientation"]["sideways_share"])
+
+
+def read_page(image: Image.Image, threads: int = 0) -> PageText:
+    """OCR one page image, choosing its orientation: as given when it reads well, else the
+    rotation (90/180/270) whose reading has the most confident characters."""
+    settings = config()["orientation"]
+    tried: dict[int, list[Line]] = {0: recognise(image, threads)}
+    first = tried[0]
+    # No text found at all (a picture, a blank scan): turning the page would not find any.
+    upright = not first or (
+        not _sideways(first) and _confidence(first) >= float(settings["accept_confidence"])
+    )
+    if not upright:
+        order = (90, 270, 180) if _sideways(first) else (180, 90, 270)
+        for angle in order:
+            # PIL rotates counter-clockwise; angle is the clockwise turn that reads the page.
+            tried[angle] = recognise(image.rotate(-angle, expand=True), threads)
+            good = tried[angle]
+            if not _sideways(good) and _confidence(good) >= float(settings["accept_confidence"]):
+                break
+    angle = max(tried, key=lambda a: _weight(tried[a]))
+    lines = tried[angle]
+    width = image.height if angle in (90, 270) else image.width
+    return PageText(
+        text=layout(lines, width),
+        confidence=round(_confidence(lines), 4),
+        angle=angle,
+        chars=sum(len(line.text) for line in lines),
+    )
+
+
+# --- reading order -----------------------------------------------------------------------
+
+
+def layout(lines: list[Line], page_width: float) -> str:
+    """Lines in reading order: two columns of running text one after the other, else rows
+    top to bottom, a row's boxes left to right, far-apart boxes as table cells ("a | b")."""
+    if not lines:
+        return ""
+    columns = _split_columns(lines, page_width)
+    return "\n".join(_rows_text(column) for column in columns if column)
+
+
+def _split_columns(lines: list[Line], page_width: float) -> list[list[Line]]:
+    settings = config()["layout"]
+    left_edge = min(ln.box[0] for ln in lines)
+    right_edge = max(ln.box[2] for ln in lines)
+    span = right_edge - left_edge
+    if span <= 0 or len(lines) < 6:
+        return [lines]
+    best: tuple[int, float] | None = None
+    for step in range(35, 66):
+        x = left_edge + span * step / 100
+        crossing = sum(1 for ln in lines if ln.box[0] < x < ln.box[2])
+        if best is None or crossing < best[0]:
+            best = (crossing, x)
+    assert best is not None
+    crossing, gutter = best
+    if crossing > float(settings["gutter_crossing_share"]) * len(lines):
+        return [lines]
+    left = [ln for ln in lines if ln.box[2] <= gutter]
+    right = [ln for ln in lines if ln.box[0] >= gutter]
+    middle = [ln for ln in lines if ln.box[0] < gutter < ln.box[2]]  # a heading over both
+    fill = float(settings["column_fill"])
+    if len(left) < 3 or len(right) < 3:
+        return [lines]
+    # Prose columns have long lines; a table's cells are short, and must stay in rows.
+    left_wide = statistics.median(ln.width for ln in left) >= fill * (gutter - left_edge)
+    right_wide = statistics.median(ln.width for ln in right) >= fill * (right_edge - gutter)
+    if not (left_wide and right_wide):
+        return [lines]
+    return [middle, left, right] if middle else [left, right]
+
+
+def _rows_text(lines: list[Line]) -> str:
+    settings = config()["layout"]
+    height = statistics.median(ln.height for ln in lines) or 1.0
+    rows: list[list[Line]] = []
+    for line in sorted(lines, key=lambda ln: ln.cy):
+        if (
+            rows
+            and abs(line.cy - statistics.fmean(r.cy for r in rows[-1])) <= settings["row_tolerance"] * height
+        ):
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    out = []
+    for row in rows:
+        row.sort(key=lambda ln: ln.box[0])
+        text = row[0].text
+        for before, line in itertools.pairwise(row):
+            gap = line.box[0] - before.box[2]
+            text += " | " if gap > settings["cell_gap"] * height else _joiner(text, line.text)
+            text += line.text
+        out.append(text)
+    return "\n".join(out)
+
+
+def _joiner(left: str, right: str) -> str:
+    """Nothing between CJK characters; a space between two words of Latin script or digits."""
+    return " " if left[-1:].isascii() and right[:1].isascii() and left[-1:].isalnum() else ""
