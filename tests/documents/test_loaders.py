@@ -336,7 +336,10 @@ def test_unsupported_suffix(tmp_path: Path) -> None:
     path = tmp_path / "data.xyz"
     path.write_text("罗湖区", encoding="utf-8")
 
-    assert _error(path).user_message == "不支持的文件类型 .xyz，支持：.txt .md .html .pdf .docx .xlsx .xls .png .jpg .jpeg .tif .tiff"
+    assert (
+        _error(path).user_message
+        == "不支持的文件类型 .xyz，支持：.txt .md .html .pdf .docx .xlsx .xls .png .jpg .jpeg .tif .tiff"
+    )
 
 
 def test_pdf_bytes_with_txt_extension(tmp_path: Path) -> None:
