@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.question.retrieve import Passage
@@ -22,6 +22,8 @@ class Citation:
     score: float
     chunk_id: str
     status_reason: str = ""  # why a document is historical ("有效期至2021年，已过期"), when known
+    # (sentence, cosine similarity to the question) for the sentences with a stored vector
+    sentence_dense: tuple[tuple[str, float], ...] = field(default=(), compare=False)
 
     @property
     def historical(self) -> bool:
@@ -71,6 +73,7 @@ def cite(passages: list[Passage]) -> list[Citation]:
             score=p.score,
             chunk_id=p.id,
             status_reason=str(p.metadata.get("status_reason", "")),
+            sentence_dense=tuple(p.sentence_dense.items()),
         )
         for i, p in enumerate(passages, start=1)
     ]
