@@ -15,7 +15,7 @@ from assistant.answering.base import AnswerContext, historical_note
 from assistant.question.cite import Citation
 from assistant.question.lexical import LexicalIndex
 from assistant.question.normalize import in_script
-from assistant.question.sentences import coverage, split_sentences
+from assistant.question.sentences import KIND_BONUS, coverage, split_sentences
 from assistant.question.slots import Slot, slot_of, yes_no
 from assistant.question.terms import search_tokens
 from assistant.vocab import compile_pattern, table
@@ -154,7 +154,7 @@ def _around(
     if neighbours:
         n_index = max(neighbours, key=lambda i: (coverage(tokens, sentences[i], lexical.idf), i))
         short = len(sentences[at]) < SHORT_SENTENCE
-        if short or coverage(tokens, sentences[n_index], lexical.idf) > NEIGHBOUR_COVERAGE:
+        if short or _joins(sentences[n_index], slot, question, tokens, lexical):
             chosen.add(n_index)
     if slot.fill is not None and not any(slot.filled_by(sentences[i], question) for i in chosen):
         holders = [i for i in range(len(sentences)) if slot.filled_by(sentences[i], question)]
@@ -163,6 +163,13 @@ def _around(
     # Document order, except that a value asked for is stated first.
     order = sorted(chosen, key=lambda i: (not (slot.fill is not None and i == at), i))
     return [sentences[i] for i in order]
+
+
+def _joins(neighbour: str, slot: Slot, question: str, tokens: list[str], lexical: LexicalIndex) -> bool:
+    """A neighbour joins the quote when it covers the question too, or continues it with a
+    value of the asked-for kind."""
+    holds = KIND_BONUS if slot.filled_by(neighbour, question) else 0.0
+    return coverage(tokens, neighbour, lexical.idf) + holds > NEIGHBOUR_COVERAGE
 
 
 def _list_items(sentences: tuple[str, ...], at: int) -> list[str]:

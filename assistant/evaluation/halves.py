@@ -52,6 +52,7 @@ class Row:
 
 
 def rows(items: list[dict[str, Any]], results: list[dict[str, Any]], by_kind: bool) -> list[Row]:
+    # Results are matched by id, or by line when the questions have none.
     by_id = {r.get("id"): r for r in results}
     table: dict[str, Row] = {}
 
@@ -59,7 +60,7 @@ def rows(items: list[dict[str, Any]], results: list[dict[str, Any]], by_kind: bo
         return table.setdefault(name, Row(name))
 
     for line, item in enumerate(items):
-        result = by_id.get(item.get("id"))
+        result = by_id.get(item["id"]) if "id" in item else results[line] if line < len(results) else None
         if result is None:
             continue
         row("all").add(item, result)
