@@ -129,3 +129,12 @@ def test_list_question_quotes_every_item(real_assistant: Assistant) -> None:
     assert any(line.startswith("（一）亲自养育") for line in lines), result.answer
     assert any(line.startswith("（九）") for line in lines), result.answer
     assert "严慈相济" in result.answer
+
+
+@pytest.mark.model
+def test_a_modal_about_another_action_gives_a_parent_no_verdict(real_assistant: Assistant) -> None:
+    # The best passages speak of 应由出租人签署… (who signs a form), not of building schools:
+    # no 需要 / 不需要 may lead, whatever is quoted.
+    result = real_assistant.ask("我家娃明年上小学，罗湖学位够不够啊，要新建学校吗")
+    first = result.answer.splitlines()[0]
+    assert not first.startswith(("需要", "不需要", "可以", "不可以")), result.answer

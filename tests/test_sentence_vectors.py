@@ -68,3 +68,13 @@ def test_searcher_gives_each_passage_its_sentence_similarities(settings: Setting
         sentences = split_sentences(p.text)
         assert set(p.sentence_dense) == set(sentences), p.id
         assert all(-1.0 <= v <= 1.0 for v in p.sentence_dense.values())
+
+
+def test_a_collection_built_without_them_gets_them_when_first_searched(settings: Settings) -> None:
+    make_knowledge(settings.knowledge_dir, SAMPLE_DOCS)
+    plain = KnowledgeIndex(settings, embedder=HashEmbedder())  # no before_switch hook
+    name = plain.ingest().collection
+    assert SentenceVectors.load(sentence_dir(settings.derived_dir(name))) is None
+    snapshot = Assistant(settings, plain).searcher.snapshot()
+    assert len(snapshot.sentences) > 0
+    assert SentenceVectors.load(sentence_dir(settings.derived_dir(name))) is not None

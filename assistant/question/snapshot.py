@@ -251,9 +251,18 @@ def open_snapshot(index: Index, settings: Settings, name: str | None) -> SearchS
         log.info("keyword index of %s built in %.1f s", name, time.perf_counter() - started)
     # Collections older than the previous one are gone from Chroma; so goes what came of them.
     prune_derived(settings, {name, index.previous_name() or ""})
-    # Collections built before sentence vectors existed have none: answers then rank
-    # sentences by keywords alone until the next ingest.
-    sentences = SentenceVectors.load(sentence_dir(settings.derived_dir(name))) or NO_SENTENCES
+    sentences = SentenceVectors.load(sentence_dir(settings.derived_dir(name)))
+    if sentences is None:
+        # A collection built without them (an index from before sentence vectors, or by an
+        # ingest without the hook): made now, once, and saved for the next process.
+        started = time.perf_counter()
+        try:
+            save_sentence_vectors(settings, collection)
+            sentences = SentenceVectors.load(sentence_dir(settings.derived_dir(name)))
+            log.info("sentence vectors of %s built in %.1f s", name, time.perf_counter() - started)
+        except Exception as exc:  # answers then rank sentences by keywords alone
+            log.warning("no sentence vectors for %s: %s", name, exc)
+    sentences = sentences or NO_SENTENCES
     return SearchSnapshot(name, ChromaChunks(collection), lexical, sentences)
 
 
