@@ -125,8 +125,15 @@ def decide(
         ok = top.dense >= ENGLISH_DENSE_THRESHOLD
         return Decision(not ok, "" if ok else "no_support", top.dense, slot)
     unknown = unknown_nouns(question, lexical)
-    support = answer_probability(decision_features(question, passages, lexical, slot, unknown))
-    if support < float(_MODEL["threshold"]):
+    features = decision_features(question, passages, lexical, slot, unknown)
+    support = answer_probability(features)
+    threshold = float(_MODEL["threshold"])
+    if support < threshold:
+        # Refused only because the asked-for value is not there (the same evidence with the
+        # value found would be answered): the subject is covered, so the answer is partial.
+        covered = answer_probability({**features, "value_missing": 0.0, "unknown_asked": 0.0})
+        if slot.asks_value and covered >= threshold:
+            return Decision(True, "not_stated", support, slot)
         return Decision(True, "no_support", support, slot)
     if slot.asks_value and (
         _asks_about_unknown(question, slot, unknown)
