@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakes import SAMPLE_DOCS, HashEmbedder, make_knowledge
+from fakes import SAMPLE_DOCS, HashEmbedder, decide_by_coverage, make_knowledge
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import BaseMessage
@@ -25,7 +25,6 @@ from assistant.answering.llm import ChatAnswerer, format_context
 from assistant.answering.prompts import load_prompt
 from assistant.chain import AskResult, Assistant, build_assistant
 from assistant.index import KnowledgeIndex
-from assistant.question import decide as decide_module
 from assistant.question.cite import Citation
 from assistant.settings import Settings
 
@@ -161,9 +160,7 @@ def test_extractive_render_lists_citation_labels(real_assistant: Assistant) -> N
 def hash_index(
     settings_factory: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
 ) -> tuple[Settings, KnowledgeIndex]:
-    # The decision model is fitted on the real model's similarities; hash vectors carry no
-    # meaning, so these tests of the chain's plumbing decide by keyword coverage alone.
-    monkeypatch.setattr(decide_module, "answer_probability", lambda features: features["coverage"])
+    decide_by_coverage(monkeypatch)
     settings = settings_factory()
     make_knowledge(settings.knowledge_dir, SAMPLE_DOCS)
     index = KnowledgeIndex(settings, embedder=HashEmbedder())
