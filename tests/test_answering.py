@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakes import SAMPLE_DOCS, HashEmbedder, make_knowledge
+from fakes import SAMPLE_DOCS, HashEmbedder, decide_by_coverage, make_knowledge
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import BaseMessage
@@ -157,7 +157,10 @@ def test_extractive_render_lists_citation_labels(real_assistant: Assistant) -> N
 
 
 @pytest.fixture
-def hash_index(settings_factory: Callable[..., Settings]) -> tuple[Settings, KnowledgeIndex]:
+def hash_index(
+    settings_factory: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+) -> tuple[Settings, KnowledgeIndex]:
+    decide_by_coverage(monkeypatch)
     settings = settings_factory()
     make_knowledge(settings.knowledge_dir, SAMPLE_DOCS)
     index = KnowledgeIndex(settings, embedder=HashEmbedder())
@@ -375,7 +378,10 @@ def test_openai_answerer_against_loopback_server(openai_assistant: Assistant, fr
         assert c["text"] in user
     assert "新增学位1200座" in user
     assert f"【问题】\n{question}" in user
-    assert user.rstrip().endswith("请依据【资料】回答，并用 [编号] 标注出处。")
+    # the ranked sentences come after the passages, the best one (the asked figure) first
+    ranked = user.split("【与问题最相关的句子】", 1)[1].split("【问题】", 1)[0]
+    assert ranked.splitlines()[1].startswith("[1] ") and "新增学位1200座" in ranked.splitlines()[1]
+    assert user.rstrip().endswith("并用 [编号] 标注出处。")
     assert fresh_stub.state.headers[-1].get("authorization") == "Bearer test"
 
 

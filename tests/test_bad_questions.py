@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import markdown_it
 import pytest
-from fakes import SAMPLE_DOCS, HashEmbedder, make_knowledge
+from fakes import SAMPLE_DOCS, HashEmbedder, decide_by_coverage, make_knowledge
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
@@ -161,10 +161,14 @@ def test_zero_width_characters_change_nothing(real_assistant: Assistant) -> None
 
 
 @pytest.mark.model
-def test_unreadable_mixture_of_scripts_is_refused_politely(real_assistant: Assistant) -> None:
+def test_mixture_of_scripts_is_refused_politely_or_answered_right(real_assistant: Assistant) -> None:
+    # "Luohu school places new how many" in four scripts: the multilingual model may read it
+    # (the decision weighs meaning); either the documents' figure or the polite refusal.
     result = real_assistant.ask(OTHER_SCRIPTS)
-    assert result.refused and result.reason == "no_support"
-    assert result.answer.startswith(REFUSAL)
+    if result.refused:
+        assert result.reason == "no_support" and result.answer.startswith(REFUSAL)
+    else:
+        assert result.answer.startswith(f"新增公办义务教育学位{FIGURE}座"), result.answer
 
 
 @pytest.mark.model
@@ -191,7 +195,10 @@ def test_an_instruction_smuggled_into_a_question_is_not_followed(real_assistant:
 
 
 @pytest.fixture
-def small_index(settings_factory: Callable[..., Settings]) -> tuple[Settings, KnowledgeIndex]:
+def small_index(
+    settings_factory: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+) -> tuple[Settings, KnowledgeIndex]:
+    decide_by_coverage(monkeypatch)
     settings = settings_factory()
     make_knowledge(settings.knowledge_dir, SAMPLE_DOCS)
     index = KnowledgeIndex(settings, embedder=HashEmbedder())

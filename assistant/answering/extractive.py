@@ -9,18 +9,37 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from assistant.answering.base import AnswerContext, historical_note
 from assistant.question.cite import Citation
 from assistant.question.lexical import LexicalIndex
 from assistant.question.normalize import in_script
 from assistant.question.sentences import KIND_BONUS, coverage, split_sentences
-from assistant.question.slots import SLOT_PASSAGES, Slot, filling_passage, slot_of, yes_no
+from assistant.question.slots import Slot, slot_of, yes_no
 from assistant.question.terms import search_tokens
+from assistant.vocab import compile_pattern, table
 
-MAX_LEAD_SENTENCES = 2
+_GRAMMAR = table("assistant.answering", "sentences.toml")
+_ANNOUNCE = compile_pattern(_GRAMMAR["list"]["announce"])
+_ITEM = compile_pattern(_GRAMMAR["list"]["item"])
+_MODAL_WORD = compile_pattern(_GRAMMAR["yesno"]["modal"])
+_QUESTION_BREAK = re.compile(r"[，,。；;！？!?\s]+")
+
+# Sentence ranking (chosen on the even lines of dev2 and dev_extra, confirmed on the odd
+# ones; docs/answers.md): dense similarity carries meaning, keyword coverage the asked
+# words, the slot bonus a sentence that states the asked-for kind of value.
+CANDIDATE_PASSAGES = 5
+DENSE_WEIGHT = 1.0
+COVERAGE_WEIGHT = 0.5
+SLOT_WEIGHT = 0.15
+RANK_COST = 0.05
+HEADING_COVERAGE = True
+MIN_SENTENCE = 4  # shorter "sentences" are headings or numbering left alone
 SHORT_SENTENCE = 28  # a short best sentence usually needs its neighbour to carry the fact
-SUPPORT_RATIO = 0.6  # a second passage is quoted when it covers the question nearly as well
+NEIGHBOUR_COVERAGE = 0.3  # a neighbour that covers this much of the question joins
+LIST_MAX = 600  # characters of a quoted list; longer lists end with ……
+SUPPORT_RATIO = 0.6  # another passage is quoted when its best sentence scores nearly as well
 MAX_SUPPORT = 2
 LEAD_MAX = 60  # a lead line longer than this is no summary: the quote follows anyway
 _CLAUSE = re.compile(r"[^，,；;：:。！？!?]+")
@@ -46,8 +65,12 @@ class ExtractiveAnswerer:
         tokens = search_tokens(question)
         slot = context.slot if context.slot is not None else slot_of(question)
         english = context.script == "en"
-        lead = self._lead_citation(context.citations, slot, question)
-        lead_sentences, lead_score = self._best_sentences(lead, tokens, slot, question, lexical)
+        ranked = rank_sentences(context.citations, question, slot, tokens, lexical)
+        if not ranked:
+            lead, lead_sentences = context.citations[0], [context.citations[0].text]
+        else:
+            lead = ranked[0].citation
+            lead_sentences = _around(ranked[0], slot, question, tokens, lexical)
         lines = []
         if context.partial:
             lines.append(_not_stated(slot, english))
@@ -56,66 +79,118 @@ class ExtractiveAnswerer:
             if first:
                 lines.append(first)
         lines.append(_fact_line(lead_sentences, lead, english))
-        supports = [
-            (c, sentences)
-            for c in context.citations
-            if c is not lead
-            for sentences, score in [self._best_sentences(c, tokens, slot, question, lexical, limit=1)]
-            if score >= SUPPORT_RATIO * lead_score and score > 0 and c.section != lead.section
-        ][:MAX_SUPPORT]
+        supports: list[tuple[Citation, str]] = []
+        for candidate in ranked[1:]:
+            c = candidate.citation
+            if len(supports) >= MAX_SUPPORT or candidate.score < SUPPORT_RATIO * ranked[0].score:
+                break
+            if c is lead or c.section == lead.section or any(c is s for s, _ in supports):
+                continue
+            supports.append((c, candidate.sentence))
         if supports:
             lines.append("Related:" if english else "相关规定：")
-            lines.extend(f"- {_where(c, english)}：{''.join(s)} [{c.number}]" for c, s in supports)
+            lines.extend(f"- {_where(c, english)}：{s} [{c.number}]" for c, s in supports)
         note = historical_note([lead] + [c for c, _ in supports], context.script)
         if note:
             lines.append(note)
         return in_script("\n".join(lines), context.script)
 
-    def _lead_citation(self, citations: list[Citation], slot: Slot, question: str) -> Citation:
-        """The best passage, unless it does not state the asked-for value and one of the
-        next ones does."""
-        at = filling_passage(slot, question, [c.text for c in citations[:SLOT_PASSAGES]])
-        return citations[at] if at is not None else citations[0]
 
-    def _best_sentences(
-        self,
-        citation: Citation,
-        tokens: list[str],
-        slot: Slot,
-        question: str,
-        lexical: LexicalIndex,
-        limit: int = MAX_LEAD_SENTENCES,
-    ) -> tuple[list[str], float]:
-        sentences = split_sentences(citation.text)
-        if not sentences:
-            return [citation.text], 0.0
+@dataclass(frozen=True)
+class Candidate:
+    citation: Citation
+    sentences: tuple[str, ...]  # all sentences of the passage
+    at: int  # this one's place among them
+    score: float
+    dense: float
+    coverage: float
+    holds: bool  # states a value of the asked-for kind (or, for yes/no, a modal verb)
 
-        def holds(i: int) -> bool:
-            return bool(slot.filled_by(sentences[i], question))
+    @property
+    def sentence(self) -> str:
+        return self.sentences[self.at]
 
-        scored = [
-            (coverage(tokens, s, lexical.idf) + (KIND_BONUS if holds(i) else 0.0), i)
-            for i, s in enumerate(sentences)
-        ]
-        best_score, best = max(scored, key=lambda x: (x[0], -x[1]))
-        chosen = {best}
-        if limit > 1:
-            # The neighbour that covers the question best, or simply the next sentence when
-            # the best one is too short to carry the fact on its own.
-            neighbours = [(s, i) for s, i in scored if abs(i - best) == 1]
-            if neighbours:
-                n_score, n_index = max(neighbours)
-                if n_score > 0.3 or len(sentences[best]) < SHORT_SENTENCE:
-                    chosen.add(n_index)
-            if slot.fill is not None and not any(holds(i) for i in chosen):
-                # The question asks for a value: bring in the nearest sentence of this
-                # passage that states one, so the fact comes first.
-                holders = [i for i in range(len(sentences)) if holds(i)]
-                if holders:
-                    chosen.add(min(holders, key=lambda i: abs(i - best)))
-        # Document order, except that a value asked for is stated first.
-        order = sorted(chosen, key=lambda i: (not (slot.fill is not None and i == best), i))
-        return [sentences[i] for i in order], best_score
+
+def rank_sentences(
+    citations: list[Citation], question: str, slot: Slot, tokens: list[str], lexical: LexicalIndex
+) -> list[Candidate]:
+    """The sentences of the best passages, best first, by a fusion of their dense
+    similarity to the question (sentence vectors), keyword coverage, and slot fit; a
+    passage further down the ranking pays a little for each place."""
+    found: list[Candidate] = []
+    for rank, citation in enumerate(citations[:CANDIDATE_PASSAGES]):
+        sentences = tuple(split_sentences(citation.text)) or (citation.text,)
+        dense = dict(citation.sentence_dense)
+        for i, sentence in enumerate(sentences):
+            if len(sentence) < MIN_SENTENCE:
+                continue
+            # The heading path counts with the sentence: "实施要求" names what its bare
+            # lines are, the article heading the subject of its sentences.
+            cov = coverage(
+                tokens, f"{citation.section} {sentence}" if HEADING_COVERAGE else sentence, lexical.idf
+            )
+            d = dense.get(sentence, 0.0)
+            holds = bool(slot.filled_by(sentence, question)) or (
+                slot.kind == "yesno" and bool(yes_no(question, sentence))
+            )
+            score = DENSE_WEIGHT * d + COVERAGE_WEIGHT * cov + SLOT_WEIGHT * holds - RANK_COST * rank
+            found.append(Candidate(citation, sentences, i, score, d, cov, holds))
+    found.sort(key=lambda c: (-c.score, c.citation.number, c.at))
+    return found
+
+
+def _around(
+    best: Candidate, slot: Slot, question: str, tokens: list[str], lexical: LexicalIndex
+) -> list[str]:
+    """The best sentence with what completes it: the items of a list it announces, or
+    the neighbour that continues it (a short sentence, or the next clause of the rule),
+    or the nearest sentence stating the asked-for value when it states none."""
+    sentences, at = best.sentences, best.at
+    items = _list_items(sentences, at)
+    if items:
+        return [sentences[at], *items]
+    chosen = {at}
+    neighbours = [i for i in (at - 1, at + 1) if 0 <= i < len(sentences)]
+    if neighbours:
+        n_index = max(neighbours, key=lambda i: (coverage(tokens, sentences[i], lexical.idf), i))
+        short = len(sentences[at]) < SHORT_SENTENCE
+        if short or _joins(sentences[n_index], slot, question, tokens, lexical):
+            chosen.add(n_index)
+    if slot.fill is not None and not any(slot.filled_by(sentences[i], question) for i in chosen):
+        holders = [i for i in range(len(sentences)) if slot.filled_by(sentences[i], question)]
+        if holders:
+            chosen.add(min(holders, key=lambda i: abs(i - at)))
+    # Document order, except that a value asked for is stated first.
+    order = sorted(chosen, key=lambda i: (not (slot.fill is not None and i == at), i))
+    return [sentences[i] for i in order]
+
+
+def _joins(neighbour: str, slot: Slot, question: str, tokens: list[str], lexical: LexicalIndex) -> bool:
+    """A neighbour joins the quote when it covers the question too, or continues it with a
+    value of the asked-for kind."""
+    holds = KIND_BONUS if slot.filled_by(neighbour, question) else 0.0
+    return coverage(tokens, neighbour, lexical.idf) + holds > NEIGHBOUR_COVERAGE
+
+
+def _list_items(sentences: tuple[str, ...], at: int) -> list[str]:
+    """The items a sentence announces (下列情形之一的：（一）…（二）…), as written, up to
+    the list's end or LIST_MAX characters; [] when it announces none."""
+    if not _ANNOUNCE.search(sentences[at]):
+        return []
+    items: list[str] = []
+    size = len(sentences[at])
+    for i in range(at + 1, len(sentences)):
+        sentence = sentences[i]
+        # A sentence without numbering belongs to the list only when an item follows it
+        # (the rest of the announcement, or the second sentence of an item).
+        if not _ITEM.match(sentence) and not (i + 1 < len(sentences) and _ITEM.match(sentences[i + 1])):
+            break
+        if size + len(sentence) > LIST_MAX:
+            items.append("……")
+            break
+        items.append(sentence)
+        size += len(sentence)
+    return items if any(_ITEM.match(item) for item in items) else []
 
 
 def _lead_line(
@@ -141,8 +216,11 @@ def _lead_line(
         if holding:
             line = _as_sentence(max(holding, key=relevance))
     elif slot.kind == "yesno":
-        # The modal verb of the clause that answers: the most relevant clause with one.
-        ruled = [(c, yes_no(question, c)) for c in clauses]
+        # The modal verb that governs the asked action: of the clauses whose modal is
+        # followed by a word of that action, the most relevant one. A modal about another
+        # action (可以 申请 where the question asks about 收费) gives no verdict.
+        action = asked_action(question, slot)
+        ruled = [(c, yes_no(question, c)) for c in clauses if governs(c, action)]
         ruled = [(c, word) for c, word in ruled if word]
         if ruled:
             line = max(ruled, key=lambda cw: relevance(cw[0]))[1]
@@ -152,6 +230,23 @@ def _lead_line(
         caveat = citation.status_reason or f"{citation.year}年的规定，可能已更新"
         line = f"{line.rstrip('。')}（{caveat}）。"
     return line
+
+
+def asked_action(question: str, slot: Slot) -> list[str]:
+    """The content words the question's yes/no form governs, from the form to the end of
+    its clause ("要新建学校吗" → 新建, 学校; "要不要考试" → 考试), without modal words."""
+    start = max(0, slot.at)
+    end = next((m.start() for m in _QUESTION_BREAK.finditer(question) if m.start() > start), len(question))
+    return [t for t in search_tokens(question[start:end]) if not _MODAL_WORD.search(t)]
+
+
+def governs(clause: str, action: list[str]) -> bool:
+    """Whether a modal verb of `clause` governs the asked action: the action's first word
+    (its verb) stands after the modal. No action words known: any modal counts."""
+    if not action:
+        return True
+    modal = _MODAL_WORD.search(clause)
+    return modal is not None and action[0] in clause[modal.start() :]
 
 
 def _as_sentence(clause: str) -> str:
@@ -174,7 +269,8 @@ def _where(citation: Citation, english: bool) -> str:
 
 
 def _fact_line(sentences: list[str], citation: Citation, english: bool) -> str:
-    quote = "".join(sentences)
+    # The items of a list each on a line of their own, as written.
+    quote = "".join(s if not _ITEM.match(s) else f"\n{s}" for s in sentences).strip()
     if english:
         return f"According to {_where(citation, english)}: “{quote}” [{citation.number}]"
     return f"{quote} [{citation.number}]\n——出自{_where(citation, english)}"

@@ -13,12 +13,29 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable
 
 from assistant.answering.base import AnswerContext, historical_note
+from assistant.answering.extractive import rank_sentences
 from assistant.answering.prompts import load_prompt
 from assistant.question.cite import Citation
+from assistant.question.lexical import LexicalIndex
+from assistant.question.slots import slot_of
+from assistant.question.terms import search_tokens
 from assistant.settings import Settings
 from assistant.vocab import compile_pattern, table
 
 _DECLINES = compile_pattern(table("assistant.answering", "declines.toml")["declines"]["pattern"])
+
+
+RANKED_SENTENCES = 5  # sentences listed for the model, best first
+
+
+def format_sentences(context: AnswerContext) -> str:
+    """The sentences the extractive ranking puts first, each with its passage's number, so
+    the model quotes the sentence chosen here rather than a neighbour."""
+    question = context.standalone or context.question
+    slot = context.slot if context.slot is not None else slot_of(question)
+    lexical = context.lexical if context.lexical is not None else LexicalIndex([], [])
+    ranked = rank_sentences(context.citations, question, slot, search_tokens(question), lexical)
+    return "\n".join(f"[{c.citation.number}] {c.sentence}" for c in ranked[:RANKED_SENTENCES])
 
 
 def format_context(citations: list[Citation]) -> str:
@@ -46,7 +63,11 @@ class ChatAnswerer:
         return prompt | self.llm | StrOutputParser()
 
     def stream(self, context: AnswerContext) -> Iterator[str]:
-        inputs = {"context": format_context(context.citations), "question": context.question}
+        inputs = {
+            "context": format_context(context.citations),
+            "sentences": format_sentences(context),
+            "question": context.question,
+        }
         yield from self._chain().stream(inputs)
         note = historical_note(context.citations[:1], context.script)
         if note:

@@ -240,7 +240,7 @@ def _title_ending_compiled(words: str) -> re.Pattern[str]:
 
 
 def _clean_title(text: str) -> str:
-    text = _line_text(text)
+    text = _compiled("title", "furniture").sub(" ", _line_text(text)).strip(" |｜-—_")
     text = re.sub(r"(?<=\d)\s+(?=[\u4e00-\u9fff])", "", text)
     text = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\d\u4e00-\u9fff《》“”])", "", text)
     text = re.sub(r"(?<=[《“])\s+|\s+(?=[》”])", "", text)
@@ -461,6 +461,9 @@ def _status(title: str, issuer: str, date: str, valid_until: str, today: dt.date
     year = re.search(rf"((?:19|20)\d{{2}})\s*(?:年|学年|年度|级).*?{cfg['yearly_words']}", title)
     if year and int(year.group(1)) < today.year:
         return "historical", f"{year.group(1)}年招生入学规定，可能已更新"
+    guide = re.search(rf"((?:19|20)\d{{2}})\s*(?:年|学年|年度|版)?.*?{cfg['yearly_guides']}", title)
+    if guide and int(guide.group(1)) < today.year:
+        return "historical", f"{guide.group(1)}年的{guide.group(2)}，可能已更新"
     issued = _as_date(date) if date else None
     local = bool(re.search(r"[省市区县]", issuer)) and not re.search(cfg["national_issuers"], issuer)
     bare = re.sub(r"([（(][^（）()]*[)）])+$", "", title)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.documents.ocr import message
@@ -25,6 +25,8 @@ class Citation:
     status_reason: str = ""  # why a document is historical ("有效期至2021年，已过期"), when known
     url: str = ""  # a website document's address, shown with the citation
     ocr_pages: str = ""  # the scan's pages this passage was read from by OCR ("3", "3-4")
+    # (sentence, cosine similarity to the question) for the sentences with a stored vector
+    sentence_dense: tuple[tuple[str, float], ...] = field(default=(), compare=False)
 
     @property
     def historical(self) -> bool:
@@ -85,6 +87,7 @@ def cite(passages: list[Passage]) -> list[Citation]:
             status_reason=str(p.metadata.get("status_reason", "")),
             url=str(p.metadata.get("url", "")),
             ocr_pages=str(p.metadata.get("ocr_pages", "")),
+            sentence_dense=tuple(p.sentence_dense.items()),
         )
         for i, p in enumerate(passages, start=1)
     ]

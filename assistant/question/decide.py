@@ -4,22 +4,24 @@ Not a bare similarity threshold: the decision combines
 1. intent guards aimed at the assistant: instructions to change its rules, reveal its
    prompt or play another part, and requests for help doing harm; a question whose answer
    is a person's name (the documents name no one) is refused too;
-2. evidence: how much of the question's keyword weight the best passages cover, whether a
-   topic noun of the question never occurs in the whole knowledge base, and the dense
-   similarity of the best passage — combined into one support score;
+2. evidence: a logistic regression over named features (`decision_features`: the dense
+   similarity of the best passage and of the best sentence, the margin to the next
+   document, keyword coverage, topic words the knowledge base never uses, the asked-for
+   value found, document status) gives the probability that the documents answer; its
+   coefficients are fitted with k-fold cross-validation by
+   `python -m assistant.evaluation.fit_decision` and read from data/decision.toml;
 3. the asked-for slot (`slots.py`): a question asking for a figure, a date, a duration or
    a body whose best passages state none is a **partial** answer (reason "not_stated"):
    the documents cover the subject but not the value;
 4. time: a question about now or a coming year whose only evidence is a historical
    document is not answered from it (reason "historical"); any other question answered
    from a historical document is answered with that document's year.
-The support constants were set on a calibration list of answerable and unanswerable
-questions kept apart from the evaluation questions (tests/fixtures/refusal_calibration.jsonl,
-checked by tests/test_refusal_calibration.py).
+The fitted figures are in docs/answers.md.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -39,11 +41,10 @@ _CURRENT = compile_pattern(_INTENTS["time"]["current"])
 _PAST_MARKERS = compile_pattern(_INTENTS["time"]["past"])
 _NOUN_FLAGS = {"n", "nr", "ns", "nt", "nz", "j", "vn", "nrt", "ng"}
 
-# Support-score constants (see module docstring).
-DENSE_WEIGHT = 1.0
-COVERAGE_WEIGHT = 0.5
-SUPPORT_THRESHOLD = 0.56
-OOV_PENALTY = 0.1
+# The fitted decision model (data/decision.toml): feature means and scales, coefficients,
+# intercept, and the probability above which a question is answered.
+_MODEL = table("assistant.question", "decision.toml")
+FEATURES: tuple[str, ...] = tuple(_MODEL["features"])
 ENGLISH_DENSE_THRESHOLD = 0.36
 # Ranking scores closer than this are a tie: the accepted embedding backends move a
 # passage's score by up to 0.02 (p95 over the dev, dev2 and calibration questions, onnx-int8
@@ -123,12 +124,16 @@ def decide(
     if script == "en":
         ok = top.dense >= ENGLISH_DENSE_THRESHOLD
         return Decision(not ok, "" if ok else "no_support", top.dense, slot)
-    best_cov = _coverage(question, passages, lexical)
-    support = DENSE_WEIGHT * top.dense + COVERAGE_WEIGHT * best_cov
     unknown = unknown_nouns(question, lexical)
-    if unknown:
-        support -= OOV_PENALTY
-    if support < SUPPORT_THRESHOLD:
+    features = decision_features(question, passages, lexical, slot, unknown)
+    support = answer_probability(features)
+    threshold = float(_MODEL["threshold"])
+    if support < threshold:
+        # Refused only because the asked-for value is not there (the same evidence with the
+        # value found would be answered): the subject is covered, so the answer is partial.
+        covered = answer_probability({**features, "value_missing": 0.0, "unknown_asked": 0.0})
+        if slot.asks_value and covered >= threshold:
+            return Decision(True, "not_stated", support, slot)
         return Decision(True, "no_support", support, slot)
     if slot.asks_value and (
         _asks_about_unknown(question, slot, unknown)
@@ -139,6 +144,41 @@ def decide(
         # states a value of that kind.
         return Decision(True, "not_stated", support, slot)
     return Decision(False, "", support, slot)
+
+
+def decision_features(
+    question: str,
+    passages: list[Passage],
+    lexical: LexicalIndex,
+    slot: Slot | None = None,
+    unknown: list[str] | None = None,
+) -> dict[str, float]:
+    """The named evidence the decision model reads (passages best first, not empty)."""
+    slot = slot if slot is not None else slot_of(question)
+    unknown = unknown if unknown is not None else unknown_nouns(question, lexical)
+    top = passages[0]
+    other_doc = [p.score for p in passages[1:] if p.doc_id != top.doc_id]
+    sentence_dense = [v for p in passages[:3] for v in p.sentence_dense.values()]
+    filled = filling_passage(slot, question, [p.text for p in passages[:SLOT_PASSAGES]]) is not None
+    return {
+        "passage_dense": top.dense,
+        "sentence_dense": max(sentence_dense, default=top.dense),
+        "coverage": _coverage(question, passages, lexical),
+        "margin": top.score - (other_doc[0] if other_doc else top.score - 1.0),
+        "unknown_words": float(len(unknown)),
+        "unknown_asked": float(slot.asks_value and _asks_about_unknown(question, slot, unknown)),
+        "value_missing": float(slot.asks_value and not filled),
+        "historical": float(top.metadata.get("status") == "historical"),
+    }
+
+
+def answer_probability(features: dict[str, float]) -> float:
+    """The fitted logistic regression: P(the documents answer the question)."""
+    z = float(_MODEL["intercept"])
+    for name in FEATURES:
+        spec = _MODEL["features"][name]
+        z += float(spec["coef"]) * (features[name] - float(spec["mean"])) / float(spec["scale"])
+    return 1.0 / (1.0 + math.exp(-z))
 
 
 def _coverage(question: str, passages: list[Passage], lexical: LexicalIndex) -> float:

@@ -34,6 +34,8 @@ class Passage:
     best_sentence: str = ""
     sentence_coverage: float = 0.0
     ranks: dict[str, int] = field(default_factory=dict)
+    # cosine similarity of each of its sentences to the question (sentence vectors)
+    sentence_dense: dict[str, float] = field(default_factory=dict)
 
     @property
     def doc_id(self) -> str:
@@ -146,6 +148,12 @@ class HybridSearcher:
                 )
         # Ties (equal scores) fall back to the chunk id, so rankings repeat across processes.
         passages.sort(key=lambda p: (-p.score, p.id))
+        for p in passages[:k]:
+            sentences = split_sentences(p.text)
+            scores = snapshot.sentences.similarities(p.id, sentences, query_vector)
+            p.sentence_dense = {s: v for s, v in zip(sentences, scores, strict=True) if v is not None}
+            if len(sentences) == 1:  # one sentence: the chunk's own vector stands for it
+                p.sentence_dense = {sentences[0]: p.dense}
         return SearchResult(query=query, tokens=tokens, passages=passages[:k], snapshot=snapshot)
 
     def _fuse(

@@ -24,6 +24,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from assistant.question.lexical import LexicalIndex
+from assistant.question.sentence_vectors import EMPTY as NO_SENTENCES
+from assistant.question.sentence_vectors import SentenceVectors, build_sentence_vectors, sentence_dir
 from assistant.question.typos import TypoCorrector
 from assistant.settings import Settings
 
@@ -163,11 +165,36 @@ def build_lexical(chunks: ChromaChunks) -> LexicalIndex:
 
 
 def save_keyword_index(settings: Settings, collection: Collection) -> LexicalIndex:
-    """Build and save the keyword index of `collection`. Called before a new collection
-    becomes active, so readers find it ready."""
+    """Build and save the keyword index and the sentence vectors of `collection`. Called
+    before a new collection becomes active, so readers find them ready."""
     lexical = build_lexical(ChromaChunks(collection))
     lexical.save(keyword_dir(settings, collection.name))
+    save_sentence_vectors(settings, collection)
     return lexical
+
+
+def save_sentence_vectors(settings: Settings, collection: Collection) -> None:
+    """Embed every sentence of `collection` with the collection's own embedding function
+    (the index's embedder); sentences already embedded for an earlier collection are reused."""
+    embed = getattr(collection, "_embedding_function", None)
+    if embed is None:
+        log.warning("collection %s has no embedding function: no sentence vectors", collection.name)
+        return
+    model = str((getattr(collection, "metadata", None) or {}).get("embedding_model", ""))
+    root = settings.derived_root
+    earlier = (
+        SentenceVectors.load(sentence_dir(path))
+        for path in (sorted(root.iterdir()) if root.is_dir() else [])
+        if path.is_dir() and path.name != collection.name and not path.name.startswith(".")
+    )
+    chunks = (
+        (cid, text, meta)
+        for ids, texts, metas in ChromaChunks(collection).pages()
+        for cid, text, meta in zip(ids, texts, metas, strict=True)
+        if meta.get("kind") != "row"  # table rows are looked up by name, not read by meaning
+    )
+    vectors = build_sentence_vectors(chunks, embed, model, (e for e in earlier if e is not None))
+    vectors.save(sentence_dir(settings.derived_dir(collection.name)))
 
 
 def keyword_hook(settings: Settings) -> Callable[[Collection], object]:
@@ -194,6 +221,7 @@ class SearchSnapshot:
     name: str | None
     chunks: ChromaChunks
     lexical: LexicalIndex
+    sentences: SentenceVectors = NO_SENTENCES
     _typos: list[TypoCorrector] = field(default_factory=list, repr=False)
     _typos_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -229,7 +257,19 @@ def open_snapshot(index: Index, settings: Settings, name: str | None) -> SearchS
         log.info("keyword index of %s built in %.1f s", name, time.perf_counter() - started)
     # Collections older than the previous one are gone from Chroma; so goes what came of them.
     prune_derived(settings, {name, index.previous_name() or ""})
-    return SearchSnapshot(name, ChromaChunks(collection), lexical)
+    sentences = SentenceVectors.load(sentence_dir(settings.derived_dir(name)))
+    if sentences is None:
+        # A collection built without them (an index from before sentence vectors, or by an
+        # ingest without the hook): made now, once, and saved for the next process.
+        started = time.perf_counter()
+        try:
+            save_sentence_vectors(settings, collection)
+            sentences = SentenceVectors.load(sentence_dir(settings.derived_dir(name)))
+            log.info("sentence vectors of %s built in %.1f s", name, time.perf_counter() - started)
+        except Exception as exc:  # answers then rank sentences by keywords alone
+            log.warning("no sentence vectors for %s: %s", name, exc)
+    sentences = sentences or NO_SENTENCES
+    return SearchSnapshot(name, ChromaChunks(collection), lexical, sentences)
 
 
 class SnapshotHolder:

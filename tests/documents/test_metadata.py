@@ -207,6 +207,27 @@ def test_rules_for_a_past_intake_are_historical(title: str) -> None:
     assert meta.status_reason.endswith("可能已更新")
 
 
+@pytest.mark.parametrize(
+    ("page_title", "first_line"),
+    [
+        ("欢迎访问某市教育网！关于做好招生工作的通知", "欢迎访问某市教育网！关于做好招生工作的通知"),
+        ("关于做好招生工作的通知 共128行 (45.6 KB)", "关于做好招生工作的通知 共128行 (45.6 KB)"),
+        ("关于做好招生工作的通知 | 预览 | 下载", "关于做好招生工作的通知"),
+    ],
+)
+def test_portal_banner_and_file_viewer_furniture_leave_the_title(page_title: str, first_line: str) -> None:
+    lines = [first_line, "各学校：", "现将有关事项通知如下。"]
+    assert detect_title(lines, page_title) == "关于做好招生工作的通知"
+
+
+def test_a_manual_for_a_past_year_is_historical() -> None:
+    meta = detect_metadata("2023年某区智慧教育平台用户操作手册\n一、登录\n打开浏览器。", today=TODAY)
+    assert meta.status == "historical"
+    assert meta.status_reason == "2023年的手册，可能已更新"
+    undated = detect_metadata("某区智慧教育平台用户操作手册\n一、登录\n打开浏览器。", today=TODAY)
+    assert undated.status == "current"
+
+
 def test_a_current_law_stays_current() -> None:
     text = (
         "# 中华人民共和国未成年人保护法\n\n"

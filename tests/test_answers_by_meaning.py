@@ -1,0 +1,140 @@
+"""Answers by meaning: the sentence closest to the question leads (sentence vectors of the
+real model), a list comes with its items, a yes/no verdict comes from the modal verb of
+the asked action, and answer/refuse comes from the fitted decision model."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.answering.extractive import _list_items, asked_action, governs, rank_sentences
+from assistant.chain import Assistant
+from assistant.evaluation import fit_decision
+from assistant.question.cite import Citation
+from assistant.question.decide import FEATURES, answer_probability, decision_features
+from assistant.question.lexical import LexicalIndex
+from assistant.question.retrieve import Passage
+from assistant.question.slots import slot_of
+from assistant.question.terms import search_tokens
+
+# --- lists ------------------------------------------------------------------------------
+
+ANNOUNCED = (
+    "第八十条 幼儿园教师有下列情形之一的，由所在幼儿园给予处分；",
+    "构成犯罪的，依法追究刑事责任：",
+    "（一）体罚或者变相体罚儿童；",
+    "（二）歧视、侮辱、恐吓儿童；",
+    "（三）其他损害儿童身心健康的行为。",
+    "第八十一条 另一条的内容。",
+)
+
+
+def test_a_list_comes_with_every_item_up_to_its_end() -> None:
+    items = _list_items(ANNOUNCED, 0)
+    assert items == list(ANNOUNCED[1:5])  # the rest of the announcement, then (一)…(三)
+    assert _list_items(ANNOUNCED, 5) == []  # a sentence that announces nothing
+
+
+def test_a_list_longer_than_the_limit_ends_with_an_ellipsis() -> None:
+    long = ("有以下情形的：", *(f"{i}. {'很长的条目内容' * 20}；" for i in range(1, 9)))
+    items = _list_items(long, 0)
+    assert items[-1] == "……" and 1 <= len(items) - 1 < 8
+
+
+# --- yes/no: the modal verb of the asked action ------------------------------------------
+
+
+def test_a_modal_about_another_action_gives_no_verdict() -> None:
+    question = "我家娃明年上小学，罗湖学位够不够啊，要新建学校吗"
+    action = asked_action(question, slot_of(question))
+    assert "新建" in action and "学校" in action
+    assert not governs("应由出租人（业主）签署《申请学位业主知情书》交申请学校", action)
+    assert governs("应当新建学校以满足学位需求", action)
+
+
+def test_the_modal_before_the_asked_action_counts() -> None:
+    question = "普惠性幼儿园招生要不要考试？"
+    action = asked_action(question, slot_of(question))
+    assert governs("幼儿园招生不得组织任何形式的考试或者测试", action)
+    assert not governs("考试结束后，家长可以查询", action)
+
+
+# --- sentence ranking ------------------------------------------------------------------
+
+
+def _citation(number: int, text: str, dense: dict[str, float]) -> Citation:
+    return Citation(
+        number, "d", "文件", "", "2021", "current", f"s{number}", text, "", 1.0, f"c{number}",
+        sentence_dense=tuple(dense.items()),
+    )  # fmt: skip
+
+
+def test_the_sentence_closest_in_meaning_leads_even_with_fewer_keywords() -> None:
+    question = "孩子作业太多了，学校有规定吗？"
+    near, far = "严控书面作业总量，作业限时、限量。", "学校作业管理应当纳入教学常规，规定作业的检查办法。"
+    citations = [_citation(1, far + near, {far: 0.40, near: 0.75})]
+    ranked = rank_sentences(
+        citations, question, slot_of(question), search_tokens(question), LexicalIndex([], [])
+    )
+    assert ranked[0].sentence == near
+
+
+# --- the fitted decision ---------------------------------------------------------------
+
+
+def test_the_decision_model_reads_every_feature_it_was_fitted_on() -> None:
+    passage = Passage("c1", "学位建设：新增学位3.3万座。", {"doc_id": "d", "status": "current"}, score=2.0)
+    passage.dense = 0.7
+    passage.sentence_dense = {"学位建设：新增学位3.3万座。": 0.8}
+    features = decision_features("罗湖新增多少学位？", [passage], LexicalIndex([], []))
+    assert set(FEATURES) <= set(features)
+    strong = answer_probability(features)
+    weak = answer_probability({**features, "sentence_dense": 0.2, "passage_dense": 0.2, "coverage": 0.0})
+    assert 0.0 < weak < strong < 1.0
+
+
+def test_fit_command_cross_validates_and_writes_the_coefficients(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows: list[dict[str, Any]] = []
+    for i in range(40):
+        answer = i % 4 != 0
+        base = 0.7 if answer else 0.35
+        features = {name: base + (i % 7) / 100 for name in fit_decision.FIT_FEATURES}
+        rows.append({"id": str(i), "question": f"问{i}", "answer": answer, "features": features})
+    data = tmp_path / "features.jsonl"
+    data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    written = tmp_path / "decision.toml"
+    monkeypatch.setattr(fit_decision, "DECISION_FILE", written)
+    assert fit_decision.main(["fit", str(data), "--write"]) == 0
+    out = capsys.readouterr().out
+    assert "| answer | 1.000 | 1.000 | 30 |" in out and "| not answer | 1.000 | 1.000 | 10 |" in out
+    model = tomllib.loads(written.read_text(encoding="utf-8"))
+    assert list(model["features"]) == list(fit_decision.FIT_FEATURES)
+    assert model["features"]["sentence_dense"]["coef"] > 0  # more similar, more likely answered
+
+
+# --- the real assistant (real model) ---------------------------------------------------
+
+
+@pytest.mark.model
+def test_list_question_quotes_every_item(real_assistant: Assistant) -> None:
+    result = real_assistant.ask("家庭教育促进法建议父母用哪些方式方法教育孩子？")
+    assert not result.refused
+    lines = result.answer.splitlines()
+    assert any(line.startswith("（一）亲自养育") for line in lines), result.answer
+    assert any(line.startswith("（九）") for line in lines), result.answer
+    assert "严慈相济" in result.answer
+
+
+@pytest.mark.model
+def test_a_modal_about_another_action_gives_a_parent_no_verdict(real_assistant: Assistant) -> None:
+    # The best passages speak of 应由出租人签署… (who signs a form), not of building schools:
+    # no 需要 / 不需要 may lead, whatever is quoted.
+    result = real_assistant.ask("我家娃明年上小学，罗湖学位够不够啊，要新建学校吗")
+    first = result.answer.splitlines()[0]
+    assert not first.startswith(("需要", "不需要", "可以", "不可以")), result.answer
