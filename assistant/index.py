@@ -140,12 +140,18 @@ class IndexedDocument:
     superseded_by: str = ""
 
 
-def knowledge_metas(settings: Settings) -> list[DocumentMeta]:
+def knowledge_metas(
+    settings: Settings, progress: Callable[[float, str], None] | None = None
+) -> list[DocumentMeta]:
     """The knowledge folder's documents and those synced from websites, with the
-    documents a newer one replaced marked historical (assistant/sync/catalog.py)."""
+    documents a newer one replaced marked historical (assistant/sync/catalog.py).
+
+    Supersession reads every document's text, so a scan's pages are read by OCR here,
+    into the cache the document's own preparation then reads them from."""
     from assistant.sync.catalog import index_metas
 
-    return index_metas(settings)
+    with ocr_settings(settings, progress):
+        return index_metas(settings)
 
 
 class KnowledgeIndex:
@@ -310,7 +316,7 @@ class KnowledgeIndex:
         started = time.perf_counter()
         report = IngestReport()
         if metas is None:
-            metas = knowledge_metas(self.settings)
+            metas = knowledge_metas(self.settings, progress)
             for path in unsupported_files(self.settings.knowledge_dir):
                 report.failed[path.name] = unsupported_type(path.name).user_message
         old = self.active()

@@ -232,7 +232,8 @@ class Admin:
         def report_progress(fraction: float, desc: str) -> None:
             progress(fraction, desc=desc)
 
-        report = self.assistant.index.ingest(metas=knowledge_metas(self.settings), progress=report_progress)
+        metas = knowledge_metas(self.settings, report_progress)
+        report = self.assistant.index.ingest(metas=metas, progress=report_progress)
         self.assistant.searcher.refresh()
         return report
 
