@@ -189,7 +189,24 @@ class RowIndex:
                     hits.append((start, end, question[start:end]))
         # A key inside a longer key found at the same place is part of it ("南村" in "南村镇").
         hits = [h for h in hits if not any(o != h and o[0] <= h[0] and h[1] <= o[1] for o in hits)]
-        return [h for h in hits if not self._starts_compound(question, h[1], h[2])]
+        return [
+            h
+            for h in hits
+            if not self._starts_compound(question, h[1], h[2]) and not self._starts_name(question, h[1], h[2])
+        ]
+
+    def _starts_name(self, question: str, end: int, key: str) -> bool:
+        """An area label (a key that names no row) run on into more of a name: the
+        question names a place or school inside the area that no row lists."""
+        places = vocabulary()["places"]
+        if key.endswith(tuple(places["suffixes"])):
+            return False  # a whole name with its ending ("大龙街", "南村镇")
+        following = question[end : end + 1]
+        if not following or not ("\u4e00" <= following <= "\u9fff"):
+            return False
+        if following in places["joins"] or any(x.startswith(following) for x in places["suffixes"]):
+            return False  # "南村有…", or the area's own ending ("乐昌" + "市")
+        return not any(self._names_row(i, key) for i in self.keys[key])
 
     @staticmethod
     def _starts_compound(question: str, end: int, key: str) -> bool:

@@ -34,5 +34,26 @@ def answer_from_rows(
             match = None  # the earlier question's miss is not this one's
     if match is None:
         return None
+    if match.kind == "not_found" and _text_mentions(snapshot, match.names):
+        return None  # no row lists the place, but a passage does (a scanned zoning table)
     text, passages, rows = answer_rows(match, index, question)
     return text, passages, rows, match.kind == "not_found"
+
+
+MENTION_PASSAGES = 5  # passages read for a place no row lists
+
+
+def _text_mentions(snapshot: SearchSnapshot, names: list[str]) -> bool:
+    """Whether a passage of the documents' text holds one of `names` (or the name without
+    a character it was run together with: "市桥榄塘村" is read as "桥榄塘村")."""
+    from assistant.question.lexical import tokenize
+
+    for name in names:
+        if len(name) < 2:
+            continue
+        hits = snapshot.lexical.search(tokenize(name), MENTION_PASSAGES)
+        texts = [c.text for c in snapshot.chunks.fetch([cid for cid, _ in hits]).values()]
+        forms = [name, name[1:]] if len(name) >= 4 else [name]
+        if any(form in text for text in texts for form in forms):
+            return True
+    return False

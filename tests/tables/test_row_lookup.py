@@ -131,3 +131,29 @@ def test_row_index_survives_a_save_and_load(zoning: RowIndex, tmp_path: Path) ->
     loaded = RowIndex.load(tmp_path / "rows.jsonl")
     assert loaded is not None and len(loaded) == len(zoning)
     assert loaded.records == zoning.records
+
+
+def test_an_area_run_on_into_a_longer_name_is_not_the_area(zoning: RowIndex) -> None:
+    listed = zoning.match("东门有哪些学校？")
+    assert listed is not None and listed.kind == "list"
+    # "东门海伦堡" is a compound inside the area that no row lists: never the area's schools.
+    for question in ("东门海伦堡对口哪所学校？", "东门实验学校对口哪个地段？"):
+        match = zoning.match(question)
+        assert match is None or (match.kind == "not_found" and not match.rows), (question, match)
+
+
+def test_a_place_no_row_lists_but_a_passage_names_goes_to_the_text_path() -> None:
+    from types import SimpleNamespace
+
+    from assistant.tables.question import _text_mentions
+
+    passages = {"p1": "市桥街：榄塘村、东沙村的适龄儿童入读市桥中心小学。", "p2": "学位申请时间为四月。"}
+    snapshot = SimpleNamespace(
+        lexical=SimpleNamespace(search=lambda tokens, k: [("p1", 2.0), ("p2", 1.0)]),
+        chunks=SimpleNamespace(
+            fetch=lambda ids: {i: SimpleNamespace(text=passages[i]) for i in ids if i in passages}
+        ),
+    )
+    assert _text_mentions(snapshot, ["榄塘村"])  # type: ignore[arg-type]
+    assert _text_mentions(snapshot, ["桥榄塘村"])  # a character run on from the area in front
+    assert not _text_mentions(snapshot, ["翠竹苑"])  # type: ignore[arg-type]
