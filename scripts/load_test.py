@@ -633,17 +633,30 @@ def main(argv: list[str] | None = None) -> int:
         help="after each replica count's cells: the most clients again while the index is rebuilt N times",
     )
     args = parser.parse_args(argv)
-    if not args.query_cache:
-        # Inherited by every server process this script starts (app.py, scale-out replicas).
-        os.environ["ASSISTANT_QUERY_CACHE_SIZE"] = "0"
+    if args.matrix and args.url:
+        parser.error("--matrix starts its own clusters; it takes no --url")
+    if not args.matrix and args.url and not args.pid:
+        parser.error("--url needs --pid (the server's process id) to measure its memory")
+    if args.query_cache:
+        return _run(args)
+    # Inherited by every server process this script starts (app.py, scale-out replicas);
+    # restored afterwards, for a caller in the same process.
+    before = os.environ.get("ASSISTANT_QUERY_CACHE_SIZE")
+    os.environ["ASSISTANT_QUERY_CACHE_SIZE"] = "0"
+    try:
+        return _run(args)
+    finally:
+        if before is None:
+            del os.environ["ASSISTANT_QUERY_CACHE_SIZE"]
+        else:
+            os.environ["ASSISTANT_QUERY_CACHE_SIZE"] = before
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.matrix:
-        if args.url:
-            parser.error("--matrix starts its own clusters; it takes no --url")
         return matrix_main(args, read_questions(args.questions_file))
     if args.questions is None:
         args.questions = SINGLE_RUN_QUESTIONS
-    if args.url and not args.pid:
-        parser.error("--url needs --pid (the server's process id) to measure its memory")
 
     items = read_questions(args.questions_file)
     proc = None
