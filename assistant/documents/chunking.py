@@ -59,6 +59,22 @@ class Chunk:
         return data
 
 
+def document_fields(meta: DocumentMeta) -> dict[str, str]:
+    """What every chunk of a document carries of the document (text chunks and table rows)."""
+    return {
+        "doc_id": meta.doc_id,
+        "title": meta.title,
+        "issuer": meta.issuer,
+        "date": meta.date,
+        "status": meta.status,
+        "doc_number": meta.doc_number,
+        "valid_until": meta.valid_until,
+        "status_reason": meta.status_reason,
+        "url": meta.url,
+        "superseded_by": meta.superseded_by,
+    }
+
+
 def chunk_sections(meta: DocumentMeta, sections: list[Section]) -> list[Chunk]:
     chunks: list[Chunk] = []
     for section in sections:
@@ -69,19 +85,10 @@ def chunk_sections(meta: DocumentMeta, sections: list[Section]) -> list[Chunk]:
             chunks.append(
                 Chunk(
                     id=f"{meta.doc_id}:{position:04d}:{digest}",
-                    doc_id=meta.doc_id,
-                    title=meta.title,
-                    issuer=meta.issuer,
-                    date=meta.date,
-                    status=meta.status,
                     section=PATH_SEPARATOR.join(section.path),
                     position=position,
                     text=piece,
-                    doc_number=meta.doc_number,
-                    valid_until=meta.valid_until,
-                    status_reason=meta.status_reason,
-                    url=meta.url,
-                    superseded_by=meta.superseded_by,
+                    **document_fields(meta),
                 )
             )
     return chunks

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.documents.chunking import PATH_SEPARATOR, Chunk
+from assistant.documents.chunking import PATH_SEPARATOR, Chunk, document_fields
 from assistant.documents.manifest import DocumentMeta
 from assistant.tables.model import Record, Table, TableError
 from assistant.tables.readers import read_docx_tables, read_html_tables, read_pdf_tables, read_workbook
@@ -105,17 +105,10 @@ def row_chunks(meta: DocumentMeta) -> list[Chunk]:
         chunks.append(
             RowChunk(
                 id=f"{meta.doc_id}:row{i:06d}:{digest}",
-                doc_id=meta.doc_id,
-                title=meta.title,
-                issuer=meta.issuer,
-                date=meta.date,
-                status=meta.status,
                 section=section_of(record),
                 position=i,
                 text=text,
-                doc_number=meta.doc_number,
-                valid_until=meta.valid_until,
-                status_reason=meta.status_reason,
+                **document_fields(meta),
                 table=record.table,
                 sheet=record.sheet,
                 row=record.row,
