@@ -3,6 +3,7 @@ re-index; the keyword index saved beside the collection and reused at start-up."
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from typing import Any
 
@@ -166,3 +167,37 @@ def test_dense_candidates_come_from_the_collection_search(settings: Settings) ->
         else:  # a keyword-only candidate: its exact similarity from its stored vector
             rank = ranked.index(passage.id)
             assert passage.dense == pytest.approx(1.0 - distances[rank], abs=1e-5)
+
+
+def test_a_request_that_waited_for_the_swap_does_not_reopen_the_version_it_replaced(
+    settings: Settings,
+) -> None:
+    """A request reads the active name (v2), then waits for the lock while another request
+    swaps in v3; when it gets the lock it must keep v3, not open v2 again."""
+
+    class Pointer:
+        name = "v1"
+        read = threading.Event()
+
+        def active_name(self) -> str:
+            self.read.set()
+            return self.name
+
+    def opener(_index: Any, _settings: Settings, name: str | None) -> Any:
+        return dataclasses.replace(snapshot_module.EMPTY, name=name)
+
+    pointer = Pointer()
+    holder = snapshot_module.SnapshotHolder(pointer, settings, opener=opener)  # type: ignore[arg-type]
+    pointer.name = "v2"
+    pointer.read.clear()
+    holder._lock.acquire()  # the other request holds the lock while it swaps
+    waiting = threading.Thread(target=holder.refresh, kwargs={"force": True})
+    waiting.start()
+    assert pointer.read.wait(timeout=10)  # the waiting request has read "v2"; the lock stops it
+    pointer.name = "v3"
+    holder._current = opener(pointer, settings, "v3")
+    holder.rebuilds += 1
+    holder._lock.release()
+    waiting.join(timeout=10)
+    assert holder._current.name == "v3"
+    assert holder.rebuilds == 2

@@ -305,7 +305,9 @@ class SnapshotHolder:
         if active == self._current.name:
             return self._current
         with self._lock:
-            # Another request may have swapped it while this one waited for the lock.
+            # Read the name again under the lock: a request that read it earlier and waited
+            # here would otherwise re-open a version another request has already replaced.
+            active = self.index.active_name()
             if active == self._current.name:
                 return self._current
             snapshot = self._open(self.index, self.settings, active)
