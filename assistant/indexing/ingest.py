@@ -22,8 +22,9 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
+from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from tqdm import tqdm
 
@@ -32,16 +33,32 @@ from assistant.documents.errors import DocumentError
 from assistant.documents.manifest import DocumentMeta
 from assistant.documents.pipeline import prepare_document
 from assistant.documents.scans import ocr_settings
+from assistant.embeddings import Embedder
 from assistant.indexing.plan import IngestPlan, IngestReport, plan_ingest
-
-if TYPE_CHECKING:
-    from assistant.index import KnowledgeIndex
+from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
 
 ADD_BATCH = 256
 KEPT_PREVIOUS = "已保留上次收录的版本。"
 Progress = Callable[[float, str], None] | None
+
+
+class KnowledgeIndex(Protocol):
+    """What the steps use of assistant.index.KnowledgeIndex (which imports this module)."""
+
+    settings: Settings
+    client: ClientAPI
+
+    @property
+    def embedder(self) -> Embedder: ...
+    def active(self) -> Collection | None: ...
+    def doc_hashes(self) -> dict[str, str]: ...
+    def embedding_function(self) -> Any: ...
+    def before_switch(self, collection: Collection) -> None: ...
+    def activate(self, name: str, previous: str) -> None: ...
+    def drop_orphans(self) -> None: ...
+    def safe_delete(self, name: str) -> None: ...
 
 
 @dataclass
