@@ -14,9 +14,8 @@ import json
 import logging
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import chromadb
@@ -26,24 +25,20 @@ from chromadb.api.models.Collection import Collection
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.config import Settings as ChromaSettings
 from chromadb.utils.embedding_functions import register_embedding_function
-from tqdm import tqdm
 
-from assistant.documents.chunking import Chunk
-from assistant.documents.errors import DocumentError
-from assistant.documents.loaders import check_size, unsupported_type
+from assistant.documents.loaders import unsupported_type
 from assistant.documents.manifest import DocumentMeta, unsupported_files
-from assistant.documents.pipeline import content_hash, prepare_document
 from assistant.documents.scans import ocr_settings
 from assistant.embeddings import Embedder, get_embedder
+from assistant.indexing.ingest import run_ingest
+from assistant.indexing.plan import IngestReport
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
 
-ADD_BATCH = 256
 # Chroma's SQLite back end binds one variable per record on an unlimited get(); SQLite refuses
 # more than 32,766, so large indexes are read in pages.
 READ_PAGE = 5000
-KEPT_PREVIOUS = "已保留上次收录的版本。"
 INGEST_LOCK = threading.RLock()
 
 
@@ -106,23 +101,6 @@ def make_client(settings: Settings) -> ClientAPI:
             ) from exc
     settings.index_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
-
-
-@dataclass
-class IngestReport:
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)  # file name -> Chinese message
-    notes: dict[str, str] = field(default_factory=dict)  # file name -> pages of a scan skipped
-    chunks: int = 0
-    seconds: float = 0.0
-    collection: str = ""
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
 
 
 @dataclass(frozen=True)
@@ -212,10 +190,10 @@ class KnowledgeIndex:
             return None
         return self.client.get_collection(
             name,
-            embedding_function=self._ef(),  # type: ignore[arg-type]
+            embedding_function=self.embedding_function(),  # type: ignore[arg-type]
         )
 
-    def _ef(self) -> AssistantEmbeddingFunction:
+    def embedding_function(self) -> AssistantEmbeddingFunction:
         return AssistantEmbeddingFunction(self.settings.embedding_model, self._embedder)
 
     def doc_hashes(self) -> dict[str, str]:
@@ -294,7 +272,7 @@ class KnowledgeIndex:
             return ids, np.zeros((0, 0), dtype=np.float32)
         return ids, np.concatenate(blocks)
 
-    # --- writing
+    # --- writing (the steps: assistant/indexing/)
     def ingest(
         self,
         metas: list[DocumentMeta] | None = None,
@@ -305,194 +283,24 @@ class KnowledgeIndex:
         ingest at a time per process: a scheduled sync and an admin upload never interleave
         (each would drop the other's collection under construction as an orphan)."""
         with INGEST_LOCK:
-            return self._ingest(metas, rebuild, progress)
+            started = time.perf_counter()
+            unsupported: dict[str, str] = {}
+            if metas is None:
+                metas = knowledge_metas(self.settings, progress)
+                for path in unsupported_files(self.settings.knowledge_dir):
+                    unsupported[path.name] = unsupported_type(path.name).user_message
+            return run_ingest(self, metas, unsupported, rebuild, progress, started)
 
-    def _ingest(
-        self,
-        metas: list[DocumentMeta] | None,
-        rebuild: bool,
-        progress: Callable[[float, str], None] | None,
-    ) -> IngestReport:
-        started = time.perf_counter()
-        report = IngestReport()
-        if metas is None:
-            metas = knowledge_metas(self.settings, progress)
-            for path in unsupported_files(self.settings.knowledge_dir):
-                report.failed[path.name] = unsupported_type(path.name).user_message
-        old = self.active()
-        if not metas and old is not None and old.count():
-            # A mistyped --knowledge folder would otherwise prune every document.
-            folder = self.settings.knowledge_dir
-            raise DocumentError(
-                f"no readable documents in {folder}; the index was left as it is",
-                f"目录 {folder} 中没有可读取的文件，现有索引未作改动。请检查知识库目录。",
-            )
-        old_hashes = {} if rebuild else self.doc_hashes()
-        new_hashes: dict[str, str] = {}
-        refused: dict[str, DocumentError] = {}  # too big, or unreadable, before any stage
-        for meta in metas:
-            try:
-                check_size(meta.path.stat().st_size, self.settings.max_upload_mb)
-                new_hashes[meta.doc_id] = content_hash(meta, self.settings.embedding_model)
-            except DocumentError as exc:
-                refused[meta.doc_id] = exc
-            except OSError as exc:  # deleted or locked since the folder was listed
-                refused[meta.doc_id] = DocumentError(
-                    f"{meta.path.name}: cannot read: {exc!r}", "无法读取该文件（可能已被删除或无读取权限）。"
-                )
-        self._drop_orphans()
-        if not rebuild and old is not None and not refused and new_hashes == old_hashes:
-            report.unchanged = sorted(new_hashes)
-            report.chunks = old.count()
-            report.collection = old.name
-            report.seconds = time.perf_counter() - started
-            return report
+    def before_switch(self, collection: Collection) -> None:
+        """The hook given to the constructor, on a built collection not yet active."""
+        if self._before_switch is not None:
+            self._before_switch(collection)
 
-        prepared: dict[str, list[Chunk]] = {}
-        for meta in metas:
-            if meta.doc_id not in refused and old_hashes.get(meta.doc_id) == new_hashes[meta.doc_id]:
-                report.unchanged.append(meta.doc_id)
-                continue
-            try:
-                if meta.doc_id in refused:
-                    raise refused[meta.doc_id]
-                with ocr_settings(self.settings, progress):
-                    document = prepare_document(meta)
-                prepared[meta.doc_id] = document.chunks + document.rows
-                if document.notes:
-                    report.notes[meta.path.name] = document.notes
-            except DocumentError as exc:  # prepare_document raises nothing else
-                log.warning("skipping %s: %s", meta.path.name, exc)
-                report.failed[meta.path.name] = exc.user_message
-                if meta.doc_id in old_hashes:  # keep the last good version
-                    report.failed[meta.path.name] += KEPT_PREVIOUS
-                    report.unchanged.append(meta.doc_id)
-                    new_hashes[meta.doc_id] = old_hashes[meta.doc_id]
-                else:
-                    new_hashes.pop(meta.doc_id, None)
-                continue
-            (report.updated if meta.doc_id in old_hashes else report.added).append(meta.doc_id)
-        report.removed = sorted(set(old_hashes) - set(new_hashes))
-        if not rebuild and old is not None and not report.changed:
-            report.chunks = old.count()
-            report.collection = old.name
-            report.seconds = time.perf_counter() - started
-            return report
+    def activate(self, name: str, previous: str) -> None:
+        """Flip the pointer: `name` is read from now on, `previous` kept for searches on it."""
+        self._registry().modify(metadata={"active": name, "previous": previous})
 
-        name = f"{self.settings.collection_prefix}-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
-        new = self.client.create_collection(
-            name,
-            embedding_function=self._ef(),  # type: ignore[arg-type]
-            configuration={"hnsw": {"space": "cosine", "ef_search": self.settings.hnsw_ef_search}},
-            metadata={"embedding_model": self.settings.embedding_model, "building": True},
-        )
-        try:
-            backends: set[str] = set()
-            if old is not None:
-                self._copy_unchanged(old, new, report.unchanged)
-                if report.unchanged:
-                    backends |= set(json.loads(str((old.metadata or {}).get("embedding_backends", "[]"))))
-            if old is not None and not rebuild and self._reuse_vectors(old, new, prepared):
-                backends |= set(json.loads(str((old.metadata or {}).get("embedding_backends", "[]"))))
-            if self._embed_and_add(new, prepared, progress):
-                backends.add(str(getattr(self.embedder, "backend", self.embedder.name)))
-            new.modify(
-                metadata={
-                    "embedding_model": self.settings.embedding_model,
-                    # Which backends made these vectors (accepted backends agree with
-                    # float32, so a mixture answers like one; `doctor` shows it).
-                    "embedding_backends": json.dumps(sorted(backends)),
-                    "doc_hashes": json.dumps(new_hashes, sort_keys=True),
-                    "building": False,
-                }
-            )
-            if self._before_switch is not None:
-                self._before_switch(new)
-            self._registry().modify(metadata={"active": name, "previous": old.name if old else ""})
-        except BaseException:
-            # The old collection stays active; the half-built one is removed (or, if this
-            # process is killed right here, dropped as an orphan by the next ingest).
-            self._safe_delete(name)
-            raise
-        self._drop_orphans()  # the one before the previous
-        report.chunks = new.count()
-        report.collection = name
-        report.seconds = time.perf_counter() - started
-        return report
-
-    def _copy_unchanged(self, old: Collection, new: Collection, doc_ids: list[str]) -> None:
-        for doc_id in doc_ids:
-            got = old.get(where={"doc_id": doc_id}, include=["embeddings", "documents", "metadatas"])
-            for start in range(0, len(got["ids"]), ADD_BATCH):
-                end = start + ADD_BATCH
-                new.add(
-                    ids=got["ids"][start:end],
-                    embeddings=got["embeddings"][start:end],  # type: ignore[index]
-                    documents=got["documents"][start:end],  # type: ignore[index]
-                    metadatas=got["metadatas"][start:end],  # type: ignore[index]
-                )
-
-    def _reuse_vectors(self, old: Collection, new: Collection, prepared: dict[str, list[Chunk]]) -> bool:
-        """A document whose chunks are all unchanged (only its status or reason changed:
-        superseded, withdrawn from its site) keeps its stored vectors: its chunks are added
-        to `new` with the new metadata and removed from `prepared`. True when any was."""
-        reused = False
-        for doc_id, chunks in prepared.items():
-            got = old.get(ids=[c.id for c in chunks], include=["embeddings", "metadatas"])
-            stored = dict(zip(got["ids"], zip(got["embeddings"], got["metadatas"], strict=True), strict=True))  # type: ignore[arg-type]
-            same = [
-                (c, stored[c.id][0])
-                for c in chunks
-                if c.id in stored
-                and stored[c.id][1].get("title") == c.title
-                and stored[c.id][1].get("section") == c.section
-            ]
-            if len(same) != len(chunks):
-                continue  # the text changed: the whole document is embedded anew
-            for start in range(0, len(same), ADD_BATCH):
-                part = same[start : start + ADD_BATCH]
-                new.add(
-                    ids=[c.id for c, _ in part],
-                    embeddings=[v for _, v in part],  # type: ignore[arg-type]
-                    documents=[c.text for c, _ in part],
-                    metadatas=[c.metadata() for c, _ in part],  # type: ignore[misc]
-                )
-            prepared[doc_id] = []
-            reused = reused or bool(same)
-        return reused
-
-    def _embed_and_add(
-        self,
-        collection: Collection,
-        prepared: dict[str, list[Chunk]],
-        progress: Callable[[float, str], None] | None,
-    ) -> bool:
-        """Embed and add the prepared chunks; False when there were none."""
-        # Similar lengths in one batch waste less padding: ~2x faster on CPU.
-        chunks = sorted(
-            (c for doc_chunks in prepared.values() for c in doc_chunks),
-            key=lambda c: len(c.embed_text),
-        )
-        if not chunks:
-            return False
-        # An embedding server takes larger requests than a local forward pass wants.
-        batch = max(1, getattr(self.embedder, "request_batch", self.settings.embedding_batch_size))
-        with tqdm(total=len(chunks), desc="建立索引", unit="段") as bar:
-            for start in range(0, len(chunks), batch):
-                part = chunks[start : start + batch]
-                vectors = self.embedder.embed_documents([c.embed_text for c in part])
-                collection.add(
-                    ids=[c.id for c in part],
-                    embeddings=vectors,  # type: ignore[arg-type]
-                    documents=[c.text for c in part],
-                    metadatas=[c.metadata() for c in part],  # type: ignore[misc]
-                )
-                bar.update(len(part))
-                if progress:
-                    progress(min(1.0, (start + len(part)) / len(chunks)), "建立索引")
-        return True
-
-    def _drop_orphans(self) -> None:
+    def drop_orphans(self) -> None:
         """Remove collections other than the active and the previous one: those of older
         ingests, and those left by an ingest killed before its flip."""
         pointers = self._pointers()
@@ -501,9 +309,9 @@ class KnowledgeIndex:
         for collection in self.client.list_collections():
             name = collection if isinstance(collection, str) else collection.name
             if name.startswith(prefix) and name not in keep:
-                self._safe_delete(name)
+                self.safe_delete(name)
 
-    def _safe_delete(self, name: str) -> None:
+    def safe_delete(self, name: str) -> None:
         try:
             self.client.delete_collection(name)
         except Exception as exc:  # already gone, or server down: the next ingest retries

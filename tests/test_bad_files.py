@@ -274,18 +274,18 @@ def test_a_stage_that_raises_fails_only_its_file(
 def test_an_unreadable_file_fails_alone(
     kb: tuple[Settings, KnowledgeIndex], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import assistant.index as index_module
+    import assistant.indexing.plan as plan_module
 
     settings, index = kb
     before = index_state(index)
-    real_hash = index_module.content_hash
+    real_hash = plan_module.content_hash
 
     def content_hash(meta: Any, embedder: str) -> str:
         if meta.path.name == "labor-education.txt":
             raise PermissionError(13, "Permission denied")
         return real_hash(meta, embedder)
 
-    monkeypatch.setattr(index_module, "content_hash", content_hash)
+    monkeypatch.setattr(plan_module, "content_hash", content_hash)
     report = KnowledgeIndex(settings, embedder=HashEmbedder()).ingest()
     assert list(report.failed) == ["labor-education.txt"]
     assert "无法读取" in report.failed["labor-education.txt"]

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.evaluation.halves import CHOOSE, CONFIRM, part_of
 from assistant.evaluation.run import load_items
 
 FOLDS = 5
@@ -30,7 +31,8 @@ SEED = 0
 # threshold was chosen on the even lines of each set's cross-validated probabilities:
 # 0.5, 0.6 and 0.7 tie there (0 false refusals, 2 unanswerables let through), 0.8 refuses
 # 2 answerable ones; 0.6, the middle of the plateau, was taken and confirmed on the odd
-# lines (1 false refusal, 1 let through, against 1 and 2 at 0.5).
+# lines (1 false refusal, 1 let through, against 1 and 2 at 0.5). Which lines choose and
+# which confirm is halves.part_of's rule; the calibration list names each line's part.
 C = 1.0
 THRESHOLD = 0.6
 # The features the model reads, of those `decision_features` computes. The margin to the
@@ -56,7 +58,7 @@ def collect(path: Path, out: Path) -> int:
     assistant = build_assistant(get_settings())
     kept = 0
     with out.open("w", encoding="utf-8") as sink:
-        for item in load_items(path):
+        for line, item in enumerate(load_items(path)):
             history = [(q, a) for q, a in item.get("history", [])]
             state = assistant._prepared(item["question"], history)
             decision = state.decision
@@ -70,7 +72,12 @@ def collect(path: Path, out: Path) -> int:
             ):
                 continue
             features = decision_features(state.standalone, state.passages, state.snapshot.lexical)
-            row = {"id": item.get("id", ""), "question": item["question"], "answer": not item.get("refuse")}
+            row = {
+                "id": item.get("id", ""),
+                "question": item["question"],
+                "answer": not item.get("refuse"),
+                "part": part_of(item, line),  # of the question file: the lines skipped here count
+            }
             sink.write(json.dumps({**row, "features": features}, ensure_ascii=False) + "\n")
             kept += 1
     print(f"{path.name}: {kept} questions with features -> {out}")
@@ -115,15 +122,16 @@ def fit(paths: list[Path], write: bool) -> int:
     folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
     probability = cross_val_predict(model(), x, y, cv=folds, method="predict_proba")[:, 1]
     predicted = (probability >= THRESHOLD).astype(int)
-    # one row per question, in file order: even lines chose the threshold, odd ones confirm it
-    lines = np.array([i for path in paths for i, _ in enumerate(_lines(path))])
+    # The part each row is in (halves.part_of): collected rows carry their question's; rows
+    # collected before that are taken by their line in the features file.
+    parts = np.array([part_of(json.loads(x), i) for path in paths for i, x in enumerate(_lines(path))])
     print(f"{len(y)} questions ({int(y.sum())} answerable); {FOLDS}-fold cross-validated:")
     print("| outcome | precision | recall | questions |")
     print("|---|---|---|---|")
     for name, (p, r, n) in _per_outcome(y, predicted).items():
         print(f"| {name} | {p:.3f} | {r:.3f} | {n} |")
-    for parity, half in ((0, "even lines"), (1, "odd lines")):
-        chosen = lines % 2 == parity
+    for part, half in ((CHOOSE, "choosing part"), (CONFIRM, "confirming part")):
+        chosen = parts == part
         wrong_refusals = int(((predicted == 0) & (y == 1) & chosen).sum())
         let_through = int(((predicted == 1) & (y == 0) & chosen).sum())
         print(f"{half}: {wrong_refusals} answerable refused, {let_through} unanswerable answered")

@@ -2,8 +2,10 @@
 figures of saved answers (`eval --out`) by half and by kind.
 
 Even-numbered lines (0, 2, …) are the half that chooses a constant, odd ones the half that
-confirms it; each row gives hit@3, fact recall, answerable questions refused (false
-refusals) and unanswerable questions refused or answered partially.
+confirms it, unless a line names its part (`"part": "choose"` or `"confirm"`, as the refusal
+calibration list does): `part_of`, the one rule the fitted decision and its tests use too.
+Each row gives hit@3, fact recall, answerable questions refused (false refusals) and
+unanswerable questions refused or answered partially.
 """
 
 from __future__ import annotations
@@ -16,6 +18,20 @@ from pathlib import Path
 from typing import Any
 
 from assistant.evaluation.run import facts_present, gold_rank, load_items
+
+CHOOSE = "choose"
+CONFIRM = "confirm"
+
+
+def part_of(item: dict[str, Any], line: int) -> str:
+    """The half a question is in: the part its line names, else even lines choose and odd
+    lines confirm."""
+    part = item.get("part")
+    if part is None:
+        return CHOOSE if line % 2 == 0 else CONFIRM
+    if part not in (CHOOSE, CONFIRM):
+        raise ValueError(f"line {line}: part {part!r} is neither {CHOOSE!r} nor {CONFIRM!r}")
+    return str(part)
 
 
 @dataclass
@@ -64,7 +80,10 @@ def rows(items: list[dict[str, Any]], results: list[dict[str, Any]], by_kind: bo
         if result is None:
             continue
         row("all").add(item, result)
-        row("even (choose)" if line % 2 == 0 else "odd (confirm)").add(item, result)
+        if "part" in item:
+            row(part_of(item, line)).add(item, result)
+        else:
+            row("even (choose)" if part_of(item, line) == CHOOSE else "odd (confirm)").add(item, result)
         if by_kind:
             row(f"kind {item.get('kind', '?')}").add(item, result)
     return list(table.values())

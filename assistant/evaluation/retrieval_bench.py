@@ -32,7 +32,8 @@ from chromadb.config import Settings as ChromaSettings
 from tqdm import tqdm
 
 from assistant.embeddings import Embedder, get_embedder
-from assistant.index import ADD_BATCH, AssistantEmbeddingFunction
+from assistant.index import AssistantEmbeddingFunction
+from assistant.indexing.ingest import ADD_BATCH
 from assistant.question.lexical import tokenize
 from assistant.question.normalize import normalize_question
 from assistant.question.retrieve import HybridSearcher
