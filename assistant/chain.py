@@ -30,6 +30,7 @@ from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.llm import declines
 from assistant.answering.prompt_leak import PromptLeakFilter
 from assistant.answering.prompts import load_prompt
+from assistant.answering.rows import answer_from_rows
 from assistant.answering.table import table_answer
 from assistant.index import KnowledgeIndex
 from assistant.question.batching import QueryBatcher
@@ -42,7 +43,6 @@ from assistant.question.query_cache import QueryVectorCache
 from assistant.question.retrieve import HybridSearcher, Passage
 from assistant.question.snapshot import SearchSnapshot, keyword_hook
 from assistant.settings import Settings
-from assistant.tables.question import answer_from_rows
 from assistant.targets.answers import answer_list_question
 from assistant.targets.model import Target
 from assistant.targets.store import load_targets

@@ -28,14 +28,16 @@ from chromadb.config import Settings as ChromaSettings
 from chromadb.utils.embedding_functions import register_embedding_function
 from tqdm import tqdm
 
+from assistant.backends.loader import get_embedder
 from assistant.documents.chunking import Chunk
 from assistant.documents.errors import DocumentError
 from assistant.documents.loaders import check_size, unsupported_type
 from assistant.documents.manifest import DocumentMeta, unsupported_files
 from assistant.documents.pipeline import content_hash, prepare_document
 from assistant.documents.scans import ocr_settings
-from assistant.embeddings import Embedder, get_embedder
+from assistant.embeddings import Embedder
 from assistant.settings import Settings
+from assistant.sync.catalog import knowledge_metas
 
 log = logging.getLogger(__name__)
 
@@ -138,20 +140,6 @@ class IndexedDocument:
     status_reason: str = ""
     url: str = ""
     superseded_by: str = ""
-
-
-def knowledge_metas(
-    settings: Settings, progress: Callable[[float, str], None] | None = None
-) -> list[DocumentMeta]:
-    """The knowledge folder's documents and those synced from websites, with the
-    documents a newer one replaced marked historical (assistant/sync/catalog.py).
-
-    Supersession reads every document's text, so a scan's pages are read by OCR here,
-    into the cache the document's own preparation then reads them from."""
-    from assistant.sync.catalog import index_metas
-
-    with ocr_settings(settings, progress):
-        return index_metas(settings)
 
 
 class KnowledgeIndex:

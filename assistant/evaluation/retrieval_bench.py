@@ -31,7 +31,8 @@ from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
 from tqdm import tqdm
 
-from assistant.embeddings import Embedder, get_embedder
+from assistant.backends.loader import get_embedder
+from assistant.embeddings import Embedder
 from assistant.index import ADD_BATCH, AssistantEmbeddingFunction
 from assistant.question.lexical import tokenize
 from assistant.question.normalize import normalize_question
