@@ -26,7 +26,8 @@ def main() -> int:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    from assistant.embeddings import EmbedderError, check_model
+    from assistant.backends.loader import check_model
+    from assistant.embeddings import EmbedderError
     from assistant.errors import user_message_for
     from assistant.index import IndexUnavailableError, KnowledgeIndex
     from assistant.question.snapshot import keyword_hook

@@ -9,6 +9,7 @@ import logging
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from assistant.settings import Settings, get_settings
 
@@ -37,8 +38,14 @@ def _cmd_fetch_model(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.backends.doctor import doctor
+    from assistant.index import KnowledgeIndex
 
-    return doctor(settings, remeasure=args.remeasure, as_json=args.json)
+    return doctor(
+        settings,
+        remeasure=args.remeasure,
+        as_json=args.json,
+        active_collection=lambda: KnowledgeIndex(settings).active(),
+    )
 
 
 def _cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -74,7 +81,7 @@ EMPTY_INDEX = "知识库为空，请先运行：python -m assistant ingest"
 def _index_is_empty(settings: Settings) -> bool:
     """An empty index would refuse every question; say so instead of answering. (The model
     is checked first: a damaged model file is the more urgent message.)"""
-    from assistant.embeddings import check_model
+    from assistant.backends.loader import check_model
     from assistant.index import KnowledgeIndex
 
     check_model(settings)
@@ -150,6 +157,8 @@ def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.index import KnowledgeIndex
+    from assistant.question.snapshot import keyword_hook
     from assistant.sync.run import render_report, run_sync
     from assistant.sync.state import SourceError, read_sources
 
@@ -158,7 +167,8 @@ def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
         print(f"没有要同步的网站。请运行 python -m assistant sync URL，或在 {sources} 中每行写一个栏目网址。")
         return 1
     try:
-        report = run_sync(settings, add=args.urls)
+        index = KnowledgeIndex(settings, before_switch=keyword_hook(settings))
+        report = run_sync(settings, add=args.urls, index=index)
     except SourceError as exc:
         log.error("sync refused: %s", exc)
         print(f"错误：{exc.user_message}", file=sys.stderr)
@@ -215,8 +225,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     from assistant.targets.cli import register as register_targets
 
-    register_targets(sub)
+    register_targets(sub, open_index=_open_index)
     return parser
+
+
+def _open_index(settings: Settings) -> Any:
+    from assistant.index import KnowledgeIndex
+
+    return KnowledgeIndex(settings)
 
 
 def main(argv: list[str] | None = None) -> int:

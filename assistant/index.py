@@ -26,13 +26,14 @@ from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.config import Settings as ChromaSettings
 from chromadb.utils.embedding_functions import register_embedding_function
 
+from assistant.backends.loader import get_embedder
 from assistant.documents.loaders import unsupported_type
 from assistant.documents.manifest import DocumentMeta, unsupported_files
-from assistant.documents.scans import ocr_settings
-from assistant.embeddings import Embedder, get_embedder
+from assistant.embeddings import Embedder
 from assistant.indexing.ingest import run_ingest
 from assistant.indexing.plan import IngestReport
 from assistant.settings import Settings
+from assistant.sync.catalog import knowledge_metas
 
 log = logging.getLogger(__name__)
 
@@ -116,20 +117,6 @@ class IndexedDocument:
     status_reason: str = ""
     url: str = ""
     superseded_by: str = ""
-
-
-def knowledge_metas(
-    settings: Settings, progress: Callable[[float, str], None] | None = None
-) -> list[DocumentMeta]:
-    """The knowledge folder's documents and those synced from websites, with the
-    documents a newer one replaced marked historical (assistant/sync/catalog.py).
-
-    Supersession reads every document's text, so a scan's pages are read by OCR here,
-    into the cache the document's own preparation then reads them from."""
-    from assistant.sync.catalog import index_metas
-
-    with ocr_settings(settings, progress):
-        return index_metas(settings)
 
 
 class KnowledgeIndex:

@@ -52,6 +52,10 @@ _VERIFIED_MARK = ".verified"
 class ModelFetchError(RuntimeError):
     """The model could not be fetched or verified. The message says what and how to retry."""
 
+    @property
+    def user_message(self) -> str:
+        return f"嵌入模型下载或校验失败：{self}（请检查网络后运行 python -m assistant fetch-model 重试）"
+
 
 def sha256_of(path: Path, block: int = 1 << 20) -> str:
     digest = hashlib.sha256()

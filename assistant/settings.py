@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -155,8 +156,6 @@ class Settings(BaseSettings):
 
     @property
     def threads(self) -> int:
-        from assistant.backends.cpu import available_cores
-
         return self.embedding_threads if self.embedding_threads > 0 else available_cores()
 
     @property
@@ -167,6 +166,14 @@ class Settings(BaseSettings):
     def admin_enabled(self) -> bool:
         """An admin section exists only with a non-empty password."""
         return self.admin_password is not None and bool(self.admin_password.get_secret_value())
+
+
+def available_cores() -> int:
+    """Cores this process may run on (a container's CPU set, not the host's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
 
 
 @lru_cache(maxsize=1)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.embeddings import Embedder, get_embedder
+from assistant.backends.loader import get_embedder
+from assistant.embeddings import Embedder
 from assistant.evaluation.run import load_items
 from benchmarks import REPO_ROOT, cli_timing
 from benchmarks.distractors import DistractorSources, distractors, news_chunks

@@ -20,10 +20,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from assistant.answering.rows import answer_rows
 from assistant.documents.manifest import DocumentMeta
-from assistant.tables.answer import answer_rows
+from assistant.documents.table_rows import row_chunks
 from assistant.tables.lookup import RowIndex, is_place_column
-from assistant.tables.records import record_from_metadata, row_chunks
+from assistant.tables.model import record_from_metadata
 from benchmarks import REPO_ROOT
 
 _CHARS = "安宝翠东丰福桂海和红华嘉锦景君乐丽莲林龙罗梅明南鹏平清泉荣瑞山盛松泰天田文祥新兴雅阳怡悦云泽政中竹"

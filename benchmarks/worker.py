@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 
 import assistant  # noqa: F401  (sets the offline environment before ML imports)
+from assistant.backends.loader import get_embedder
 from assistant.chain import build_assistant
-from assistant.embeddings import get_embedder
 from assistant.evaluation.run import load_items
 from assistant.index import KnowledgeIndex
 from assistant.question.lexical import LexicalIndex

@@ -317,7 +317,7 @@ def test_damaged_model_stops_the_start_with_a_clear_message(
 
 @pytest.mark.model
 def test_check_model_accepts_the_real_weights_through_links(tmp_path: Path) -> None:
-    from assistant.embeddings import check_model
+    from assistant.backends.loader import check_model
     from assistant.settings import Settings
 
     cache = _damaged_cache(tmp_path, "missing")

@@ -18,8 +18,9 @@ import pytest
 from assistant import model_fetch
 from assistant.backends import remote
 from assistant.backends import selection as eb
+from assistant.backends.loader import get_embedder
 from assistant.documents.chunking import Chunk
-from assistant.embeddings import EmbedderError, get_embedder
+from assistant.embeddings import EmbedderError
 from assistant.errors import user_message_for
 from assistant.index import KnowledgeIndex
 from assistant.settings import REPO_ROOT, Settings

@@ -9,12 +9,13 @@ measured again; they never decide the choice themselves.
 from __future__ import annotations
 
 import hashlib
-import os
 import platform
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
+
+from assistant.settings import available_cores
 
 # Instruction-set flags that change which backend is fastest.
 RELEVANT_FLAGS = (
@@ -74,14 +75,6 @@ def package_version(package: str) -> str:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
         return "-"
-
-
-def available_cores() -> int:
-    """Cores this process may run on (a container's CPU set, not the host's count)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
 
 
 @lru_cache(maxsize=1)

@@ -4,6 +4,7 @@ what built the index."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from assistant.backends import selection as eb
@@ -11,11 +12,11 @@ from assistant.backends.cpu import cpu_info
 from assistant.settings import Settings
 
 
-def _index_backend(settings: Settings) -> str:
-    from assistant.index import KnowledgeIndex
-
+def _index_backend(active_collection: Callable[[], Any] | None) -> str:
+    if active_collection is None:
+        return "no index yet"
     try:
-        collection = KnowledgeIndex(settings).active()
+        collection = active_collection()
     except Exception as exc:  # the report is still useful without the index
         return f"unreadable ({type(exc).__name__})"
     if collection is None:
@@ -24,7 +25,10 @@ def _index_backend(settings: Settings) -> str:
     return ", ".join(backends) or "not recorded (built before backends were recorded)"
 
 
-def report(settings: Settings, remeasure: bool = False) -> dict[str, Any]:
+def report(
+    settings: Settings, remeasure: bool = False, active_collection: Callable[[], Any] | None = None
+) -> dict[str, Any]:
+    """`active_collection` reads the index's active collection (the caller knows the index)."""
     cpu = cpu_info()
     choice = (
         eb.choose(settings.model_cache_dir, force=True)
@@ -45,7 +49,7 @@ def report(settings: Settings, remeasure: bool = False) -> dict[str, Any]:
         "threads": settings.threads,
         "backend": backend,
         "backend_source": source,
-        "index_backend": _index_backend(settings),
+        "index_backend": _index_backend(active_collection),
         "choice": choice.to_json() if choice else None,
     }
 
@@ -81,7 +85,12 @@ def render(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def doctor(settings: Settings, remeasure: bool = False, as_json: bool = False) -> int:
-    data = report(settings, remeasure=remeasure)
+def doctor(
+    settings: Settings,
+    remeasure: bool = False,
+    as_json: bool = False,
+    active_collection: Callable[[], Any] | None = None,
+) -> int:
+    data = report(settings, remeasure=remeasure, active_collection=active_collection)
     print(json.dumps(data, ensure_ascii=False, indent=2) if as_json else render(data))
     return 0

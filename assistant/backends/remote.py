@@ -21,7 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from assistant.embeddings import Embedder, EmbedderError
+from assistant import model_fetch
+from assistant.backends import selection
+from assistant.embeddings import Embedder, EmbedderError, embed_queries
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +44,7 @@ class RemoteEngineError(EmbedderError):
     """The embedding server failed or was refused; `user_message` says so in Chinese."""
 
     def __init__(self, message: str, user_message: str) -> None:
-        super().__init__(message)
-        self.user_message = user_message
+        super().__init__(message, user_message)
 
 
 class RemoteEmbedder:
@@ -128,8 +129,6 @@ class SplitEmbedder:
         return self._queries.embed_query(text)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        from assistant.embeddings import embed_queries
-
         return embed_queries(self._queries, texts)
 
 
@@ -148,16 +147,12 @@ class Agreement:
 def reference_vectors(cache_dir: Path, threads: int) -> tuple[np.ndarray, np.ndarray]:
     """The local float32 model's vectors of the probe (queries, passages), computed once
     per probe rule and kept in the model cache."""
-    from assistant.backends import selection
-
     path = cache_dir / PROBE_REFERENCE.format(rule=selection.rule_id())
     if path.is_file():
         with np.load(path) as saved:
             return saved["queries"], saved["passages"]
     queries, passages = selection.probe_texts()
     reference = selection.load(cache_dir, selection.REFERENCE, threads)
-    from assistant.embeddings import embed_queries
-
     q = embed_queries(reference, queries)
     p = reference.embed_documents(passages)
     del reference
@@ -169,8 +164,6 @@ def reference_vectors(cache_dir: Path, threads: int) -> tuple[np.ndarray, np.nda
 
 def check_agreement(remote: RemoteEmbedder, reference: tuple[np.ndarray, np.ndarray]) -> Agreement:
     """The server's vectors of the probe against the local float32 model's."""
-    from assistant.backends import selection
-
     queries, passages = selection.probe_texts()
     figures = selection.agreement(
         reference[0], reference[1], remote.embed_queries(queries), remote.embed_documents(passages)
@@ -201,9 +194,6 @@ def remote_embedder(
     batch_size: int,
 ) -> Embedder:
     """The split embedder for `base_url`, after its agreement check (once per process)."""
-    from assistant import model_fetch
-    from assistant.backends import selection
-
     model_dir = model_fetch.model_dir(cache_dir)
     remote = RemoteEmbedder(
         base_url, model, model_prompts(model_dir), api_key=api_key, batch_size=batch_size, name=local.name

@@ -22,7 +22,7 @@ from assistant.documents.manifest import DocumentMeta
 from assistant.documents.metadata import detect_metadata, is_furniture, is_garbled
 from assistant.documents.ocr import IMAGE_SUFFIXES, OCR_VERSION, mark_scan_pages
 from assistant.documents.structure import parse_sections
-from assistant.tables.records import row_chunks
+from assistant.documents.table_rows import row_chunks
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -31,7 +31,8 @@ from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
 from tqdm import tqdm
 
-from assistant.embeddings import Embedder, get_embedder
+from assistant.backends.loader import get_embedder
+from assistant.embeddings import Embedder
 from assistant.index import AssistantEmbeddingFunction
 from assistant.indexing.ingest import ADD_BATCH
 from assistant.question.lexical import tokenize

@@ -28,6 +28,7 @@ from assistant.question.sentence_vectors import EMPTY as NO_SENTENCES
 from assistant.question.sentence_vectors import SentenceVectors, build_sentence_vectors, sentence_dir
 from assistant.question.typos import TypoCorrector
 from assistant.settings import Settings
+from assistant.tables.store import save_row_index
 
 log = logging.getLogger(__name__)
 
@@ -199,8 +200,6 @@ def save_sentence_vectors(settings: Settings, collection: Collection) -> None:
 
 def keyword_hook(settings: Settings) -> Callable[[Collection], object]:
     """`save_keyword_index` (and the row index of tables) for `KnowledgeIndex(before_switch=…)`."""
-    from assistant.tables.store import save_row_index
-
     return lambda collection: (save_keyword_index(settings, collection), save_row_index(settings, collection))
 
 

@@ -8,6 +8,7 @@ from them), so removing the newer document restores the older one's own status.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +17,7 @@ from assistant.documents.errors import DocumentError
 from assistant.documents.loaders import load_document
 from assistant.documents.manifest import DocumentMeta, read_manifest
 from assistant.documents.metadata import detect_metadata
+from assistant.documents.scans import ocr_settings
 from assistant.settings import Settings
 from assistant.sync.supersede import DocInfo, Supersession, from_claims, from_versions, is_revised
 
@@ -99,3 +101,15 @@ def apply(metas: list[DocumentMeta], found: list[Supersession]) -> list[Document
             replace(meta, status="historical", status_reason=mark.reason, superseded_by=new.url or new.doc_id)
         )
     return out
+
+
+def knowledge_metas(
+    settings: Settings, progress: Callable[[float, str], None] | None = None
+) -> list[DocumentMeta]:
+    """The knowledge folder's documents and those synced from websites, with the
+    documents a newer one replaced marked historical.
+
+    Supersession reads every document's text, so a scan's pages are read by OCR here,
+    into the cache the document's own preparation then reads them from."""
+    with ocr_settings(settings, progress):
+        return index_metas(settings)

@@ -24,6 +24,7 @@ from assistant.documents.loaders import SUPPORTED_SUFFIXES, load_bytes
 from assistant.documents.metadata import detect_metadata
 from assistant.settings import Settings
 from assistant.sync import state as st
+from assistant.sync.catalog import knowledge_metas
 from assistant.sync.fetch import BudgetExhausted, Fetcher, FetchRefused, Response, host_of
 from assistant.sync.links import Link, canonical, parse_attachments, parse_list, rules, suffix_of
 from assistant.sync.supersede import squeeze
@@ -262,11 +263,10 @@ class SyncRun:
         return ""
 
 
-def run_sync(settings: Settings, add: list[str] | None = None, index: Any = None) -> dict[str, Any]:
-    """Sync every source (after adding `add`), ingest, and return the saved report."""
-    from assistant.index import KnowledgeIndex, knowledge_metas
-    from assistant.question.snapshot import keyword_hook
-
+def run_sync(settings: Settings, add: list[str] | None = None, *, index: Any) -> dict[str, Any]:
+    """Sync every source (after adding `add`), ingest into `index` (the caller's
+    KnowledgeIndex: sync sits below the index and never opens one), and return the saved
+    report."""
     with RUN_LOCK:
         started = time.time()
         sources = st.add_sources(settings, add or []) if add else st.read_sources(settings)
@@ -278,7 +278,6 @@ def run_sync(settings: Settings, add: list[str] | None = None, index: Any = None
             # What was fetched is kept even if the crawl broke off: the next ingest uses it.
             st.save_state(settings, run.urls)
             st.write_manifest(settings, run.urls)
-        index = index or KnowledgeIndex(settings, before_switch=keyword_hook(settings))
         before = {d.doc_id: d for d in _documents(index)}
         ingest_error = ""
         report_ingest: dict[str, Any] = {}

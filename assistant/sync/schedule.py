@@ -7,7 +7,7 @@ instead (README). Run it in one process only: with several replicas, on the admi
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -15,10 +15,15 @@ from apscheduler.triggers.interval import IntervalTrigger
 from assistant.settings import Settings
 from assistant.sync.state import read_sources
 
-if TYPE_CHECKING:
-    from assistant.chain import Assistant
-
 log = logging.getLogger(__name__)
+
+
+class Assistant(Protocol):
+    """What a scheduled run needs of the running assistant (assistant.chain.Assistant):
+    its index, and its searcher to read the new collection once switched."""
+
+    index: Any
+    searcher: Any
 
 
 def scheduled_sync(settings: Settings, assistant: Assistant) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from assistant.tables.model import Record, vocabulary
+from assistant.tables.model import Record, record_from_metadata, vocabulary
 from assistant.tables.places import HouseRange, house_number, house_ranges, place_keys, place_spans
 
 log = logging.getLogger(__name__)
@@ -160,8 +160,6 @@ class RowIndex:
 
     @staticmethod
     def load(path: Path) -> RowIndex | None:
-        from assistant.tables.records import record_from_metadata
-
         try:
             ids, metas = [], []
             with path.open(encoding="utf-8") as f:

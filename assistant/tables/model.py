@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+ROW_KIND = "row"  # a row chunk's `kind` in the index
 
 
 @dataclass
@@ -92,3 +95,18 @@ class TableError(Exception):
 def vocabulary() -> dict[str, Any]:
     with (Path(__file__).parent / "data" / "tables.toml").open("rb") as f:
         return tomllib.load(f)
+
+
+def record_from_metadata(metadata: dict[str, Any]) -> Record:
+    """The record a row chunk's metadata hold (the inverse of a row chunk's fields)."""
+    return Record(
+        doc_id=str(metadata.get("doc_id", "")),
+        title=str(metadata.get("title", "")),
+        table=str(metadata.get("table", "")),
+        sheet=str(metadata.get("sheet", "")),
+        row=int(metadata.get("row", 0)),
+        cells=tuple((str(k), str(v)) for k, v in json.loads(str(metadata.get("cells", "{}"))).items()),
+        subtotal=bool(metadata.get("subtotal", False)),
+        status=str(metadata.get("status", "")),
+        date=str(metadata.get("date", "")),
+    )

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from itertools import islice
+from pathlib import Path
 
 from assistant.settings import Settings
 from assistant.tables.grid import FROM_ABOVE, FROM_LEFT, ORIGINAL, Grid, fill_merges, tables_from_grid
@@ -310,3 +311,22 @@ def tables_as_text(tables: list[Table]) -> str:
         lines.extend(" | ".join(c for c in row) for row in table.rows)
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
+
+
+def read_tables(path: Path) -> list[Table]:
+    """The tables of a file of any supported format ([] for plain text)."""
+    suffix = path.suffix.lower()
+    data = path.read_bytes()
+    if suffix in (".xls", ".xlsx"):
+        return read_workbook(data, path.name)
+    if suffix == ".docx":
+        import docx
+
+        return read_docx_tables(docx.Document(io.BytesIO(data)), path.name)
+    if suffix in (".html", ".htm"):
+        from bs4 import BeautifulSoup
+
+        return read_html_tables(BeautifulSoup(data, "html.parser"), path.name)
+    if suffix == ".pdf":
+        return read_pdf_tables(data, path.name)
+    return []

@@ -13,7 +13,7 @@ from typing import Any
 
 from assistant.settings import Settings
 from assistant.tables.lookup import ROWS_FILE, RowIndex
-from assistant.tables.records import ROW_KIND
+from assistant.tables.model import ROW_KIND, record_from_metadata
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +34,6 @@ def build_row_index(collection: Any) -> RowIndex:
         if len(got["ids"]) < READ_PAGE:
             break
         offset += READ_PAGE
-    from assistant.tables.records import record_from_metadata
-
     return RowIndex([record_from_metadata(m) for m in metas], ids, metas)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +16,16 @@ _COLUMNS = ("截止/周期", "事项", "数量", "责任主体", "所属行动",
 _WIDTHS = (22, 40, 12, 24, 30, 0)  # display columns; 0 = no limit
 
 
-def register(subparsers: Any) -> argparse.ArgumentParser:
+def register(subparsers: Any, open_index: Callable[[Settings], Any] | None = None) -> argparse.ArgumentParser:
+    """`open_index` opens the knowledge index whose targets table is read (the files are
+    read through the document pipeline without it, or when it is not ready)."""
     p = subparsers.add_parser("targets", help="目标任务表（数量、期限、周期、责任主体）")
     p.add_argument("--json", action="store_true", help="输出 JSON 列表")
     p.add_argument("--year", help="只看该年到期的目标（含以该年结束的时期，如“十四五”对应 2025）")
     p.add_argument("--action", help="只看某项行动（匹配所属章节，如“学位建设”）")
     p.add_argument("--body", help="只看某责任主体（如“街道办”）")
     p.add_argument("--chart", metavar="FILE.png", help="同时把时间表画成 PNG")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, open_index=open_index)
     return p
 
 
@@ -30,7 +33,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.targets.model import filter_targets
     from assistant.targets.store import load_targets
 
-    rows = filter_targets(load_targets(settings), year=args.year, action=args.action, body=args.body)
+    index = _opened(getattr(args, "open_index", None), settings)
+    rows = load_targets(settings, index=index)
+    rows = filter_targets(rows, year=args.year, action=args.action, body=args.body)
     if args.chart:
         from assistant.targets.chart import render_timeline
 
@@ -82,3 +87,12 @@ def _fit(text: str, width: int) -> str:
             text = text[:-1]
         text += "…"
     return text + " " * (width - _width(text))
+
+
+def _opened(open_index: Callable[[Settings], Any] | None, settings: Settings) -> Any:
+    if open_index is None:
+        return None
+    try:
+        return open_index(settings)
+    except Exception:  # no index yet, or the server is down: the files are read instead
+        return None

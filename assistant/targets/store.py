@@ -11,6 +11,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from assistant.documents.errors import DocumentError
+from assistant.documents.manifest import read_manifest
+from assistant.documents.pipeline import prepare_document
 from assistant.settings import Settings
 from assistant.targets.extract import extract_targets
 from assistant.targets.model import Target
@@ -21,10 +24,6 @@ _CACHE: dict[str, list[Target]] = {}
 
 
 def _pipeline_chunks(knowledge_dir: Path) -> list[tuple[str, dict[str, Any]]]:
-    from assistant.documents.errors import DocumentError
-    from assistant.documents.manifest import read_manifest
-    from assistant.documents.pipeline import prepare_document
-
     pairs: list[tuple[str, dict[str, Any]]] = []
     for meta in read_manifest(knowledge_dir):
         try:
@@ -85,21 +84,22 @@ Pages = Iterable[tuple[list[str], list[str], list[dict[str, Any]]]]
 
 
 def load_targets(
-    settings: Settings, collection: str | None = None, pages: Callable[[], Pages] | None = None
+    settings: Settings,
+    collection: str | None = None,
+    pages: Callable[[], Pages] | None = None,
+    index: Any = None,
 ) -> list[Target]:
     """The table over a collection (cached by its name in memory and saved beside it), else
     over the knowledge folder through the document pipeline. A caller that knows the
     collection (a search snapshot) passes its name and a reader of its chunks; otherwise the
-    active collection of the index is used, when it is ready."""
+    active collection of `index` (a KnowledgeIndex the caller opened) is used, when it is
+    ready."""
     if collection and pages is not None:
         table = _collection_table(settings, collection, pages)
         if table is not None:
             return table
-    else:
+    elif index is not None:
         try:
-            from assistant.index import KnowledgeIndex
-
-            index = KnowledgeIndex(settings)
             name = index.active_name() if index.is_ready() else None
             table = _collection_table(settings, name, lambda: [index.all_chunks()]) if name else None
             if table is not None:

@@ -20,8 +20,9 @@ from assistant.documents.loaders import SUPPORTED_SUFFIXES, check_size, load_byt
 from assistant.documents.manifest import EDITABLE_FIELDS, ManifestError, doc_id_for, read_manifest, save_entry
 from assistant.documents.scans import ocr_settings
 from assistant.errors import user_message_for
-from assistant.index import IngestReport, knowledge_metas
+from assistant.index import IngestReport
 from assistant.settings import Settings
+from assistant.sync.catalog import knowledge_metas
 from assistant.web.i18n import t
 from assistant.web.render import escape_text
 from assistant.web.sync_admin import sync_section

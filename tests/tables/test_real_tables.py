@@ -8,8 +8,10 @@ from pathlib import Path
 
 from assistant.documents.loaders import load_document
 from assistant.documents.manifest import DocumentMeta
+from assistant.documents.table_rows import row_chunks
 from assistant.tables.lookup import RowIndex
-from assistant.tables.records import read_tables, record_from_metadata, row_chunks
+from assistant.tables.model import record_from_metadata
+from assistant.tables.readers import read_tables
 
 REPO = Path(__file__).resolve().parents[2]
 TABLES = Path(os.environ.get("ASSISTANT_SOURCES_NEW", REPO.parent / "shared" / "sources_new")) / "tables"

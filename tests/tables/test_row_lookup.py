@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from table_files import zoning_xlsx
 
+from assistant.answering.rows import answer_rows
 from assistant.documents.manifest import DocumentMeta
-from assistant.tables.answer import answer_rows
+from assistant.documents.table_rows import row_chunks
 from assistant.tables.lookup import RowIndex
+from assistant.tables.model import record_from_metadata
 from assistant.tables.places import house_number, house_ranges, place_keys
-from assistant.tables.records import record_from_metadata, row_chunks
 
 
 def _meta(path: Path, status: str = "current", date: str = "2025-03-01") -> DocumentMeta:
@@ -145,7 +146,7 @@ def test_an_area_run_on_into_a_longer_name_is_not_the_area(zoning: RowIndex) -> 
 def test_a_place_no_row_lists_but_a_passage_names_goes_to_the_text_path() -> None:
     from types import SimpleNamespace
 
-    from assistant.tables.question import _text_mentions
+    from assistant.answering.rows import _text_mentions
 
     passages = {"p1": "市桥街：榄塘村、东沙村的适龄儿童入读市桥中心小学。", "p2": "学位申请时间为四月。"}
     snapshot = SimpleNamespace(

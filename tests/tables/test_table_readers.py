@@ -24,8 +24,7 @@ from table_files import (
 from assistant.documents.errors import DocumentError
 from assistant.documents.loaders import load_document
 from assistant.tables.model import TableError
-from assistant.tables.readers import read_html_tables, read_workbook
-from assistant.tables.records import read_tables
+from assistant.tables.readers import read_html_tables, read_tables, read_workbook
 
 
 def test_xlsx_merged_hidden_formula_and_integral_floats(

@@ -9,21 +9,17 @@ Text search leaves row chunks out (`kind != "row"`): they are read by the row lo
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 from assistant.documents.chunking import PATH_SEPARATOR, Chunk, document_fields
 from assistant.documents.manifest import DocumentMeta
-from assistant.tables.model import Record, Table, TableError
-from assistant.tables.readers import read_docx_tables, read_html_tables, read_pdf_tables, read_workbook
+from assistant.tables.model import ROW_KIND, Record, Table, TableError
+from assistant.tables.readers import read_tables
 
 log = logging.getLogger(__name__)
 
-ROW_KIND = "row"
 MAX_ROWS_PER_DOCUMENT = 200_000
 
 
@@ -39,25 +35,6 @@ class RowChunk(Chunk):
     @property
     def embed_text(self) -> str:
         return f"{self.title}{PATH_SEPARATOR}{self.table}\n{self.text}"
-
-
-def read_tables(path: Path) -> list[Table]:
-    """The tables of a file of any supported format ([] for plain text)."""
-    suffix = path.suffix.lower()
-    data = path.read_bytes()
-    if suffix in (".xls", ".xlsx"):
-        return read_workbook(data, path.name)
-    if suffix == ".docx":
-        import docx
-
-        return read_docx_tables(docx.Document(io.BytesIO(data)), path.name)
-    if suffix in (".html", ".htm"):
-        from bs4 import BeautifulSoup
-
-        return read_html_tables(BeautifulSoup(data, "html.parser"), path.name)
-    if suffix == ".pdf":
-        return read_pdf_tables(data, path.name)
-    return []
 
 
 def records_of(meta: DocumentMeta, tables: list[Table]) -> list[Record]:
@@ -117,21 +94,3 @@ def row_chunks(meta: DocumentMeta) -> list[Chunk]:
             )
         )
     return chunks
-
-
-def record_from_metadata(metadata: dict[str, Any]) -> Record:
-    return Record(
-        doc_id=str(metadata.get("doc_id", "")),
-        title=str(metadata.get("title", "")),
-        table=str(metadata.get("table", "")),
-        sheet=str(metadata.get("sheet", "")),
-        row=int(metadata.get("row", 0)),
-        cells=tuple((str(k), str(v)) for k, v in json.loads(str(metadata.get("cells", "{}"))).items()),
-        subtotal=bool(metadata.get("subtotal", False)),
-        status=str(metadata.get("status", "")),
-        date=str(metadata.get("date", "")),
-    )
-
-
-def is_row(metadata: dict[str, Any]) -> bool:
-    return metadata.get("kind") == ROW_KIND
