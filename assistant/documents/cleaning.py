@@ -155,8 +155,9 @@ _CLOSING = re.compile(r"^(特此(通知|通告|公告)|此复|抄送|抄报|印�
 
 
 def _title_like(text: str) -> bool:
-    """Shaped like a document's title: "关于…", or ending in a document type (通知, 办法 …)."""
-    return "关于" in text or ends_like_title(text)
+    """Shaped like a document's title: "关于…", or ending in the type of a normative
+    document (通知, 办法 …); a menu entry may end in 规划 or 标准."""
+    return "关于" in text or ends_like_title(text, normative_only=True)
 
 
 def _is_furniture_line(line: str) -> bool:

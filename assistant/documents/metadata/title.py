@@ -22,19 +22,22 @@ from assistant.documents.metadata.common import (
 from assistant.grammar.dates import DATE, DOC_NUMBER
 
 
-def _title_ending() -> re.Pattern[str]:
-    return _title_ending_compiled(alternation(rules()["title"]["endings"]))
+def _title_ending(normative_only: bool = False) -> re.Pattern[str]:
+    cfg = rules()["title"]
+    words = cfg["endings"] + ([] if normative_only else cfg["other_endings"])
+    return _title_ending_compiled(alternation(words))
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=2)
 def _title_ending_compiled(words: str) -> re.Pattern[str]:
     qualifier = r"(?:[（(][^（）()]{1,16}[)）])*"
     return re.compile(rf"(?:{words})》?{qualifier}$")
 
 
-def ends_like_title(text: str) -> bool:
-    """The text ends with a document type (通知, 意见, 办法 …), maybe with a qualifier."""
-    return bool(_title_ending().search(text))
+def ends_like_title(text: str, normative_only: bool = False) -> bool:
+    """The text ends with a document type (通知, 意见, 办法 …), maybe with a qualifier;
+    `normative_only`: a normative document's type, not a plan's or a guide's (规划, 手册)."""
+    return bool(_title_ending(normative_only).search(text))
 
 
 def _clean_title(text: str) -> str:
