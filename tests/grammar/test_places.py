@@ -8,9 +8,7 @@ from assistant.grammar.places import is_place_name, leading_place
 from assistant.targets.bodies import normalize_body
 
 
-@pytest.mark.parametrize(
-    "name", ["深圳市", "罗湖区", "番禺区", "天津市", "长沙县", "广东省", "乌鲁木齐市"]
-)
+@pytest.mark.parametrize("name", ["深圳市", "罗湖区", "番禺区", "天津市", "长沙县", "广东省", "乌鲁木齐市"])
 def test_place_names(name: str) -> None:
     assert is_place_name(name)
 
