@@ -43,6 +43,15 @@ def test_stage_follow_up_replaces_the_stage() -> None:
     assert "幼儿园" not in out
 
 
+def test_a_tail_with_dehua_is_dropped_from_the_new_topic() -> None:
+    """ "那高中的话呢": the topic is 高中; the tail words come from follow_ups.toml's tail."""
+    from assistant.question.condense import _new_topic
+
+    assert _new_topic("那高中的话呢？") == "高中"
+    assert _new_topic("那初中怎么样") == "初中"
+    assert _new_topic("那高中的话") == "高中的话"  # no tail word: nothing is asked yet
+
+
 def test_kindergarten_follow_up_after_compulsory_education_question() -> None:
     out = condense("那幼儿园呢？", _history("义务教育阶段要新增多少学位？"))
     assert "幼儿园" in out

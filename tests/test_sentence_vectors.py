@@ -9,7 +9,7 @@ import pytest
 from fakes import SAMPLE_DOCS, HashEmbedder, make_knowledge
 
 from assistant.chain import Assistant
-from assistant.documents.sentences import split_sentences
+from assistant.grammar.sentences import split_sentences
 from assistant.index import KnowledgeIndex
 from assistant.question.sentence_vectors import SentenceVectors, sentence_dir
 from assistant.question.snapshot import keyword_hook

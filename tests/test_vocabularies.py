@@ -118,3 +118,36 @@ def test_target_word_lists_have_no_duplicate_and_no_entry_hidden_by_its_prefix(
     assert len(words) == len(set(words)), f"{name}: duplicate entry"
     hidden = [(w, p) for i, w in enumerate(words) for p in words[:i] if w != p and w.startswith(p)]
     assert hidden == [], f"{name}: put the longer word first"
+
+
+SOURCES = "\n".join(p.read_text(encoding="utf-8") for p in PACKAGE_ROOT.rglob("*.py"))
+
+
+def _keys(node: dict[str, Any], prefix: str = "") -> list[str]:
+    """The keys of a TOML file's tables, down to the entries (a pattern table is one entry)."""
+    found: list[str] = []
+    for key, value in node.items():
+        found.append(f"{prefix}{key}")
+        if isinstance(value, dict) and not ({"pattern", "alternatives", "ask"} & value.keys()):
+            found.extend(_keys(value, f"{prefix}{key}."))
+    return found
+
+
+# Tables whose keys are data themselves (a question word, a slot name), read by iterating.
+_ITERATED = ("asks.", "slots.", "units.", "polarity.", "topics.", "map.", "colloquial.", "english.")
+_ITERATED += ("questions.same_recurrence.",)
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in DATA_FILES if p.suffix == ".toml"], ids=lambda p: f"{p.parent.parent.name}/{p.name}"
+)
+def test_every_key_of_a_data_file_is_read_by_the_code(path: Path) -> None:
+    """A key no module names is a vocabulary nothing uses: it would be edited in vain."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    unread = [
+        key
+        for key in _keys(data)
+        if not key.startswith(_ITERATED)
+        and not re.search(rf"""["']{re.escape(key.rsplit(".", 1)[-1])}["']""", SOURCES)
+    ]
+    assert unread == [], f"{path.name}: keys no module reads"

@@ -12,17 +12,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from assistant.answering.base import AnswerContext, historical_note
+from assistant.grammar import outline
+from assistant.grammar.sentences import split_sentences
 from assistant.question.cite import Citation
+from assistant.question.coverage import KIND_BONUS, coverage
 from assistant.question.lexical import LexicalIndex
 from assistant.question.normalize import in_script
-from assistant.question.sentences import KIND_BONUS, coverage, split_sentences
 from assistant.question.slots import Slot, slot_of, yes_no
 from assistant.question.terms import search_tokens
 from assistant.vocab import compile_pattern, table
 
 _GRAMMAR = table("assistant.answering", "sentences.toml")
 _ANNOUNCE = compile_pattern(_GRAMMAR["list"]["announce"])
-_ITEM = compile_pattern(_GRAMMAR["list"]["item"])
+_ITEM = re.compile(rf"^\s*(?:{outline.ITEM})")  # the numbering that opens a list item
 _MODAL_WORD = compile_pattern(_GRAMMAR["yesno"]["modal"])
 _QUESTION_BREAK = re.compile(r"[，,。；;！？!?\s]+")
 
@@ -44,9 +46,7 @@ MAX_SUPPORT = 2
 LEAD_MAX = 60  # a lead line longer than this is no summary: the quote follows anyway
 _CLAUSE = re.compile(r"[^，,；;：:。！？!?]+")
 _LEAD_JUNK = re.compile(r"^(并且|并|且|同时|另外|其中|以及)")
-_NUMBERING = re.compile(
-    r"^\s*(第[一二三四五六七八九十百千\d]+条|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．]|[一二三四五六七八九十]+、)\s*"
-)
+_NUMBERING = re.compile(rf"^\s*(?:{outline.MARKER})\s*")
 
 
 class ExtractiveAnswerer:

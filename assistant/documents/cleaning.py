@@ -19,7 +19,9 @@ from __future__ import annotations
 import logging
 import re
 
-from assistant.documents.metadata import is_furniture, is_garbled, parse_dates, rules
+from assistant.documents.metadata import ends_like_title, is_furniture, is_garbled, parse_dates, rules
+from assistant.documents.metadata.issuer import suffix_pattern
+from assistant.grammar.outline import starts_numbered
 
 log = logging.getLogger(__name__)
 
@@ -27,18 +29,11 @@ _BULLET = re.compile(r"^\s*[•·▪◦►▶●■◆\-\*]\s*")
 _SENTENCE_PUNCT = re.compile(r"[，。；：！？、,;:!?]")
 _CLAUSE_PUNCT = re.compile(r"[，。；！？、,;!?]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-# Words that only ever appear in portal chrome, never in policy text.
-_CHROME_WORDS = re.compile(
-    r"(网站地图|XML地图|TXT地图|版权所有|ICP备|公网安备|网站标识码|主办单位|承办单位|技术支持|"
-    r"无障碍|关怀版|移动版|繁体版|简体版|English|智能机器人|联系我们|网站优化|SEO)",
-    re.IGNORECASE,
-)
+# Words that only ever appear in portal chrome, never in policy text, and the labels of
+# article metadata printed by portal CMSs ("作者：… 来源：… 人气：…"): data/metadata.toml.
+_CHROME_WORDS = re.compile("|".join(map(re.escape, rules()["furniture"]["chrome_words"])), re.IGNORECASE)
 _SOURCE_HEADER = re.compile(r"^SOURCE:", re.IGNORECASE)
-# Article metadata printed by portal CMSs ("作者：… 来源：… 人气：…", "信息提供日期：…").
-_CMS_LABEL = (
-    r"(作者|来源|信息来源|人气|评论|推荐等级|录入者|创建时间|发布时间|发布日期|更新时间|"
-    r"信息提供日期|浏览次数|点击数|阅读次数|字号|关键字|关键词|责任编辑|编辑|发表时间|生成日期)\s*[：:]"
-)
+_CMS_LABEL = rf"({'|'.join(map(re.escape, rules()['furniture']['cms_labels']))})\s*[：:]"
 _CMS_FIELD = re.compile(_CMS_LABEL)
 _CMS_ONLY = re.compile(rf"^[［\[【(（]?\s*{_CMS_LABEL}[^，。；]{{0,30}}$")
 
@@ -156,20 +151,19 @@ def _is_footer(line: str) -> bool:
     return bool(text) and (bool(_CONTACT.search(text)) or is_furniture(text))
 
 
-_TITLE_LIKE = re.compile(
-    r"(关于|(通知|意见|办法|规定|方案|指南|通告|公告|决定|细则|条例|法)([（(][^）)]*[)）])?$)"
-)
-_OUTLINE = re.compile(
-    r"^\s*(第[一二三四五六七八九十百\d]+[章节条]|[一二三四五六七八九十]+[、.．]"
-    r"|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．]|[①-⑳])"
-)
 _CLOSING = re.compile(r"^(特此(通知|通告|公告)|此复|抄送|抄报|印发|附件|附表|附：|（此件|\(此件)")
+
+
+def _title_like(text: str) -> bool:
+    """Shaped like a document's title: "关于…", or ending in the type of a normative
+    document (通知, 办法 …); a menu entry may end in 规划 or 标准."""
+    return "关于" in text or ends_like_title(text, normative_only=True)
 
 
 def _is_furniture_line(line: str) -> bool:
     """A line of portal or print furniture (never a sentence or an item of the document)."""
     text = line.strip()
-    if not text or len(text) > 120 or _OUTLINE.match(text) or _CLAUSE_PUNCT.search(text.rstrip("。")):
+    if not text or len(text) > 120 or starts_numbered(text) or _CLAUSE_PUNCT.search(text.rstrip("。")):
         return False
     return is_furniture(text)
 
@@ -181,8 +175,8 @@ def _is_menu_item(line: str) -> bool:
     return (
         0 < len(text) <= _MENU_ITEM_MAX
         and not _SENTENCE_PUNCT.search(text.replace("、", ""))
-        and not _OUTLINE.match(text)
-        and not (_TITLE_LIKE.search(text) and (len(text) >= _TITLE_MIN or "关于" in text))
+        and not starts_numbered(text)
+        and not (_title_like(text) and (len(text) >= _TITLE_MIN or "关于" in text))
         and not parse_dates(text)
         and not re.search(r"\d{2,}", text)
     )
@@ -190,7 +184,7 @@ def _is_menu_item(line: str) -> bool:
 
 def _is_link_row(line: str) -> bool:
     """'办事指南 | 表格下载 | 网上咨询 …': four or more short items, no digits, no sentence."""
-    if line.lstrip().startswith("#") or _OUTLINE.match(line):
+    if line.lstrip().startswith("#") or starts_numbered(line):
         return False
     items = [i for i in _LINK_ROW_SPLIT.split(line.strip()) if i]
     return (
@@ -224,7 +218,7 @@ def _is_prose(line: str) -> bool:
     text = line.strip()
     if len(text) < _PROSE_MIN or not _CLAUSE_PUNCT.search(text) or _CHROME_WORDS.search(text):
         return False
-    if _CONTACT.search(text) and not _OUTLINE.match(text):
+    if _CONTACT.search(text) and not starts_numbered(text):
         return False  # a contact or address block, not the document's text
     return not re.search(rules()["furniture"]["footer"], text)
 
@@ -232,11 +226,11 @@ def _is_prose(line: str) -> bool:
 def _is_closing_line(line: str) -> bool:
     """What may follow a document's last paragraph: the 落款 and its kin, and tables."""
     text = line.strip().replace(" ", "")
-    if not text or " | " in line or _CLOSING.match(text) or _OUTLINE.match(text):
+    if not text or " | " in line or _CLOSING.match(text) or starts_numbered(text):
         return True
     if parse_dates(text) and len(text) <= 40 and not re.search(r"\d{1,2}:\d{2}", text):
         return True
-    organ_end = r"(委员会|政府|办公厅|办公室|教育局|局|厅|部|委|院|中心|小组|学校)([（(](代章|盖章)[)）])?$"
+    organ_end = rf"({suffix_pattern()})([（(](代章|盖章)[)）])?$"  # a 署名
     return len(text) <= 30 and bool(re.search(organ_end, text)) and not _CLAUSE_PUNCT.search(text)
 
 
@@ -280,9 +274,9 @@ def repeated_lines(texts: list[str], min_files: int = 2) -> frozenset[str]:
 def _is_repeatable_chrome(line: str) -> bool:
     if not line or len(line) > _REPEATED_MAX or " | " in line or line.startswith("#"):
         return False
-    if _SENTENCE_PUNCT.search(line) or _OUTLINE.match(line) or _CLOSING.match(line) or parse_dates(line):
+    if _SENTENCE_PUNCT.search(line) or starts_numbered(line) or _CLOSING.match(line) or parse_dates(line):
         return False
-    return not (_is_closing_line(line) or _TITLE_LIKE.search(line))
+    return not (_is_closing_line(line) or _title_like(line))
 
 
 def _is_text_item(line: str) -> bool:

@@ -1,4 +1,5 @@
-"""Load .txt/.md/.html/.pdf/.docx files into normalised plain text.
+"""Load .txt/.md/.html/.pdf/.docx files into normalised plain text (a PDF's text layer is
+read by pdf_text.py, scanned pages by scans.py).
 
 Every failure a user can cause (bad encoding, encrypted or scanned PDF, corrupt file, wrong
 extension) is raised as a DocumentError with a Chinese message that says what to do.
@@ -18,12 +19,12 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import PreformattedString
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
-from pypdf import PasswordType, PdfReader
 
 from assistant.documents.encoding import decode_bytes
 from assistant.documents.errors import DocumentError
 from assistant.documents.ocr import IMAGE_SUFFIXES, ScanInfo
-from assistant.documents.text_repair import normalize_width, repair_pdf_text
+from assistant.documents.pdf_text import load_pdf
+from assistant.documents.text_repair import normalize_width
 from assistant.tables.model import TableError
 from assistant.tables.readers import docx_text, read_workbook, tables_as_text
 
@@ -40,13 +41,6 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc/.xls
 _BINARY_MAGICS = (_PDF_MAGIC, _ZIP_MAGIC, _OLE_MAGIC)
 # The spec allows junk before the header; readers accept it within the first 1 KiB.
 _PDF_HEADER_WINDOW = 1024
-_MIN_PDF_TEXT_CHARS = 20
-# A printed page number: "- 3 -", "— 3 —", "第 3 页", "第1页 共2页", "3/24".
-_PAGE_NUMBER = re.compile(
-    r"^\s*([-—–]\s*\d{1,4}\s*[-—–]|第\s*\d{1,4}\s*页(\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4})\s*$"
-)
-_PDF_SENTENCE_END = "。！？；：”」!?;:）)"
-
 _HTML_DROP = {"script", "style", "noscript", "template", "svg", "iframe", "head"}
 _HTML_BLOCKS = {"p", "div", "li", "section", "article", "ul", "ol", "table", "blockquote"}
 _HTML_BLOCKS |= {"h1", "h2", "h3", "h4", "h5", "h6", "header", "footer", "nav", "main"}
@@ -73,9 +67,6 @@ _HTML_BLOCK_BREAK = "\x00"
 _HTML_ROW_BREAK = "\x01"
 _HTML_BREAKS = re.compile(r"[ \t]*[\n\x00\x01][\n\x00\x01 \t]*")
 
-_PDF_ENCRYPTED = "PDF 文件已加密，无法读取，请提供未加密的版本。"
-_PDF_CORRUPT = "PDF 文件已损坏或格式不正确，无法读取。"
-_PDF_NO_TEXT = "该 PDF 没有文字层（可能是扫描件），需要先进行 OCR 文字识别后再上传。"
 _DOCX_CORRUPT = "Word 文件已损坏或不是有效的 .docx 文件。"
 
 
@@ -128,7 +119,7 @@ def _read_text(data: bytes, fmt: str, filename: str = "") -> tuple[str, str | No
     if fmt == "sheet":  # workbooks are read as tables (assistant/tables), rows as lines
         text, encoding = tables_as_text(read_workbook(data, filename)), None
     elif fmt == "pdf":
-        text, encoding = _load_pdf(data), None
+        text, encoding = load_pdf(data), None
     elif fmt == "docx":
         text, encoding = _load_docx(data), None
     elif fmt == "html":
@@ -180,58 +171,6 @@ def _tidy(text: str) -> str:
     """Strip trailing spaces and collapse runs of blank lines to one."""
     lines = [line.rstrip() for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
-
-
-# --- PDF -------------------------------------------------------------------------------
-
-
-def _load_pdf(data: bytes) -> str:
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        _unlock(reader)
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except DocumentError:
-        raise
-    except Exception as exc:  # pypdf raises many types for malformed files
-        raise DocumentError(f"corrupt PDF: {exc!r}", _PDF_CORRUPT) from exc
-    text = repair_pdf_text(_join_pages([_strip_page_number(page) for page in pages]))
-    if pages and len(_WHITESPACE.sub("", text)) < _MIN_PDF_TEXT_CHARS:
-        raise DocumentError("PDF has no text layer", _PDF_NO_TEXT)
-    return text
-
-
-def _strip_page_number(page: str) -> str:
-    """Drop the printed page number ("- 3 -", "第1页 共2页") at a page's top or bottom."""
-    lines = page.strip("\n").split("\n")
-    while lines and (not lines[-1].strip() or _PAGE_NUMBER.match(lines[-1])):
-        lines.pop()
-    while lines and (not lines[0].strip() or _PAGE_NUMBER.match(lines[0])):
-        lines.pop(0)
-    return "\n".join(lines)
-
-
-def _join_pages(pages: list[str]) -> str:
-    """A sentence running over a page break continues on the next page: join it there
-    (the line-wrap repair then decides); a page ending a sentence ends a paragraph."""
-    out = ""
-    for page in (p for p in pages if p.strip()):
-        if out and out.rstrip()[-1] not in _PDF_SENTENCE_END:
-            out = out.rstrip() + _LINE + page.lstrip()
-        else:
-            out = (out + _PARAGRAPH if out else "") + page
-    return out
-
-
-def _unlock(reader: PdfReader) -> None:
-    """Open PDFs that only have an owner password (empty user password)."""
-    if not reader.is_encrypted:
-        return
-    try:
-        unlocked = reader.decrypt("") != PasswordType.NOT_DECRYPTED
-    except Exception as exc:  # e.g. AES without the `cryptography` package
-        raise DocumentError(f"PDF is encrypted: {exc!r}", _PDF_ENCRYPTED) from exc
-    if not unlocked:
-        raise DocumentError("PDF is encrypted", _PDF_ENCRYPTED)
 
 
 # --- DOCX ------------------------------------------------------------------------------

@@ -27,45 +27,38 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_CN_NUM = "一二三四五六七八九十百零〇两"
+from assistant.documents.metadata.issuer import suffix_pattern
+from assistant.grammar import outline
+from assistant.grammar.dates import DEADLINE_LEAD, DOC_NUMBER_TAIL, YEAR
+from assistant.grammar.sentences import PUNCTUATION, SENTENCE_END
+
 _MD_HEADING = re.compile(r"^(#{1,6})\s*(.+?)\s*#*$")
-_STATUTE = {  # 第X编/章/节 headings; 条 articles are handled apart
-    "part": re.compile(rf"^第[{_CN_NUM}\d]+编(\s|$)"),
-    "chapter": re.compile(rf"^第[{_CN_NUM}\d]+章(\s|$)"),
-    "section": re.compile(rf"^第[{_CN_NUM}\d]+节(\s|$)"),
-}
-_ARTICLE = re.compile(rf"^(第[{_CN_NUM}\d]+条)(?:\s+|(?=[\u4e00-\u9fff]))")
-_OUTLINE = {  # numbered headings of official outlines, outermost first
-    "cn": re.compile(rf"^[{_CN_NUM}]+、"),
-    "paren_cn": re.compile(rf"^[（(][{_CN_NUM}]+[）)]"),
-    "arabic": re.compile(r"^\d{1,2}[、.．](?!\d)"),
-    "paren_arabic": re.compile(r"^[（(]\d{1,2}[）)]"),
-    "circled": re.compile(r"^[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳]"),
-}
+_STATUTE_STYLES = ("part", "chapter", "section")  # 第X编/章/节 headings; 条 articles apart
+_OUTLINE_STYLES = ("cn", "paren_cn", "arabic", "paren_arabic", "circled")
+# A statute heading is the numbering alone or followed by its title after a space.
+_STATUTE = {style: re.compile(rf"^{outline.STYLES[style]}(\s|$)") for style in _STATUTE_STYLES}
+_ARTICLE = re.compile(rf"^({outline.STYLES['article']})(?:\s+|(?=[\u4e00-\u9fff]))")
 # An annex starts with its bare label on a line of its own; "附件：1.…" lists annexes.
-_ANNEX = re.compile(rf"^(附件|附表)\s*[{_CN_NUM}\d]*$")
-# Every heading style by rank (outermost first).
+_ANNEX = re.compile(rf"^({outline.ANNEX})\s*[{outline.NUMERALS}\d]*$")
+# Every heading style by rank (outermost first): the numbering's own order, below the
+# annex label, plan heading blocks and Markdown headings.
 RANKS = {
     style: rank
-    for rank, style in enumerate(
-        ["annex", "plan", "plan2", *(f"md{n}" for n in range(1, 7)), *_STATUTE, "article", *_OUTLINE]
-    )
+    for rank, style in enumerate(["annex", "plan", "plan2", *(f"md{n}" for n in range(1, 7)), *outline.ORDER])
 }
 # The frame of an official document: short lines that are never headings.
 _FURNITURE = [
     re.compile(r"文件$"),  # masthead: 天津市教育委员会文件
-    re.compile(r"[〔［\[]\s*(19|20)\d{2}\s*[〕］\]]\s*[\dXx×]*\s*号"),  # 文号: 津教委〔2016〕12号
-    re.compile(r"^(19|20)\d{2}\s*年\s*\d{1,2}\s*月(\s*\d{1,2}\s*日)?"),  # date
+    DOC_NUMBER_TAIL,  # 文号: 津教委〔2016〕12号
+    re.compile(rf"^{YEAR}\s*年\s*\d{{1,2}}\s*月(\s*\d{{1,2}}\s*日)?"),  # date
     re.compile(r"^[（(]此件[^）)]{0,10}[）)]$"),  # （此件主动公开）
     re.compile(r"^[_＿—\-=]{5,}$"),  # the rule under a red header
     re.compile(r"^(抄送|印发|主题词|联系人|联系电话)"),
-    re.compile(r"(委员会|教育局|教育厅|人民政府|办公室|办公厅|招生考试院)$"),  # signature
+    re.compile(rf"({suffix_pattern()})$"),  # signature
 ]
 TABLE_CELL = " | "  # how the loaders join the cells of one table row
 
-_SENTENCE_END = re.compile(r"[。；！？;!?]")
-_ANY_PUNCT = re.compile(r"[，。；：！？,;:!?]")
-_DEADLINE_LEAD = re.compile(r"^(到|至|力争到|计划到)\s*\d{4}\s*年")
+_STATUTE_NUMBERS = [outline.STYLES[style] for style in _STATUTE_STYLES]
 _CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 
 HEADING_MAX = 40
@@ -90,7 +83,7 @@ class Section:
 def _squash(title: str) -> str:
     """'第一章 总 则' -> '第一章 总则': spaces inside Chinese words are layout, not content."""
     title = title.strip()
-    m = re.match(rf"^(第[{_CN_NUM}\d]+[编章节])\s*(.*)$", title)
+    m = re.match(rf"^({'|'.join(_STATUTE_NUMBERS)})\s*(.*)$", title)
     if m:
         rest = _CJK_SPACE.sub("", m.group(2))
         return f"{m.group(1)} {rest}".strip()
@@ -98,7 +91,7 @@ def _squash(title: str) -> str:
 
 
 def _outline_kind(line: str) -> str | None:
-    return next((kind for kind, pattern in _OUTLINE.items() if pattern.match(line)), None)
+    return outline.style_of(line, _OUTLINE_STYLES)
 
 
 def _statute_kind(line: str) -> str | None:
@@ -118,7 +111,7 @@ def _is_short_heading(line: str, limit: int) -> bool:
     return (
         0 < len(text) <= limit
         and bool(re.search(r"\w", text))  # a run of control characters is no title
-        and not _ANY_PUNCT.search(text)
+        and not PUNCTUATION.search(text)
         and not re.search(r"\s", text)  # "成立领导小组 设立…" is a list, not a title
     )
 
@@ -136,7 +129,7 @@ def _is_marked(line: str) -> bool:
 def _is_caption(line: str) -> bool:
     """A short unnumbered line just above a table names it; a numbered one is a heading."""
     text = line.strip()
-    short = 0 < len(text) <= HEADING_MAX and not _SENTENCE_END.search(text)
+    short = 0 < len(text) <= HEADING_MAX and not SENTENCE_END.search(text)
     return short and not is_table_row(text) and not _is_marked(text)
 
 
@@ -257,7 +250,7 @@ def _consume_line(
     line: str, outline: _Outline, sections: list[Section], title: str, seen_heading: bool
 ) -> bool:
     first = not sections and not outline.stack
-    if first and title and line.strip().lstrip("#").strip() == title and not _SENTENCE_END.search(line):
+    if first and title and line.strip().lstrip("#").strip() == title and not SENTENCE_END.search(line):
         # The document's own title repeated as its first line; a sentence is content even
         # when it is the only line and so also the guessed title.
         return seen_heading
@@ -282,17 +275,17 @@ def _consume_line(
         outline.in_article = True
         return True
     kind = None if outline.in_article else _outline_kind(line)
-    if kind and len(line) <= HEADING_MAX and not _SENTENCE_END.search(line) and _balanced(line):
+    if kind and len(line) <= HEADING_MAX and not SENTENCE_END.search(line) and _balanced(line):
         outline.push(kind, line.rstrip("：:"))
         return True
     if kind:
         lead = _LEAD_PHRASE.match(line)
-        if lead and not _ANY_PUNCT.search(lead.group(1)[2:]):
+        if lead and not PUNCTUATION.search(lead.group(1)[2:]):
             outline.push(kind, lead.group(1))
             sections.append(Section(outline.path, line))
             return True
         outline.close(kind)  # an untitled item still ends its siblings' headings
-    if not seen_heading and not outline.stack and _DEADLINE_LEAD.match(line):
+    if not seen_heading and not outline.stack and DEADLINE_LEAD.match(line):
         sections.append(Section((GOAL_LABEL,), line))
         return seen_heading
     _append_body(sections, outline.path, line)

@@ -13,6 +13,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from assistant.grammar import outline
+from assistant.grammar.sentences import ends_line
+
 # Full-width ASCII letters and digits are U+FEE0 above their half-width forms.
 _WIDTH_TABLE: dict[int, str] = {
     cp: chr(cp - 0xFEE0)
@@ -78,19 +81,10 @@ _RADICAL_SUPPLEMENT: dict[int, str] = {
 _KANGXI_RADICALS = re.compile("[\u2f00-\u2fdf]")
 
 _CJK_SPACE = re.compile(rf"(?<=[{_CJK_CLASS}])[ \t\u3000]+(?=[{_CJK_CLASS}])")
-_ORDINAL = r"第[零〇一二三四五六七八九十百千\d]+[章节条款编篇部分]+"  # 第一章, 第十二条
-_ARTICLE_MARKER = re.compile(rf"^\s*{_ORDINAL}[ \t\u3000]+")
-_HEADING = re.compile(
-    r"^\s*("
-    rf"{_ORDINAL}"
-    r"|[一二三四五六七八九十]+[、.．]"
-    r"|[（(][一二三四五六七八九十\d]+[)）]"
-    r"|\d+[、.．](?!\d)"
-    r"|[①-⑳]"
-    r"|附件|附表"
-    r")"
-)
-_SENTENCE_END = "。！？；：”」!?;:"
+# Keep the conventional space after an article marker: "第一条 为了…".
+_ARTICLE_MARKER = re.compile(rf"^\s*{outline.ORDINAL}[ \t\u3000]+")
+# A line opening with numbering or an annex label starts anew: never part of a wrap.
+_HEADING = re.compile(rf"^\s*(?:{outline.MARKER}|{outline.ANNEX})")
 _JOINABLE_EDGE = re.compile(rf"[{_CJK_CLASS}A-Za-z0-9“‘’]")
 _CJK_CHAR = re.compile(rf"[{_CJK_CLASS}]")
 # A wrapped line fills the text width; a line clearly shorter than the block's longest
@@ -134,7 +128,6 @@ def repair_radicals(text: str) -> str:
 
 
 def _remove_cjk_spaces(line: str) -> str:
-    # Keep the conventional space after an article marker: "第一条 为了…".
     marker = _ARTICLE_MARKER.match(line)
     if marker:
         head = marker.group().rstrip(" \t\u3000")
@@ -164,7 +157,7 @@ def _join_block(block: str) -> str:
 
 def _is_wrap(previous: str, line: str, full_width: int) -> bool:
     prev, nxt = previous.rstrip(), line.lstrip()
-    if not prev or not nxt or prev[-1] in _SENTENCE_END or _HEADING.match(nxt):
+    if not prev or not nxt or ends_line(prev) or _HEADING.match(nxt):
         return False
     if _display_width(prev.strip()) < _FULL_LINE_SHARE * full_width:
         return False

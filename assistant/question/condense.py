@@ -27,6 +27,8 @@ _INSTITUTION = compile_pattern(_VOCAB["patterns"]["institution"])
 _SAME = compile_pattern(_VOCAB["patterns"]["same"])
 _ASKS = compile_pattern(_VOCAB["patterns"]["asks"])
 _PUNCT_END = re.compile(r"[？?。.!！\s]+$")
+# The tail of a follow-up with a "的话" before it ("那高中的话呢"): what is left names the topic.
+_TOPIC_TAIL = re.compile(rf"(的话)?(?:{_FOLLOW_UP_TAIL.pattern})")
 
 # Interchangeable topics: a follow-up naming one swaps out its sibling in the earlier question.
 TOPIC_GROUPS: tuple[tuple[str, ...], ...] = tuple(tuple(group) for group in _VOCAB["topics"]["groups"])
@@ -49,7 +51,7 @@ def _new_topic(question: str) -> str:
     core = _PUNCT_END.sub("", question.strip())
     core = _FOLLOW_UP_LEAD.sub("", core)
     core = _SAME.sub("", core)
-    core = re.sub(r"(的话)?(呢|的呢|怎么样|如何)$", "", core)
+    core = _TOPIC_TAIL.sub("", core)
     return core.strip(" ，,")
 
 

@@ -27,9 +27,9 @@ from dataclasses import dataclass
 
 import jieba.posseg as pseg
 
+from assistant.question.coverage import coverage
 from assistant.question.lexical import STOPWORDS, LexicalIndex
 from assistant.question.retrieve import Passage
-from assistant.question.sentences import coverage
 from assistant.question.slots import NO_SLOT, SLOT_PASSAGES, Slot, filling_passage, slot_of
 from assistant.question.terms import search_tokens
 from assistant.vocab import compile_pattern, table

@@ -11,8 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from assistant.grammar.sentences import split_sentences
+from assistant.question.coverage import answer_kind, coverage, kind_bonus
 from assistant.question.lexical import LexicalIndex
-from assistant.question.sentences import answer_kind, coverage, kind_bonus, split_sentences
 from assistant.question.snapshot import Index, SearchSnapshot, SnapshotHolder, searchable_text
 from assistant.question.terms import keyword_reach, search_tokens
 from assistant.settings import Settings

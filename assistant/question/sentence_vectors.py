@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.documents.sentences import split_sentences
+from assistant.grammar.sentences import split_sentences
 
 log = logging.getLogger(__name__)
 

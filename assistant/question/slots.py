@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.documents.sentences import split_sentences
+from assistant.grammar.sentences import split_sentences
 from assistant.vocab import compile_pattern, table
 
 _DATA = table("assistant.question", "slots.toml")

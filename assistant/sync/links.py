@@ -20,7 +20,7 @@ from bs4 import BeautifulSoup
 from courlan import normalize_url
 
 from assistant.documents.encoding import decode_bytes
-from assistant.documents.metadata import parse_dates
+from assistant.grammar.dates import parse_dates
 
 DATA_FILE = Path(__file__).parent / "data" / "sync.toml"
 _PAGE_SUFFIXES = ("", ".htm", ".html", ".shtml", ".jsp", ".php", ".asp", ".aspx")

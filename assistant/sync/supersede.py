@@ -14,14 +14,16 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from assistant.grammar.dates import DOC_NUMBER, RANGE_MARKS, YEAR, norm_doc_number
+from assistant.grammar.sentences import split_sentences
 from assistant.sync.links import rules
 
 _SPACES = re.compile(r"[\s\u3000\xa0]+")
 _QUALIFIER = re.compile(r"[（(][^（）()]{0,20}[)）]")
-_YEAR = re.compile(r"(?:19|20)\d{2}(?:\s*[—–\-~～至]\s*(?:19|20)?\d{2,4})?\s*(?:学?年度?|级)?")
+# A year or a span of years with what names a school year ("2021—2023年", "2016学年").
+_YEAR = re.compile(rf"{YEAR}(?:\s*[{RANGE_MARKS}]\s*(?:19|20)?\d{{2,4}})?\s*(?:学?年度?|级)?")
 _WRAPPER = re.compile(r"^.{0,30}?关于(?:印发|转发|发布)《?(?P<inner>.+?)》?的通知$")
 _CITED = re.compile(r"《(?P<title>[^《》]+)》(?:[（(](?P<number>[^（）()]+?号)[)）])?")
-_NUMBER = re.compile(r"[〔\[［(（](\d{4})[〕\]］)）](\d{1,4})号")
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,8 @@ class Supersession:
 @lru_cache(maxsize=1)
 def _patterns() -> tuple[list[re.Pattern[str]], list[re.Pattern[str]]]:
     cfg = rules()["supersede"]
-    return [re.compile(p) for p in cfg["repeal"]], [re.compile(p) for p in cfg["repeal_number"]]
+    numbered = [re.compile(p.replace("{doc_number}", DOC_NUMBER.pattern)) for p in cfg["repeal_number"]]
+    return [re.compile(p) for p in cfg["repeal"]], numbered
 
 
 def squeeze(text: str) -> str:
@@ -64,7 +67,7 @@ def squeeze(text: str) -> str:
 
 def norm_number(number: str) -> str:
     """'深教〔2015〕12号' and '深教[2015]12号' compare equal."""
-    return _NUMBER.sub(lambda m: f"〔{m.group(1)}〕{m.group(2)}号", squeeze(number))
+    return norm_doc_number(number)
 
 
 def core_title(title: str) -> str:
@@ -86,7 +89,7 @@ def claims(text: str) -> list[Claim]:
     """Sentences of `text` that repeal or replace a named document."""
     titled, numbered = _patterns()
     found: list[Claim] = []
-    for sentence in re.split(r"(?<=[。；;！!])", squeeze(text)):
+    for sentence in split_sentences(squeeze(text)):
         for rx in titled:
             for m in rx.finditer(sentence):
                 for cited in _CITED.finditer(m.group("list")):

@@ -10,10 +10,6 @@ from functools import lru_cache
 from assistant.tables.model import vocabulary
 
 _SEPARATORS = re.compile(r"[\s、，,；;：:（）()【】\[\]/|]+")
-_RANGE = re.compile(
-    r"(?P<road>[\u4e00-\u9fff]{1,10}?(?:大道|路|街|道|巷))(?P<lo>\d{1,5})(?:[-－—~～至到](?P<hi>\d{1,5}))?号"
-)
-_NUMBER_IN_QUESTION = re.compile(r"(?P<road>[\u4e00-\u9fff]{1,10}?(?:大道|路|街|道|巷))(?P<n>\d{1,5})号")
 
 
 @dataclass(frozen=True)
@@ -74,7 +70,6 @@ def _coarse(word: str) -> bool:
 
 
 _BRACKETED = re.compile(r"[（(【\[]([^）)】\]]*)[）)】\]]")
-_STEMMED = ("街道", "社区", "街", "镇", "乡", "片")
 
 
 def place_keys(cell: str, name: bool = False) -> set[str]:
@@ -105,7 +100,7 @@ def place_keys(cell: str, name: bool = False) -> set[str]:
                 if len(word) < 2 or (_coarse(word) and not only_places):
                     continue
                 keys.add(word)
-                for suffix in _STEMMED:
+                for suffix in vocabulary()["places"]["stemmed"]:
                     # A street inside an address ("教育街") keeps its suffix; a listed
                     # sub-district ("大龙街") is also called without it.
                     if suffix == "街" and word != part:
@@ -117,12 +112,15 @@ def place_keys(cell: str, name: bool = False) -> set[str]:
 
 
 _HOUSE_NUMBER = re.compile(r"(\d{1,5})(?:\s*[-－—~～至到]\s*(\d{1,5}))?\s*号")
-_ROAD_ENDINGS = ("大道", "路", "街", "道", "巷")
+
+
+def _road_endings() -> tuple[str, ...]:
+    return tuple(vocabulary()["places"]["roads"])
 
 
 def _road_before(text: str) -> str:
     words = place_words(re.split(r"[\s、，,；;：:（）()]", text)[-1])
-    return words[-1] if words and words[-1].endswith(_ROAD_ENDINGS) else ""
+    return words[-1] if words and words[-1].endswith(_road_endings()) else ""
 
 
 def house_ranges(cell: str) -> list[HouseRange]:
@@ -149,7 +147,7 @@ def house_number(question: str) -> tuple[str, int] | None:
         if match.group(2):
             continue
         text = question[: match.start()]
-        ending = next((e for e in _ROAD_ENDINGS if text.endswith(e)), "")
+        ending = next((e for e in _road_endings() if text.endswith(e)), "")
         if ending:
             return text, int(match.group(1))  # the caller matches the known road at its end
     return None

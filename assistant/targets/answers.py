@@ -7,22 +7,22 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from assistant.grammar.dates import PLAN_PERIOD_NAME, YEAR
 from assistant.targets.bodies import body_suffix_pattern, normalize_body
 from assistant.targets.deadlines import plan_period_years
 from assistant.targets.model import Target, deadline_years, filter_targets
-from assistant.targets.vocabulary import PLAN_PERIOD_NAME, RECURRENCE
+from assistant.targets.vocabulary import RECURRENCE
+from assistant.vocab import table
 
-# "Which / list" words; 什么 only when it is not "什么时候".
-_LIST_CUE = re.compile("哪些|哪几|有何|列出|列举|清单|一览|汇总|什么(?!时候|时间)")
-# The question is about tasks, goals or duties, not (say) application documents.
-_TOPIC_CUE = re.compile("目标|任务|要求|工作|完成|指标|职责|负责|事项|做什么|干什么|承担|安排")
-# Single-fact questions ask for one number or one date.
-_SINGLE_FACT = re.compile("多少|几[个项所名座节天次年]|什么时候|何时|哪一年|哪年")
-_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+_Q = table("assistant.targets", "vocabulary.toml")["questions"]
+_LIST_CUE = re.compile(_Q["list"])
+_TOPIC_CUE = re.compile(_Q["topic"])
+_SINGLE_FACT = re.compile(_Q["single_fact"])
+_YEAR = re.compile(rf"({YEAR})\s*年")
 # A plan period named in a question, with or without 期间 ("十四五有哪些目标").
 _PERIOD = re.compile(PLAN_PERIOD_NAME)
-_SAME_RECURRENCE = {"每日": "每天", "每星期": "每周"}
-_BODY_ROLE = "(?:都|还|主要|具体|分别)?(?:负责|要|需|应|承担|有哪些职责|的职责|的任务|的工作|做)"
+_SAME_RECURRENCE: dict[str, str] = _Q["same_recurrence"]
+_BODY_ROLE = _Q["body_role"]
 
 
 def answer_list_question(

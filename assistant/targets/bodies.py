@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.grammar.places import leading_place
 from assistant.targets.quantities import pos_tags, strip_fillers
 from assistant.targets.vocabulary import (
     ADMIN_WORDS,
@@ -14,6 +15,7 @@ from assistant.targets.vocabulary import (
     NOT_A_SUBJECT_START,
     PERSON_WORDS,
 )
+from assistant.vocab import alternation, table
 
 
 def _split_bodies(text: str) -> list[str]:
@@ -100,14 +102,20 @@ def subject_of(clause: str) -> tuple[list[str], str]:
     return [], clause
 
 
+_LEADS = re.compile(
+    rf"^(?:{alternation(table('assistant.targets', 'vocabulary.toml')['questions']['body_leads'])})"
+)
+
+
 def normalize_body(name: str) -> str:
     """Compare bodies by their core: 各街道办事处 ~ 街道办; question words and place names in
-    front are dropped (请问罗湖区的街道办 → 街道办)."""
+    front are dropped (请问罗湖区的街道办 → 街道办, 深圳市罗湖区教育局 → 教育局)."""
     name = name.strip()
     previous = None
     while previous != name:
         previous = name
-        name = re.sub("^(?:请问|问|罗湖区|深圳市|我区|全区|全市|本市|区里|各|的)", "", name)
+        name = _LEADS.sub("", name)
+        name = name[len(leading_place(name)) :]
     return name.replace("街道办事处", "街道办")
 
 

@@ -5,13 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.targets.vocabulary import (
-    CN_ORDINALS,
-    CONDITION_AFTER_DEADLINE,
-    DEADLINE,
-    MONTH_DEADLINE,
-    PLAN_PERIOD,
-)
+from assistant.grammar.dates import DEADLINE, MONTH_DEADLINE, PLAN_PERIOD, YEAR, plan_period_years
+from assistant.targets.vocabulary import CONDITION_AFTER_DEADLINE
+
+__all__ = ["Deadline", "find_deadlines", "plan_period_years", "years_in"]
 
 
 @dataclass(frozen=True)
@@ -19,15 +16,6 @@ class Deadline:
     start: int
     end: int
     label: str
-
-
-def plan_period_years(n: str) -> tuple[int, int] | None:
-    """The years of the n-th five-year plan, n in Chinese ("十四" → 2021–2025)."""
-    number = CN_ORDINALS.get(n)
-    if number is None:
-        return None
-    first = 1956 + 5 * (number - 1)  # the 3rd plan began in 1966, each plan since is 5 years
-    return first, first + 4
 
 
 def _plan_period(n: str) -> str:
@@ -70,4 +58,4 @@ def find_deadlines(sentence: str, context_year: str) -> list[Deadline]:
 
 
 def years_in(text: str) -> list[str]:
-    return re.findall(r"(?:19|20)\d{2}", text)
+    return re.findall(YEAR, text)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.documents.cleaning import is_run_on
-from assistant.documents.sentences import split_sentences
+from assistant.grammar.sentences import split_sentences
 from assistant.targets.bodies import subject_of
 from assistant.targets.deadlines import Deadline, find_deadlines, years_in
 from assistant.targets.model import Target

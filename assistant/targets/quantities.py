@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from assistant.grammar.numerals import to_int
 from assistant.targets.vocabulary import (
     AR_NUM,
     CUE_VERBS,
@@ -26,26 +27,10 @@ from assistant.targets.vocabulary import (
 )
 
 
-def _cn_to_int(text: str) -> int | None:
-    """Chinese numerals up to the thousands: 两 → 2, 九十 → 90, 一百二十 → 120."""
-    digits = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
-    total, current = 0, 0
-    for ch in text:
-        if ch in digits:
-            current = digits[ch]
-        elif ch in "十百千":
-            scale = {"十": 10, "百": 100, "千": 1000}[ch]
-            total += (current or 1) * scale
-            current = 0
-        else:
-            return None
-    return total + current
-
-
 def _arabic(num: str) -> str:
     if re.fullmatch(AR_NUM, num):
         return num
-    value = _cn_to_int(num)
+    value = to_int(num)
     return str(value) if value is not None else num
 
 

@@ -1,10 +1,11 @@
-"""The patterns the targets rules match: word lists from data/vocabulary.toml, and the
-grammar of numbers, deadlines and clauses, which is the same for every document."""
+"""The patterns the targets rules match: word lists from data/vocabulary.toml, built on
+the grammar of numerals, numbering and deadlines (`assistant.grammar`)."""
 
 from __future__ import annotations
 
 import re
 
+from assistant.grammar import numerals, outline
 from assistant.vocab import alternation, table
 
 _VOCAB = table("assistant.targets", "vocabulary.toml")
@@ -17,11 +18,9 @@ def _any(words: list[str]) -> str:
 
 # ---------------------------------------------------------------------------- numbers
 
-CN_DIGITS = "零〇一二两三四五六七八九"
-CN_NUM = f"[{CN_DIGITS}十百千]+"
+CN_NUM = f"[{numerals.CHARACTERS}]+"
 AR_NUM = r"\d+(?:\.\d+)?"
 NUM = rf"(?:{AR_NUM}|{CN_NUM})"
-UNITS: tuple[str, ...] = tuple(_Q["units"])
 QUALIFIERS: tuple[str, ...] = tuple(_Q["qualifiers"])
 QTY = re.compile(
     rf"(?P<num>{NUM})(?:\s*(?P<sep>[-—–~～至到])\s*(?P<num2>{NUM}))?(?P<mult>万|千)?\s*"
@@ -72,10 +71,8 @@ ADVERBIAL_END = re.compile(rf"(?:{_any(_C['adverbial_end'])})$")
 SKIP_SENTENCE = re.compile(_any(_C["skip_sentence"]))
 SKIP_SECTION = re.compile(_any(_C["skip_section"]))
 CLAUSE_SPLIT = re.compile(r"[，,：:]")
-NUMBERING = re.compile(
-    r"^(?:\s|第[零〇一二三四五六七八九十百千\d]+[章节条款]\s*|[（(][一二三四五六七八九十\d]+[)）]|"
-    r"\d+\s*[、.．](?!\d)|[①-⑳●•·◆■—]+)+"
-)
+# Numbering and bullets that open a clause ("（一）", "第三条 ", "1. ", "● ").
+NUMBERING = re.compile(rf"^(?:\s|(?:{outline.MARKER})\s*|[●•·◆■—]+)+")
 PUNCT = '，,。；;、：:！？!?（）()“”《》"'
 # Scraped web junk (SEO spam, headline lists) runs on without punctuation.
 JUNK_RUN = re.compile(rf"[^{PUNCT}\n]{{80,}}")
@@ -84,17 +81,5 @@ POST_MAX = 24
 
 # ---------------------------------------------------------------------------- deadlines
 
-DEADLINE = re.compile(
-    r"(?P<pre>到|至|在|于)?(?P<y>(?:19|20)\d{2})\s*年(?:(?P<m>\d{1,2})\s*月(?:(?P<d>\d{1,2})\s*日"
-    r"|(?P<part>上旬|中旬|下旬|底|末))?)?(?P<yend>底|末)?\s*(?P<post>前|以前|之前)?"
-)
-MONTH_DEADLINE = re.compile(
-    r"(?<![\d年])(?P<m>\d{1,2})\s*月(?:(?P<d>\d{1,2})\s*日|(?P<part>上旬|中旬|下旬|底|末))?"
-    r"\s*(?P<post>前|以前|之前)"
-)
-# A five-year plan named by its number: “十四五”; in a text it is followed by 期间/时期/末.
-PLAN_PERIOD_NAME = r"[“\"]?(?P<n>[一二三四五六七八九十]{1,3})五[”\"]?"
-PLAN_PERIOD = re.compile(rf"{PLAN_PERIOD_NAME}(?:期间|时期|末)")
-CN_ORDINALS = {"十": 10, "十一": 11, "十二": 12, "十三": 13, "十四": 14, "十五": 15, "十六": 16}
 DEADLINE_PREFIX = re.compile(rf"^(?:{_any(_D['prefix'])})")
 CONDITION_AFTER_DEADLINE = re.compile(r"^\s*(?:未|不|没|出生|以后|之后|起|后)")

@@ -102,3 +102,20 @@ def test_predicates() -> None:
         "2015年4月24日 第十二届全国人民代表大会常务委员会第十四次会议《关于修改〈中华人民共和国义务教育法〉等五部法律的决定》第一次修正"
     )
     assert not any(is_run_on(line) for line in re.split(r"\n", CLEAN))
+
+
+def test_a_menu_entry_ending_like_a_plan_or_a_standard_stays_menu() -> None:
+    """Portal menus list pages named like documents ("教育十二五规划", "…收费项目、依据、
+    标准"); only a normative document's type (通知, 办法 …) makes a long line a title."""
+    menu = [
+        "财政预算、决算",
+        "教育收费",
+        "厦门市中小学、幼儿园收费项目、依据、标准",
+        "行政执法专栏",
+        "教师资格认定",
+    ]
+    body = "为进一步规范义务教育招生入学工作，现就有关事项通知如下，请认真贯彻执行。"
+    title = "厦门市教育局关于做好义务教育招生入学工作的通知"
+    cleaned = clean_web_text("\n\n".join([*menu, title, body]))
+    assert not any(item in cleaned for item in menu)
+    assert title in cleaned and body in cleaned

@@ -10,79 +10,16 @@ import pytest
 
 from assistant.documents.manifest import read_manifest
 from assistant.documents.metadata import (
-    cn_number,
     detect_metadata,
     detect_title,
     is_furniture,
     is_garbled,
-    parse_dates,
     rules,
 )
 from assistant.documents.pipeline import prepare_document
 
 TODAY = dt.date(2026, 12, 1)
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "real_formats"
-
-_CN = "〇一二三四五六七八九"
-
-
-def _cn_digits(value: int) -> str:
-    return "".join(_CN[int(d)] for d in str(value))
-
-
-def _cn_small(value: int) -> str:
-    """1..31 the way documents write them: 一, 十, 十二, 二十, 二十六."""
-    tens, units = divmod(value, 10)
-    return (("" if tens == 1 else _CN[tens]) + "十" if tens else "") + (_CN[units] if units else "")
-
-
-@pytest.mark.parametrize(
-    ("written", "iso"),
-    [
-        ("2016年1月26日", "2016-01-26"),
-        ("2016 年 4 月 13 日（此件主动公开）", "2016-04-13"),
-        ("二〇一六年一月二十六日", "2016-01-26"),
-        ("二〇一五年十月十日", "2015-10-10"),
-        ("发文日期：2016年01月11日", "2016-01-11"),
-        ("生成日期： | 2016-01-27", "2016-01-27"),
-        ("2016.4.1", "2016-04-01"),
-        ("2016年4月", "2016-04"),
-    ],
-)
-def test_dates_in_the_forms_documents_write_them(written: str, iso: str) -> None:
-    assert parse_dates(written)[0][0] == iso
-
-
-def test_impossible_dates_are_not_dates() -> None:
-    assert parse_dates("2016年2月30日") == []
-    assert parse_dates("第2016号文件") == []
-
-
-def test_seeded_dates_round_trip_in_every_form() -> None:
-    rng = random.Random(13)
-    for _ in range(300):
-        day = dt.date(1990, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 40))
-        forms = [
-            f"{day.year}年{day.month}月{day.day}日",
-            f"{day.year} 年 {day.month} 月 {day.day} 日",
-            f"{_cn_digits(day.year)}年{_cn_small(day.month)}月{_cn_small(day.day)}日",
-            day.isoformat(),
-        ]
-        for form in forms:
-            assert parse_dates(f"某市教育局\n{form}")[0][0] == day.isoformat(), form
-
-
-def test_chinese_numbers() -> None:
-    assert [cn_number(t) for t in ("十", "十二", "二十", "二十六", "五", "二〇一六", "12")] == [
-        10,
-        12,
-        20,
-        26,
-        5,
-        2016,
-        12,
-    ]
-
 
 TITLES = [
     "教育部办公厅关于做好2016年城市义务教育招生入学工作的通知",

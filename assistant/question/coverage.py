@@ -5,11 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 
-from assistant.documents.sentences import split_sentences
 from assistant.documents.text_repair import fold_punctuation
 from assistant.vocab import compile_pattern, table
-
-__all__ = ["answer_kind", "coverage", "kind_bonus", "split_sentences"]
 
 
 def coverage(query_tokens: list[str], text: str, idf: Callable[[str], float]) -> float:

@@ -1,0 +1,42 @@
+"""Place names by their shape: any district's names are recognised, none is listed in code."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.grammar.places import is_place_name, leading_place
+from assistant.targets.bodies import normalize_body
+
+
+@pytest.mark.parametrize("name", ["深圳市", "罗湖区", "番禺区", "天津市", "长沙县", "广东省", "乌鲁木齐市"])
+def test_place_names(name: str) -> None:
+    assert is_place_name(name)
+
+
+@pytest.mark.parametrize("name", ["全区", "报市", "各区", "本市", "我区", "市", "在市区"])
+def test_not_place_names(name: str) -> None:
+    assert not is_place_name(name)
+
+
+def test_leading_place() -> None:
+    assert leading_place("深圳市罗湖区教育局") == "深圳市"
+    assert leading_place("罗湖区教育局") == "罗湖区"
+    assert leading_place("区教育局") == ""
+    assert leading_place("街道办事处") == ""
+    assert leading_place("社区工作站") == ""
+
+
+@pytest.mark.parametrize(
+    "asked,core",
+    [
+        ("请问罗湖区的街道办", "街道办"),
+        ("深圳市罗湖区教育局", "教育局"),
+        ("广州市番禺区教育局", "教育局"),  # another district: no list in code to extend
+        ("各街道办事处", "街道办"),
+        ("我区教科院", "教科院"),
+        ("区教育局", "区教育局"),
+        ("国土规划部门", "国土规划部门"),
+    ],
+)
+def test_a_body_is_compared_without_the_place_and_question_words_in_front(asked: str, core: str) -> None:
+    assert normalize_body(asked) == core
