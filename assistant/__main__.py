@@ -93,6 +93,7 @@ def _index_is_empty(settings: Settings) -> bool:
 
 
 def _cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.documents.ocr import document_note
     from assistant.index import KnowledgeIndex
 
     docs = KnowledgeIndex(settings).documents()
@@ -104,7 +105,8 @@ def _cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     for d in docs:
         badge = "（历史文件）" if d.status == "historical" else ""
-        extra = "\t".join(x for x in (d.doc_number, d.status_reason, d.url) if x)
+        fields = (d.doc_number, d.status_reason, d.url, document_note(d.ocr_confidence))
+        extra = "\t".join(x for x in fields if x)
         print(
             f"{d.doc_id}\t{d.chunks} 段\t{d.date}\t{d.issuer}\t{d.title}{badge}"
             + (f"\t{extra}" if extra else "")

@@ -117,6 +117,7 @@ class IndexedDocument:
     status_reason: str = ""
     url: str = ""
     superseded_by: str = ""
+    ocr_confidence: str = ""  # a scan's lowest page confidence among its passages ("0.97")
 
 
 class KnowledgeIndex:
@@ -223,10 +224,13 @@ class KnowledgeIndex:
         _, _, metas = self.all_chunks()
         counts: dict[str, int] = {}
         first: dict[str, dict[str, Any]] = {}
+        ocr: dict[str, str] = {}  # the lowest, compared as "0.97" strings of one format
         for meta in metas:
             doc_id = str(meta["doc_id"])
             counts[doc_id] = counts.get(doc_id, 0) + 1
             first.setdefault(doc_id, meta)
+            if meta.get("ocr_confidence"):
+                ocr[doc_id] = min(ocr.get(doc_id, "9"), str(meta["ocr_confidence"]))
         return [
             IndexedDocument(
                 doc_id=doc_id,
@@ -240,6 +244,7 @@ class KnowledgeIndex:
                 status_reason=str(first[doc_id].get("status_reason", "")),
                 url=str(first[doc_id].get("url", "")),
                 superseded_by=str(first[doc_id].get("superseded_by", "")),
+                ocr_confidence=ocr.get(doc_id, ""),
             )
             for doc_id in sorted(counts)
         ]

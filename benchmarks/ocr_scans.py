@@ -132,11 +132,39 @@ def run_engine(engine: str, dpi: int, angles: dict[str, list[int]] | None) -> di
                 row["errors"], row["ref_chars"] = cer(ref, hyp)
                 row["bag_errors"] = bag_errors(ref, hyp)
                 row["kind"] = kind
+                row["table"] = " | " in ref  # the transcript writes table rows as "a | b"
             rows.append(row)
             shown = {k: v for k, v in row.items() if k != "text"}
             print(json.dumps(shown, ensure_ascii=False), file=sys.stderr)
     usage = resource.getrusage(resource.RUSAGE_SELF if engine == "rapidocr" else resource.RUSAGE_CHILDREN)
     return {"engine": engine, "dpi": dpi, "rows": rows, "peak_rss_mb": round(usage.ru_maxrss / 1024)}
+
+
+def _rate(rows: list[dict], key: str = "errors") -> str:
+    return f"{sum(r[key] for r in rows) / max(sum(r['ref_chars'] for r in rows), 1):.2%}"
+
+
+def _by_kind(rows: list[dict]) -> list[str]:
+    """CER of text pages (odd / even) and of table pages (reading order / any order), and
+    seconds per page of each kind."""
+    scored = [r for r in rows if "errors" in r]
+    text = [r for r in scored if not r.get("table")]
+    tables = [r for r in scored if r.get("table")]
+    out = []
+    if text:
+        odd, even = [r for r in text if r["page"] % 2], [r for r in text if not r["page"] % 2]
+        out.append(f"  text pages: CER {_rate(text)} (odd {_rate(odd)} / even {_rate(even)})")
+    if tables:
+        out.append(
+            f"  table pages: CER {_rate(tables)} in reading order, {_rate(tables, 'bag_errors')} in any order"
+        )
+    for label, part in (("text", text), ("table", tables)):
+        if part:
+            seconds = [r["seconds"] for r in part]
+            out.append(
+                f"  seconds per {label} page: median {statistics.median(seconds):.2f}, max {max(seconds):.2f}"
+            )
+    return out
 
 
 def summary(result: dict) -> str:
@@ -161,6 +189,7 @@ def summary(result: dict) -> str:
             f"  {name}: CER {errors / chars:.2%} over {chars} characters ({half}); "
             f"in any order {unordered:.2%}"
         )
+    lines.extend(_by_kind(rows))
     errors = sum(r.get("errors", 0) for r in rows)
     chars = sum(r.get("ref_chars", 0) for r in rows)
     lines.append(f"  all transcribed pages: CER {errors / max(chars, 1):.2%} over {chars} characters")

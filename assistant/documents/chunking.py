@@ -42,6 +42,7 @@ class Chunk:
     url: str = ""  # where a website document was fetched from
     superseded_by: str = ""  # the URL or doc_id of the document that replaced this one
     ocr_pages: str = ""  # "3" or "3-4" when the passage was read from a scan by OCR
+    ocr_confidence: str = ""  # "0.87": the lowest OCR confidence of those pages
 
     @property
     def embed_text(self) -> str:
@@ -53,7 +54,7 @@ class Chunk:
         data = asdict(self)
         data.pop("text")
         data.pop("id")
-        for key in ("url", "superseded_by", "ocr_pages"):  # stored only when set: text and
+        for key in ("url", "superseded_by", "ocr_pages", "ocr_confidence"):  # stored only when set: text and
             if not data[key]:  # local documents keep the metadata they always had
                 data.pop(key)
         return data

@@ -18,13 +18,14 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from assistant.documents.table_grid import find_grid, table_rows
 from assistant.documents.text_repair import normalize_width
 
 log = logging.getLogger(__name__)
 
 _DATA = Path(__file__).parent / "data" / "ocr.toml"
 # Bump when recognition, orientation or layout changes: cached page results are then redone.
-OCR_VERSION = "2"
+OCR_VERSION = "3"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
 
@@ -111,8 +112,32 @@ def mark_scan_pages(chunks: list[Any], scan: ScanInfo) -> list[Any]:
             label = everywhere
         else:
             label = ""
-        out.append(replace(chunk, ocr_pages=label) if label else chunk)
+        if label:
+            first, _, last = label.partition("-")
+            numbers = range(int(first), int(last or first) + 1)
+            scores = [scan.confidence[n] for n in numbers if n in scan.confidence]
+            shown = f"{min(scores):.2f}" if scores else ""
+            chunk = replace(chunk, ocr_pages=label, ocr_confidence=shown)
+        out.append(chunk)
     return out
+
+
+def citation_note(pages: str, confidence: str = "") -> str:
+    """ "第3页，本段由扫描件识别，识别置信度 0.97，可能有误"; below the low mark, a warning to
+    check the original instead."""
+    if not confidence:
+        return message("citation_note", pages=pages)
+    low = float(confidence) < float(config()["confidence"]["low"])
+    key = "citation_note_low" if low else "citation_note_confidence"
+    return message(key, pages=pages, confidence=confidence)
+
+
+def document_note(confidence: str) -> str:
+    """What the document list says of a scanned file: "扫描件，识别置信度 0.97"."""
+    if not confidence:
+        return ""
+    low = float(confidence) < float(config()["confidence"]["low"])
+    return message("document_note_low" if low else "document_note", confidence=confidence)
 
 
 _engine_lock = threading.Lock()
@@ -158,7 +183,7 @@ def recognise(image: Image.Image, threads: int = 0) -> list[Line]:
     array = np.asarray(image.convert("RGB"))
     # Page-level orientation is chosen by `read_page`; the per-line 0/180 classifier would
     # hide an upside-down page behind good scores with the lines in reverse order.
-    result = engine(array, use_cls=False)
+    result = engine(array, use_det=True, use_cls=False, use_rec=True)  # flags persist in the engine
     if result.boxes is None or result.txts is None:
         return []
     lines = []
@@ -168,6 +193,23 @@ def recognise(image: Image.Image, threads: int = 0) -> list[Line]:
         if text.strip():
             lines.append(Line(text.strip(), float(score), tuple(float(v) for v in bounds)))  # type: ignore[arg-type]
     return lines
+
+
+def _looks_sideways(image: Image.Image, threads: int) -> bool:
+    """Text detection alone on a small copy of the page (no recognition, a fraction of a
+    full reading's time): are most text boxes taller than wide?"""
+    side = int(config()["orientation"]["probe_side"])
+    scale = min(1.0, side / max(image.size))
+    small = image.convert("RGB").resize((max(int(image.width * scale), 1), max(int(image.height * scale), 1)))
+    result = _get_engine(threads)(np.asarray(small), use_cls=False, use_rec=False)
+    if result.boxes is None:
+        return False
+    boxes = []
+    for box in result.boxes:
+        points = np.asarray(box, dtype=float)
+        bounds = (points[:, 0].min(), points[:, 1].min(), points[:, 0].max(), points[:, 1].max())
+        boxes.append(Line("", 1.0, tuple(float(v) for v in bounds)))  # type: ignore[arg-type]
+    return _sideways(boxes)
 
 
 def _weight(lines: list[Line]) -> float:
@@ -193,15 +235,18 @@ def read_page(image: Image.Image, threads: int = 0) -> PageText:
     """OCR one page image, choosing its orientation: as given when it reads well, else the
     rotation (90/180/270) whose reading has the most confident characters."""
     settings = config()["orientation"]
-    tried: dict[int, list[Line]] = {0: recognise(image, threads)}
-    first = tried[0]
+    # A page lying sideways is seen from a cheap detection pass, and read once, turned.
+    start = 90 if _looks_sideways(image, threads) else 0
+    first = recognise(image.rotate(-start, expand=True) if start else image, threads)
+    tried: dict[int, list[Line]] = {start: first}
     # No text found at all (a picture, a blank scan): turning the page would not find any.
     upright = not first or (
         not _sideways(first) and _confidence(first) >= float(settings["accept_confidence"])
     )
     if not upright:
         order = (90, 270, 180) if _sideways(first) else (180, 90, 270)
-        for angle in order:
+        order = tuple((start + a) % 360 for a in order) + ((0,) if start else ())
+        for angle in [a for a in order if a not in tried]:
             # PIL rotates counter-clockwise; angle is the clockwise turn that reads the page.
             tried[angle] = recognise(image.rotate(-angle, expand=True), threads)
             good = tried[angle]
@@ -209,9 +254,9 @@ def read_page(image: Image.Image, threads: int = 0) -> PageText:
                 break
     angle = max(tried, key=lambda a: _weight(tried[a]))
     lines = tried[angle]
-    width = image.height if angle in (90, 270) else image.width
+    upright_image = image.rotate(-angle, expand=True) if angle else image
     return PageText(
-        text=layout(lines, width),
+        text=layout(lines, upright_image.width, upright_image),
         confidence=round(_confidence(lines), 4),
         angle=angle,
         chars=sum(len(line.text) for line in lines),
@@ -221,11 +266,25 @@ def read_page(image: Image.Image, threads: int = 0) -> PageText:
 # --- reading order -----------------------------------------------------------------------
 
 
-def layout(lines: list[Line], page_width: float) -> str:
-    """Lines in reading order: two columns of running text one after the other, else rows
-    top to bottom, a row's boxes left to right, far-apart boxes as table cells ("a | b")."""
+def layout(lines: list[Line], page_width: float, image: Image.Image | None = None) -> str:
+    """Lines in reading order: a ruled table's rows from its grid (text above and below it
+    around them), two columns of running text one after the other, else rows top to
+    bottom, a row's boxes left to right, far-apart boxes as table cells ("a | b")."""
     if not lines:
         return ""
+    grid = find_grid(image, config()["table"]) if image is not None else None
+    if grid is not None:
+        x0, y0, x1, y1 = grid.box
+        inside = [ln for ln in lines if x0 <= (ln.box[0] + ln.box[2]) / 2 <= x1 and y0 <= ln.cy <= y1]
+        if len(inside) >= int(config()["table"]["min_lines"]):
+            above = [ln for ln in lines if ln.cy < y0 and ln not in inside]
+            below = [ln for ln in lines if ln.cy >= y0 and ln not in inside]
+            parts = [
+                layout(above, page_width),
+                "\n".join(table_rows(grid, inside, config()["table"], _joiner)),
+                layout(below, page_width),
+            ]
+            return "\n".join(part for part in parts if part)
     columns = _split_columns(lines, page_width)
     return "\n".join(_rows_text(column) for column in columns if column)
 

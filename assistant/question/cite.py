@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.documents.ocr import message
+from assistant.documents.ocr import citation_note
 from assistant.question.retrieve import Passage
 
 
@@ -25,6 +25,7 @@ class Citation:
     status_reason: str = ""  # why a document is historical ("有效期至2021年，已过期"), when known
     url: str = ""  # a website document's address, shown with the citation
     ocr_pages: str = ""  # the scan's pages this passage was read from by OCR ("3", "3-4")
+    ocr_confidence: str = ""  # the lowest OCR confidence of those pages ("0.87")
     # (sentence, cosine similarity to the question) for the sentences with a stored vector
     sentence_dense: tuple[tuple[str, float], ...] = field(default=(), compare=False)
 
@@ -47,7 +48,10 @@ class Citation:
     @property
     def ocr_note(self) -> str:
         """ "第3页，本段由扫描件识别，可能有误" for a passage read by OCR, else ""."""
-        return message("citation_note", pages=self.ocr_pages) if self.ocr_pages else ""
+        return citation_note(self.ocr_pages, self.ocr_confidence) if self.ocr_pages else ""
+
+    def _ocr_json(self) -> dict[str, str]:
+        return {"ocr_pages": self.ocr_pages, "ocr_confidence": self.ocr_confidence, "ocr_note": self.ocr_note}
 
     def to_json(self) -> dict[str, Any]:
         # The first five keys are the stable contract of `ask --json`; the rest are additions.
@@ -65,7 +69,7 @@ class Citation:
             "chunk_id": self.chunk_id,
             "status_reason": self.status_reason,
             "url": self.url,
-            **({"ocr_pages": self.ocr_pages, "ocr_note": self.ocr_note} if self.ocr_pages else {}),
+            **(self._ocr_json() if self.ocr_pages else {}),
         }
 
 
@@ -87,6 +91,7 @@ def cite(passages: list[Passage]) -> list[Citation]:
             status_reason=str(p.metadata.get("status_reason", "")),
             url=str(p.metadata.get("url", "")),
             ocr_pages=str(p.metadata.get("ocr_pages", "")),
+            ocr_confidence=str(p.metadata.get("ocr_confidence", "")),
             sentence_dense=tuple(p.sentence_dense.items()),
         )
         for i, p in enumerate(passages, start=1)

@@ -18,6 +18,7 @@ from assistant.chain import Assistant
 from assistant.documents.errors import DocumentError
 from assistant.documents.loaders import SUPPORTED_SUFFIXES, check_size, load_bytes
 from assistant.documents.manifest import EDITABLE_FIELDS, ManifestError, doc_id_for, read_manifest, save_entry
+from assistant.documents.ocr import document_note
 from assistant.documents.scans import ocr_settings
 from assistant.errors import user_message_for
 from assistant.index import IngestReport
@@ -38,10 +39,13 @@ def document_rows(assistant: Assistant) -> list[list[Any]]:
     except Exception as exc:
         log.warning("cannot list documents: %s", exc)
         return []
-    return [
-        [d.doc_id, d.title, d.issuer, d.date, "历史文件" if d.status == "historical" else "现行", d.chunks]
-        for d in documents
-    ]
+    rows = []
+    for d in documents:
+        status = "历史文件" if d.status == "historical" else "现行"
+        if d.ocr_confidence:  # a scan: how surely it was read
+            status += f"（{document_note(d.ocr_confidence)}）"
+        rows.append([d.doc_id, d.title, d.issuer, d.date, status, d.chunks])
+    return rows
 
 
 _UNSAFE_NAME_CHARS = re.compile(r"[^\w\u3400-\u9fff.\-（）()]+")

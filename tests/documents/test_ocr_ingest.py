@@ -98,6 +98,9 @@ def test_ingest_reads_a_scan_with_progress_beside_a_bad_image_and_never_twice(
     assert scanned and all(m["ocr_pages"] == "1" for m in scanned)
     assert all("ocr_pages" not in m for m in metas if m["doc_id"] == "plan")
     assert scanned[0]["doc_number"] == "罗教〔2024〕5号"
+    # The document list (`docs`, the admin's table) says how surely the scan was read.
+    listed = {d.doc_id: d for d in index.documents()}
+    assert float(listed["notice"].ocr_confidence) >= 0.9 and listed["plan"].ocr_confidence == ""
 
     index.ingest(rebuild=True)  # a full rebuild: the scan's pages come from the cache
     assert len(read_calls) == 1
@@ -108,7 +111,7 @@ def test_admin_upload_of_a_scan_shows_page_progress_and_what_was_detected(
 ) -> None:
     from fakes import small_assistant
 
-    from assistant.web.admin import Admin
+    from assistant.web.admin import Admin, document_rows
 
     settings, _, assistant = small_assistant(tmp_path, admin_password="pw-1")
     upload = tmp_path / "notice.png"
@@ -125,3 +128,6 @@ def test_admin_upload_of_a_scan_shows_page_progress_and_what_was_detected(
     assert "罗教〔2024〕5号" in status
     assert "识别《notice.png》第 1/1 页" in shown
     assert len(read_calls) == 1  # the upload's check read the page; the ingest took it from the cache
+    rows = {row[0]: row for row in document_rows(assistant)}
+    assert rows["notice"][4].startswith("现行（扫描件，识别置信度 ")
+    assert all(row[4] in ("现行", "历史文件") for doc_id, row in rows.items() if doc_id != "notice")
