@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from assistant.documents.table_grid import find_grid, table_rows
+from assistant.documents.table_grid import Line, find_grid, table_rows
 from assistant.documents.text_repair import normalize_width
 
 log = logging.getLogger(__name__)
@@ -37,25 +37,6 @@ def config() -> dict[str, Any]:
 
 def message(key: str, **fields: object) -> str:
     return str(config()["messages"][key]).format(**fields)
-
-
-@dataclass(frozen=True)
-class Line:
-    text: str
-    score: float
-    box: tuple[float, float, float, float]  # x0, y0, x1, y1 in page pixels
-
-    @property
-    def height(self) -> float:
-        return self.box[3] - self.box[1]
-
-    @property
-    def width(self) -> float:
-        return self.box[2] - self.box[0]
-
-    @property
-    def cy(self) -> float:
-        return (self.box[1] + self.box[3]) / 2
 
 
 @dataclass(frozen=True)

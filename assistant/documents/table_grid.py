@@ -10,13 +10,31 @@ offline from the package registry (docs/ocr.md)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from PIL import Image
 
-if TYPE_CHECKING:
-    from assistant.documents.ocr import Line
+
+@dataclass(frozen=True)
+class Line:
+    """A line of text the OCR engine read, with its box (kept here: the grid places lines in cells)."""
+
+    text: str
+    score: float
+    box: tuple[float, float, float, float]  # x0, y0, x1, y1 in page pixels
+
+    @property
+    def height(self) -> float:
+        return self.box[3] - self.box[1]
+
+    @property
+    def width(self) -> float:
+        return self.box[2] - self.box[0]
+
+    @property
+    def cy(self) -> float:
+        return (self.box[1] + self.box[3]) / 2
 
 
 # Pixels either side of a rule's mean position where its stretch over one cell is looked
