@@ -25,6 +25,7 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.admission import AdmissionGate, Ticket
+from assistant.answering.agreement import settle
 from assistant.answering.base import AnswerContext, Answerer
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.llm import declines
@@ -192,6 +193,10 @@ class Assistant:
             state.standalone, state.passages, state.snapshot.lexical, state.normalized.script
         )
         state.citations = cite(state.passages)
+        # The outcome checked against the sentence it would quote (answering/agreement.py).
+        state.decision = settle(
+            state.decision, state.standalone, state.citations, state.snapshot.lexical, state.normalized.script
+        )
         return state
 
     # --- public API
@@ -260,7 +265,12 @@ class Assistant:
         else:
             refused = False
             context = AnswerContext(
-                question, state.standalone, script, state.citations, slot=state.decision.slot, lexical=lexical
+                question,
+                state.standalone,
+                script,
+                state.citations,
+                slot=state.decision.slot,
+                lexical=lexical,
             )
             screen = PromptLeakFilter(self.settings.prompts_dir)
             pieces: list[str] = []

@@ -70,7 +70,7 @@ class ExtractiveAnswerer:
             lead, lead_sentences = context.citations[0], [context.citations[0].text]
         else:
             lead = ranked[0].citation
-            lead_sentences = _around(ranked[0], slot, question, tokens, lexical)
+            lead_sentences = quoted_sentences(ranked[0], slot, question, tokens, lexical)
         lines = []
         if context.partial:
             lines.append(_not_stated(slot, english))
@@ -139,8 +139,12 @@ def rank_sentences(
     return found
 
 
-def _around(
-    best: Candidate, slot: Slot, question: str, tokens: list[str], lexical: LexicalIndex
+def quoted_sentences(
+    best: Candidate,
+    slot: Slot,
+    question: str,
+    tokens: list[str],
+    lexical: LexicalIndex,
 ) -> list[str]:
     """The best sentence with what completes it: the items of a list it announces, or
     the neighbour that continues it (a short sentence, or the next clause of the rule),
@@ -258,7 +262,7 @@ def _as_sentence(clause: str) -> str:
 def _not_stated(slot: Slot, english: bool) -> str:
     if english:
         return f"The documents do not state {slot.label_en or 'this'}. The closest provision:"
-    return f"文件没有写明{slot.label or '这一点'}。最接近的规定："
+    return f"文件没有写明{slot.label or '这一点'}；相关内容："
 
 
 def _where(citation: Citation, english: bool) -> str:
