@@ -36,6 +36,7 @@ from assistant.index import KnowledgeIndex
 from assistant.question.batching import QueryBatcher
 from assistant.question.cite import Citation, cite
 from assistant.question.condense import Turn, condense
+from assistant.question.continuation import following_texts
 from assistant.question.decide import Decision, decide, guard
 from assistant.question.normalize import NormalizedQuestion, clean_input, in_script, normalize_question
 from assistant.question.privacy import mask_personal_numbers
@@ -271,6 +272,7 @@ class Assistant:
                 state.citations,
                 slot=state.decision.slot,
                 lexical=lexical,
+                following=following_texts(state.snapshot),
             )
             screen = PromptLeakFilter(self.settings.prompts_dir)
             pieces: list[str] = []
