@@ -28,6 +28,9 @@ _CHECKED = frozenset({"", "not_stated"})
 # An answer about a named subject whose quote states no value of the asked kind stands
 # (False: it becomes partial). Chosen on the even lines of dev, dev2 and dev_extra.
 NAMED_QUOTE_ANSWERS = False
+# A partial answer's quote that states the asked value and covers this much of the
+# question's keyword weight (with its heading path) answers it, whatever the asked thing.
+PROMOTE_COVERAGE = 0.7
 
 
 def settle(
@@ -50,11 +53,12 @@ def settle(
     subject = asked_subject(question, slot)
     about = [s for s in holding if subject.named_in(f"{where} {s}", lexical.idf)]
     if decision.partial:
-        # The quote states the asked value about the asked subject and thing: answer.
-        if (
-            about
-            and (subject.name or subject.thing)
-            and any(subject.states_thing(f"{where} {s}", lexical.idf) for s in about)
+        # The quote states the asked value about the asked subject and of the asked
+        # thing: it names the thing (学费), or covers the question's keywords as a whole
+        # (a body asked for by its action: 谁来协助 → 协助…的专家团队). Then it answers.
+        if about and (
+            best.coverage >= PROMOTE_COVERAGE
+            or (subject.thing and any(subject.states_thing(f"{where} {s}", lexical.idf) for s in about))
         ):
             return Decision(False, "", decision.support, slot)
         return replace(decision, slot=replace(slot, label=subject.missing(slot.label)))
