@@ -25,6 +25,7 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.admission import AdmissionGate, Ticket
+from assistant.answering.agreement import settle
 from assistant.answering.base import AnswerContext, Answerer
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.llm import declines
@@ -36,6 +37,7 @@ from assistant.index import KnowledgeIndex
 from assistant.question.batching import QueryBatcher
 from assistant.question.cite import Citation, cite
 from assistant.question.condense import Turn, condense
+from assistant.question.continuation import following_texts
 from assistant.question.decide import Decision, decide, guard
 from assistant.question.normalize import NormalizedQuestion, clean_input, in_script, normalize_question
 from assistant.question.privacy import mask_personal_numbers
@@ -196,6 +198,10 @@ class Assistant:
             state.standalone, state.passages, state.snapshot.lexical, state.normalized.script
         )
         state.citations = cite(state.passages)
+        # The outcome checked against the sentence it would quote (answering/agreement.py).
+        state.decision = settle(
+            state.decision, state.standalone, state.citations, state.snapshot.lexical, state.normalized.script
+        )
         return state
 
     # --- public API
@@ -264,7 +270,13 @@ class Assistant:
         else:
             refused = False
             context = AnswerContext(
-                question, state.standalone, script, state.citations, slot=state.decision.slot, lexical=lexical
+                question,
+                state.standalone,
+                script,
+                state.citations,
+                slot=state.decision.slot,
+                lexical=lexical,
+                following=following_texts(state.snapshot),
             )
             screen = PromptLeakFilter(self.settings.prompts_dir)
             pieces: list[str] = []

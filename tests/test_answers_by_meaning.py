@@ -11,14 +11,23 @@ from typing import Any
 
 import pytest
 
-from assistant.answering.extractive import _list_items, asked_action, governs, rank_sentences
+from assistant.answering.base import AnswerContext
+from assistant.answering.extractive import (
+    ExtractiveAnswerer,
+    _list_items,
+    asked_action,
+    governs,
+    rank_sentences,
+)
 from assistant.chain import Assistant
 from assistant.evaluation import fit_decision
 from assistant.question.cite import Citation
+from assistant.question.continuation import following_texts
 from assistant.question.decide import FEATURES, answer_probability, decision_features
 from assistant.question.lexical import LexicalIndex
 from assistant.question.retrieve import Passage
 from assistant.question.slots import slot_of
+from assistant.question.snapshot import SearchSnapshot, StoredChunk
 from assistant.question.terms import search_tokens
 
 # --- lists ------------------------------------------------------------------------------
@@ -43,6 +52,55 @@ def test_a_list_longer_than_the_limit_ends_with_an_ellipsis() -> None:
     long = ("有以下情形的：", *(f"{i}. {'很长的条目内容' * 20}；" for i in range(1, 9)))
     items = _list_items(long, 0)
     assert items[-1] == "……" and 1 <= len(items) - 1 < 8
+
+
+# A list announced at the end of one chunk, its items in the next chunks of the document.
+SPLIT = {
+    "guide:0007:aaa": ("三、申请材料", "申请人应向学校交验如下证明材料原件："),
+    "guide:0008:bbb": ("三、申请材料 > （1）户籍证明", "（1）户籍证明材料：儿童出生证、全家户口本。"),
+    "guide:0009:ccc": ("三、申请材料 > （2）住址证明", "（2）住址证明材料：房产证或租赁合同。"),
+    "guide:0010:ddd": ("四、学位安排", "学位按类别安排。"),
+    "other:0008:eee": ("三、申请材料", "（1）别的文件的条目。"),
+}
+
+
+class _Chunks:
+    def fetch(self, ids: list[str]) -> dict[str, StoredChunk]:
+        return {
+            cid: StoredChunk(cid, SPLIT[cid][1], {"section": SPLIT[cid][0]}) for cid in ids if cid in SPLIT
+        }
+
+
+def _split_snapshot() -> SearchSnapshot:
+    return SearchSnapshot("c", _Chunks(), LexicalIndex(list(SPLIT), [t for _, t in SPLIT.values()]))  # type: ignore[arg-type]
+
+
+def test_the_chunks_after_a_chunk_are_its_documents_next_ones_in_its_section() -> None:
+    following = following_texts(_split_snapshot())
+    assert following("guide:0007:aaa", "三、申请材料") == [
+        SPLIT["guide:0008:bbb"][1],
+        SPLIT["guide:0009:ccc"][1],
+    ]
+    assert following("guide:0009:ccc", "三、申请材料 > （2）住址证明") == []  # the next is another section
+
+
+def test_a_list_announced_at_a_chunks_end_brings_its_items_from_the_next_chunks() -> None:
+    question = "申请学位要交验哪些证明材料？"
+    text = SPLIT["guide:0007:aaa"][1]
+    citation = Citation(
+        1, "guide", "指南", "", "2016", "current", "三、申请材料", text, text, 1.0, "guide:0007:aaa"
+    )
+    lexical = LexicalIndex(list(SPLIT), [t for _, t in SPLIT.values()])
+    context = AnswerContext(question, question, "hans", [citation], slot=slot_of(question), lexical=lexical)
+    alone = ExtractiveAnswerer().answer(context)
+    assert "户籍证明材料" not in alone  # without the next chunks the list stops at the colon
+    answer = ExtractiveAnswerer().answer(
+        AnswerContext(**{**context.__dict__, "following": following_texts(_split_snapshot())})
+    )
+    lines = answer.splitlines()
+    assert lines[0] == text
+    assert lines[1].startswith("（1）户籍证明材料") and lines[2].startswith("（2）住址证明材料"), answer
+    assert "学位按类别安排" not in answer and "别的文件" not in answer
 
 
 # --- yes/no: the modal verb of the asked action ------------------------------------------
@@ -129,6 +187,16 @@ def test_list_question_quotes_every_item(real_assistant: Assistant) -> None:
     assert any(line.startswith("（一）亲自养育") for line in lines), result.answer
     assert any(line.startswith("（九）") for line in lines), result.answer
     assert "严慈相济" in result.answer
+
+
+@pytest.mark.model
+def test_a_list_split_across_chunks_is_quoted_with_its_items(real_assistant: Assistant) -> None:
+    # The 2016 guide announces its materials at the end of one chunk; each item is a chunk
+    # of its own under a heading below it.
+    result = real_assistant.ask("罗湖申请小一学位需要提交哪些证明材料？")
+    lines = result.answer.splitlines()
+    assert lines[0].endswith("如下证明材料原件（不用提交复印件）："), result.answer
+    assert lines[1].startswith("（1）户籍证明材料"), result.answer
 
 
 @pytest.mark.model

@@ -174,7 +174,7 @@ def test_a_partial_answer_says_which_value_is_not_stated_and_quotes_the_closest(
     lexical: LexicalIndex,
 ) -> None:
     answer = _answer(lexical, "幼儿园每月的保育费是多少钱？", [_passage("fees-1")], partial=True)
-    assert answer.startswith("文件没有写明具体数字。")
+    assert answer.startswith("文件没有写明具体数字；相关内容：")
     assert "公示" in answer and "[1]" in answer
 
 

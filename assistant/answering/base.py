@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -22,6 +22,9 @@ class AnswerContext:
     slot: Slot | None = None  # what the question asks for (None: work it out from `standalone`)
     partial: bool = False  # the documents cover the subject but do not state the asked-for value
     lexical: LexicalIndex | None = None  # idf of the search snapshot the citations come from
+    # The texts of the chunks that follow a chunk (id, heading path) in its document: where
+    # a list announced at a chunk's end has its items (question/continuation.py).
+    following: Callable[[str, str], list[str]] | None = None
 
 
 class Answerer(Protocol):

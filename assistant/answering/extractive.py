@@ -70,7 +70,8 @@ class ExtractiveAnswerer:
             lead, lead_sentences = context.citations[0], [context.citations[0].text]
         else:
             lead = ranked[0].citation
-            lead_sentences = _around(ranked[0], slot, question, tokens, lexical)
+            after = _continuation(ranked[0], context)
+            lead_sentences = quoted_sentences(ranked[0], slot, question, tokens, lexical, after)
         lines = []
         if context.partial:
             lines.append(_not_stated(slot, english))
@@ -139,14 +140,20 @@ def rank_sentences(
     return found
 
 
-def _around(
-    best: Candidate, slot: Slot, question: str, tokens: list[str], lexical: LexicalIndex
+def quoted_sentences(
+    best: Candidate,
+    slot: Slot,
+    question: str,
+    tokens: list[str],
+    lexical: LexicalIndex,
+    after: tuple[str, ...] = (),
 ) -> list[str]:
-    """The best sentence with what completes it: the items of a list it announces, or
-    the neighbour that continues it (a short sentence, or the next clause of the rule),
-    or the nearest sentence stating the asked-for value when it states none."""
+    """The best sentence with what completes it: the items of a list it announces (read
+    on into `after`, the sentences of the chunks that follow), or the neighbour that
+    continues it (a short sentence, or the next clause of the rule), or the nearest
+    sentence stating the asked-for value when it states none."""
     sentences, at = best.sentences, best.at
-    items = _list_items(sentences, at)
+    items = _list_items(sentences + after, at)
     if items:
         return [sentences[at], *items]
     chosen = {at}
@@ -163,6 +170,19 @@ def _around(
     # Document order, except that a value asked for is stated first.
     order = sorted(chosen, key=lambda i: (not (slot.fill is not None and i == at), i))
     return [sentences[i] for i in order]
+
+
+def _continuation(best: Candidate, context: AnswerContext) -> tuple[str, ...]:
+    """The sentences of the chunks after the best one's, when it announces a list that
+    runs to its chunk's end (the list goes on in the next chunk); else ()."""
+    sentences, at = best.sentences, best.at
+    if context.following is None or not _ANNOUNCE.search(sentences[at]):
+        return ()
+    items = _list_items(sentences, at)
+    if at + len(items) != len(sentences) - 1 or (items and items[-1] == "……"):
+        return ()
+    texts = context.following(best.citation.chunk_id, best.citation.section)
+    return tuple(s for text in texts for s in split_sentences(text))
 
 
 def _joins(neighbour: str, slot: Slot, question: str, tokens: list[str], lexical: LexicalIndex) -> bool:
@@ -258,7 +278,7 @@ def _as_sentence(clause: str) -> str:
 def _not_stated(slot: Slot, english: bool) -> str:
     if english:
         return f"The documents do not state {slot.label_en or 'this'}. The closest provision:"
-    return f"文件没有写明{slot.label or '这一点'}。最接近的规定："
+    return f"文件没有写明{slot.label or '这一点'}；相关内容："
 
 
 def _where(citation: Citation, english: bool) -> str:

@@ -1,0 +1,162 @@
+"""The subject a value question is about, and whether a sentence is about it.
+
+"深圳市第十九高级中学的学费是多少钱？" asks for a figure (`slots.py`) of one named school: a
+figure from a sentence about another school, or about a city-wide rule, does not answer
+it. The subject is read from the question's grammar (jieba's parts of speech), not from a
+list of names: the noun phrase before the question form that holds a proper name, an
+ordinal (第十九) or a quoted name; the asked thing is the noun phrase after its 的 (学费).
+A phrase naming only a kind of subject (公办幼儿园) or only a place (深圳, the question's
+scope) is no specific subject. Forms and tags are data: data/subject.toml.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import jieba.posseg as pseg
+
+from assistant.question.coverage import coverage
+from assistant.question.slots import Slot
+from assistant.question.terms import search_tokens
+from assistant.vocab import table
+
+_DATA = table("assistant.question", "subject.toml")
+_NOUN = frozenset(_DATA["tags"]["noun"])
+_NAME = frozenset(_DATA["tags"]["name"])
+_PLACE = frozenset(_DATA["tags"]["place"])
+_ORDINAL = re.compile(_DATA["forms"]["ordinal"])
+_QUOTED = re.compile(_DATA["forms"]["quoted"])
+_COPULA = re.compile(_DATA["forms"]["copula"])
+_FORM = re.compile(_DATA["forms"]["question_form"])
+_JOINERS = frozenset(_DATA["forms"]["joiners"])
+_REFERENCES = tuple((word, re.compile(pattern)) for word, pattern in _DATA["references"].items())
+_CLAUSE_BREAK = re.compile(r"[，,。；;！？!?\s]")
+_OF = "的"
+
+# Share of the subject name's keyword weight (idf) a sentence with its heading path and
+# document title must hold to be about the subject (chosen on the even lines of dev,
+# dev2 and dev_extra, confirmed on the odd ones; docs/answers.md).
+SUBJECT_COVERAGE = 1.0
+MIN_THING = 2  # characters
+
+
+@dataclass(frozen=True)
+class Subject:
+    name: str  # the named subject ("深圳市第十九高级中学"), "" when the question names none
+    thing: str  # what of it is asked for ("学费"), "" when the question does not say
+    explicit: bool = False  # the thing is named as such (…的学费, …什么时候开学)
+    action: bool = False  # the thing is the asked action after the question form (开学)
+
+    @property
+    def reference(self) -> str:
+        """How an answer refers back to the subject: 该校, 该园, 该单位… or its name."""
+        return next((word for word, form in _REFERENCES if form.search(self.name)), self.name)
+
+    def missing(self, label: str) -> str:
+        """What the documents do not state: "该校的学费", "学费", or the slot's label."""
+        if self.name and self.action and self.thing:
+            return f"{self.reference}{self.thing}的{label}"  # 该校开学的具体时间
+        if self.name:
+            return f"{self.reference}的{self.thing or label}"
+        return self.thing if self.explicit and self.thing else label
+
+    def named_in(self, text: str, idf: Callable[[str], float]) -> bool:
+        """Whether `text` (a sentence with its heading path and title) names the subject;
+        True when the question names none."""
+        return _names(self.name, text, idf)
+
+    def states_thing(self, text: str, idf: Callable[[str], float]) -> bool:
+        """Whether `text` speaks of the asked thing (学费); True when none is known."""
+        return _names(self.thing, text, idf)
+
+
+NO_SUBJECT = Subject("", "")
+
+
+def _names(phrase: str, text: str, idf: Callable[[str], float]) -> bool:
+    """`text` holds `phrase` as written, or enough of its keywords (with the terms map's
+    forms: 学费 → 收费); an empty phrase is named everywhere."""
+    if not phrase or phrase in text:
+        return True
+    tokens = search_tokens(phrase)
+    return not tokens or coverage(tokens, text, idf) >= SUBJECT_COVERAGE - 1e-9
+
+
+@lru_cache(maxsize=2048)
+def _tagged(text: str) -> tuple[tuple[str, str], ...]:
+    return tuple((w.word, w.flag) for w in pseg.cut(text))
+
+
+def asked_subject(question: str, slot: Slot) -> Subject:
+    """The subject and asked thing of a value question, from the clause holding its
+    question form."""
+    if slot.at < 0:
+        return NO_SUBJECT
+    start = max((m.end() for m in _CLAUSE_BREAK.finditer(question, 0, slot.at)), default=0)
+    end = next((m.start() for m in _CLAUSE_BREAK.finditer(question, slot.at)), len(question))
+    head = question[start : slot.at]
+    explicit = _OF in head
+    if explicit:
+        head, _, after = head.rpartition(_OF)
+        thing = _noun_phrase(after)
+    else:
+        thing = _trailing_nouns(head)
+    quoted = _QUOTED.search(head)
+    name = quoted.group(1) if quoted else _named_phrase(head)
+    if name and thing and (thing in name or name in thing):
+        thing = ""
+    action = False
+    if name and not thing:
+        # "…什么时候开学": the asked thing follows the question form.
+        thing = _trailing_nouns(_FORM.sub("", question[slot.at : end]), verbs=True)
+        explicit = action = True
+    if len(thing) < MIN_THING:  # a unit (班, 分) is no thing: the slot's label says it better
+        thing = ""
+    return Subject(name, thing, explicit, action)
+
+
+def _content(text: str) -> list[tuple[str, str]]:
+    """The tagged words of `text` without the copulas and adverbs that end it (是, 要…)."""
+    words = list(_tagged(text))
+    while words and _COPULA.fullmatch(words[-1][0]):
+        words.pop()
+    return words
+
+
+def _noun_phrase(text: str) -> str:
+    """`text` when it is all noun phrase (学费, 住宿费和伙食费), else ""."""
+    words = _content(text)
+    if words and all(flag in _NOUN or word in _JOINERS for word, flag in words):
+        return "".join(word for word, _ in words)
+    return ""
+
+
+def _trailing_nouns(text: str, verbs: bool = False) -> str:
+    """The run of noun words that ends `text` (录取分数线是 → 分数线); with `verbs`, the
+    asked action after a question form counts too (开学)."""
+    run: list[str] = []
+    for word, flag in reversed(_content(text)):
+        if flag not in _NOUN and not (verbs and flag.startswith("v")):
+            break
+        run.insert(0, word)
+    return "".join(run)
+
+
+def _named_phrase(head: str) -> str:
+    """The last run of noun words in `head` that holds a proper name or an ordinal and
+    is more than a place name."""
+    runs: list[list[tuple[str, str]]] = [[]]
+    for word, flag in _tagged(head):
+        if flag in _NOUN or _ORDINAL.match(word):
+            runs[-1].append((word, flag))
+        elif runs[-1]:
+            runs.append([])
+    for run in reversed(runs):
+        named = any(flag in _NAME or _ORDINAL.match(word) for word, flag in run)
+        only_place = all(flag in _PLACE for word, flag in run)
+        if named and not only_place:
+            return "".join(word for word, _ in run)
+    return ""

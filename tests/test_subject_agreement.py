@@ -1,0 +1,114 @@
+"""A value leads an answer only from a sentence about the question's subject, and a
+partial answer never quotes the asked value: real code (question/subject.py,
+answering/agreement.py) on made-up passages, and the real assistant on the shipped
+documents."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answering.agreement import settle
+from assistant.chain import Assistant
+from assistant.question.cite import Citation
+from assistant.question.decide import Decision
+from assistant.question.lexical import LexicalIndex
+from assistant.question.slots import slot_of
+from assistant.question.subject import asked_subject
+
+FEE = "深圳市第十九高级中学的学费是多少钱？"
+
+
+@pytest.mark.parametrize(
+    ("question", "name", "missing"),
+    [
+        (FEE, "深圳市第十九高级中学", "该校的学费"),
+        ("深圳市第十九高级中学什么时候开学？", "深圳市第十九高级中学", "该校开学的具体时间"),
+        ("“领航计划”要培养多少名校长？", "领航计划", "该项目校长的具体数字"),
+        ("罗湖区教育局的电话是多少？", "罗湖区教育局", "该单位的电话"),
+        # A kind of subject or a place alone names no specific subject.
+        ("义务教育学校要新建多少所？", "", "具体数字"),
+        ("深圳的幼儿园如果拒不改正，罚款是多少？", "", "具体数字"),
+    ],
+)
+def test_the_subject_of_a_value_question_is_read_from_its_grammar(
+    question: str, name: str, missing: str
+) -> None:
+    slot = slot_of(question)
+    subject = asked_subject(question, slot)
+    assert subject.name == name
+    assert subject.missing(slot.label) == missing
+
+
+def _citations(*texts: str) -> list[Citation]:
+    return [
+        Citation(i, f"d{i}", "招生文件", "", "2024", "current", "收费", text, text, 1.0, f"c{i}",
+                 sentence_dense=((text, 0.7),))
+        for i, text in enumerate(texts, start=1)
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def lexical() -> LexicalIndex:
+    texts = [
+        "翠竹小学学费每学期3000元。",
+        "红岭中学学费每学期2500元。",
+        "翠竹小学位于翠竹路。",
+        "学校收费应当公示。",
+    ]
+    return LexicalIndex([f"c{i}" for i in range(len(texts))], texts)
+
+
+QUESTION = "翠竹小学的学费是多少钱？"
+
+
+def _decision(reason: str = "") -> Decision:
+    return Decision(bool(reason), reason, 0.9, slot_of(QUESTION))
+
+
+def test_a_value_about_another_subject_makes_the_answer_partial_naming_what_is_missing(
+    lexical: LexicalIndex,
+) -> None:
+    settled = settle(_decision(), QUESTION, _citations("红岭中学学费每学期2500元。"), lexical)
+    assert settled.partial and settled.slot.label == "该校的学费"
+
+
+def test_a_value_about_the_named_subject_is_answered(lexical: LexicalIndex) -> None:
+    settled = settle(_decision(), QUESTION, _citations("翠竹小学学费每学期3000元。"), lexical)
+    assert not settled.refuse and settled.reason == ""
+
+
+def test_a_partial_whose_quote_states_the_asked_value_becomes_an_answer(lexical: LexicalIndex) -> None:
+    settled = settle(_decision("not_stated"), QUESTION, _citations("翠竹小学学费每学期3000元。"), lexical)
+    assert not settled.refuse and settled.reason == ""
+
+
+def test_a_partial_whose_quote_states_another_subjects_value_stays_partial_and_names_it(
+    lexical: LexicalIndex,
+) -> None:
+    settled = settle(_decision("not_stated"), QUESTION, _citations("红岭中学学费每学期2500元。"), lexical)
+    assert settled.partial and settled.slot.label == "该校的学费"
+
+
+def test_a_partial_whose_quote_states_a_value_of_another_thing_stays_partial(lexical: LexicalIndex) -> None:
+    # 中考分数线 is a word the documents never use: a figure in the quote is not it.
+    question = "今年中考录取分数线是多少？"
+    decision = Decision(True, "not_stated", 0.5, slot_of(question))
+    settled = settle(decision, question, _citations("翠竹小学学费每学期3000元。"), lexical)
+    assert settled.partial
+
+
+@pytest.mark.model
+def test_a_named_schools_fee_is_partial_naming_the_school(real_assistant: Assistant) -> None:
+    result = real_assistant.ask(FEE)
+    assert result.refused and result.reason == "not_stated", result.answer
+    assert result.answer.startswith("文件没有写明该校的学费；相关内容："), result.answer
+    assert "深圳市第十九高级中学" in result.answer  # the closest sentence is still quoted
+
+
+@pytest.mark.model
+def test_a_named_schools_date_the_documents_do_not_state_is_partial(real_assistant: Assistant) -> None:
+    # The plan names the school (新增学位1200座) and states no date for it: no other
+    # subject's date may answer.
+    result = real_assistant.ask("深圳市第十九高级中学什么时候开学？")
+    assert result.refused and result.reason == "not_stated", result.answer
+    assert result.answer.startswith("文件没有写明该校开学的具体时间"), result.answer
