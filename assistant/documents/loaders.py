@@ -11,7 +11,6 @@ import codecs
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import docx
@@ -22,7 +21,8 @@ from docx.text.paragraph import Paragraph
 
 from assistant.documents.encoding import decode_bytes
 from assistant.documents.errors import DocumentError
-from assistant.documents.ocr import IMAGE_SUFFIXES, ScanInfo
+from assistant.documents.loaded import LoadedText, tidy
+from assistant.documents.ocr import IMAGE_SUFFIXES
 from assistant.documents.pdf_text import load_pdf
 from assistant.documents.text_repair import normalize_width
 from assistant.tables.model import TableError
@@ -68,15 +68,6 @@ _HTML_ROW_BREAK = "\x01"
 _HTML_BREAKS = re.compile(r"[ \t]*[\n\x00\x01][\n\x00\x01 \t]*")
 
 _DOCX_CORRUPT = "Word 文件已损坏或不是有效的 .docx 文件。"
-
-
-@dataclass(frozen=True)
-class LoadedText:
-    text: str  # normalize_width applied, \n line breaks, paragraphs separated by blank lines
-    format: str  # "txt" | "md" | "html" | "pdf" | "docx"
-    encoding: str | None
-    title: str = ""  # an HTML page's <title> (or the title its script sets), for metadata
-    scan: ScanInfo | None = None  # the pages read by OCR, when any were
 
 
 def load_document(path: Path) -> LoadedText:
@@ -126,7 +117,7 @@ def _read_text(data: bytes, fmt: str, filename: str = "") -> tuple[str, str | No
         text, encoding, title = _load_html(data)
     else:
         text, encoding = decode_bytes(data)
-    return _tidy(normalize_width(text)), encoding, normalize_width(title).strip()
+    return tidy(normalize_width(text)), encoding, normalize_width(title).strip()
 
 
 def check_size(size: int, limit_mb: int) -> None:
@@ -165,12 +156,6 @@ def _check_magic(data: bytes, suffix: str) -> None:
         matches = not data.startswith(_BINARY_MAGICS)
     if not matches:
         raise DocumentError(f"content does not match extension {suffix}", f"文件内容与扩展名 {suffix} 不符。")
-
-
-def _tidy(text: str) -> str:
-    """Strip trailing spaces and collapse runs of blank lines to one."""
-    lines = [line.rstrip() for line in text.split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
 
 
 # --- DOCX ------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader
 
 from assistant.documents.errors import DocumentError
-from assistant.documents.loaders import LoadedText, _tidy
+from assistant.documents.loaded import LoadedText, tidy
 from assistant.documents.ocr import OCR_VERSION, PageText, ScanInfo, config, engine_name, message, read_page
 from assistant.documents.pdf_text import join_pages, strip_page_number
 from assistant.documents.text_repair import normalize_width, repair_pdf_text
@@ -333,7 +333,7 @@ def _load_scan(data: bytes, filename: str, fmt: str) -> LoadedText | None:
         if not info.pages and not info.skipped and any(page.strip() for page in pages):
             return None  # OCR added nothing: the text reader's result, exactly as before
         fmt_name = "pdf"
-    text = _tidy(normalize_width(repair_pdf_text(join_pages([strip_page_number(p) for p in pages]))))
+    text = tidy(normalize_width(repair_pdf_text(join_pages([strip_page_number(p) for p in pages]))))
     if not text.strip():
         reasons = "；".join(reason for _, reason in info.skipped)
         if fmt == "image" and info.skipped:

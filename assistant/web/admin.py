@@ -18,35 +18,17 @@ from assistant.chain import Assistant
 from assistant.documents.errors import DocumentError
 from assistant.documents.loaders import SUPPORTED_SUFFIXES, check_size, load_bytes
 from assistant.documents.manifest import EDITABLE_FIELDS, ManifestError, doc_id_for, read_manifest, save_entry
-from assistant.documents.ocr import document_note
 from assistant.documents.scans import ocr_settings
 from assistant.errors import user_message_for
 from assistant.index import IngestReport
 from assistant.settings import Settings
 from assistant.sync.catalog import knowledge_metas
+from assistant.web.document_list import DOC_HEADERS, document_rows
 from assistant.web.i18n import t
 from assistant.web.render import escape_text
 from assistant.web.sync_admin import sync_section
 
 log = logging.getLogger(__name__)
-
-_DOC_HEADERS = ["文件编号", "标题", "发布机关", "日期", "状态", "段落数"]
-
-
-def document_rows(assistant: Assistant) -> list[list[Any]]:
-    try:
-        documents = assistant.index.documents()
-    except Exception as exc:
-        log.warning("cannot list documents: %s", exc)
-        return []
-    rows = []
-    for d in documents:
-        status = "历史文件" if d.status == "historical" else "现行"
-        if d.ocr_confidence:  # a scan: how surely it was read
-            status += f"（{document_note(d.ocr_confidence)}）"
-        rows.append([d.doc_id, d.title, d.issuer, d.date, status, d.chunks])
-    return rows
-
 
 _UNSAFE_NAME_CHARS = re.compile(r"[^\w\u3400-\u9fff.\-（）()]+")
 
@@ -283,7 +265,7 @@ def docs_tab(assistant: Assistant, settings: Settings) -> gr.Dataframe:
     gr.Markdown(t("docs_intro"))
     table = gr.Dataframe(
         value=document_rows(assistant),
-        headers=_DOC_HEADERS,
+        headers=DOC_HEADERS,
         label=t("docs_table"),
         elem_id="docs-table",
         interactive=False,

@@ -4,15 +4,25 @@ Every action checks the admin password first (Admin._allowed)."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import gradio as gr
 
+from assistant.chain import Assistant
+from assistant.settings import Settings
 from assistant.sync.run import RUN_LOCK, render_report, run_sync
 from assistant.sync.state import SourceError, last_report, read_sources, write_sources
+from assistant.web.document_list import document_rows
 
-if TYPE_CHECKING:
-    from assistant.web.admin import Admin
+
+class Admin(Protocol):
+    """What this part needs of the admin section (assistant/web/admin.py: Admin)."""
+
+    assistant: Assistant
+    settings: Settings
+
+    def _allowed(self, password: str | None) -> bool: ...
+
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +54,6 @@ def save_sources(admin: Admin, password: str, text: str) -> tuple[str, str]:
 
 
 def sync_now(admin: Admin, password: str) -> tuple[str, str, list[list[Any]]]:
-    from assistant.web.admin import document_rows
-
     rows = document_rows(admin.assistant)
     if not admin._allowed(password):
         return "❌ 管理密码错误，未做任何更改。", last_report_text(admin), rows

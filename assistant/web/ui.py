@@ -14,9 +14,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant.chain import Assistant
 from assistant.settings import Settings
-from assistant.web.admin import docs_tab, document_rows
+from assistant.web.admin import docs_tab
 from assistant.web.api import add_ask_endpoint, openai_router
 from assistant.web.chat import Chat, chat_tab
+from assistant.web.document_list import document_rows
 from assistant.web.feedback import FeedbackStore
 from assistant.web.i18n import I18N, DefaultLocaleMiddleware, t
 from assistant.web.lookup_tab import lookup_tab
