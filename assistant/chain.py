@@ -39,7 +39,13 @@ from assistant.question.cite import Citation, cite
 from assistant.question.condense import Turn, condense
 from assistant.question.continuation import following_texts
 from assistant.question.decide import Decision, decide, guard
-from assistant.question.normalize import NormalizedQuestion, clean_input, in_script, normalize_question
+from assistant.question.normalize import (
+    NormalizedQuestion,
+    Script,
+    clean_input,
+    in_script,
+    normalize_question,
+)
 from assistant.question.privacy import mask_personal_numbers
 from assistant.question.query_cache import QueryVectorCache
 from assistant.question.retrieve import HybridSearcher, Passage
@@ -236,22 +242,12 @@ class Assistant:
         question = clean_input(question)
         state = self._prepared(question, history)
         assert state.normalized is not None and state.decision is not None
-        lexical = state.snapshot.lexical
         script = state.normalized.script
         if state.decision.partial:
             # The documents cover the subject, not the asked-for value: say which value they
             # do not state and quote the closest sentence, deterministically, whatever the
             # answerer (a model would be tempted to fill the gap).
-            context = AnswerContext(
-                question,
-                state.standalone,
-                script,
-                state.citations,
-                slot=state.decision.slot,
-                partial=True,
-                lexical=lexical,
-            )
-            answer = self._extractive.answer(context)
+            answer = self._extractive.answer(self._context(question, state, script, partial=True))
             yield answer
             citations = state.citations
             refused = True
@@ -269,15 +265,7 @@ class Assistant:
             citations = state.citations
         else:
             refused = False
-            context = AnswerContext(
-                question,
-                state.standalone,
-                script,
-                state.citations,
-                slot=state.decision.slot,
-                lexical=lexical,
-                following=following_texts(state.snapshot),
-            )
+            context = self._context(question, state, script)
             screen = PromptLeakFilter(self.settings.prompts_dir)
             pieces: list[str] = []
             for piece in screen.screen(self.answerer.stream(context)):
@@ -347,6 +335,21 @@ class Assistant:
         if state.decision.reason in {"injection", "harmful", "prompt_leak"}:
             return []
         return [c for c in state.citations if c.score > 0][:NEAREST_ON_REFUSAL]
+
+    def _context(self, question: str, state: _State, script: Script, partial: bool = False) -> AnswerContext:
+        """What an answerer reads. A partial answer quotes the closest sentence only; a full
+        one may read a list on into the chunks after its passage."""
+        assert state.decision is not None
+        return AnswerContext(
+            question,
+            state.standalone,
+            script,
+            state.citations,
+            slot=state.decision.slot,
+            partial=partial,
+            lexical=state.snapshot.lexical,
+            following=None if partial else following_texts(state.snapshot),
+        )
 
     def _refusal_text(self, state: _State, script: str) -> str:
         english = script == "en"
