@@ -4,7 +4,9 @@ own routes and in a real headless browser (Debian's chromium driven by playwrigh
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ import pytest
 from gradio_client import Client
 
 from assistant.settings import Settings
+from assistant.sync.run import RUN_LOCK
 from assistant.sync.state import read_sources
 from tests.fakes import small_assistant
 from tests.sync_site import EDU_COLUMN, build_site, serve
@@ -76,8 +79,16 @@ def test_sync_section_in_a_real_browser(sync_app: tuple[Settings, Any, str], tmp
             page.locator("#sync-sources textarea").fill(column)
             page.get_by_role("button", name="保存网址列表").click()
             page.locator("#sync-status", has_text="已保存").wait_for(timeout=30_000)
+            # Another sync of this process (the lock is process-wide) must end first, or
+            # the button rightly answers that one is running.
+            deadline = time.monotonic() + 120
+            while RUN_LOCK.locked() and time.monotonic() < deadline:
+                time.sleep(0.2)
             page.locator("#sync-run").click()
-            page.locator("#sync-status", has_text="同步完成").wait_for(timeout=120_000)
+            status = page.locator("#sync-status")
+            status.filter(has_text=re.compile("同步完成|同步失败|进行中|请先")).wait_for(timeout=120_000)
+            shown = status.inner_text()
+            assert "同步完成" in shown, shown
             report = page.locator("#sync-report textarea").input_value()
             assert "新增" in report and column in report
             assert (
@@ -96,8 +107,6 @@ def test_sync_section_in_a_real_browser(sync_app: tuple[Settings, Any, str], tmp
 
 
 def test_the_running_app_syncs_on_its_schedule(tmp_path: Path) -> None:
-    import time
-
     from assistant.sync.schedule import start_scheduler
     from assistant.sync.state import add_sources, last_report
 
