@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from assistant.answering.base import AnswerContext, historical_note
 from assistant.grammar import outline
-from assistant.grammar.sentences import split_sentences
+from assistant.grammar.sentences import PROSE_MARKS, split_sentences
+from assistant.grammar.sentences import clauses as clauses_of
 from assistant.question.cite import Citation
 from assistant.question.coverage import KIND_BONUS, coverage
 from assistant.question.lexical import LexicalIndex
@@ -26,7 +27,7 @@ _GRAMMAR = table("assistant.answering", "sentences.toml")
 _ANNOUNCE = compile_pattern(_GRAMMAR["list"]["announce"])
 _ITEM = re.compile(rf"^\s*(?:{outline.ITEM})")  # the numbering that opens a list item
 _MODAL_WORD = compile_pattern(_GRAMMAR["yesno"]["modal"])
-_QUESTION_BREAK = re.compile(r"[，,。；;！？!?\s]+")
+_QUESTION_BREAK = re.compile(rf"[{re.escape(PROSE_MARKS)}\s]+")
 
 # Sentence ranking (chosen on the even lines of dev2 and dev_extra, confirmed on the odd
 # ones; docs/answers.md): dense similarity carries meaning, keyword coverage the asked
@@ -44,7 +45,6 @@ LIST_MAX = 600  # characters of a quoted list; longer lists end with ……
 SUPPORT_RATIO = 0.6  # another passage is quoted when its best sentence scores nearly as well
 MAX_SUPPORT = 2
 LEAD_MAX = 60  # a lead line longer than this is no summary: the quote follows anyway
-_CLAUSE = re.compile(r"[^，,；;：:。！？!?]+")
 _LEAD_JUNK = re.compile(r"^(并且|并|且|同时|另外|其中|以及)")
 _NUMBERING = re.compile(rf"^\s*(?:{outline.MARKER})\s*")
 
@@ -224,7 +224,7 @@ def _lead_line(
     """What was asked, in one short line taken from the quoted sentences: the clause that
     states the value, or the yes/no word the rule's modal verb gives."""
     line = ""
-    clauses = [c for sentence in sentences for c in _CLAUSE.findall(sentence)]
+    clauses = [c for sentence in sentences for c in clauses_of(sentence)]
 
     def relevance(clause: str) -> float:
         return coverage(tokens, clause, lexical.idf)

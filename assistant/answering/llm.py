@@ -15,6 +15,7 @@ from langchain_core.runnables import Runnable
 from assistant.answering.base import AnswerContext, historical_note
 from assistant.answering.extractive import rank_sentences
 from assistant.answering.prompts import load_prompt
+from assistant.grammar.sentences import first_sentence
 from assistant.question.cite import Citation
 from assistant.question.lexical import LexicalIndex
 from assistant.question.slots import slot_of
@@ -114,14 +115,12 @@ def build_llamacpp_chat(settings: Settings) -> BaseChatModel:
 
 
 _CITED = re.compile(r"\[\d+\]")
-_FIRST_SENTENCE = re.compile(r"^[^。！？!?.\n]*")
 
 
 def declines(answer: str) -> bool:
     """Whether a model's reply says that the documents do not answer the question: it
     opens by saying so, or says so and cites nothing. A cited answer that adds "资料没有写的，
     现有文件中没有相关规定" about some detail is an answer."""
-    opening = _FIRST_SENTENCE.match(answer.strip())
-    if opening and _DECLINES.search(opening.group(0)):
+    if _DECLINES.search(first_sentence(answer.strip())):
         return True
     return bool(_DECLINES.search(answer)) and not _CITED.search(answer)

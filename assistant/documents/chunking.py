@@ -12,6 +12,7 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from assistant.documents.manifest import DocumentMeta
 from assistant.documents.structure import Section
+from assistant.grammar.sentences import COMMAS, FULL_STOPS, SEMICOLONS
 
 MAX_CHUNK_CHARS = 520
 CHUNK_OVERLAP = 40
@@ -20,7 +21,8 @@ PATH_SEPARATOR = " > "
 _splitter = RecursiveCharacterTextSplitter(
     chunk_size=MAX_CHUNK_CHARS,
     chunk_overlap=CHUNK_OVERLAP,
-    separators=["\n\n", "\n", "。", "！", "？", "；", ";", "，", ",", ""],
+    # Paragraphs, lines, sentences, clauses, then anywhere.
+    separators=["\n\n", "\n", *FULL_STOPS, *SEMICOLONS, *COMMAS, ""],
     keep_separator="end",
 )
 

@@ -22,20 +22,27 @@ import re
 from assistant.documents.metadata import ends_like_title, is_furniture, is_garbled, parse_dates, rules
 from assistant.documents.metadata.issuer import suffix_pattern
 from assistant.grammar.outline import starts_numbered
+from assistant.grammar.sentences import (
+    CLAUSE_MARKS,
+    CLAUSE_PUNCTUATION,
+    COLONS,
+    ENDS,
+    PROSE_MARK,
+    PROSE_MARKS,
+)
 
 log = logging.getLogger(__name__)
 
 _BULLET = re.compile(r"^\s*[•·▪◦►▶●■◆\-\*]\s*")
-_SENTENCE_PUNCT = re.compile(r"[，。；：！？、,;:!?]")
-_CLAUSE_PUNCT = re.compile(r"[，。；！？、,;!?]")
+_SENTENCE_PUNCT = re.compile(f"[{re.escape(CLAUSE_MARKS + ENDS + COLONS)}]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # Words that only ever appear in portal chrome, never in policy text, and the labels of
 # article metadata printed by portal CMSs ("作者：… 来源：… 人气：…"): data/metadata.toml.
 _CHROME_WORDS = re.compile("|".join(map(re.escape, rules()["furniture"]["chrome_words"])), re.IGNORECASE)
 _SOURCE_HEADER = re.compile(r"^SOURCE:", re.IGNORECASE)
-_CMS_LABEL = rf"({'|'.join(map(re.escape, rules()['furniture']['cms_labels']))})\s*[：:]"
+_CMS_LABEL = rf"({'|'.join(map(re.escape, rules()['furniture']['cms_labels']))})\s*[{COLONS}]"
 _CMS_FIELD = re.compile(_CMS_LABEL)
-_CMS_ONLY = re.compile(rf"^[［\[【(（]?\s*{_CMS_LABEL}[^，。；]{{0,30}}$")
+_CMS_ONLY = re.compile(rf"^[［\[【(（]?\s*{_CMS_LABEL}[^{re.escape(PROSE_MARKS)}]{{0,30}}$")
 
 NAV_ITEM_MAX = 16
 RUN_ON_MIN = 60
@@ -57,7 +64,7 @@ def is_run_on(line: str) -> bool:
         return False
     if "《" in text and len(text) < 200:
         return False  # a citation line such as "…《关于修改〈…〉的决定》第一次修正"
-    rate = len(_CLAUSE_PUNCT.findall(text)) / len(text)
+    rate = len(CLAUSE_PUNCTUATION.findall(text)) / len(text)
     return rate < RUN_ON_MAX_PUNCT_RATE
 
 
@@ -163,7 +170,7 @@ def _title_like(text: str) -> bool:
 def _is_furniture_line(line: str) -> bool:
     """A line of portal or print furniture (never a sentence or an item of the document)."""
     text = line.strip()
-    if not text or len(text) > 120 or starts_numbered(text) or _CLAUSE_PUNCT.search(text.rstrip("。")):
+    if not text or len(text) > 120 or starts_numbered(text) or CLAUSE_PUNCTUATION.search(text.rstrip("。")):
         return False
     return is_furniture(text)
 
@@ -191,7 +198,7 @@ def _is_link_row(line: str) -> bool:
         len(items) >= 4
         and all(2 <= len(i) <= 8 for i in items)
         and not re.search(r"\d", line)
-        and not re.search(r"[，。；！？]", line)
+        and not PROSE_MARK.search(line)
     )
 
 
@@ -216,7 +223,7 @@ def _strip_menu_runs(lines: list[str]) -> list[str]:
 
 def _is_prose(line: str) -> bool:
     text = line.strip()
-    if len(text) < _PROSE_MIN or not _CLAUSE_PUNCT.search(text) or _CHROME_WORDS.search(text):
+    if len(text) < _PROSE_MIN or not CLAUSE_PUNCTUATION.search(text) or _CHROME_WORDS.search(text):
         return False
     if _CONTACT.search(text) and not starts_numbered(text):
         return False  # a contact or address block, not the document's text
@@ -231,7 +238,7 @@ def _is_closing_line(line: str) -> bool:
     if parse_dates(text) and len(text) <= 40 and not re.search(r"\d{1,2}:\d{2}", text):
         return True
     organ_end = rf"({suffix_pattern()})([（(](代章|盖章)[)）])?$"  # a 署名
-    return len(text) <= 30 and bool(re.search(organ_end, text)) and not _CLAUSE_PUNCT.search(text)
+    return len(text) <= 30 and bool(re.search(organ_end, text)) and not CLAUSE_PUNCTUATION.search(text)
 
 
 def _is_closing_date(line: str) -> bool:
@@ -242,7 +249,7 @@ def _is_closing_date(line: str) -> bool:
         return False
     rest = text[: dates[0][1]] + text[dates[0][2] :]
     rest = re.sub(r"[（(][^）)]{0,12}[)）]$", "", rest)
-    return len(rest) <= 30 and not _CLAUSE_PUNCT.search(rest)
+    return len(rest) <= 30 and not CLAUSE_PUNCTUATION.search(rest)
 
 
 def _strip_tail(lines: list[str]) -> list[str]:

@@ -25,6 +25,7 @@ from assistant.documents.loaded import LoadedText, tidy
 from assistant.documents.ocr import IMAGE_SUFFIXES
 from assistant.documents.pdf_text import load_pdf
 from assistant.documents.text_repair import normalize_width
+from assistant.grammar.sentences import PROSE_MARK
 from assistant.tables.model import TableError
 from assistant.tables.readers import docx_text, read_workbook, tables_as_text
 
@@ -53,7 +54,6 @@ _CJK = "\u3000-\u9fff\uff00-\uffef"
 _CJK_SOURCE_BREAK = re.compile(rf"(?<=[{_CJK}])\s*\n\s*(?=[{_CJK}])")
 _WHITESPACE = re.compile(r"[\s\xa0]+")
 _STRAY_SPACE = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
-_SENTENCE_MARK = re.compile(r"[，。；]")
 _PROSE_LINE_CHARS = 30
 _SCRIPT_TITLE = re.compile(r"""document\.title\s*=\s*["']([^"']{2,200})["']""")
 # A table cell longer than this holds running text: the table lays out a page.
@@ -183,7 +183,7 @@ def _drop_stray_spaces(text: str) -> str:
     """Web text pasted into Word keeps stray spaces inside words ("各 区", "继 续"); in a
     sentence a lone space between two ideographs is never meant. Short lines (titles,
     names such as "中共中央 国务院") keep theirs."""
-    if len(text) < _PROSE_LINE_CHARS or not _SENTENCE_MARK.search(text):
+    if len(text) < _PROSE_LINE_CHARS or not PROSE_MARK.search(text):
         return text
     return _STRAY_SPACE.sub("", text)
 

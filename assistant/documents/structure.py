@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from assistant.documents.metadata.issuer import suffix_pattern
 from assistant.grammar import outline
 from assistant.grammar.dates import DEADLINE_LEAD, DOC_NUMBER_TAIL, YEAR
-from assistant.grammar.sentences import PUNCTUATION, SENTENCE_END
+from assistant.grammar.sentences import COLONS, FULL_STOPS, PUNCTUATION, SENTENCE_END
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s*(.+?)\s*#*$")
 _STATUTE_STYLES = ("part", "chapter", "section")  # 第X编/章/节 headings; 条 articles apart
@@ -66,7 +66,7 @@ PLAN_HEADING_MAX = 30
 WRAPPED_LINE_MAX = 8
 LEAD_PHRASE_MAX = 14
 
-_LEAD_PHRASE = re.compile(rf"^(.{{2,{LEAD_PHRASE_MAX + 4}}}?)[。：:]")
+_LEAD_PHRASE = re.compile(rf"^(.{{2,{LEAD_PHRASE_MAX + 4}}}?)[{re.escape(FULL_STOPS + COLONS)}]")
 
 GOAL_LABEL = "总体目标"
 TASKS_LABEL = "主要任务"
@@ -276,7 +276,7 @@ def _consume_line(
         return True
     kind = None if outline.in_article else _outline_kind(line)
     if kind and len(line) <= HEADING_MAX and not SENTENCE_END.search(line) and _balanced(line):
-        outline.push(kind, line.rstrip("：:"))
+        outline.push(kind, line.rstrip(COLONS))
         return True
     if kind:
         lead = _LEAD_PHRASE.match(line)

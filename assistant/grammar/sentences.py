@@ -9,12 +9,23 @@ from assistant.vocab import table
 
 _DATA = table("assistant.grammar", "sentences.toml")
 
-ENDS: str = _DATA["ends"]  # 。！？!?；;
+FULL_STOPS: str = _DATA["full_stops"]  # 。！？!?
+ENDS: str = FULL_STOPS + _DATA["semicolons"]  # 。！？!?；;
+LATIN_FULL_STOP: str = _DATA["latin_full_stop"]  # .
 CLOSING_QUOTES: str = _DATA["closing_quotes"]  # ”’」』
 CLOSING_BRACKETS: str = _DATA["closing_brackets"]  # ）)
 CLOSERS = CLOSING_QUOTES + CLOSING_BRACKETS
 COLONS: str = _DATA["colons"]  # ：:
-CLAUSE_MARKS: str = _DATA["clause_marks"]  # ，,、
+COMMAS: str = _DATA["commas"]  # ，,
+CLAUSE_MARKS: str = COMMAS + _DATA["enumeration_comma"]  # ，,、
+SEMICOLONS: str = _DATA["semicolons"]  # ；;
+ENUMERATION_COMMA: str = _DATA["enumeration_comma"]  # 、
+QUOTATION_MARKS: str = _DATA["quotation_marks"]
+TITLE_MARKS: str = _DATA["title_marks"]  # 《》
+OPENING_BRACKETS: str = _DATA["opening_brackets"]  # （(【[
+BRACKETS: str = OPENING_BRACKETS + CLOSING_BRACKETS + _DATA["closing_square_brackets"]
+# Every mark of clause, sentence, quotation, title or bracket: what is not a word.
+ALL_MARKS = CLAUSE_MARKS + ENDS + COLONS + QUOTATION_MARKS + TITLE_MARKS + BRACKETS
 # What a line that does not run on into the next ends with: a sentence end, a colon that
 # leads a list, a closing quote.
 LINE_ENDS = ENDS + COLONS + CLOSING_QUOTES
@@ -23,7 +34,20 @@ _ENDS_CLASS = re.escape(ENDS)
 _CLOSERS_CLASS = re.escape(CLOSERS)
 # A sentence end, or any punctuation that a heading or a title never holds.
 SENTENCE_END = re.compile(f"[{_ENDS_CLASS}]")
-PUNCTUATION = re.compile(f"[{re.escape(ENDS + COLONS + '，,')}]")
+PUNCTUATION = re.compile(f"[{re.escape(ENDS + COLONS + COMMAS)}]")
+# A mark of running prose, a comma or a sentence end: menu items, labels and CMS fields
+# hold none.
+PROSE_MARKS = COMMAS + ENDS
+PROSE_MARK = re.compile(f"[{re.escape(PROSE_MARKS)}]")
+# Any clause or sentence mark: how densely a line holds them tells prose from run-on junk.
+CLAUSE_PUNCTUATION = re.compile(f"[{re.escape(ENDS + CLAUSE_MARKS)}]")
+# A clause: the text between commas, colons and sentence ends (the enumeration comma
+# joins the items of one clause).
+_CLAUSE = re.compile(f"[^{re.escape(COMMAS + COLONS + ENDS)}]+")
+# What closes a question or a reply's opening sentence, Chinese or English.
+_FINAL_STOPS = re.escape(FULL_STOPS + LATIN_FULL_STOP)
+_TRAILING_STOPS = re.compile(rf"[{_FINAL_STOPS}\s]+$")
+_FIRST_SENTENCE = re.compile(rf"^[^{_FINAL_STOPS}\n]*")
 # Split after an end mark (and the closing quotes that follow it), and at line breaks;
 # list-like lines ("成立领导小组 设立…") stay whole.
 _SPLIT = re.compile(rf"(?<=[{_ENDS_CLASS}])(?![{_CLOSERS_CLASS}])|(?<=[{_ENDS_CLASS}][{_CLOSERS_CLASS}])|\n+")
@@ -32,6 +56,22 @@ _SPLIT = re.compile(rf"(?<=[{_ENDS_CLASS}])(?![{_CLOSERS_CLASS}])|(?<=[{_ENDS_CL
 def split_sentences(text: str) -> list[str]:
     """The sentences of `text`, stripped, in order; empty pieces are dropped."""
     return [s.strip() for s in _SPLIT.split(text) if s and s.strip()]
+
+
+def clauses(sentence: str) -> list[str]:
+    """The clauses of `sentence`, as written (unstripped), in order."""
+    return _CLAUSE.findall(sentence)
+
+
+def strip_final_stops(text: str) -> str:
+    """`text` without the full stops, question marks and spaces it ends with."""
+    return _TRAILING_STOPS.sub("", text)
+
+
+def first_sentence(text: str) -> str:
+    """The text before the first full stop, question mark or line break (Chinese or Latin)."""
+    match = _FIRST_SENTENCE.match(text)
+    return match.group(0) if match else ""
 
 
 def ends_line(line: str, brackets: bool = False) -> bool:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 import jieba.posseg as pseg
 
+from assistant.grammar.sentences import CLAUSE_MARKS, COMMAS, strip_final_stops
 from assistant.vocab import compile_pattern, table
 
 Turn = tuple[str, str]  # (question, answer)
@@ -26,7 +27,6 @@ _PRONOUN = compile_pattern(_VOCAB["patterns"]["pronoun"])
 _INSTITUTION = compile_pattern(_VOCAB["patterns"]["institution"])
 _SAME = compile_pattern(_VOCAB["patterns"]["same"])
 _ASKS = compile_pattern(_VOCAB["patterns"]["asks"])
-_PUNCT_END = re.compile(r"[？?。.!！\s]+$")
 # The tail of a follow-up with a "的话" before it ("那高中的话呢"): what is left names the topic.
 _TOPIC_TAIL = re.compile(rf"(的话)?(?:{_FOLLOW_UP_TAIL.pattern})")
 
@@ -37,7 +37,7 @@ SHORT_FOLLOW_UP = 10
 
 def is_follow_up(question: str) -> bool:
     q = question.strip()
-    core = _PUNCT_END.sub("", q)
+    core = strip_final_stops(q)
     return bool(
         _FOLLOW_UP_LEAD.search(core)
         or ((_FOLLOW_UP_TAIL.search(q) or _SAME.search(q)) and len(core) <= SHORT_FOLLOW_UP + 4)
@@ -48,16 +48,16 @@ def is_follow_up(question: str) -> bool:
 
 def _new_topic(question: str) -> str:
     """The follow-up without its lead and its tail: '那高中呢？' → '高中'."""
-    core = _PUNCT_END.sub("", question.strip())
+    core = strip_final_stops(question.strip())
     core = _FOLLOW_UP_LEAD.sub("", core)
     core = _SAME.sub("", core)
     core = _TOPIC_TAIL.sub("", core)
-    return core.strip(" ，,")
+    return core.strip(" " + COMMAS)
 
 
 def _subject(question: str) -> str:
     """A question without the words that ask: '户外活动要多长时间' → '户外活动'."""
-    return _ASKS.sub("", question).strip(" ，,、的")
+    return _ASKS.sub("", question).strip(" " + CLAUSE_MARKS + "的")
 
 
 def _group_of(term: str) -> tuple[str, ...] | None:
@@ -79,8 +79,8 @@ def _main_topic(question: str) -> str:
 def condense_by_rules(question: str, history: Sequence[Turn]) -> str:
     if not history or not is_follow_up(question):
         return question
-    previous = _PUNCT_END.sub("", history[-1][0])
-    core = _PUNCT_END.sub("", question.strip())
+    previous = strip_final_stops(history[-1][0])
+    core = strip_final_stops(question.strip())
     if _PRONOUN.search(core) and not _FOLLOW_UP_TAIL.search(question):
         topic = _main_topic(previous)
         if topic:
@@ -90,7 +90,7 @@ def condense_by_rules(question: str, history: Sequence[Turn]) -> str:
         return previous + "？"
     asks = _ASKS.search(topic)
     # The part naming what the follow-up is about, before the words that ask.
-    named = topic[: asks.start()].strip(" ，,的") if asks else topic
+    named = topic[: asks.start()].strip(" " + COMMAS + "的") if asks else topic
     swapped = _swap_topic(named, previous) if named else None
     if not asks:
         # Only a topic: the earlier question asked again about it.

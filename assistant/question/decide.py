@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import jieba.posseg as pseg
 
+from assistant.grammar.sentences import CLAUSE_MARKS, ENDS
 from assistant.question.coverage import coverage
 from assistant.question.lexical import STOPWORDS, LexicalIndex
 from assistant.question.retrieve import Passage
@@ -53,7 +54,7 @@ ENGLISH_DENSE_THRESHOLD = 0.36
 SCORE_TIE = 0.02
 # A long question told in clauses (spaces or commas between them) is also judged by its
 # best-covered clause of at least CLAUSE_MIN characters.
-_CLAUSE_BREAK = re.compile(r"[，,。；;！？!?、\s]+")
+_CLAUSE_BREAK = re.compile(rf"[{re.escape(ENDS + CLAUSE_MARKS)}\s]+")
 CLAUSE_MIN = 4
 
 # Characters before the question form where the thing asked about is named (分数线|多少分).

@@ -18,6 +18,7 @@ from functools import lru_cache
 
 import jieba.posseg as pseg
 
+from assistant.grammar.sentences import PROSE_MARKS
 from assistant.question.coverage import coverage
 from assistant.question.slots import Slot
 from assistant.question.terms import search_tokens
@@ -33,7 +34,7 @@ _COPULA = re.compile(_DATA["forms"]["copula"])
 _FORM = re.compile(_DATA["forms"]["question_form"])
 _JOINERS = frozenset(_DATA["forms"]["joiners"])
 _REFERENCES = tuple((word, re.compile(pattern)) for word, pattern in _DATA["references"].items())
-_CLAUSE_BREAK = re.compile(r"[，,。；;！？!?\s]")
+_CLAUSE_BREAK = re.compile(rf"[{re.escape(PROSE_MARKS)}\s]")
 _OF = "的"
 
 # Share of the subject name's keyword weight (idf) a sentence with its heading path and

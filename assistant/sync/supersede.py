@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.grammar.dates import DOC_NUMBER, RANGE_MARKS, YEAR, norm_doc_number
-from assistant.grammar.sentences import split_sentences
+from assistant.grammar.sentences import FULL_STOPS, split_sentences
 from assistant.sync.links import rules
 
 _SPACES = re.compile(r"[\s\u3000\xa0]+")
+# A date and what follows it within the same sentence.
+_DATED_CLAUSE = rf"\d{{4}}年\d{{1,2}}月\d{{1,2}}日[^{FULL_STOPS}]{{0,60}}?"
 _QUALIFIER = re.compile(r"[（(][^（）()]{0,20}[)）]")
 # A year or a span of years with what names a school year ("2021—2023年", "2016学年").
 _YEAR = re.compile(rf"{YEAR}(?:\s*[{RANGE_MARKS}]\s*(?:19|20)?\d{{2,4}})?\s*(?:学?年度?|级)?")
@@ -168,6 +170,4 @@ def from_versions(docs: list[DocInfo]) -> list[Supersession]:
 def is_revised(text: str) -> bool:
     """A text whose opening history says it was revised or amended."""
     head = squeeze(text[:1500])
-    return bool(
-        re.search(r"\d{4}年\d{1,2}月\d{1,2}日[^。]{0,60}?" + rules()["supersede"]["revision_words"], head)
-    )
+    return bool(re.search(_DATED_CLAUSE + rules()["supersede"]["revision_words"], head))

@@ -22,6 +22,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from assistant.grammar.sentences import ALL_MARKS
 from assistant.tables.model import Record, record_from_metadata, vocabulary
 from assistant.tables.places import HouseRange, house_number, house_ranges, place_keys, place_spans
 
@@ -36,7 +37,7 @@ ASKED_SHARE = 0.6  # a column sharing this share of the best column's words is a
 SUGGESTIONS = 3
 SPAN_MARGIN = 10.0  # a longer place span within this much of the closest one's score is preferred
 SUGGESTION_SCORE = 50.0  # rapidfuzz ratio (0-100) of a name offered as "相近的有"
-_PUNCT = re.compile(r"[\s，,。？?！!；;：:、“”\"'（）()]+")
+_PUNCT = re.compile(rf"[\s{re.escape(ALL_MARKS)}]+")
 
 
 def bigrams(text: str) -> set[str]:

@@ -7,9 +7,13 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from assistant.grammar.sentences import BRACKETS, CLAUSE_MARKS, COLONS, SEMICOLONS
 from assistant.tables.model import vocabulary
 
-_SEPARATORS = re.compile(r"[\s、，,；;：:（）()【】\[\]/|]+")
+# Cell separators of a flattened table row ("a | b", "a/b") split names too.
+_SEPARATORS = re.compile(rf"[\s{re.escape(CLAUSE_MARKS + SEMICOLONS + COLONS + BRACKETS)}/|]+")
+_NAME_BREAK = re.compile(rf"[\s{re.escape(CLAUSE_MARKS + SEMICOLONS + COLONS + BRACKETS)}]")
+_CLAUSE_END = re.compile(f"[{re.escape(CLAUSE_MARKS + SEMICOLONS)}]")
 
 
 @dataclass(frozen=True)
@@ -119,7 +123,7 @@ def _road_endings() -> tuple[str, ...]:
 
 
 def _road_before(text: str) -> str:
-    words = place_words(re.split(r"[\s、，,；;：:（）()]", text)[-1])
+    words = place_words(_NAME_BREAK.split(text)[-1])
     return words[-1] if words and words[-1].endswith(_road_endings()) else ""
 
 
@@ -131,7 +135,7 @@ def house_ranges(cell: str) -> list[HouseRange]:
         road = _road_before(cell[: match.start()])
         if not road:
             continue
-        tail = re.split(r"[，,；;、]", cell[match.end() : match.end() + 8])[0]
+        tail = _CLAUSE_END.split(cell[match.end() : match.end() + 8])[0]
         parity = "odd" if any(w in tail for w in words["odd"]) else ""
         parity = parity or ("even" if any(w in tail for w in words["even"]) else "")
         side = next((w for w in words["sides"] if w in tail), "")

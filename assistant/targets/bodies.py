@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant.grammar.places import leading_place
+from assistant.grammar.sentences import COMMAS
 from assistant.targets.quantities import pos_tags, strip_fillers
 from assistant.targets.vocabulary import (
     ADMIN_WORDS,
@@ -57,7 +58,7 @@ def _distribute(group: str) -> list[str]:
 
 def _name_ok(name: str) -> bool:
     """A body's name is nouns: no verb, no adverb in front, no person (家长…有关部门)."""
-    if re.search("[的在对向将把为，,]", name) or PERSON_WORDS.search(name):
+    if re.search(f"[的在对向将把为{COMMAS}]", name) or PERSON_WORDS.search(name):
         return False
     words = pos_tags(name)
     return bool(words) and words[0][1] not in ("v", "d", "ad", "p") and all(f != "v" for _, f in words)

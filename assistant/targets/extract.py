@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.documents.cleaning import is_run_on
-from assistant.grammar.sentences import split_sentences
+from assistant.grammar.sentences import COMMAS, ENDS, split_sentences
 from assistant.targets.bodies import subject_of
 from assistant.targets.deadlines import Deadline, find_deadlines, years_in
 from assistant.targets.model import Target
@@ -193,7 +193,7 @@ def _clause_rows(sentence: str, ctx: _Context, deadlines: list[Deadline]) -> lis
             continue
         if not bodies and recurrence:
             bodies = sentence_subject  # "幼儿园应当…，每周向家长公示…": same subject
-        core = strip_fillers(_strip_modal(rest).rstrip("。；;"))
+        core = strip_fillers(_strip_modal(rest).rstrip(ENDS))
         if NOUN_PHRASE_WHAT.search(core):
             continue  # "县级以上人民政府负责妇女儿童工作的机构": a name, not a duty
         periodic = PERIODIC_EVENT.fullmatch(core) if recurrence else None
@@ -262,7 +262,7 @@ def _is_adverbial(clause: str) -> bool:
     starts with a preposition and ends like one, or has no main verb."""
     if not ADVERBIAL.match(clause):
         return False
-    if re.fullmatch(r"以[^，,]{1,20}为[^，,]{1,12}", clause):
+    if re.fullmatch(rf"以[^{COMMAS}]{{1,20}}为[^{COMMAS}]{{1,12}}", clause):
         return True  # 以游戏为基本活动
     return bool(ADVERBIAL_END.search(clause)) or not _has_main_verb(clause[2:])
 
@@ -299,9 +299,9 @@ def _goal_text(
 
     while _is_adverbial(what) and queue and not blocked(*queue[0]):
         c_start, c_end = queue.pop(0)
-        what = _strip_modal(sentence[c_start:c_end].strip().rstrip("。；;"))
+        what = _strip_modal(sentence[c_start:c_end].strip().rstrip(ENDS))
     for c_start, c_end in queue:
-        nxt = sentence[c_start:c_end].strip().rstrip("。；;")
+        nxt = sentence[c_start:c_end].strip().rstrip(ENDS)
         if blocked(c_start, c_end) or subject_of(nxt)[0] or OTHER_SUBJECT.match(nxt):
             break  # another row's clause, or another body's duty (家长委员会可以…)
         if _is_adverbial(nxt):

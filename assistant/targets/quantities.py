@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.grammar.numerals import to_int
+from assistant.grammar.sentences import CLAUSE_MARKS, ENUMERATION_COMMA, OPENING_BRACKETS
 from assistant.targets.vocabulary import (
     AR_NUM,
     CUE_VERBS,
@@ -51,7 +52,7 @@ def strip_fillers(text: str) -> str:
     changed = True
     while changed:
         changed = False
-        text = text.strip(" \t、，,（(")
+        text = text.strip(" \t" + CLAUSE_MARKS + OPENING_BRACKETS)
         for word in FILLERS:
             if text.startswith(word):
                 text, changed = text[len(word) :], True
@@ -181,6 +182,6 @@ def what_before(sentence: str, start: int, floor: int, remove: list[tuple[int, i
 def what_after(sentence: str, end: int) -> str:
     rest = sentence[end:]
     rest = re.sub(r"^(?:以上|以下)?的?", "", rest)
-    stop = re.search(rf"[{PUNCT.replace('、', '')}]|(?:和|及|与|、)(?={NUM})", rest)
+    stop = re.search(rf"[{PUNCT.replace(ENUMERATION_COMMA, '')}]|(?:和|及|与|、)(?={NUM})", rest)
     text = rest[: stop.start()] if stop else rest
     return text.strip() if len(text) <= POST_MAX else ""

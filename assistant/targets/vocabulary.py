@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from assistant.grammar import numerals, outline
+from assistant.grammar.sentences import ALL_MARKS, COLONS, COMMAS, ENUMERATION_COMMA
 from assistant.vocab import alternation, table
 
 _VOCAB = table("assistant.targets", "vocabulary.toml")
@@ -60,7 +61,7 @@ PERMISSIVE = re.compile("^(?:可以|可(?!持续|视|靠|行|能))")
 NOUN_PHRASE_WHAT = re.compile("的(?:机构|部门|单位|人员|体制)$")
 # A clause whose subject is some other body: "家长委员会可以…", "区教育局应当…".
 OTHER_SUBJECT = re.compile(
-    rf"^[\u4e00-\u9fff、]{{0,12}}?(?:{_any(_B['suffixes'])}|委员会)(?:应当|应|要|须|必须|可以|可|负责|不得)"
+    rf"^[\u4e00-\u9fff{ENUMERATION_COMMA}]{{0,12}}?(?:{_any(_B['suffixes'])}|委员会)(?:应当|应|要|须|必须|可以|可|负责|不得)"
 )
 
 # ---------------------------------------------------------------------------- clauses
@@ -70,10 +71,10 @@ ADVERBIAL = re.compile(rf"^(?:{_any(_C['adverbial_start'])})")
 ADVERBIAL_END = re.compile(rf"(?:{_any(_C['adverbial_end'])})$")
 SKIP_SENTENCE = re.compile(_any(_C["skip_sentence"]))
 SKIP_SECTION = re.compile(_any(_C["skip_section"]))
-CLAUSE_SPLIT = re.compile(r"[，,：:]")
+CLAUSE_SPLIT = re.compile(f"[{re.escape(COMMAS + COLONS)}]")
 # Numbering and bullets that open a clause ("（一）", "第三条 ", "1. ", "● ").
 NUMBERING = re.compile(rf"^(?:\s|(?:{outline.MARKER})\s*|[●•·◆■—]+)+")
-PUNCT = '，,。；;、：:！？!?（）()“”《》"'
+PUNCT = re.escape(ALL_MARKS)
 # Scraped web junk (SEO spam, headline lists) runs on without punctuation.
 JUNK_RUN = re.compile(rf"[^{PUNCT}\n]{{80,}}")
 WHAT_MAX = 30

@@ -10,6 +10,8 @@ import html
 import re
 from typing import Any
 
+from assistant.grammar.sentences import ENDS
+
 Record = dict[str, Any]  # one exchange: question, answer, citations, refused, notice
 
 
@@ -41,7 +43,7 @@ def _one_line(text: str) -> str:
 def highlight(passage: str, quote: str) -> str:
     """The passage, escaped, with the quoted sentence in <mark>."""
     quote = (quote or "").strip()
-    for candidate in (quote, quote.rstrip("。；;！？!?")):
+    for candidate in (quote, quote.rstrip(ENDS)):
         at = passage.find(candidate) if candidate else -1
         if at >= 0:
             end = at + len(candidate)

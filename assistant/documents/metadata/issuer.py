@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from assistant.documents.metadata.common import alternation, field, line_text, rules, rx, squeeze
 from assistant.grammar import places
 from assistant.grammar.dates import DATE, parse_dates
+from assistant.grammar.sentences import CLAUSE_MARKS, COLONS, ENDS
 
 _TIME = re.compile(r"\d{1,2}:\d{2}")
 LAW_HISTORY = re.compile(r"(通过|修正|修订|公布|颁布)")
@@ -21,6 +22,8 @@ _CONGRESS = re.compile(
 _GOV_DECIDED = re.compile(r"(市|区|县|省)(人民)?政府(决定|研究决定)")
 _RESPONSIBLE = re.compile(r"由([\u4e00-\u9fff]{2,20}?)负责解释")
 _SEAL = r"(代章|盖章|印章)"
+# An organ's name holds no clause or sentence mark, nor a table's cell separator.
+_NOT_IN_NAME = re.compile(f"[{re.escape(CLAUSE_MARKS + ENDS + COLONS)}|]")
 
 
 def suffix_pattern() -> str:
@@ -31,7 +34,7 @@ def suffix_pattern() -> str:
 def is_organ(text: str) -> bool:
     cfg = rules()["issuer"]
     text = squeeze(text)
-    if not (3 <= len(text) <= cfg["max_chars"]) or re.search(r"[，。；！？：:、|]", text):
+    if not (3 <= len(text) <= cfg["max_chars"]) or _NOT_IN_NAME.search(text):
         return False
     if rx("issuer", "not_issuer").search(text) or DATE.search(text):
         return False

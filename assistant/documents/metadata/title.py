@@ -20,6 +20,7 @@ from assistant.documents.metadata.common import (
     squeeze,
 )
 from assistant.grammar.dates import DATE, DOC_NUMBER
+from assistant.grammar.sentences import COLONS, PUNCTUATION
 
 
 def _title_ending(normative_only: bool = False) -> re.Pattern[str]:
@@ -54,7 +55,7 @@ def _title_shaped(text: str) -> bool:
     cfg = rules()["title"]
     if not (5 <= len(text) <= cfg["max_chars"]) or len(CJK.findall(text)) < 4:
         return False
-    if is_furniture(text) or is_garbled(text) or re.search(r"[，。；！？：:]", text.rstrip("：")):
+    if is_furniture(text) or is_garbled(text) or PUNCTUATION.search(text.rstrip(COLONS)):
         return False
     return bool(_title_ending().search(text))
 
@@ -96,7 +97,7 @@ def detect_title(lines: list[str], html_title: str = "") -> str:
             nxt = i + extra + 1
             if nxt >= len(texts) or not texts[nxt] or len(joined) > cfg["max_chars"]:
                 break
-            if re.search(r"[，。；！？：]", texts[nxt]) or is_furniture(head[nxt]) or is_garbled(head[nxt]):
+            if PUNCTUATION.search(texts[nxt]) or is_furniture(head[nxt]) or is_garbled(head[nxt]):
                 break
             if DOC_NUMBER.search(squeeze(texts[nxt])) or DATE.search(texts[nxt]):
                 break
