@@ -3,7 +3,24 @@ line ends that stop a PDF's wrapped lines from being joined."""
 
 from __future__ import annotations
 
-from assistant.grammar.sentences import SENTENCE_END, ends_line, split_sentences
+import ast
+import re
+from pathlib import Path
+
+from assistant.grammar.sentences import (
+    ALL_MARKS,
+    CLAUSE_MARKS,
+    COMMAS,
+    ENDS,
+    FULL_STOPS,
+    PROSE_MARK,
+    SENTENCE_END,
+    clauses,
+    ends_line,
+    first_sentence,
+    split_sentences,
+    strip_final_stops,
+)
 
 
 def test_split_after_each_end_mark_and_at_line_breaks() -> None:
@@ -47,3 +64,86 @@ def test_line_ends_for_wrapped_lines_and_page_breaks() -> None:
         assert not ends_line(line), line
     # A page's text that ends in a closing bracket ends its paragraph.
     assert ends_line("（此件主动公开）", brackets=True)
+
+
+def test_clauses_end_at_commas_colons_and_sentence_ends_but_not_at_enumeration_commas() -> None:
+    assert clauses("学校、家庭和社会协同，每周不少于1课时；具体如下：劳动教育。") == [
+        "学校、家庭和社会协同",
+        "每周不少于1课时",
+        "具体如下",
+        "劳动教育",
+    ]
+
+
+def test_final_stops_of_a_question_and_the_first_sentence_of_a_reply() -> None:
+    assert strip_final_stops("幼儿园呢？？ ") == "幼儿园呢"
+    assert strip_final_stops("What about kindergartens?") == "What about kindergartens"
+    # A semicolon or comma at the end is no question's end.
+    assert strip_final_stops("学位，") == "学位，"
+    assert first_sentence("资料中没有相关规定。其余内容[1]") == "资料中没有相关规定"
+    assert first_sentence("Not stated. See [1]") == "Not stated"
+    assert first_sentence("第一行\n第二行") == "第一行"
+
+
+def test_mark_sets_are_built_from_the_data_file() -> None:
+    assert set(ENDS) == set(FULL_STOPS) | set("；;")
+    assert set(CLAUSE_MARKS) == set(COMMAS) | {"、"}
+    for mark in "，。；：、！？“”《》（）【】":
+        assert mark in ALL_MARKS, mark
+    assert not PROSE_MARK.search("来源：教育局 作者：办公室")
+    assert PROSE_MARK.search("按时报名，逾期不候")
+
+
+_MARK_CLASS = re.compile(r"\[[^\]]*[，。；！？：、][^\]]*\]")
+
+
+def _punctuation_literals(path: Path) -> list[str]:
+    """String literals of `path` that spell a class of sentence or clause marks: a regex
+    character class holding one, or the argument of strip/rstrip/lstrip holding two."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    found = []
+    for node in ast.walk(tree):
+        literal = (
+            isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+        )
+        if literal and _MARK_CLASS.search(node.value):
+            found.append(f"{path}:{node.lineno}: {node.value}")
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in {"strip", "rstrip", "lstrip"}
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+            and len(set(node.args[0].value) & set("，。；！？：、,;:!?")) >= 2
+        ):
+            found.append(f"{path}:{node.lineno}: strip({node.args[0].value!r})")
+    return found
+
+
+def test_no_class_of_sentence_or_clause_marks_is_written_outside_the_grammar() -> None:
+    package = Path(__file__).resolve().parents[2] / "assistant"
+    found = [
+        hit
+        for path in sorted(package.rglob("*.py"))
+        if "grammar" not in path.relative_to(package).parts
+        for hit in _punctuation_literals(path)
+    ]
+    assert found == []
+
+
+def test_the_literal_check_finds_what_it_looks_for(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text('"""Doc [，。]."""\nimport re\nX = re.compile(r"[，,。]+")\ny = "a".rstrip("。；")\n')
+    assert sorted(hit.split(": ", 1)[1] for hit in _punctuation_literals(module)) == [
+        "[，,。]+",
+        "strip('。；')",
+    ]
