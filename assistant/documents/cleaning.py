@@ -158,7 +158,7 @@ def _is_footer(line: str) -> bool:
     return bool(text) and (bool(_CONTACT.search(text)) or is_furniture(text))
 
 
-_CLOSING = re.compile(r"^(特此(通知|通告|公告)|此复|抄送|抄报|印发|附件|附表|附：|（此件|\(此件)")
+_CLOSING = re.compile("^(" + "|".join(map(re.escape, rules()["closing"]["starts"])) + ")")
 
 
 def _title_like(text: str) -> bool:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.documents.metadata import rules
 from assistant.documents.metadata.issuer import suffix_pattern
 from assistant.grammar import outline
 from assistant.grammar.dates import DEADLINE_LEAD, DOC_NUMBER_TAIL, YEAR
@@ -53,7 +54,7 @@ _FURNITURE = [
     re.compile(rf"^{YEAR}\s*年\s*\d{{1,2}}\s*月(\s*\d{{1,2}}\s*日)?"),  # date
     re.compile(r"^[（(]此件[^）)]{0,10}[）)]$"),  # （此件主动公开）
     re.compile(r"^[_＿—\-=]{5,}$"),  # the rule under a red header
-    re.compile(r"^(抄送|印发|主题词|联系人|联系电话)"),
+    re.compile("^(" + "|".join(map(re.escape, rules()["closing"]["frame_starts"])) + ")"),
     re.compile(rf"({suffix_pattern()})$"),  # signature
 ]
 TABLE_CELL = " | "  # how the loaders join the cells of one table row
