@@ -192,6 +192,16 @@ def test_abbreviated_issuer_is_expanded_from_the_text() -> None:
     assert meta.doc_number == "武教基〔2016〕16号"
 
 
+def test_an_abbreviated_issuer_is_expanded_with_a_city_whose_name_holds_a_common_character() -> None:
+    # 上 and 中 often stand before 市 in running text, yet 上海市 and 中山市 are cities.
+    for city_name in ("上海市", "中山市"):
+        text = (
+            f"市教育局关于做好2016年义务教育阶段学校招生入学工作的通知\n"
+            f"各区教育局：\n{city_name}实验学校、{city_name}外国语学校面向全市招生，现通知如下。\n"
+        )
+        assert detect_metadata(text, today=TODAY).issuer == f"{city_name}教育局"
+
+
 def test_word_lists_come_from_the_data_file() -> None:
     data = rules()
     assert "通知" in data["title"]["endings"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.grammar.places import is_place_name, leading_place
+from assistant.grammar.places import divisions, is_place_name, leading_place
 from assistant.targets.bodies import normalize_body
 
 
@@ -18,7 +18,21 @@ def test_not_place_names(name: str) -> None:
     assert not is_place_name(name)
 
 
+@pytest.mark.parametrize("name", ["上海市", "中山市", "和平县", "增城区", "市中区", "内江市"])
+def test_divisions_holding_characters_running_text_puts_before_a_level(name: str) -> None:
+    # 上, 中, 和, 内 stand before 市 in running text ("在市", "全市中"), yet these are places.
+    assert is_place_name(name)
+
+
+def test_the_division_table_is_read_from_the_registry_package() -> None:
+    names = divisions()
+    assert len(names) > 3000
+    assert {"深圳市", "罗湖区", "广东省", "番禺区"} <= names
+
+
 def test_leading_place() -> None:
+    assert leading_place("上海市教育委员会关于做好2016年招生工作的通知") == "上海市"
+    assert leading_place("中山市教育和体育局") == "中山市"
     assert leading_place("深圳市罗湖区教育局") == "深圳市"
     assert leading_place("罗湖区教育局") == "罗湖区"
     assert leading_place("区教育局") == ""
