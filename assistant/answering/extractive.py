@@ -232,7 +232,9 @@ def _lead_line(
     if slot.fill is not None:
         # Of the clauses that state a value of the asked kind, the one about the question
         # (34所 and 3.3万座 are both figures; the question asks for 学位).
-        holding = [c for c in clauses if slot.filled_by(c, question)]
+        # A value the question itself states is not the one it asks for ("学校…派谁来协助":
+        # 学校 is no answer): a clause holding only such values does not lead.
+        holding = [c for c in clauses if _states_new(slot, c, question)]
         if holding:
             line = _as_sentence(max(holding, key=relevance))
     elif slot.kind == "yesno":
@@ -250,6 +252,13 @@ def _lead_line(
         caveat = citation.status_reason or f"{citation.year}年的规定，可能已更新"
         line = f"{line.rstrip('。')}（{caveat}）。"
     return line
+
+
+def _states_new(slot: Slot, clause: str, question: str) -> bool:
+    """Whether `clause` states a value of the asked kind that the question does not."""
+    if not slot.filled_by(clause, question) or slot.fill is None:
+        return False
+    return any(m.group(0) not in question for m in slot.fill.finditer(clause))
 
 
 def asked_action(question: str, slot: Slot) -> list[str]:
