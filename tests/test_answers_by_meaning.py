@@ -155,6 +155,15 @@ def test_the_decision_model_reads_every_feature_it_was_fitted_on() -> None:
     assert 0.0 < weak < strong < 1.0
 
 
+def test_the_subject_feature_says_whether_the_best_passages_name_the_asked_subject() -> None:
+    passage = Passage("c1", "翠竹小学新增学位600座。", {"doc_id": "d", "title": "学位建设方案"}, score=2.0)
+    lexical = LexicalIndex(["c1"], ["翠竹小学新增学位600座。"])
+    named = decision_features("翠竹小学新增多少学位？", [passage], lexical)
+    other = decision_features("红岭中学新增多少学位？", [passage], lexical)
+    unnamed = decision_features("罗湖新增多少学位？", [passage], lexical)
+    assert (named["subject_missing"], other["subject_missing"], unnamed["subject_missing"]) == (0.0, 1.0, 0.0)
+
+
 def test_fit_command_cross_validates_and_writes_the_coefficients(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -174,6 +183,32 @@ def test_fit_command_cross_validates_and_writes_the_coefficients(
     model = tomllib.loads(written.read_text(encoding="utf-8"))
     assert list(model["features"]) == list(fit_decision.FIT_FEATURES)
     assert model["features"]["sentence_dense"]["coef"] > 0  # more similar, more likely answered
+
+
+def test_compare_reports_cross_validated_errors_per_part_for_each_candidate_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    names = (*fit_decision.FIT_FEATURES, *fit_decision.CANDIDATE_FEATURES)
+    rows: list[dict[str, Any]] = []
+    for i in range(40):
+        answer = i % 4 != 0
+        base = 0.7 if answer else 0.35
+        # one unanswerable question of the confirming part looks answerable: let through
+        if i == 4:
+            base = 0.7
+        features = {name: base + (i % 7) / 100 for name in names}
+        part = "choose" if i % 2 == 0 and i != 4 else "confirm"
+        rows.append(
+            {"id": str(i), "question": f"问{i}", "answer": answer, "part": part, "features": features}
+        )
+    data = tmp_path / "features.jsonl"
+    data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    assert fit_decision.main(["compare", str(data)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    expected = 2 + len(fit_decision.CANDIDATE_FEATURES)  # base, each candidate, all together
+    assert len(lines) == 2 + expected * len(fit_decision.CANDIDATE_C) * len(fit_decision.CANDIDATE_THRESHOLDS)
+    assert "| base | 0.3 | 0.6 | 0 / 0 | 0 / 1 |" in lines
+    assert any(line.startswith("| + subject_missing | ") for line in lines)
 
 
 # --- the real assistant (real model) ---------------------------------------------------

@@ -8,6 +8,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.answering.agreement import settle
+from assistant.answering.base import AnswerContext
+from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.chain import Assistant
 from assistant.question.cite import Citation
 from assistant.question.decide import Decision
@@ -97,6 +99,39 @@ def test_a_partial_whose_quote_states_a_value_of_another_thing_stays_partial(lex
     assert settled.partial
 
 
+HELP = "学校自己设计课程建设有困难，区里会派谁来协助？"
+
+
+def test_a_body_question_names_the_deed_of_the_body_it_asks_for() -> None:
+    assert asked_subject(HELP, slot_of(HELP)).deed == "协助"
+    assert (
+        asked_subject(
+            "义务教育学校的校长由哪个部门聘任？", slot_of("义务教育学校的校长由哪个部门聘任？")
+        ).deed
+        == "聘任"
+    )
+    assert asked_subject(FEE, slot_of(FEE)).deed == ""  # not a body question
+
+
+def test_a_partial_whose_quote_states_a_body_doing_the_asked_deed_becomes_an_answer(
+    lexical: LexicalIndex,
+) -> None:
+    decision = Decision(True, "not_stated", 0.9, slot_of(HELP))
+    quote = "组建课程建设专家团队，开展课程专家进校园活动，协助学校系统设计课程建设。"
+    settled = settle(decision, HELP, _citations(quote), lexical)
+    assert not settled.refuse and settled.reason == ""
+    # a body that does something else is not the one asked for: still partial
+    other = settle(decision, HELP, _citations("组建课程建设专家团队，评选学校精品课程。"), lexical)
+    assert other.partial
+
+
+def test_the_lead_line_of_a_body_question_is_not_a_body_the_question_names() -> None:
+    quote = "组建课程建设专家团队，开展课程专家进校园活动，协助学校系统设计课程建设。"
+    context = AnswerContext(HELP, HELP, "hans", _citations(quote), slot=slot_of(HELP))
+    # 学校 is a body word, but the question's own: the team is the answer
+    assert ExtractiveAnswerer().answer(context).splitlines()[0] == "组建课程建设专家团队。"
+
+
 @pytest.mark.model
 def test_a_named_schools_fee_is_partial_naming_the_school(real_assistant: Assistant) -> None:
     result = real_assistant.ask(FEE)
@@ -112,3 +147,11 @@ def test_a_named_schools_date_the_documents_do_not_state_is_partial(real_assista
     result = real_assistant.ask("深圳市第十九高级中学什么时候开学？")
     assert result.refused and result.reason == "not_stated", result.answer
     assert result.answer.startswith("文件没有写明该校开学的具体时间"), result.answer
+
+
+@pytest.mark.model
+def test_a_body_asked_for_by_its_deed_is_answered_with_the_body(real_assistant: Assistant) -> None:
+    # The plan's sentence names the expert team that 协助学校系统设计课程建设: not partial.
+    result = real_assistant.ask(HELP)
+    assert not result.refused, result.answer
+    assert result.answer.startswith("组建课程建设专家团队。"), result.answer

@@ -54,11 +54,13 @@ def settle(
     about = [s for s in holding if subject.named_in(f"{where} {s}", lexical.idf)]
     if decision.partial:
         # The quote states the asked value about the asked subject and of the asked
-        # thing: it names the thing (学费), or covers the question's keywords as a whole
-        # (a body asked for by its action: 谁来协助 → 协助…的专家团队). Then it answers.
+        # thing: it names the thing (学费), or covers the question's keywords as a whole,
+        # or, for a body asked for by what it does (谁来协助), states a body and that deed
+        # (组建…专家团队，…协助学校…). Then it answers.
         if about and (
             best.coverage >= PROMOTE_COVERAGE
             or (subject.thing and any(subject.states_thing(f"{where} {s}", lexical.idf) for s in about))
+            or any(subject.states_deed(s, lexical.idf) for s in about)
         ):
             return Decision(False, "", decision.support, slot)
         return replace(decision, slot=replace(slot, label=subject.missing(slot.label)))

@@ -60,25 +60,14 @@ class ExtractiveAnswerer:
         yield self.answer(context)
 
     def answer(self, context: AnswerContext) -> str:
-        question = context.standalone
-        lexical = context.lexical if context.lexical is not None else self._lexical
-        tokens = search_tokens(question)
-        slot = context.slot if context.slot is not None else slot_of(question)
         english = context.script == "en"
-        ranked = rank_sentences(context.citations, question, slot, tokens, lexical)
-        if not ranked:
-            lead, lead_sentences = context.citations[0], [context.citations[0].text]
-        else:
-            lead = ranked[0].citation
-            after = _continuation(ranked[0], context)
-            lead_sentences = quoted_sentences(ranked[0], slot, question, tokens, lexical, after)
+        found = choose_evidence(context, self._lexical)
+        ranked, lead, lead_sentences = found.ranked, found.citation, found.quote
         lines = []
         if context.partial:
-            lines.append(_not_stated(slot, english))
-        elif not english:  # the lead line is the quoted Chinese: English answers open with the quote
-            first = _lead_line(slot, question, lead_sentences, tokens, lexical, lead)
-            if first:
-                lines.append(first)
+            lines.append(_not_stated(found.slot, english))
+        elif not english and found.lead:  # English answers open with the quote
+            lines.append(found.lead)
         lines.append(_fact_line(lead_sentences, lead, english))
         supports: list[tuple[Citation, str]] = []
         for candidate in ranked[1:]:
@@ -95,6 +84,37 @@ class ExtractiveAnswerer:
         if note:
             lines.append(note)
         return in_script("\n".join(lines), context.script)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What an answer is built from, the same for every answerer: the ranked sentences,
+    the passage the quote comes from, the quote (the best sentence with what completes it:
+    its list items, read on into later chunks, its neighbour or the sentence stating the
+    asked value) and the lead line taken from it ("" when none)."""
+
+    ranked: list[Candidate]
+    citation: Citation
+    quote: list[str]
+    lead: str
+    slot: Slot
+
+
+def choose_evidence(context: AnswerContext, lexical: LexicalIndex | None = None) -> Evidence:
+    """The evidence of `context` (citations not empty); `lexical` when the context has none."""
+    question = context.standalone or context.question
+    lexical = context.lexical if context.lexical is not None else (lexical or LexicalIndex([], []))
+    tokens = search_tokens(question)
+    slot = context.slot if context.slot is not None else slot_of(question)
+    ranked = rank_sentences(context.citations, question, slot, tokens, lexical)
+    if not ranked:
+        citation, quote = context.citations[0], [context.citations[0].text]
+    else:
+        citation = ranked[0].citation
+        after = _continuation(ranked[0], context)
+        quote = quoted_sentences(ranked[0], slot, question, tokens, lexical, after)
+    lead = "" if context.partial else _lead_line(slot, question, quote, tokens, lexical, citation)
+    return Evidence(ranked, citation, quote, lead, slot)
 
 
 @dataclass(frozen=True)
@@ -232,7 +252,9 @@ def _lead_line(
     if slot.fill is not None:
         # Of the clauses that state a value of the asked kind, the one about the question
         # (34所 and 3.3万座 are both figures; the question asks for 学位).
-        holding = [c for c in clauses if slot.filled_by(c, question)]
+        # A value the question itself states is not the one it asks for ("学校…派谁来协助":
+        # 学校 is no answer): a clause holding only such values does not lead.
+        holding = [c for c in clauses if _states_new(slot, c, question)]
         if holding:
             line = _as_sentence(max(holding, key=relevance))
     elif slot.kind == "yesno":
@@ -250,6 +272,13 @@ def _lead_line(
         caveat = citation.status_reason or f"{citation.year}年的规定，可能已更新"
         line = f"{line.rstrip('。')}（{caveat}）。"
     return line
+
+
+def _states_new(slot: Slot, clause: str, question: str) -> bool:
+    """Whether `clause` states a value of the asked kind that the question does not."""
+    if not slot.filled_by(clause, question) or slot.fill is None:
+        return False
+    return any(m.group(0) not in question for m in slot.fill.finditer(clause))
 
 
 def asked_action(question: str, slot: Slot) -> list[str]:
@@ -288,9 +317,13 @@ def _where(citation: Citation, english: bool) -> str:
     return f"《{citation.title}》“{section}”" if citation.section else f"《{citation.title}》"
 
 
+def join_quote(sentences: list[str]) -> str:
+    """The quoted sentences as one text, the items of a list each on a line of their own."""
+    return "".join(s if not _ITEM.match(s) else f"\n{s}" for s in sentences).strip()
+
+
 def _fact_line(sentences: list[str], citation: Citation, english: bool) -> str:
-    # The items of a list each on a line of their own, as written.
-    quote = "".join(s if not _ITEM.match(s) else f"\n{s}" for s in sentences).strip()
+    quote = join_quote(sentences)
     if english:
         return f"According to {_where(citation, english)}: “{quote}” [{citation.number}]"
     return f"{quote} [{citation.number}]\n——出自{_where(citation, english)}"

@@ -13,13 +13,10 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable
 
 from assistant.answering.base import AnswerContext, historical_note
-from assistant.answering.extractive import rank_sentences
+from assistant.answering.extractive import Evidence, choose_evidence, join_quote
 from assistant.answering.prompts import load_prompt
 from assistant.grammar.sentences import first_sentence
 from assistant.question.cite import Citation
-from assistant.question.lexical import LexicalIndex
-from assistant.question.slots import slot_of
-from assistant.question.terms import search_tokens
 from assistant.settings import Settings
 from assistant.vocab import compile_pattern, table
 
@@ -29,14 +26,30 @@ _DECLINES = compile_pattern(table("assistant.answering", "declines.toml")["decli
 RANKED_SENTENCES = 5  # sentences listed for the model, best first
 
 
-def format_sentences(context: AnswerContext) -> str:
-    """The sentences the extractive ranking puts first, each with its passage's number, so
-    the model quotes the sentence chosen here rather than a neighbour."""
-    question = context.standalone or context.question
-    slot = context.slot if context.slot is not None else slot_of(question)
-    lexical = context.lexical if context.lexical is not None else LexicalIndex([], [])
-    ranked = rank_sentences(context.citations, question, slot, search_tokens(question), lexical)
-    return "\n".join(f"[{c.citation.number}] {c.sentence}" for c in ranked[:RANKED_SENTENCES])
+def format_sentences(context: AnswerContext, evidence: Evidence | None = None) -> str:
+    """The sentences the extractive ranking puts first, each with its passage's number
+    and heading path, so the model quotes the sentence chosen here rather than a neighbour."""
+    found = evidence or choose_evidence(context)
+    return "\n".join(
+        f"[{c.citation.number}] {_where(c.citation)}：{c.sentence}" for c in found.ranked[:RANKED_SENTENCES]
+    )
+
+
+def format_quote(context: AnswerContext, evidence: Evidence | None = None) -> str:
+    """The quote the extractive answer leads with, as one block: the best sentence with
+    the items of a list it announces (read on into the chunks after its passage), the
+    neighbour that completes it or the sentence that states the asked value; and the
+    lead line taken from it (the asked figure, date, body or 可以/不可以)."""
+    found = evidence or choose_evidence(context)
+    lines = [f"[{found.citation.number}] {_where(found.citation)}：{join_quote(found.quote)}"]
+    if found.lead:
+        lines.append(f"要点：{found.lead}")
+    return "\n".join(lines)
+
+
+def _where(citation: Citation) -> str:
+    """Where a sentence stands: its passage's heading path (the title is in 【资料】)."""
+    return citation.section or citation.title
 
 
 def format_context(citations: list[Citation]) -> str:
@@ -64,9 +77,11 @@ class ChatAnswerer:
         return prompt | self.llm | StrOutputParser()
 
     def stream(self, context: AnswerContext) -> Iterator[str]:
+        evidence = choose_evidence(context)
         inputs = {
             "context": format_context(context.citations),
-            "sentences": format_sentences(context),
+            "quote": format_quote(context, evidence),
+            "sentences": format_sentences(context, evidence),
             "question": context.question,
         }
         yield from self._chain().stream(inputs)

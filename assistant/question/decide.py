@@ -32,6 +32,7 @@ from assistant.question.coverage import coverage
 from assistant.question.lexical import STOPWORDS, LexicalIndex
 from assistant.question.retrieve import Passage
 from assistant.question.slots import NO_SLOT, SLOT_PASSAGES, Slot, filling_passage, slot_of
+from assistant.question.subject import asked_subject
 from assistant.question.terms import search_tokens
 from assistant.vocab import compile_pattern, table
 
@@ -170,7 +171,19 @@ def decision_features(
         "unknown_asked": float(slot.asks_value and _asks_about_unknown(question, slot, unknown)),
         "value_missing": float(slot.asks_value and not filled),
         "historical": float(top.metadata.get("status") == "historical"),
+        "subject_missing": _subject_missing(question, slot, passages, lexical),
     }
+
+
+def _subject_missing(question: str, slot: Slot, passages: list[Passage], lexical: LexicalIndex) -> float:
+    """1 when the question names a subject (a school, body or programme: subject.py)
+    and none of the best passages, with its title, issuer and heading path, names it."""
+    subject = asked_subject(question, slot)
+    if not subject.name:
+        return 0.0
+    best = passages[:SLOT_PASSAGES]
+    texts = (f"{p.title} {p.metadata.get('issuer', '')} {p.section} {p.text}" for p in best)
+    return float(not any(subject.named_in(t, lexical.idf) for t in texts))
 
 
 def answer_probability(features: dict[str, float]) -> float:

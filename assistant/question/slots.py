@@ -59,6 +59,7 @@ class Slot:
     fill: re.Pattern[str] | None = None
     label_en: str = ""
     at: int = -1  # where the question asks for it (the start of the question form)
+    until: int = -1  # where that question form ends
 
     @property
     def asks_value(self) -> bool:
@@ -87,7 +88,7 @@ def slot_of(question: str) -> Slot:
             unit = next((u for u in _UNITS if u.ask.search(question)), None)
             if unit is not None:
                 fill = re.compile(rf"{_NUMBER}(?:{unit.fill})")
-        return Slot(rule.kind, rule.label, fill, rule.label_en, asked.start())
+        return Slot(rule.kind, rule.label, fill, rule.label_en, asked.start(), asked.end())
     return Slot("")
 
 

@@ -32,6 +32,7 @@ _ORDINAL = re.compile(_DATA["forms"]["ordinal"])
 _QUOTED = re.compile(_DATA["forms"]["quoted"])
 _COPULA = re.compile(_DATA["forms"]["copula"])
 _FORM = re.compile(_DATA["forms"]["question_form"])
+_DEED_LEAD = re.compile(_DATA["forms"]["deed_lead"])
 _JOINERS = frozenset(_DATA["forms"]["joiners"])
 _REFERENCES = tuple((word, re.compile(pattern)) for word, pattern in _DATA["references"].items())
 _CLAUSE_BREAK = re.compile(rf"[{re.escape(PROSE_MARKS)}\s]")
@@ -42,6 +43,7 @@ _OF = "的"
 # dev2 and dev_extra, confirmed on the odd ones; docs/answers.md).
 SUBJECT_COVERAGE = 1.0
 MIN_THING = 2  # characters
+BODY = "body"  # the slot kind of a question asking who (slots.toml)
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,9 @@ class Subject:
     thing: str  # what of it is asked for ("学费"), "" when the question does not say
     explicit: bool = False  # the thing is named as such (…的学费, …什么时候开学)
     action: bool = False  # the thing is the asked action after the question form (开学)
+    # For a body question ("区里会派谁来协助"), what the asked body does (协助): a sentence
+    # that states a body and this deed names the body asked for.
+    deed: str = ""
 
     @property
     def reference(self) -> str:
@@ -72,6 +77,10 @@ class Subject:
     def states_thing(self, text: str, idf: Callable[[str], float]) -> bool:
         """Whether `text` speaks of the asked thing (学费); True when none is known."""
         return _names(self.thing, text, idf)
+
+    def states_deed(self, text: str, idf: Callable[[str], float]) -> bool:
+        """Whether `text` speaks of what the asked body does; False when it is unknown."""
+        return bool(self.deed) and _names(self.deed, text, idf)
 
 
 NO_SUBJECT = Subject("", "")
@@ -116,7 +125,11 @@ def asked_subject(question: str, slot: Slot) -> Subject:
         explicit = action = True
     if len(thing) < MIN_THING:  # a unit (班, 分) is no thing: the slot's label says it better
         thing = ""
-    return Subject(name, thing, explicit, action)
+    deed = ""
+    if slot.kind == BODY and slot.until > slot.at:
+        # "谁来协助": the body asked for is the one that does what follows the form.
+        deed = _trailing_nouns(_DEED_LEAD.sub("", question[slot.until : end]), verbs=True)
+    return Subject(name, thing, explicit, action, deed if len(deed) >= MIN_THING else "")
 
 
 def _content(text: str) -> list[tuple[str, str]]:
