@@ -118,7 +118,7 @@ def quantise(fp32: Path, out: Path, batches: list[np.ndarray]) -> Path:
             batch = next(self._batches, None)
             return None if batch is None else {"x": batch}
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=out.parent) as tmp:  # same file system: the rename is atomic
         prepared = Path(tmp) / "prepared.onnx"
         quant_pre_process(str(fp32), str(prepared), skip_symbolic_shape=True)
         quantize_static(
@@ -173,9 +173,11 @@ def int8_or_fp32(fp32: Path, cache_dir: Path) -> Path:
         fp32_s, int8_s = cpu_seconds(fp32, batches), cpu_seconds(int8, batches)
         decision = {"int8": int8_s <= _KEEP_BELOW * fp32_s, "fp32_cpu_s": fp32_s, "int8_cpu_s": int8_s}
         log.info("OCR recogniser on this CPU: float32 %.2f s, int8 %.2f s: %s", fp32_s, int8_s, decision)
-        tmp = decision_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps(decision), encoding="utf-8")
-        os.replace(tmp, decision_file)
+        # A file of this process's own, then renamed: two processes starting at once
+        # (ingest and the web app) each write a whole decision.
+        with tempfile.NamedTemporaryFile("w", dir=cache_dir, suffix=".tmp", delete=False) as fh:
+            fh.write(json.dumps(decision))
+        os.replace(fh.name, decision_file)
     return int8 if decision["int8"] else fp32
 
 
