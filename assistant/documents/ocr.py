@@ -136,6 +136,14 @@ def engine_name() -> str:
     return f"rapidocr-{version('rapidocr')}{int8}"
 
 
+def index_key() -> str:
+    """What a scanned file's passages depend on besides its bytes (pipeline.content_hash):
+    the reading's version and, with the int8 recogniser, which one read it; so switching
+    the recogniser re-indexes scans, and float32's key is OCR_VERSION alone."""
+    rec = recognition_model()
+    return OCR_VERSION if rec.name == FP32_REC else f"{OCR_VERSION} {rec.stem.partition('.')[2]}"
+
+
 def _get_engine(threads: int) -> Any:
     """One RapidOCR per process. The model files are named explicitly: the wheel's own,
     so nothing is looked up or fetched at run time."""

@@ -73,3 +73,21 @@ def test_engine_runs_the_chosen_recogniser_with_threads_that_sleep(monkeypatch: 
     # The OCR cache key names the recogniser, so a page read by the other one is read again.
     rec = ocr_models.recognition_model()
     assert ("int8" in ocr.engine_name()) == (rec.name != ocr_models.FP32_REC)
+
+
+def test_switching_the_recogniser_re_indexes_scans(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.documents import ocr
+    from assistant.documents.manifest import DocumentMeta
+    from assistant.documents.pipeline import content_hash
+
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(b"%PDF-1.4 a scanned page")
+    meta = DocumentMeta("scan", scan, "scan", "scan", "", "2016", "current")
+    monkeypatch.setattr(ocr, "recognition_model", lambda: FP32)
+    with_float32 = content_hash(meta, "embedder")
+    monkeypatch.setattr(
+        ocr, "recognition_model", lambda: Path("/x/PP-OCRv6_rec_small.int8-0123456789ab.onnx")
+    )
+
+    assert content_hash(meta, "embedder") != with_float32
+    assert ocr.index_key() == f"{ocr.OCR_VERSION} int8-0123456789ab"
