@@ -57,9 +57,12 @@ class Settings(BaseSettings):
     embedding_url_batch_size: int = 64
 
     # --- OCR of scanned PDF pages and images (assistant/documents/scans.py): off, such
-    # files are refused as before; threads of the recogniser (0 = every core).
+    # files are refused as before; threads of the recogniser (0 = every core); an int8
+    # copy of the text recogniser where it measures faster (documents/ocr_models.py): off
+    # by default, it misreads a few characters float32 reads (a 文号's "〔", docs/ocr.md).
     ocr_enabled: bool = True
     ocr_threads: int = 0
+    ocr_int8: bool = False
 
     # --- vector store: embedded by default; a Chroma server when chroma_host is set.
     chroma_host: str | None = None

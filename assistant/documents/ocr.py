@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from assistant.documents.ocr_models import FP32_REC, quiet_session, recognition_model
 from assistant.documents.table_grid import Line, find_grid, table_rows
 from assistant.documents.text_repair import normalize_width
 
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 
 _DATA = Path(__file__).parent / "data" / "ocr.toml"
 # Bump when recognition, orientation or layout changes: cached page results are then redone.
-OCR_VERSION = "3"
+OCR_VERSION = "4"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
 
@@ -126,9 +127,21 @@ _engine: Any = None
 
 
 def engine_name() -> str:
+    """The engine and its recogniser (float32, or the int8 copy where it is faster): the
+    OCR cache's key, so that pages are read again when either changes."""
     from importlib.metadata import version
 
-    return f"rapidocr-{version('rapidocr')}"
+    rec = recognition_model()
+    int8 = "" if rec.name == FP32_REC else "-" + rec.stem.partition(".")[2]  # "-int8-<key>"
+    return f"rapidocr-{version('rapidocr')}{int8}"
+
+
+def index_key() -> str:
+    """What a scanned file's passages depend on besides its bytes (pipeline.content_hash):
+    the reading's version and, with the int8 recogniser, which one read it; so switching
+    the recogniser re-indexes scans, and float32's key is OCR_VERSION alone."""
+    rec = recognition_model()
+    return OCR_VERSION if rec.name == FP32_REC else f"{OCR_VERSION} {rec.stem.partition('.')[2]}"
 
 
 def _get_engine(threads: int) -> Any:
@@ -141,11 +154,12 @@ def _get_engine(threads: int) -> Any:
             from rapidocr import RapidOCR
 
             models = Path(rapidocr.__file__).parent / "models"
+            rec = recognition_model()
             params = {
                 "Global.log_level": "warning",
                 "Global.text_score": float(config()["engine"]["min_line_score"]),
                 "Det.model_path": str(models / "PP-OCRv6_det_small.onnx"),
-                "Rec.model_path": str(models / "PP-OCRv6_rec_small.onnx"),
+                "Rec.model_path": str(rec),
                 "Cls.model_path": str(models / "ch_ppocr_mobile_v2.0_cls_mobile.onnx"),
                 "EngineConfig.onnxruntime.intra_op_num_threads": threads if threads > 0 else -1,
                 "EngineConfig.onnxruntime.inter_op_num_threads": 1,
@@ -153,8 +167,17 @@ def _get_engine(threads: int) -> Any:
             for key in ("Det.model_path", "Rec.model_path", "Cls.model_path"):
                 if not Path(params[key]).is_file():
                     raise FileNotFoundError(f"OCR model missing from the rapidocr package: {params[key]}")
-            _engine = RapidOCR(params=params)
+            engine = RapidOCR(params=params)
             logging.getLogger("RapidOCR").setLevel(logging.WARNING)
+            # Threads that wait for work by spinning burn a shared core's time (a quarter
+            # more CPU seconds per page with two threads, docs/ocr.md); RapidOCR's config
+            # cannot say so, so its detection and recognition sessions are replaced by ones
+            # that sleep instead (its loaders and `.session` holder, rapidocr 3.10).
+            if not config()["engine"]["spin"]:
+                sessions = ((engine._load_det_model, params["Det.model_path"]), (engine._load_rec_model, rec))
+                for load, path in sessions:
+                    load().session.session = quiet_session(Path(path), threads)
+            _engine = engine
         return _engine
 
 
@@ -267,7 +290,7 @@ def layout(lines: list[Line], page_width: float, image: Image.Image | None = Non
             ]
             return "\n".join(part for part in parts if part)
     columns = _split_columns(lines, page_width)
-    return "\n".join(_rows_text(column) for column in columns if column)
+    return "\n".join(_rows_text(column, page_width) for column in columns if column)
 
 
 def _split_columns(lines: list[Line], page_width: float) -> list[list[Line]]:
@@ -301,7 +324,19 @@ def _split_columns(lines: list[Line], page_width: float) -> list[list[Line]]:
     return [middle, left, right] if middle else [left, right]
 
 
-def _rows_text(lines: list[Line]) -> str:
+def _centred_heading(row: list[Line], page_width: float) -> bool:
+    """A row of two boxes whose wider one is centred on the page and the other a short
+    label at its left ("附件5" beside the annex's title): a label and a heading, not two
+    cells of a table row."""
+    if len(row) != 2 or page_width <= 0:
+        return False
+    label, heading = row
+    centre = (heading.box[0] + heading.box[2]) / 2
+    off = abs(centre - page_width / 2) / page_width
+    return off <= float(config()["layout"]["centred"]) and label.width * 2 <= heading.width
+
+
+def _rows_text(lines: list[Line], page_width: float = 0.0) -> str:
     settings = config()["layout"]
     height = statistics.median(ln.height for ln in lines) or 1.0
     rows: list[list[Line]] = []
@@ -316,6 +351,9 @@ def _rows_text(lines: list[Line]) -> str:
     out = []
     for row in rows:
         row.sort(key=lambda ln: ln.box[0])
+        if _centred_heading(row, page_width):
+            out.extend(line.text for line in row)
+            continue
         text = row[0].text
         for before, line in itertools.pairwise(row):
             gap = line.box[0] - before.box[2]

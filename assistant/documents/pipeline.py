@@ -20,7 +20,7 @@ from assistant.documents.errors import DocumentError
 from assistant.documents.loaders import LoadedText, load_bytes, load_document
 from assistant.documents.manifest import DocumentMeta
 from assistant.documents.metadata import detect_metadata, is_furniture, is_garbled
-from assistant.documents.ocr import IMAGE_SUFFIXES, OCR_VERSION, mark_scan_pages
+from assistant.documents.ocr import IMAGE_SUFFIXES, index_key, mark_scan_pages
 from assistant.documents.structure import parse_sections
 from assistant.documents.table_rows import row_chunks
 
@@ -51,7 +51,7 @@ def content_hash(meta: DocumentMeta, embedder_name: str) -> str:
     digest.update(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode())
     digest.update(f"|{PIPELINE_VERSION}|{embedder_name}".encode())
     if meta.path.suffix.lower() in (".pdf", *IMAGE_SUFFIXES):  # a scan's text is OCR's
-        digest.update(f"|ocr {OCR_VERSION}".encode())
+        digest.update(f"|ocr {index_key()}".encode())
     return digest.hexdigest()
 
 

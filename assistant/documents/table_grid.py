@@ -149,22 +149,50 @@ def table_rows(grid: Grid, lines: list[Line], settings: dict[str, Any], joiner: 
             text += (joiner(text, line.text) if text else "") + line.text
         cell_text[cell_id] = text
     repeat_max, repeat_rows = int(settings["repeat_merged_max"]), int(settings["repeat_merged_rows"])
-    spans = {int(i): len(set(np.nonzero(grid.cell == i)[0])) for i in np.unique(grid.cell)}  # rows covered
+    spans = {int(i): sorted(set(np.nonzero(grid.cell == i)[0])) for i in np.unique(grid.cell)}  # rows covered
+
+    def remark(cell_id: int) -> bool:
+        """A long text merged over a block of rows: a note on the block, not a value of
+        each row (a short label, or one answer for two cases, belongs to each row)."""
+        return len(cell_text.get(cell_id, "")) > repeat_max and len(spans[cell_id]) > repeat_rows
+
     out: list[str] = []
-    shown: set[int] = set()
+    notes: list[str] = []
     for r in range(grid.cell.shape[0]):
         cells: list[str] = []
         for c in range(grid.cell.shape[1]):
             cell_id = int(grid.cell[r, c])
             if c and int(grid.cell[r, c - 1]) == cell_id:
                 continue  # merged across columns: once in the row
-            text = cell_text.get(cell_id, "")
-            # A cell merged over rows belongs to each: a short label, or a value shared
-            # by two rows, is repeated; a long remark over a block is written once.
-            if cell_id in shown and len(text) > repeat_max and spans[cell_id] > repeat_rows:
-                text = ""
-            shown.add(cell_id)
-            cells.append(text)
+            if remark(cell_id):
+                # Its rows keep the column empty; the note follows the table, as a table's
+                # notes are printed under it, named by its column and the rows it covers.
+                if r == spans[cell_id][0]:
+                    notes.append(_note(grid, cell_id, cell_text, spans, c, remark))
+                cells.append("")
+                continue
+            cells.append(cell_text.get(cell_id, ""))
         if any(cells):
             out.append(" | ".join(cells).strip())
-    return out
+    return out + notes
+
+
+def _note(
+    grid: Grid, cell_id: int, cell_text: dict[int, str], spans: dict[int, list[int]], column: int, remark: Any
+) -> str:
+    """ "备注（甲至乙）：…": the column's heading (the first row's cell, when the note does not
+    cover it) and the first and last rows' first cell that is a value of the row itself."""
+    rows = spans[cell_id]
+    heading = cell_text.get(int(grid.cell[0, column]), "") if rows[0] > 0 else ""
+
+    def row_name(r: int) -> str:
+        for c in range(grid.cell.shape[1]):
+            cell = int(grid.cell[r, c])
+            if len(spans[cell]) == 1 and cell_text.get(cell) and not remark(cell):
+                return cell_text[cell]
+        return ""
+
+    first, last = row_name(rows[0]), row_name(rows[-1])
+    where = f"（{first}至{last}）" if first and last and first != last else ""
+    label = f"{heading}{where}"
+    return f"{label}：{cell_text[cell_id]}" if label else cell_text[cell_id]

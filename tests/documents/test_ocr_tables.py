@@ -16,6 +16,7 @@ from assistant.question.cite import Citation
 
 SCANS = Path(__file__).resolve().parents[2].parent / "shared" / "sources_new" / "scans"
 GUANGDONG = "guangdong_2015_yuejiaokao14_migrant_children_gaokao_notice_scan.pdf"
+PANYU = "panyu_2015_public_primary_enrolment_plan_zones_scan.pdf"
 
 
 def _line(text: str, x0: float, y0: float, x1: float, y1: float) -> ocr.Line:
@@ -65,6 +66,70 @@ def test_ruled_table_rows_join_wrapped_cells_and_repeat_merged_ones() -> None:
     assert ocr.layout(lines, 600, Image.new("RGB", (600, 300), "white")) == ocr.layout(lines, 600)
 
 
+def _table_with_a_remark_column() -> Image.Image:
+    """Header row and four rows; the last column's cell is merged over the first three rows
+    (its row rules stop at the third column) and a rule closes the fourth row's cell."""
+    image = Image.new("RGB", (800, 320), "white")
+    draw = ImageDraw.Draw(image)
+    for y in (20, 80, 260, 300):
+        draw.line((20, y, 780, y), fill="black", width=2)
+    for y in (140, 200):
+        draw.line((20, y, 600, y), fill="black", width=2)
+    for x in (20, 200, 300, 600, 780):
+        draw.line((x, 20, x, 300), fill="black", width=2)
+    return image
+
+
+def test_long_remark_merged_over_rows_follows_the_table_named_by_its_column_and_rows() -> None:
+    remark = "由于学校招生人数基本固定，届时各校实际招生地段可能有适当微调"
+    lines = [
+        _line("学校", 40, 40, 100, 60),
+        _line("班数", 220, 40, 280, 60),
+        _line("地段", 320, 40, 380, 60),
+        _line("备注", 640, 40, 700, 60),
+        _line("甲小学", 40, 100, 120, 115),
+        _line("6", 240, 100, 250, 115),
+        _line("东湖街道", 320, 100, 400, 115),
+        _line(remark[:16], 610, 120, 775, 135),  # the remark, wrapped in its narrow column
+        _line(remark[16:], 610, 150, 775, 165),
+        _line("乙小学", 40, 160, 120, 175),
+        _line("4", 240, 160, 250, 175),
+        _line("桂园街道", 320, 160, 400, 175),
+        _line("丙小学", 40, 220, 120, 235),
+        _line("2", 240, 220, 250, 235),
+        _line("黄贝街道", 320, 220, 400, 235),
+        _line("丁小学", 40, 270, 120, 285),
+        _line("1", 240, 270, 250, 285),
+        _line("翠竹街道", 320, 270, 400, 285),
+        _line("见说明", 620, 270, 700, 285),
+    ]
+
+    text = ocr.layout(lines, 800, _table_with_a_remark_column())
+
+    assert text.split("\n") == [
+        "学校 | 班数 | 地段 | 备注",
+        "甲小学 | 6 | 东湖街道 |",
+        "乙小学 | 4 | 桂园街道 |",
+        "丙小学 | 2 | 黄贝街道 |",
+        "丁小学 | 1 | 翠竹街道 | 见说明",
+        f"备注（甲小学至丙小学）：{remark}",
+    ]
+
+
+def test_label_beside_a_centred_title_is_a_line_of_its_own() -> None:
+    title = "2015年某区公办小学招生计划、招生地段及条件"
+    lines = [
+        _line("附件5", 60, 40, 130, 62),
+        _line(title, 250, 40, 750, 62),
+        _line("第一段正文", 60, 90, 400, 110),
+    ]
+
+    assert ocr.layout(lines, 1000).split("\n") == ["附件5", title, "第一段正文"]
+    # Two cells of a table row, neither centred on the page, stay one row.
+    row = [_line("序号", 60, 40, 130, 62), _line("学校名称", 600, 40, 900, 62)]
+    assert ocr.layout(row, 1000) == "序号 | 学校名称"
+
+
 def test_real_scanned_table_page_comes_out_row_by_row_and_is_a_table_section() -> None:
     import pypdfium2 as pdfium
 
@@ -91,6 +156,29 @@ def test_real_scanned_table_page_comes_out_row_by_row_and_is_a_table_section() -
     assert len(tables) == 1 and tables[0].text.count("\n") >= 8
     cells = {cell.strip() for row in rows for cell in row.split("|")}
     assert not any(part in cells for s in sections for part in s.path)
+
+
+def test_real_annex_table_title_stands_alone_and_its_long_remark_follows_the_rows() -> None:
+    import pypdfium2 as pdfium
+
+    from benchmarks.ocr_scans import cer, transcript_pages
+
+    path = SCANS / PANYU
+    assert path.is_file(), f"{path} missing: the real scans sit in shared/ beside the repository"
+    image = pdfium.PdfDocument(str(path))[0].render(scale=200 / 72).to_pil()  # page 1, odd
+
+    rows = ocr.read_page(image).text.split("\n")
+
+    # The annex label beside the centred title is a line of its own, so is the title.
+    assert rows[:2] == ["附件5", "2015年番禺区公办小学招生计划、招生地段及条件"]
+    # The 辖区 label is repeated on its rows, the 备注 merged over eleven rows is not.
+    first = next(row for row in rows if "市桥实验小学" in row)
+    assert first.startswith("市桥 | 市桥实验小学 | 6 | ") and first.endswith("|")
+    note = [row for row in rows if row.startswith("备注（")]
+    assert len(note) == 1 and note[0].startswith("备注（市桥实验小学至市桥东兴小学）：由于学校招生人数")
+    assert rows.index(note[0]) > max(i for i, row in enumerate(rows) if "市桥南新小学" in row)
+    errors, chars = cer(transcript_pages(path.with_suffix(".transcript.txt"))[1][1], "\n".join(rows))
+    assert errors / chars <= 0.08  # 14.9 % with the remark in the first row
 
 
 def test_citation_shows_the_ocr_confidence_and_warns_when_it_is_low() -> None:
