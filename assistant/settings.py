@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     embedding_url_api_key: SecretStr = SecretStr("unused")
     embedding_url_queries: bool = False
     embedding_url_batch_size: int = 64
+    # Sentence vectors pooled from each chunk's own forward pass where the backend gives
+    # token states (local ONNX); off: every sentence embedded on its own (docs/ingest.md).
+    sentence_vectors_pooled: bool = True
 
     # --- OCR of scanned PDF pages and images (assistant/documents/scans.py): off, such
     # files are refused as before; threads of the recogniser (0 = every core).

@@ -144,7 +144,11 @@ def load(cache_dir: Path, backend: str, threads: int, batch_size: int = 16) -> E
         )
     from assistant.backends.onnx import OnnxEmbedder
 
-    return OnnxEmbedder(files / "model.onnx", files, threads=threads, name=name)
+    # The model folder's Dense layers turn token states into sentence vectors (spans.py).
+    dense = model_fetch.model_dir(cache_dir)
+    return OnnxEmbedder(
+        files / "model.onnx", files, threads=threads, name=name, dense_dir=dense if dense.is_dir() else None
+    )
 
 
 def load_backend(settings: Settings) -> Embedder:
@@ -152,6 +156,10 @@ def load_backend(settings: Settings) -> Embedder:
     log.info("embedding backend %s (%s), %d threads", backend, source, settings.threads)
     embedder = load(settings.model_cache_dir, backend, settings.threads, settings.embedding_batch_size)
     embedder.backend = backend  # type: ignore[attr-defined]
+    if backend in ONNX_BACKENDS:
+        from assistant.backends import layout
+
+        layout.apply(settings.model_cache_dir, backend, embedder)
     return embedder
 
 
