@@ -136,7 +136,7 @@ def run_backend(backend: str, every: int) -> list[Row]:
 
     settings = Settings()
     cores = settings.threads
-    embedder: Any = load(settings.model_cache_dir, backend, cores)
+    embedder: Any = load(settings.model_cache_dir, backend, cores, token_states=True)
     chunks, sentences, own = _texts(every)
     rows: list[Row] = []
     if not hasattr(embedder, "embed_ids"):  # torch: its own batching only

@@ -146,7 +146,7 @@ def test_ingest_stores_the_pooled_sentence_vectors(settings_factory: Any, pooled
 def onnx_int8() -> Any:
     from assistant.backends.selection import load
 
-    return load(Settings().model_cache_dir, "onnx-int8", threads=2)
+    return load(Settings().model_cache_dir, "onnx-int8", threads=2, token_states=True)
 
 
 @pytest.fixture(scope="module")
