@@ -64,6 +64,7 @@ def test_the_fastest_measured_layout_is_chosen() -> None:
     assert chosen.tokens_per_s == 1000.0 and chosen.cores == 2
     assert set(calls) == set(candidates(2)) and len(calls) == 2 * len(candidates(2))
     assert candidates(1) == [(1, 1, b) for b in (0, 512, 2048)]  # one core: no parallel runs
+    assert candidates(2, quantised=True) == [(2, 1, 0), (1, 2, 0)]  # int8: one text per run
 
 
 class _Layouted:
@@ -76,24 +77,31 @@ class _Layouted:
 
 def test_recorded_layout_is_read_back_and_used(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     measured = Layout(threads=1, streams=2, batch_tokens=512, tokens_per_s=1234.0, cores=2)
+    backend = "onnx-fp32"
     runs: list[int] = []
 
-    def fake_measure(embedder: Any, say: Any = None) -> Layout:
+    def fake_measure(embedder: Any, say: Any = None, int8: bool = False) -> Layout:
         runs.append(1)
         return measured
 
     monkeypatch.setattr(layout_store, "measure", fake_measure)
     first = _Layouted()
-    assert layout_store.apply(tmp_path, "onnx-int8", first) == measured  # measured at first run
+    assert layout_store.apply(tmp_path, backend, first) == measured  # measured at first run
     assert first.layout == measured and runs == [1]
     assert (tmp_path / layout_store.LAYOUT_FILE).is_file()
     second = _Layouted()
-    assert layout_store.apply(tmp_path, "onnx-int8", second) == measured  # read back
+    assert layout_store.apply(tmp_path, backend, second) == measured  # read back
     assert second.layout == measured and runs == [1]
     other = _Layouted()
     other._threads = 4  # another core count is measured anew
-    layout_store.apply(tmp_path, "onnx-int8", other)
+    layout_store.apply(tmp_path, backend, other)
     assert runs == [1, 1]
+    # a batched layout is no candidate for an int8 graph: recorded under an older rule
+    layout_store.record(tmp_path, "onnx-int8", measured)
+    assert layout_store.recorded(tmp_path, "onnx-int8", 2) is None
+    single = dataclasses.replace(measured, batch_tokens=0)
+    layout_store.record(tmp_path, "onnx-int8", single)
+    assert layout_store.recorded(tmp_path, "onnx-int8", 2) == single
 
 
 def test_sentence_spans_are_found_in_the_text_and_its_tokens() -> None:

@@ -3,7 +3,8 @@ batch size and thread layout measured on this CPU.
 
 A batch is padded to its longest text, so texts are sorted by their token count (not by
 characters) and a batch closes before padding would exceed `MAX_PADDING` of its tokens.
-The layout - intra-op threads per run, runs in parallel, tokens per batch - changes the
+An int8 graph runs one text per run (its activation scale is per run). The layout -
+intra-op threads per run, runs in parallel, tokens per batch - changes the
 throughput by tens of percent between CPUs of one machine kind (cache sizes, VNNI), so it
 is measured on the first ingest (or with the backend) and stored with the backend choice.
 """
@@ -76,11 +77,14 @@ def padding_share(lengths: Sequence[int], batches: list[list[int]]) -> float:
     return (padded - real) / max(1, real)
 
 
-def candidates(cores: int) -> list[tuple[int, int, int]]:
+def candidates(cores: int, quantised: bool = False) -> list[tuple[int, int, int]]:
     """(threads, streams, batch tokens) to measure: all cores on one run, or one core
-    per run with as many runs as cores."""
+    per run with as many runs as cores. A dynamically quantised (int8) graph runs one text
+    per run: it scales a run's activations by the run's largest value, so batch-mates
+    would blur each other's vectors (dev2 lost a refusal with 512-token batches)."""
     shapes = [(cores, 1)] + ([(1, cores)] if cores > 1 else [])
-    return [(t, s, b) for t, s in shapes for b in BATCH_TOKENS]
+    sizes = (0,) if quantised else BATCH_TOKENS
+    return [(t, s, b) for t, s in shapes for b in sizes]
 
 
 def measure_layout(
@@ -89,13 +93,14 @@ def measure_layout(
     cores: int,
     rounds: int = 2,
     say: Callable[[str], None] = lambda _m: None,
+    quantised: bool = False,
 ) -> Layout:
     """Time `run(threads, streams, batch_tokens)` (which embeds the same `tokens` tokens
     and returns its wall seconds) for each candidate, `rounds` times interleaved; the
     best time of each counts (other processes only ever slow a run down)."""
     best: dict[tuple[int, int, int], float] = {}
     for _ in range(rounds):
-        for shape in candidates(cores):
+        for shape in candidates(cores, quantised):
             started = time.perf_counter()
             seconds = run(*shape) or (time.perf_counter() - started)
             best[shape] = min(best.get(shape, seconds), seconds)

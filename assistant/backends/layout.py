@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from assistant.backends.batching import Layout, default_layout, measure_layout
+from assistant.backends.batching import Layout, candidates, default_layout, measure_layout
 from assistant.backends.cpu import cpu_info
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,11 @@ def probe_ids(embedder: Any) -> list[list[int]]:
     return list(embedder.tokenize_documents(passages + joined)["input_ids"])
 
 
-def measure(embedder: Any, say: Callable[[str], None] = lambda _m: None) -> Layout:
+def quantised(backend: str) -> bool:
+    return backend.endswith("int8")
+
+
+def measure(embedder: Any, say: Callable[[str], None] = lambda _m: None, int8: bool = False) -> Layout:
     """Time the candidate layouts of `embedder` (an OnnxEmbedder) on the probe passages."""
     ids = probe_ids(embedder)
     tokens = sum(len(row) for row in ids)
@@ -44,7 +48,7 @@ def measure(embedder: Any, say: Callable[[str], None] = lambda _m: None) -> Layo
         embedder.embed_ids(ids, layout)
         return time.perf_counter() - started
 
-    return measure_layout(run, tokens, cores, say=say)
+    return measure_layout(run, tokens, cores, say=say, quantised=int8)
 
 
 def _read(cache_dir: Path) -> dict[str, Any]:
@@ -61,7 +65,10 @@ def recorded(cache_dir: Path, backend: str, cores: int) -> Layout | None:
         layout = Layout.from_json(data) if data else None
     except TypeError:  # written by another version: measure again
         return None
-    return layout if layout is not None and layout.cores == cores else None
+    if layout is None or layout.cores != cores:
+        return None
+    shape = (layout.threads, layout.streams, layout.batch_tokens)
+    return layout if shape in candidates(cores, quantised(backend)) else None  # else: an older rule
 
 
 def record(cache_dir: Path, backend: str, layout: Layout) -> None:
@@ -85,7 +92,7 @@ def apply(
         log.info("measuring the ingest layout of %s on this CPU (seconds)", backend)
         say(f"测量 {backend} 的收录批量与线程布局 …")
         embedder.layout = default_layout(cores)
-        layout = measure(embedder, say)
+        layout = measure(embedder, say, int8=quantised(backend))
         record(cache_dir, backend, layout)
         log.info("ingest layout of %s: %s", backend, layout)
     embedder.layout = layout
