@@ -130,6 +130,27 @@ def gemm_rates() -> tuple[float, float]:
     return fp32, int8
 
 
+def _chroma_add(chunks: list[str], cores: int) -> Row:
+    """Adding the chunks with ready vectors to a new persistent Chroma collection, in the
+    ingest's batches of 16."""
+    import tempfile
+
+    import chromadb
+
+    vectors = np.random.default_rng(0).standard_normal((len(chunks), 768)).astype(np.float32)
+    with tempfile.TemporaryDirectory() as folder:
+        client = chromadb.PersistentClient(path=folder)
+        collection = client.create_collection("bench", configuration={"hnsw": {"space": "cosine"}})
+
+        def add() -> None:
+            for start in range(0, len(chunks), 16):
+                end = start + 16
+                ids = [str(i) for i in range(start, min(end, len(chunks)))]
+                collection.add(ids=ids, embeddings=vectors[start:end], documents=chunks[start:end])
+
+        return _timed(f"Chroma add of {len(chunks)} chunks (not tokens)", 0, cores, add)
+
+
 def run_backend(backend: str, every: int) -> list[Row]:
     from assistant.backends import layout as layouts
     from assistant.backends.selection import load
@@ -164,6 +185,7 @@ def run_backend(backend: str, every: int) -> list[Row]:
             embedder._run([prompted[i] for i in order[start : start + 4]])
 
     rows.append(_timed("chunks, previous (4 per run, all cores)", ctok, cores, lambda: previous(chunks)))
+    rows.append(_chroma_add(chunks, cores))
     rows.append(
         _timed(
             f"chunks, measured layout {layout.threads}x{layout.streams}/{layout.batch_tokens}",
