@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     embedding_url_api_key: SecretStr = SecretStr("unused")
     embedding_url_queries: bool = False
     embedding_url_batch_size: int = 64
+    # Sentence vectors pooled from each chunk's own forward pass (local ONNX backends):
+    # about a third faster ingest, but their similarities are not those the refusal
+    # thresholds were calibrated on (refusals lost on dev: docs/ingest.md). Off: every
+    # sentence is embedded on its own.
+    sentence_vectors_pooled: bool = False
 
     # --- OCR of scanned PDF pages and images (assistant/documents/scans.py): off, such
     # files are refused as before; threads of the recogniser (0 = every core); an int8

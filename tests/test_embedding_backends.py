@@ -282,6 +282,7 @@ def test_concurrent_requests_run_one_forward_pass_at_a_time() -> None:
     import threading
     import time
 
+    from assistant.backends.batching import default_layout
     from assistant.backends.onnx import OnnxEmbedder
 
     running, peak = 0, 0
@@ -305,6 +306,8 @@ def test_concurrent_requests_run_one_forward_pass_at_a_time() -> None:
     embedder._session, embedder._tokenizer, embedder._lock = Session(), tokenizer, threading.Lock()
     embedder._query_prompt = embedder._document_prompt = ""
     embedder._batch_size, embedder.dim = 4, 4
+    embedder._threads, embedder._pad, embedder.layout = 1, 0, default_layout(1)
+    embedder._sessions = {1: embedder._session}
     threads = [threading.Thread(target=embedder.embed_query, args=(f"问题{i}",)) for i in range(16)]
     threads += [threading.Thread(target=embedder.embed_documents, args=(["甲", "乙"],)) for _ in range(4)]
     for t in threads:

@@ -13,17 +13,20 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from assistant.backends.batching import Layout, default_layout, plan_batches
+from assistant.backends.spans import STATES, DenseHead, char_spans, states_file, token_span
+
 log = logging.getLogger(__name__)
 
 MAX_TOKENS = 2048  # the model's own max_seq_length
-# Passages per run. Smaller batches stay in cache: on the shipped chunks (2 cores, AVX2)
-# batch 4 took 18.4 s for every 5th chunk against 22.5 s at 16 and 31.5 s at 32, and
-# 45.5 s against 52.9 s at 16 for every 2nd chunk.
+# Texts per run for queries asked together; documents follow the measured layout
+# (assistant/backends/batching.py).
 BATCH = 4
 
 
@@ -128,7 +131,12 @@ def quantize_int8(fp32_file: Path, out_file: Path, model_dir: Path) -> Path:
 
 
 class OnnxEmbedder:
-    """EmbeddingGemma as an ONNX Runtime session; same vectors' meaning as the torch model."""
+    """EmbeddingGemma as an ONNX Runtime session; same vectors' meaning as the torch model.
+
+    Queries run on one session with every core given. Documents run in the measured
+    `layout` (its own session when its thread count differs), batched by token count; with
+    `dense_dir` (the model folder holding 2_Dense and 3_Dense) the session also returns the
+    token states, and `embed_documents_with_sentences` pools sentence vectors from them."""
 
     def __init__(
         self,
@@ -137,9 +145,40 @@ class OnnxEmbedder:
         threads: int,
         batch_size: int = BATCH,
         name: str | None = None,
+        layout: Layout | None = None,
+        dense_dir: Path | None = None,
     ) -> None:
-        import onnxruntime as ort
         from transformers import AutoTokenizer
+
+        self._graph: Path | bytes = onnx_file
+        self._head: DenseHead | None = None
+        if dense_dir is not None:
+            try:
+                self._graph = states_file(onnx_file)
+                self._head = DenseHead(dense_dir)
+            except (OSError, ValueError, KeyError) as exc:  # standalone sentence vectors then
+                log.warning("no token states from %s: %s", onnx_file, exc)
+                self._graph, self._head = onnx_file, None
+        self._threads = threads
+        self._session = self._new_session(threads)
+        self._sessions = {threads: self._session}
+        self._tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+        self._pad = int(self._tokenizer.pad_token_id or 0)
+        prompts = _prompts(model_dir)
+        self._query_prompt = prompts.get("query", "")
+        self._document_prompt = prompts.get("document", "")
+        self._batch_size = batch_size
+        self.layout = layout or default_layout(threads)
+        self._lock = threading.Lock()
+        self.name = name or onnx_file.stem
+        self.dim = int(self._session.get_outputs()[0].shape[-1] or 768)
+
+    @property
+    def pools_sentences(self) -> bool:
+        return self._head is not None
+
+    def _new_session(self, threads: int) -> Any:
+        import onnxruntime as ort
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
@@ -150,15 +189,13 @@ class OnnxEmbedder:
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self._session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
-        self._tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
-        prompts = _prompts(model_dir)
-        self._query_prompt = prompts.get("query", "")
-        self._document_prompt = prompts.get("document", "")
-        self._batch_size = batch_size
-        self._lock = threading.Lock()
-        self.name = name or onnx_file.stem
-        self.dim = int(self._session.get_outputs()[0].shape[-1] or 768)
+        graph = str(self._graph) if isinstance(self._graph, Path) else self._graph
+        return ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+
+    def _session_for(self, threads: int) -> Any:
+        if threads not in self._sessions:
+            self._sessions[threads] = self._new_session(threads)
+        return self._sessions[threads]
 
     def _run(self, texts: list[str]) -> np.ndarray:
         encoded = self._tokenizer(
@@ -169,20 +206,95 @@ class OnnxEmbedder:
             "attention_mask": encoded["attention_mask"].astype(np.int64),
         }
         with self._lock:
-            (vectors,) = self._session.run(None, feeds)
+            (vectors,) = self._session.run(["sentence_embedding"], feeds)
         return np.asarray(vectors, dtype=np.float32)
+
+    def _run_ids(self, session: Any, ids: list[list[int]], states: bool) -> tuple[np.ndarray, Any]:
+        """One run over token ids padded to the longest; (vectors, token states or None)."""
+        width = max(len(row) for row in ids)
+        input_ids = np.full((len(ids), width), self._pad, dtype=np.int64)
+        mask = np.zeros((len(ids), width), dtype=np.int64)
+        for r, row in enumerate(ids):
+            input_ids[r, : len(row)] = row
+            mask[r, : len(row)] = 1
+        names = ["sentence_embedding", STATES] if states else ["sentence_embedding"]
+        out = session.run(names, {"input_ids": input_ids, "attention_mask": mask})
+        return np.asarray(out[0], dtype=np.float32), (out[1] if states else None)
+
+    def tokenize_documents(self, texts: list[str], offsets: bool = False) -> Any:
+        """Token ids (and character offsets) of the prompted texts; the fast tokenizer does
+        the shipped folder in about 0.1 s, so it stays on the caller's thread."""
+        return self._tokenizer(
+            [self._document_prompt + t for t in texts],
+            truncation=True,
+            max_length=MAX_TOKENS,
+            return_offsets_mapping=offsets,
+        )
+
+    def embed_ids(
+        self, ids: list[list[int]], layout: Layout | None = None, on_states: Any = None
+    ) -> np.ndarray:
+        """Vectors of tokenised documents in the layout's batches and parallel runs;
+        `on_states(index, states)` sees each text's token states when given."""
+        layout = layout or self.layout
+        out = np.zeros((len(ids), self.dim), dtype=np.float32)
+        if not ids:
+            return out
+        session = self._session_for(layout.threads)
+        batches = plan_batches([len(row) for row in ids], layout.batch_tokens)
+
+        def run(batch: list[int]) -> None:
+            vectors, states = self._run_ids(session, [ids[i] for i in batch], on_states is not None)
+            out[batch] = vectors
+            if on_states is not None:
+                for r, i in enumerate(batch):
+                    on_states(i, states[r, : len(ids[i])])
+
+        if layout.streams <= 1:
+            with self._lock:
+                for batch in batches:
+                    run(batch)
+        else:
+            with self._lock, ThreadPoolExecutor(layout.streams) as pool:
+                list(pool.map(run, batches))
+        return out
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        prompted = [self._document_prompt + t for t in texts]
-        # Similar lengths in one batch waste less padding; results go back in input order.
-        order = sorted(range(len(prompted)), key=lambda i: len(prompted[i]))
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(order), self._batch_size):
-            part = order[start : start + self._batch_size]
-            out[part] = self._run([prompted[i] for i in part])
-        return out
+        return self.embed_ids(list(self.tokenize_documents(texts)["input_ids"]))
+
+    def embed_documents_with_sentences(
+        self, texts: list[str], sentences: list[list[str]]
+    ) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
+        """Each text's vector, and a vector for each of its `sentences` pooled from the
+        same forward pass (None for one not found in the text or cut at the model's
+        length: embed it on its own)."""
+        if self._head is None:
+            raise RuntimeError("this session has no token states")
+        encoded = self.tokenize_documents(texts, offsets=True)
+        shift = len(self._document_prompt)
+        spans: list[list[tuple[int, int] | None]] = []
+        for text, offsets, own in zip(texts, encoded["offset_mapping"], sentences, strict=True):
+            table = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
+            chars = char_spans(text, own)
+            spans.append(
+                [None if c is None else token_span(table, c[0] + shift, c[1] + shift) for c in chars]
+            )
+        pooled: list[list[np.ndarray | None]] = [[None] * len(own) for own in sentences]
+
+        def keep(i: int, states: np.ndarray) -> None:
+            for k, span in enumerate(spans[i]):
+                if span is not None:
+                    pooled[i][k] = states[span[0] : span[1]].mean(axis=0)
+
+        vectors = self.embed_ids(list(encoded["input_ids"]), on_states=keep)
+        flat = [(i, k) for i, row in enumerate(pooled) for k, v in enumerate(row) if v is not None]
+        if flat:
+            dense = self._head(np.stack([pooled[i][k] for i, k in flat]))  # type: ignore[misc]
+            for (i, k), vector in zip(flat, dense, strict=True):
+                pooled[i][k] = vector
+        return vectors, pooled
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._run([self._query_prompt + text])[0]

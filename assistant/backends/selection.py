@@ -126,8 +126,11 @@ def backend_files(settings: Settings) -> Path:
         raise EmbedderError(str(exc)) from exc
 
 
-def load(cache_dir: Path, backend: str, threads: int, batch_size: int = 16) -> Embedder:
-    """EmbeddingGemma run by `backend` with `threads` intra-op threads."""
+def load(
+    cache_dir: Path, backend: str, threads: int, batch_size: int = 16, token_states: bool = False
+) -> Embedder:
+    """EmbeddingGemma run by `backend` with `threads` intra-op threads; an ONNX backend with
+    `token_states` also pools sentence vectors from a chunk's forward pass (spans.py)."""
     try:
         files = ensure_files(cache_dir, backend)
     except model_fetch.ModelFetchError as exc:
@@ -144,14 +147,32 @@ def load(cache_dir: Path, backend: str, threads: int, batch_size: int = 16) -> E
         )
     from assistant.backends.onnx import OnnxEmbedder
 
-    return OnnxEmbedder(files / "model.onnx", files, threads=threads, name=name)
+    # The model folder's Dense layers turn token states into sentence vectors.
+    dense = model_fetch.model_dir(cache_dir) if token_states else None
+    return OnnxEmbedder(
+        files / "model.onnx",
+        files,
+        threads=threads,
+        name=name,
+        dense_dir=dense if dense is not None and dense.is_dir() else None,
+    )
 
 
 def load_backend(settings: Settings) -> Embedder:
     backend, source = resolve_backend(settings)
     log.info("embedding backend %s (%s), %d threads", backend, source, settings.threads)
-    embedder = load(settings.model_cache_dir, backend, settings.threads, settings.embedding_batch_size)
+    embedder = load(
+        settings.model_cache_dir,
+        backend,
+        settings.threads,
+        settings.embedding_batch_size,
+        token_states=settings.sentence_vectors_pooled,
+    )
     embedder.backend = backend  # type: ignore[attr-defined]
+    if backend in ONNX_BACKENDS:
+        from assistant.backends import layout
+
+        layout.apply(settings.model_cache_dir, backend, embedder)
     return embedder
 
 

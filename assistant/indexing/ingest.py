@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from tqdm import tqdm
@@ -35,6 +36,7 @@ from assistant.documents.pipeline import prepare_document
 from assistant.documents.scans import ocr_settings
 from assistant.embeddings import Embedder
 from assistant.indexing.plan import IngestPlan, IngestReport, plan_ingest
+from assistant.question.sentence_vectors import SentenceVectors, chunk_sentences, sentence_dir
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -258,18 +260,37 @@ def _embed_and_add(
     embedder = index.embedder
     # An embedding server takes larger requests than a local forward pass wants.
     batch = max(1, getattr(embedder, "request_batch", index.settings.embedding_batch_size))
+    # A local ONNX model pools each chunk's sentence vectors from the chunk's own forward
+    # pass (backends/spans.py); other embedders embed the sentences on their own later.
+    pools = index.settings.sentence_vectors_pooled and bool(getattr(embedder, "pools_sentences", False))
+    rows: list[tuple[str, str]] = []
+    pooled: list[np.ndarray] = []
     with tqdm(total=len(todo), desc="建立索引", unit="段") as bar:
         for start in range(0, len(todo), batch):
             part = todo[start : start + batch]
+            texts = [c.embed_text for c in part]
+            if pools:
+                own = [chunk_sentences(c.text) if c.metadata().get("kind") != "row" else [] for c in part]
+                vectors, found = embedder.embed_documents_with_sentences(texts, own)  # type: ignore[attr-defined]
+                for c, sentences, got in zip(part, own, found, strict=True):
+                    kept = [(s, v) for s, v in zip(sentences, got, strict=True) if v is not None]
+                    rows.extend((c.id, s) for s, _ in kept)
+                    pooled.extend(v for _, v in kept)
+            else:
+                vectors = embedder.embed_documents(texts)
             collection.add(
                 ids=[c.id for c in part],
-                embeddings=embedder.embed_documents([c.embed_text for c in part]),  # type: ignore[arg-type]
+                embeddings=vectors,  # type: ignore[arg-type]
                 documents=[c.text for c in part],
                 metadatas=[c.metadata() for c in part],  # type: ignore[misc]
             )
             bar.update(len(part))
             if progress:
                 progress(min(1.0, (start + len(part)) / len(todo)), "建立索引")
+    if rows:  # read by save_sentence_vectors before the collection becomes active
+        model, texts = index.settings.embedding_model, [s for _, s in rows]
+        found = SentenceVectors(rows, texts, np.stack(pooled), model)
+        found.save(sentence_dir(index.settings.derived_dir(collection.name)))
     return True
 
 

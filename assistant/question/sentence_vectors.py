@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 FORMAT = 1
 _ROWS = "rows.json"
 _VECTORS = "vectors.npy"
-EMBED_BATCH = 64
+EMBED_BATCH = 256
 
 Embed = Callable[[list[str]], Any]
 
@@ -96,6 +96,13 @@ class SentenceVectors:
 EMPTY = SentenceVectors([], [], np.zeros((0, 0), dtype=np.float16))
 
 
+def chunk_sentences(text: str) -> list[str]:
+    """The sentences of a chunk that get vectors: its distinct sentences when it has two or
+    more (a one-sentence chunk's vector stands for its sentence)."""
+    sentences = list(dict.fromkeys(split_sentences(text)))
+    return sentences if len(sentences) > 1 else []
+
+
 def build_sentence_vectors(
     chunks: Iterable[tuple[str, str, dict[str, Any]]],
     embed: Embed,
@@ -110,9 +117,7 @@ def build_sentence_vectors(
     stands for it), keeps a full ingest within 1.5 times the chunks-only one (docs/answers.md)."""
     rows: list[tuple[str, str]] = []
     for cid, text, _meta in chunks:
-        sentences = list(dict.fromkeys(split_sentences(text)))
-        if len(sentences) > 1:
-            rows.extend((cid, sentence) for sentence in sentences)
+        rows.extend((cid, sentence) for sentence in chunk_sentences(text))
     texts = [sentence for _, sentence in rows]
     if not rows:
         return EMPTY
@@ -128,14 +133,18 @@ def build_sentence_vectors(
         for i, text in enumerate(texts):
             if text in old:
                 vectors[i] = old[text]
-    # Similar lengths in one batch waste less padding.
-    todo.sort(key=lambda i: len(texts[i]))
-    for start in range(0, len(todo), EMBED_BATCH):
-        part = todo[start : start + EMBED_BATCH]
-        got = np.asarray(embed([texts[i] for i in part]), dtype=np.float32)
+    # A sentence repeated in several chunks is embedded once; the embedder sorts and
+    # batches by length.
+    unique = sorted(dict.fromkeys(texts[i] for i in todo), key=len)
+    for start in range(0, len(unique), EMBED_BATCH):
+        part = unique[start : start + EMBED_BATCH]
+        got = np.asarray(embed(part), dtype=np.float32)
         if vectors is None:
             vectors = np.zeros((len(rows), got.shape[1]), dtype=np.float32)
-        vectors[part] = got
+        at = dict(zip(part, got, strict=True))
+        for i in todo:
+            if texts[i] in at:
+                vectors[i] = at[texts[i]]
     assert vectors is not None
     log.info("sentence vectors: %d sentences, %d embedded", len(rows), len(todo))
     return SentenceVectors(rows, texts, vectors, model)

@@ -183,10 +183,12 @@ def save_sentence_vectors(settings: Settings, collection: Collection) -> None:
         return
     model = str((getattr(collection, "metadata", None) or {}).get("embedding_model", ""))
     root = settings.derived_root
+    # This collection's own first: the sentence vectors its ingest pooled from the chunks.
+    own = settings.derived_dir(collection.name)
     earlier = (
         SentenceVectors.load(sentence_dir(path))
-        for path in (sorted(root.iterdir()) if root.is_dir() else [])
-        if path.is_dir() and path.name != collection.name and not path.name.startswith(".")
+        for path in [own, *(sorted(root.iterdir()) if root.is_dir() else [])]
+        if path.is_dir() and (path == own or path.name != collection.name) and not path.name.startswith(".")
     )
     chunks = (
         (cid, text, meta)
