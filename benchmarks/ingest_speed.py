@@ -38,7 +38,7 @@ Row = dict[str, Any]
 def _texts(every: int) -> tuple[list[str], list[str], list[list[str]]]:
     from assistant.documents.pipeline import prepare_document
     from assistant.index import knowledge_metas
-    from assistant.question.sentence_vectors import chunk_sentences
+    from assistant.indexing.sentence_vectors import chunk_sentences
 
     chunks = [c for meta in knowledge_metas(Settings()) for c in prepare_document(meta).chunks]
     chunks = chunks[::every]

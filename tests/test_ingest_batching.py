@@ -24,7 +24,7 @@ from assistant.backends.batching import (
 )
 from assistant.backends.spans import char_spans, token_span
 from assistant.index import KnowledgeIndex
-from assistant.question.sentence_vectors import SentenceVectors, chunk_sentences, sentence_dir
+from assistant.indexing.sentence_vectors import SentenceVectors, chunk_sentences, sentence_dir
 from assistant.question.snapshot import keyword_hook
 from assistant.settings import Settings
 

@@ -11,7 +11,7 @@ from fakes import SAMPLE_DOCS, HashEmbedder, make_knowledge
 from assistant.chain import Assistant
 from assistant.grammar.sentences import split_sentences
 from assistant.index import KnowledgeIndex
-from assistant.question.sentence_vectors import SentenceVectors, sentence_dir
+from assistant.indexing.sentence_vectors import SentenceVectors, sentence_dir
 from assistant.question.snapshot import keyword_hook
 from assistant.settings import Settings
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from assistant.backends.batching import Layout, candidates, default_layout, measure_layout
 from assistant.backends.cpu import cpu_info
+from assistant.backends.probe import probe_texts
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +25,6 @@ PROBE_GROUP = 4  # probe passages joined to make chunk-length texts as well as s
 def probe_ids(embedder: Any) -> list[list[int]]:
     """Token ids of the probe passages alone and joined by fours: the short and long
     texts an ingest sees (sentences, chunks)."""
-    from assistant.backends.selection import probe_texts
-
     _, passages = probe_texts()
     joined = ["".join(passages[i : i + PROBE_GROUP]) for i in range(0, len(passages), PROBE_GROUP)]
     return list(embedder.tokenize_documents(passages + joined)["input_ids"])

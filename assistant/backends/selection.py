@@ -22,7 +22,6 @@ import logging
 import os
 import statistics
 import time
-import tomllib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from importlib.util import find_spec
@@ -33,6 +32,7 @@ import numpy as np
 
 from assistant import model_fetch
 from assistant.backends.cpu import CpuInfo, available_cores, cpu_info
+from assistant.backends.probe import PROBE_FILE, probe_texts
 from assistant.embeddings import Embedder, EmbedderError, SentenceTransformerEmbedder
 from assistant.settings import Settings
 
@@ -42,7 +42,6 @@ REFERENCE = "torch-fp32"
 TORCH_BACKENDS = ("torch-fp32", "torch-bf16", "torch-int8")
 ONNX_BACKENDS = ("onnx-fp32", "onnx-int8")
 CHOICE_FILE = "backend-choice.json"
-PROBE_FILE = Path(__file__).with_name("data") / "backend_probe.toml"
 
 # Acceptance against float32 on the probe sentences. A backend must rank every probe
 # query's best passage as float32 does, and its vectors must stay close to float32's;
@@ -220,11 +219,6 @@ def rule_id() -> str:
 
     payload = f"{PROBE_FILE.read_bytes()!r}|{MIN_COSINE}|{MIN_TOP1_AGREEMENT}|{','.join(candidates())}"
     return hashlib.sha256(payload.encode()).hexdigest()[:12]
-
-
-def probe_texts() -> tuple[list[str], list[str]]:
-    data = tomllib.loads(PROBE_FILE.read_text(encoding="utf-8"))
-    return list(data["queries"]), list(data["passages"])
 
 
 def _time_one(embedder: Embedder, queries: list[str], passages: list[str]) -> tuple[Any, ...]:

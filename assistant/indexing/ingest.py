@@ -36,7 +36,7 @@ from assistant.documents.pipeline import prepare_document
 from assistant.documents.scans import ocr_settings
 from assistant.embeddings import Embedder
 from assistant.indexing.plan import IngestPlan, IngestReport, plan_ingest
-from assistant.question.sentence_vectors import SentenceVectors, chunk_sentences, sentence_dir
+from assistant.indexing.sentence_vectors import SentenceVectors, chunk_sentences, sentence_dir
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -23,9 +23,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from assistant.indexing.sentence_vectors import EMPTY as NO_SENTENCES
+from assistant.indexing.sentence_vectors import SentenceVectors, build_sentence_vectors, sentence_dir
 from assistant.question.lexical import LexicalIndex
-from assistant.question.sentence_vectors import EMPTY as NO_SENTENCES
-from assistant.question.sentence_vectors import SentenceVectors, build_sentence_vectors, sentence_dir
 from assistant.question.typos import TypoCorrector
 from assistant.settings import Settings
 from assistant.tables.store import save_row_index
