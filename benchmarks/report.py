@@ -170,8 +170,15 @@ def _scale_cells(row: ScaleRow) -> list[str]:
     ]
 
 
+def cpu_cell(m: Machine) -> str:
+    """The CPU a row was measured on, with what decides the embedding backend there."""
+    bf16 = "native bf16" if {"avx512_bf16", "amx_bf16", "bf16"} & set(m.flags.split()) else "no bf16"
+    return f"{m.cpu}, {m.cores} cores, {bf16}"
+
+
 def scale_section(r: RunReport) -> list[str]:
     header = [
+        "CPU",
         "index",
         "chunks",
         "distractor vectors real / filler",
@@ -197,7 +204,8 @@ def scale_section(r: RunReport) -> list[str]:
         "| " + " | ".join(header) + " |",
         "|" + "---|" * len(header),
     ]
-    lines += ["| " + " | ".join(_scale_cells(row)) + " |" for row in r.scale]
+    cpu = cpu_cell(r.machine)
+    lines += ["| " + " | ".join([cpu, *_scale_cells(row)]) + " |" for row in r.scale]
     lines += _quality_lines(r)
     return [*lines, ""]
 

@@ -116,3 +116,14 @@ def test_sizes_are_ordered_and_labelled() -> None:
         ("KB + 484 news articles", 1254),
         ("KB + 100,000 distractors", 100000),
     ]
+
+
+def test_scale_rows_name_the_cpu_and_whether_it_has_native_bf16() -> None:
+    from benchmarks.machine import Machine
+    from benchmarks.report import cpu_cell
+
+    def machine(flags: str) -> Machine:
+        return Machine("AMD EPYC", flags, 2, 23.5, "3.11.7", {}, "2026-12-04 21:00 UTC", "6.18")
+
+    assert cpu_cell(machine("avx2 fma f16c avx512f avx512_bf16")) == "AMD EPYC, 2 cores, native bf16"
+    assert cpu_cell(machine("avx2 fma f16c")) == "AMD EPYC, 2 cores, no bf16"
