@@ -1,14 +1,18 @@
 """Load test: many clients at once on the OpenAI-compatible API, as on enrolment day.
 
     .venv/bin/python scripts/load_test.py [--clients 32] [--questions 1000]
-        [--questions-file FILE] [--url http://127.0.0.1:7860 --pid PID] [--json OUT]
+        [--questions-file FILE ...] [--url http://127.0.0.1:7860 --pid PID] [--json OUT]
+        [--season [--skew 1.0]]
 
 Without --url it starts `app.py` itself on a free loopback port (the index in
 ASSISTANT_DATA_DIR or --data-dir must be built, or app.py builds it first) and stops it at
-the end. Questions are taken in turn from FILE (JSON lines with a "question" field and an
-optional "history" of [question, answer] pairs, or one question per line), cycling until
---questions have been asked; `--clients` threads ask them at once through their own HTTP
-connections. A warm-up round (one question per client, not counted) comes first.
+the end. `--season` (what `make load-test` runs) measures distinct questions with 1 and
+with --clients clients, then an enrolment-season mix where a few questions repeat often
+(scripts/load_season.py). Questions are taken in turn from the FILEs (JSON lines with a
+"question" field and an optional "history" of [question, answer] pairs, or one question per
+line; each distinct question once), cycling until --questions have been asked; `--clients`
+threads ask them at once through their own HTTP connections. A warm-up round (one question
+per client, not counted) comes first.
 
 The serving process's resident memory (VmRSS, psutil when installed) is sampled every
 second. Printed: clients, questions, errors, latency p50/p95/max, throughput, and memory
@@ -78,6 +82,15 @@ def read_questions(path: Path) -> list[dict[str, Any]]:
     if not items:
         raise SystemExit(f"no questions in {path}")
     return items
+
+
+def read_question_files(paths: list[Path]) -> list[dict[str, Any]]:
+    """The questions of every file, each distinct one (with its history) once."""
+    seen: dict[str, dict[str, Any]] = {}
+    for path in paths:
+        for item in read_questions(path):
+            seen.setdefault(json.dumps(item, ensure_ascii=False, sort_keys=True), item)
+    return list(seen.values())
 
 
 def messages_for(item: dict[str, Any]) -> list[dict[str, str]]:
@@ -598,7 +611,20 @@ def main(argv: list[str] | None = None) -> int:
         f"(default {MATRIX_QUESTIONS})",
     )
     parser.add_argument(
-        "--questions-file", type=Path, default=DEFAULT_QUESTIONS, help="JSON lines or one question per line"
+        "--questions-file",
+        type=Path,
+        nargs="+",
+        default=[DEFAULT_QUESTIONS],
+        help="JSON lines or one question per line; several files are merged, each question once",
+    )
+    parser.add_argument(
+        "--season",
+        action="store_true",
+        help="distinct questions with 1 and --clients clients (no query-vector cache), then an "
+        "enrolment-season mix with the cache as shipped; both printed",
+    )
+    parser.add_argument(
+        "--skew", type=float, default=1.0, help="season mix: the r-th most asked question has weight 1/r^skew"
     )
     parser.add_argument(
         "--query-cache",
@@ -637,6 +663,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--matrix starts its own clusters; it takes no --url")
     if not args.matrix and args.url and not args.pid:
         parser.error("--url needs --pid (the server's process id) to measure its memory")
+    if args.season:
+        if args.matrix or args.url:
+            parser.error("--season starts its own servers; it takes no --matrix or --url")
+        here = str(Path(__file__).resolve().parent)
+        if here not in sys.path:
+            sys.path.insert(0, here)
+        import load_season
+
+        items = read_question_files(args.questions_file)
+        return int(load_season.season_main(sys.modules[__name__], args, items))
     if args.query_cache:
         return _run(args)
     # Inherited by every server process this script starts (app.py, scale-out replicas);
@@ -654,11 +690,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.matrix:
-        return matrix_main(args, read_questions(args.questions_file))
+        return matrix_main(args, read_question_files(args.questions_file))
     if args.questions is None:
         args.questions = SINGLE_RUN_QUESTIONS
 
-    items = read_questions(args.questions_file)
+    items = read_question_files(args.questions_file)
     proc = None
     if args.url:
         url, pid = args.url.rstrip("/"), args.pid

@@ -116,3 +116,48 @@ def test_sizes_are_ordered_and_labelled() -> None:
         ("KB + 484 news articles", 1254),
         ("KB + 100,000 distractors", 100000),
     ]
+
+
+def test_scale_rows_name_the_cpu_and_whether_it_has_native_bf16() -> None:
+    from benchmarks.machine import Machine
+    from benchmarks.report import cpu_cell
+
+    def machine(flags: str) -> Machine:
+        return Machine("AMD EPYC", flags, 2, 23.5, "3.11.7", {}, "2026-12-04 21:00 UTC", "6.18")
+
+    assert cpu_cell(machine("avx2 fma f16c avx512f avx512_bf16")) == "AMD EPYC, 2 cores, native bf16"
+    assert cpu_cell(machine("avx2 fma f16c")) == "AMD EPYC, 2 cores, no bf16"
+
+
+def test_scaled_index_sentences_keep_the_knowledge_base_and_add_each_distractor_sentence() -> None:
+    from assistant.question.sentence_vectors import SentenceVectors
+    from benchmarks.distractors import DistractorChunk
+    from benchmarks.scale_build import KnowledgeSnapshot, distractor_sentences
+
+    kb = SentenceVectors(
+        [("kb-1", "甲。"), ("kb-1", "乙。")], ["甲。", "乙。"], np.eye(2, 4, dtype=np.float32)
+    )
+    knowledge = KnowledgeSnapshot(["kb-1"], np.ones((1, 4), np.float32), ["甲。乙。"], [{}], "{}", kb)
+    chunks = [
+        DistractorChunk("d-1", "d", "新闻", 0, "第一句话。第二句话。", "news"),
+        DistractorChunk("d-2", "d", "新闻", 1, "只有一句。", "news"),  # its chunk vector stands for it
+    ]
+    vectors = np.array([[0, 0, 1, 0], [0, 0, 0, 1]], dtype=np.float32)
+    got = distractor_sentences(knowledge, chunks, vectors, "m")
+    assert got.rows == [("kb-1", "甲。"), ("kb-1", "乙。"), ("d-1", "第一句话。"), ("d-1", "第二句话。")]
+    assert np.array_equal(got.vectors[:2], kb.vectors) and np.array_equal(got.vectors[2:], vectors[[0, 0]])
+    assert got.similarities("d-1", ["第二句话。"], np.array([0, 0, 1, 0], np.float32)) == [1.0]
+
+
+def test_retrieval_phases_time_the_query_embedding_the_searcher_asks_for(tmp_path: Path) -> None:
+    from benchmarks.measure import retrieval_only
+    from tests.fakes import hash_vector, small_assistant
+
+    _settings, index, assistant = small_assistant(tmp_path, query_cache_size=0)
+    # Like the real backends, a batch method, which the batcher calls instead of embed_query.
+    index.embedder.embed_queries = lambda texts: np.stack([hash_vector(t) for t in texts])
+    assistant.ask("幼儿园保育教育以什么为基本活动？")  # the batcher starts (and probes the model)
+    items = [{"question": "学位申请时间是什么时候？", "gold": ["每年四月"], "refuse": False}]
+    result = retrieval_only(assistant.searcher, items, reps=3, k=3)
+    assert result.phases_ms["embed query"] > 0  # through the batcher, as when serving
+    assert "embed_query" not in vars(assistant.searcher)  # the patch is undone

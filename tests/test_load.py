@@ -89,6 +89,30 @@ def test_load_test_reads_questions_and_fails_on_errors(tmp_path: Path) -> None:
     assert report["error_samples"] == ["HTTP 503: no"]
 
 
+def test_season_mix_repeats_a_few_questions_often_and_files_merge_without_duplicates(
+    tmp_path: Path,
+) -> None:
+    sys.path.insert(0, str(SCRIPT.parent))
+    try:
+        import load_season
+        import load_test
+    finally:
+        sys.path.remove(str(SCRIPT.parent))
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.txt"
+    first.write_text("".join(f'{{"question": "问题{n}？"}}\n' for n in range(100)), encoding="utf-8")
+    second.write_text("问题0？\n另一个问题？\n", encoding="utf-8")
+    items = load_test.read_question_files([first, second])
+    assert len(items) == 101  # 问题0？ once, though both files have it
+    mix = load_season.skewed_mix(items, 1000, skew=1.0)
+    assert mix == load_season.skewed_mix(items, 1000, skew=1.0)  # seeded: every run the same
+    shape = load_season.mix_shape(mix)
+    # 1/r over 101 questions: the most asked about 19 % of the askings, the top five ~44 %.
+    assert 0.12 < shape["top1_share"] < 0.26 and 0.35 < shape["top5_share"] < 0.55
+    assert shape["distinct"] < 101 and shape["repeat_share"] > 0.9
+    flat = load_season.mix_shape(load_season.skewed_mix(items, 1000, skew=0.0))
+    assert flat["top1_share"] < 0.05  # no skew: every question about as often
+
+
 class _RecordingModel:
     """Stands in for a SentenceTransformer: records the keyword arguments of each call."""
 

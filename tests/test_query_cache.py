@@ -3,21 +3,28 @@ a re-index starts a new version; the size bounds what is kept."""
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from assistant.question.query_cache import QueryVectorCache
-from tests.fakes import hash_vector, small_assistant
+from tests.fakes import SAMPLE_DOCS, hash_vector, make_knowledge, small_assistant
 
 
 class _Counting:
     def __init__(self) -> None:
         self.calls: list[str] = []
 
+        self._lock = threading.Lock()
+
     def __call__(self, text: str) -> np.ndarray:
-        self.calls.append(text)
+        with self._lock:
+            self.calls.append(text)
+        time.sleep(0.02)  # a forward pass takes a while: others arrive meanwhile
         return hash_vector(text)
 
 
@@ -70,3 +77,106 @@ def test_the_cache_can_be_turned_off(tmp_path: Path) -> None:
     embedder.reset()
     assistant.ask("罗湖区要新增多少公办义务教育学位？")
     assert embedder.queries == 1
+
+
+def test_many_threads_asking_the_same_questions_embed_each_once() -> None:
+    embed, cache = _Counting(), QueryVectorCache(8)
+    texts = ["学位够不够", "什么时候报名", "积分怎么算", "要交什么材料"]
+    start = threading.Barrier(32)
+    got: dict[int, list[tuple[str, np.ndarray]]] = {}
+
+    def client(n: int) -> None:
+        start.wait()  # all at once, as on enrolment day
+        got[n] = [(t, cache.get("v", t, embed)) for t in texts[n % 4 :] + texts[: n % 4]]
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(32)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(embed.calls) == sorted(texts)  # one forward pass per question
+    assert (cache.hits, cache.misses) == (32 * 4 - 4, 4)
+    assert all(np.array_equal(v, hash_vector(t)) for pairs in got.values() for t, v in pairs)
+
+
+def test_a_failed_embedding_reaches_every_waiter_and_is_not_cached() -> None:
+    cache, entered, release = QueryVectorCache(8), threading.Event(), threading.Event()
+    calls = 0
+
+    def failing(text: str) -> np.ndarray:
+        nonlocal calls
+        calls += 1
+        entered.set()
+        release.wait(5)
+        raise RuntimeError("model failed")
+
+    errors: list[str] = []
+
+    def waiter() -> None:
+        try:
+            cache.get("v", "学位够不够", failing)
+        except RuntimeError as exc:
+            errors.append(str(exc))
+
+    first = threading.Thread(target=waiter)
+    first.start()
+    entered.wait(5)
+    second = threading.Thread(target=waiter)  # arrives while the first is embedding
+    second.start()
+    time.sleep(0.05)
+    release.set()
+    first.join()
+    second.join()
+    assert errors == ["model failed", "model failed"] and calls == 1
+    assert len(cache) == 0
+    assert np.array_equal(cache.get("v", "学位够不够", hash_vector), hash_vector("学位够不够"))
+
+
+def test_a_reindex_embeds_the_question_anew(tmp_path: Path) -> None:
+    settings, index, assistant = small_assistant(tmp_path, refresh_seconds=0)
+    embedder = index.embedder
+    question = "罗湖区要新增多少公办义务教育学位？"
+    first = assistant.ask(question)
+    changed = dict(SAMPLE_DOCS)
+    changed["admission-guide"] += "\n\n第四条 学位申请结果于每年七月公布。"
+    make_knowledge(settings.knowledge_dir, changed)
+    assert not index.ingest().failed
+    embedder.reset()
+    second = assistant.ask(question)
+    assert second.index_version != first.index_version
+    assert embedder.queries == 1  # the new version's cache starts empty
+
+
+def test_the_real_model_embeds_a_repeated_question_once(tmp_path: Path) -> None:
+    """The real embedding model behind the assistant: the second asking of a question
+    makes no model call and searches with the identical vector."""
+    from assistant.chain import Assistant
+    from assistant.index import KnowledgeIndex
+    from assistant.settings import Settings
+
+    settings = Settings(data_dir=tmp_path / "data", knowledge_dir=tmp_path / "kb", chroma_host=None)
+    make_knowledge(settings.knowledge_dir, SAMPLE_DOCS)
+    index = KnowledgeIndex(settings)
+    assert not index.ingest().failed
+    model = index.embedder
+    texts: list[str] = []
+    for name in ("embed_query", "embed_queries"):
+        method = getattr(model, name, None)
+        if method is not None:
+
+            def counted(arg: Any, _method: Any = method) -> Any:
+                texts.extend([arg] if isinstance(arg, str) else arg)
+                return _method(arg)
+
+            setattr(model, name, counted)
+    assistant = Assistant(settings, index)
+    question = "中小学每周课外劳动时间不少于多少？"
+    first = assistant.ask(question)
+    vector = assistant.searcher.embed_query(first.standalone)
+    assert first.standalone in texts
+    texts.clear()
+    second = assistant.ask(question)
+    again = assistant.searcher.embed_query(second.standalone)
+    assert texts == []  # no forward pass for the repeated question
+    assert np.array_equal(vector, again) and vector.shape == (model.dim,)
+    assert second.answer == first.answer
