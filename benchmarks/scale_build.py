@@ -19,7 +19,7 @@ import numpy as np
 
 from assistant.grammar.sentences import split_sentences
 from assistant.index import AssistantEmbeddingFunction, KnowledgeIndex
-from assistant.question.sentence_vectors import SentenceVectors, sentence_dir
+from assistant.indexing.sentence_vectors import SentenceVectors, sentence_dir
 from assistant.question.snapshot import ChromaChunks, build_lexical, keyword_dir
 from assistant.settings import Settings
 from benchmarks.distractors import DistractorChunk

@@ -130,7 +130,7 @@ def test_scale_rows_name_the_cpu_and_whether_it_has_native_bf16() -> None:
 
 
 def test_scaled_index_sentences_keep_the_knowledge_base_and_add_each_distractor_sentence() -> None:
-    from assistant.question.sentence_vectors import SentenceVectors
+    from assistant.indexing.sentence_vectors import SentenceVectors
     from benchmarks.distractors import DistractorChunk
     from benchmarks.scale_build import KnowledgeSnapshot, distractor_sentences
 
