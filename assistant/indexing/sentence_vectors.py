@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
-import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from assistant.grammar.sentences import split_sentences
+from assistant.indexing.publish import publish_directory
 
 log = logging.getLogger(__name__)
 
@@ -67,18 +66,14 @@ class SentenceVectors:
 
     def save(self, directory: Path) -> None:
         """Atomically: written in a sibling folder, then renamed."""
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        staging = directory.parent / f".{directory.name}.{uuid.uuid4().hex[:8]}"
-        try:
+
+        def write(staging: Path) -> None:
             staging.mkdir(parents=True)
             np.save(staging / _VECTORS, self.vectors.astype(np.float16))
             meta = {"format": FORMAT, "model": self.model, "rows": self.rows, "texts": self.texts}
             (staging / _ROWS).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-            if directory.exists():
-                shutil.rmtree(directory, ignore_errors=True)
-            staging.rename(directory)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+
+        publish_directory(directory, write)
 
     @classmethod
     def load(cls, directory: Path) -> SentenceVectors | None:

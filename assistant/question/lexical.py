@@ -10,9 +10,7 @@ import hashlib
 import json
 import logging
 import re
-import shutil
 import tempfile
-import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -21,6 +19,7 @@ import jieba
 import numpy as np
 
 from assistant.documents.text_repair import fold_punctuation
+from assistant.indexing.publish import publish_directory
 from assistant.vocab import word_list
 
 log = logging.getLogger(__name__)
@@ -79,26 +78,17 @@ class LexicalIndex:
     def save(self, directory: Path) -> None:
         """Write the index to `directory` atomically: built in a sibling folder, then
         renamed, so a reader never sees half of it (a second writer's rename loses)."""
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        staging = directory.parent / f".{directory.name}.{uuid.uuid4().hex[:8]}"
-        try:
+
+        def write(staging: Path) -> None:
             if self.ids:
                 self._bm25.save(str(staging), show_progress=False)
             staging.mkdir(parents=True, exist_ok=True)
             meta = {"format": FORMAT, "ids": self.ids, "df": self._df}
             (staging / _META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-            try:
-                staging.rename(directory)
-            except OSError:
-                if LexicalIndex.load(directory) is not None:
-                    return  # another process saved the same collection's index first
-                # one of an older format: set it aside, then put this one in its place
-                stale = directory.parent / f".{directory.name}.stale.{uuid.uuid4().hex[:8]}"
-                directory.rename(stale)
-                staging.rename(directory)
-                shutil.rmtree(stale, ignore_errors=True)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+
+        # An index already there stays when another process saved the same collection's
+        # index first; one of an older format is replaced.
+        publish_directory(directory, write, keep_existing=lambda d: LexicalIndex.load(d) is not None)
 
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex | None:
