@@ -106,3 +106,20 @@ def server(real_assistant: Any, public_settings: Settings, serve_app: ServeApp) 
     running = serve_app(real_assistant, public_settings)
     yield running
     running.stop()
+
+
+# An OpenAI-compatible server on loopback (tests/openai_stub_server.py), one per test module;
+# `fresh_stub` is the same server with the requests of earlier tests forgotten.
+@pytest.fixture(scope="module")
+def stub() -> Iterator[Any]:
+    from openai_stub_server import StubServer, StubState
+
+    server = StubServer(StubState()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fresh_stub(stub: Any) -> Any:
+    stub.state.clear()
+    return stub

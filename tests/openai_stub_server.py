@@ -42,6 +42,13 @@ class StubState:
             return self.rewrite_reply
         return self.answer_reply
 
+    def clear(self) -> None:
+        """Forget the requests received so far."""
+        with self.lock:
+            self.requests.clear()
+            self.paths.clear()
+            self.headers.clear()
+
     @property
     def chat_requests(self) -> list[dict[str, Any]]:
         return [r for r, p in zip(self.requests, self.paths, strict=True) if p.endswith("/chat/completions")]

@@ -8,7 +8,7 @@ import json
 import os
 import re
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from fakes import SAMPLE_DOCS, HashEmbedder, decide_by_coverage, make_knowledge
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import BaseMessage
-from openai_stub_server import ANSWER_REPLY, REWRITE_REPLY, StubServer, StubState
+from openai_stub_server import ANSWER_REPLY, REWRITE_REPLY, StubServer
 from pydantic import SecretStr
 
 from assistant.answering.base import AnswerContext, historical_note
@@ -295,22 +295,6 @@ def test_format_context_numbers_and_badges() -> None:
 
 
 # --- (c) the openai answerer against a real HTTP server on loopback --------------------
-
-
-@pytest.fixture(scope="module")
-def stub() -> Iterator[StubServer]:
-    server = StubServer(StubState()).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def fresh_stub(stub: StubServer) -> StubServer:
-    with stub.state.lock:
-        stub.state.requests.clear()
-        stub.state.paths.clear()
-        stub.state.headers.clear()
-    return stub
 
 
 def test_stub_server_speaks_openai(fresh_stub: StubServer) -> None:

@@ -6,10 +6,10 @@ lead line. Checked on what an OpenAI-compatible server on loopback receives
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from openai_stub_server import ANSWER_REPLY, StubServer, StubState
+from openai_stub_server import ANSWER_REPLY, StubServer
 from pydantic import SecretStr
 
 from assistant.answering.base import AnswerContext
@@ -20,22 +20,6 @@ from assistant.index import KnowledgeIndex
 from assistant.question.cite import Citation
 from assistant.question.slots import slot_of
 from assistant.settings import Settings
-
-
-@pytest.fixture(scope="module")
-def stub() -> Iterator[StubServer]:
-    server = StubServer(StubState()).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def fresh_stub(stub: StubServer) -> StubServer:
-    with stub.state.lock:
-        stub.state.requests.clear()
-        stub.state.paths.clear()
-        stub.state.headers.clear()
-    return stub
 
 
 def _prompt(stub: StubServer) -> str:
