@@ -162,6 +162,7 @@ class OnnxEmbedder:
         self._threads = threads
         self._session = self._new_session(threads)
         self._sessions = {threads: self._session}
+        self._sessions_lock = threading.Lock()
         self._tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
         self._pad = int(self._tokenizer.pad_token_id or 0)
         prompts = _prompts(model_dir)
@@ -193,18 +194,22 @@ class OnnxEmbedder:
         return ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
 
     def _session_for(self, threads: int) -> Any:
-        if threads not in self._sessions:
-            self._sessions[threads] = self._new_session(threads)
-        return self._sessions[threads]
+        with self._sessions_lock:
+            if threads not in self._sessions:
+                self._sessions[threads] = self._new_session(threads)
+            return self._sessions[threads]
 
-    def _run(self, texts: list[str]) -> np.ndarray:
+    def _feeds(self, texts: list[str]) -> dict[str, np.ndarray]:
         encoded = self._tokenizer(
             texts, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="np"
         )
-        feeds = {
+        return {
             "input_ids": encoded["input_ids"].astype(np.int64),
             "attention_mask": encoded["attention_mask"].astype(np.int64),
         }
+
+    def _run(self, texts: list[str]) -> np.ndarray:
+        feeds = self._feeds(texts)
         with self._lock:
             (vectors,) = self._session.run(["sentence_embedding"], feeds)
         return np.asarray(vectors, dtype=np.float32)
@@ -298,6 +303,25 @@ class OnnxEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._run([self._query_prompt + text])[0]
+
+    @property
+    def query_streams(self) -> int:
+        """One-thread query runs that may go side by side: one per core given."""
+        return max(1, self._threads)
+
+    def prepare_narrow(self) -> None:
+        """Open the one-thread session now (a new session's first run allocates), not in
+        the first request that needs it. It holds its own copy of the packed weights:
+        about 0.35-0.45 GB more resident for int8 (docs/serving.md)."""
+        self.embed_query_narrow("学位")
+
+    def embed_query_narrow(self, text: str) -> np.ndarray:
+        """One query on a one-thread session, on the caller's thread and beside other such
+        runs: no embedder lock (ONNX Runtime's Run is thread-safe). Same graph and weights
+        as the all-cores run, and one text per run, so the same vector."""
+        session = self._session_for(1)
+        (vectors,) = session.run(["sentence_embedding"], self._feeds([self._query_prompt + text]))
+        return np.asarray(vectors, dtype=np.float32)[0]
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         """Several queries in one forward pass (what concurrent requests share)."""

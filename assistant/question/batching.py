@@ -7,6 +7,14 @@ one batch, but only when the model is batch-invariant: with dynamic int8 quantis
 query's vector depends on the other queries in its batch (cosine 0.985 to itself alone),
 and an answer must not depend on who else asked at the same moment. `batch_invariant`
 measures this once when the batcher starts.
+
+A backend that is not batch-invariant but can run queries side by side (`query_streams`
+> 1, `embed_query_narrow`: ONNX Runtime on a one-thread session, one run per core) gets
+one worker per stream instead: a query alone takes the all-cores run (lowest latency),
+queries that wait for each other each take a one-thread run beside the others (more
+questions a second: no thread pool to synchronise, no core idle while another run's
+operator finishes). Both runs are the same graph and weights, so the vector does not
+depend on which one made it (tests/test_side_by_side_queries.py).
 """
 
 from __future__ import annotations
@@ -46,6 +54,13 @@ def batch_invariant(embedder: Embedder) -> bool:
     return worst >= 1.0 - INVARIANCE_TOLERANCE
 
 
+def side_by_side_streams(embedder: Embedder) -> int:
+    """How many one-thread query runs `embedder` offers side by side (1: none)."""
+    if not callable(getattr(embedder, "embed_query_narrow", None)):
+        return 1
+    return max(1, int(getattr(embedder, "query_streams", 1)))
+
+
 class QueryBatcher:
     """`embed_query` for many threads at once; see the module docstring."""
 
@@ -69,11 +84,26 @@ class QueryBatcher:
         self._queue: queue.Queue[tuple[str, Future[np.ndarray]]] = queue.Queue(maxsize=max(1, capacity))
         self.batches = 0
         self.queries = 0
-        self._worker = threading.Thread(target=self._run, name="query-embedder", daemon=True)
-        self._worker.start()
-        log.info(
-            "query embedding: %s", f"batches of up to {self.max_batch}" if self.batched else "one at a time"
-        )
+        self.narrow_runs = 0  # queries embedded on a one-thread run beside others
+        self.streams = 1 if self.batched else side_by_side_streams(embedder)
+        prepare = getattr(embedder, "prepare_narrow", None)
+        if self.streams > 1 and callable(prepare):
+            prepare()
+        self._busy = 0  # workers inside a forward pass
+        self._busy_lock = threading.Lock()
+        self._workers = [
+            threading.Thread(target=self._run, name="query-embedder" + (f"-{i}" if i else ""), daemon=True)
+            for i in range(self.streams)
+        ]
+        for worker in self._workers:
+            worker.start()
+        if self.batched:
+            mode = f"batches of up to {self.max_batch}"
+        elif self.streams > 1:
+            mode = f"one at a time, up to {self.streams} side by side on one-thread runs"
+        else:
+            mode = "one at a time"
+        log.info("query embedding: %s", mode)
 
     def embed_query(self, text: str, timeout: float = 30.0) -> np.ndarray:
         future: Future[np.ndarray] = Future()
@@ -101,16 +131,33 @@ class QueryBatcher:
                 break
         return batch
 
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        if self.streams <= 1:
+            return embed_queries(self.embedder, texts)
+        with self._busy_lock:
+            # Alone (no other pass running, nobody queued): every core for this one.
+            alone = self._busy == 0 and self._queue.empty()
+            self._busy += 1
+            self.narrow_runs += 0 if alone else len(texts)
+        try:
+            if alone:
+                return embed_queries(self.embedder, texts)
+            return np.stack([self.embedder.embed_query_narrow(t) for t in texts])  # type: ignore[attr-defined]
+        finally:
+            with self._busy_lock:
+                self._busy -= 1
+
     def _run(self) -> None:
         while True:
             batch = self._take()
             try:
-                vectors = embed_queries(self.embedder, [text for text, _ in batch])
+                vectors = self._embed([text for text, _ in batch])
             except BaseException as exc:  # every waiting request learns why
                 for _, future in batch:
                     future.set_exception(exc)
                 continue
-            self.batches += 1
-            self.queries += len(batch)
+            with self._busy_lock:
+                self.batches += 1
+                self.queries += len(batch)
             for (_, future), vector in zip(batch, vectors, strict=True):
                 future.set_result(vector)
