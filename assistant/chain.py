@@ -326,6 +326,7 @@ class Assistant:
                         max_wait_ms=self.settings.query_batch_wait_ms,
                         capacity=self.settings.max_concurrent_questions,
                         in_flight=lambda: self.gate.active,
+                        streams=self.settings.query_streams,
                     )
         return self._batcher.embed_query(text)
 

@@ -114,6 +114,10 @@ class Settings(BaseSettings):
     # waiting at most this long for companions.
     query_batch_size: int = 16
     query_batch_wait_ms: float = 3.0
+    # Queries a backend that cannot batch them (int8) embeds side by side on one-thread
+    # runs when several wait: 0 = one per core, 1 = one at a time (saves the one-thread
+    # session's memory, about 0.4 GB).
+    query_streams: int = 0
     # Vectors of recent standalone questions kept per index version (0 = no cache).
     query_cache_size: int = 2048
 

@@ -152,6 +152,9 @@ def season_main(lt: ModuleType, args: argparse.Namespace, items: list[dict[str, 
         f"enrolment season / distinct, {args.clients} clients: "
         f"{season.throughput_qps / many.throughput_qps:.2f}× ({season.throughput_qps:.2f} q/s), "
         f"p50 {season.p50_s * 1000:.0f} ms against {many.p50_s * 1000:.0f} ms",
+        f"server CPU a question, 1 client / {args.clients} clients: {one.server_cpu_ms:.1f} / "
+        f"{many.server_cpu_ms:.1f} ms (cores busy {one.server_cpu_s / one.seconds:.2f} / "
+        f"{many.server_cpu_s / many.seconds:.2f})",
         f"warm answer p50, 1 client (HTTP round trip): {one.p50_s * 1000:.0f} ms (target ≤ 80 ms)",
         f"query embedding p50 / p95 ({embed['backend']}, one question alone, "
         f"{embed['questions']} questions): {embed['p50_ms']:.1f} / {embed['p95_ms']:.1f} ms (target ≤ 40 ms)",

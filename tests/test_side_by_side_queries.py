@@ -98,6 +98,11 @@ def test_a_backend_without_one_thread_runs_keeps_one_model_thread() -> None:
     assert batcher.streams == 1 and not one_core.prepared
     ask_together(batcher, [f"问题{i}" for i in range(4)])
     assert one_core.narrow == []
+    capped = TwoWayEmbedder()  # ASSISTANT_QUERY_STREAMS=1: one model thread, no second session
+    batcher = QueryBatcher(capped, max_batch=8, in_flight=lambda: 4, streams=1)
+    assert batcher.streams == 1 and not capped.prepared
+    ask_together(batcher, [f"问题{i}" for i in range(4)])
+    assert capped.narrow == []
 
 
 @pytest.fixture(scope="module")

@@ -72,10 +72,12 @@ class QueryBatcher:
         capacity: int = 128,
         in_flight: Callable[[], int] | None = None,
         batched: bool | None = None,
+        streams: int = 0,
     ) -> None:
         """`in_flight` tells how many questions are being answered: the worker waits (up
         to max_wait_ms) for companions only when others are on their way. `batched` None
-        = measure `batch_invariant`."""
+        = measure `batch_invariant`. `streams` caps the side-by-side runs (0: as many as
+        the embedder offers)."""
         self.embedder = embedder
         self.batched = batch_invariant(embedder) if batched is None else batched
         self.max_batch = max(1, max_batch) if self.batched else 1
@@ -85,7 +87,8 @@ class QueryBatcher:
         self.batches = 0
         self.queries = 0
         self.narrow_runs = 0  # queries embedded on a one-thread run beside others
-        self.streams = 1 if self.batched else side_by_side_streams(embedder)
+        offered = 1 if self.batched else side_by_side_streams(embedder)
+        self.streams = min(offered, streams) if streams > 0 else offered
         prepare = getattr(embedder, "prepare_narrow", None)
         if self.streams > 1 and callable(prepare):
             prepare()
