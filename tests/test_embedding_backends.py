@@ -123,6 +123,31 @@ def test_bf16_is_not_measured_on_a_cpu_without_native_bf16(
     assert eb.cannot_win("onnx-int8", _cpu_with_flags("avx2")) == ""
 
 
+def test_torch_int8_is_not_measured_when_onnx_int8_is(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    loaded: list[str] = []
+
+    def load(cache: Path, backend: str, threads: int, batch_size: int = 16) -> _Fake:
+        loaded.append(backend)
+        return _Fake()
+
+    monkeypatch.setattr(eb, "load", load)
+    monkeypatch.setattr(eb, "ensure_files", lambda cache, backend: cache)
+    monkeypatch.setattr(eb, "cpu_info", lambda: _cpu_with_flags("avx2", "avx512_bf16"))
+    said: list[str] = []
+    every = ("torch-fp32", "torch-bf16", "torch-int8", "onnx-fp32", "onnx-int8")
+    choice = eb.measure(tmp_path, backends=every, say=said.append)
+    rows = {m.backend: m for m in choice.measurements}
+    assert loaded == ["torch-fp32", "torch-bf16", "onnx-fp32", "onnx-int8"]
+    assert not rows["torch-int8"].accepted and "onnx-int8 is measured" in rows["torch-int8"].note
+    assert any(line.startswith("跳过 torch-int8") for line in said)
+    # Without ONNX Runtime it is the only int8 candidate, and measured.
+    loaded.clear()
+    eb.measure(tmp_path, backends=("torch-fp32", "torch-int8"))
+    assert loaded == ["torch-fp32", "torch-int8"]
+
+
 def _choice(backend: str, cpu: CpuInfo) -> eb.Choice:
     when = "2026-12-01T00:00:00+00:00"
     return eb.Choice(backend, "test", cpu.to_json(), when, 2, [_row(backend, 1, 1)], eb.rule_id())
@@ -307,7 +332,7 @@ def test_concurrent_requests_run_one_forward_pass_at_a_time() -> None:
     embedder._query_prompt = embedder._document_prompt = ""
     embedder._batch_size, embedder.dim = 4, 4
     embedder._threads, embedder._pad, embedder.layout = 1, 0, default_layout(1)
-    embedder._sessions = {1: embedder._session}
+    embedder._sessions, embedder._sessions_lock = {1: embedder._session}, threading.Lock()
     threads = [threading.Thread(target=embedder.embed_query, args=(f"问题{i}",)) for i in range(16)]
     threads += [threading.Thread(target=embedder.embed_documents, args=(["甲", "乙"],)) for _ in range(4)]
     for t in threads:

@@ -58,12 +58,26 @@ def candidates() -> tuple[str, ...]:
     return TORCH_BACKENDS + (ONNX_BACKENDS if onnx_available() else ())
 
 
-def cannot_win(backend: str, cpu: CpuInfo) -> str:
-    """Why `backend` is not worth measuring on `cpu` ("" when it is). bfloat16 without
-    native instructions is emulated: 3-7x slower than float32 on AVX2-only CPUs
-    (docs/backends.md), and its measurement alone takes minutes."""
+# What `say` prints for a backend left out, by the reason's first words.
+_SKIPPED_SAY = {
+    "torch-bf16": "本机 CPU 没有原生 bfloat16 指令",
+    "torch-int8": "已有 onnx-int8（同样的 int8 矩阵，且保留了 float32 的下投影层）",
+}
+
+
+def cannot_win(backend: str, cpu: CpuInfo, backends: tuple[str, ...] = ()) -> str:
+    """Why `backend` is not worth measuring on `cpu` among `backends` ("" when it is).
+
+    - bfloat16 without native instructions is emulated: 3-7x slower than float32 on
+      AVX2-only CPUs (docs/backends.md), and its measurement alone takes minutes.
+    - torch-int8 when onnx-int8 is measured too: both run the same int8 matrix products,
+      but torch's quantises the MLP down-projections as well, which is where the loss comes
+      from; the acceptance rule rejected it on every CPU measured (cosine 0.93), so it can
+      only lose the choice, after costing its measurement (22 s of a first run)."""
     if backend == "torch-bf16" and not cpu.native_bf16:
         return "skipped: this CPU has no native bfloat16 (AVX-512 BF16 / AMX)"
+    if backend == "torch-int8" and "onnx-int8" in backends:
+        return "skipped: onnx-int8 is measured (the same int8 products, down-projections kept float32)"
     return ""
 
 
@@ -267,10 +281,10 @@ def measure(
     cpu = cpu_info()
     for backend in order:
         row = Measurement(backend)
-        if backend != REFERENCE and (why := cannot_win(backend, cpu)):
+        if backend != REFERENCE and (why := cannot_win(backend, cpu, tuple(backends))):
             row.accepted, row.note = False, why
             rows.append(row)
-            say(f"跳过 {backend}：本机 CPU 没有原生 bfloat16 指令")
+            say(f"跳过 {backend}：{_SKIPPED_SAY.get(backend, why)}")
             continue
         step_started = time.perf_counter()
         say(f"测量 {backend} …")
