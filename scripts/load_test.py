@@ -8,7 +8,8 @@ Without --url it starts `app.py` itself on a free loopback port (the index in
 ASSISTANT_DATA_DIR or --data-dir must be built, or app.py builds it first) and stops it at
 the end. `--season` (what `make load-test` runs) measures distinct questions with 1 and
 with --clients clients, then an enrolment-season mix where a few questions repeat often
-(scripts/load_season.py). Questions are taken in turn from the FILEs (JSON lines with a
+(scripts/load_season.py; the client side is scripts/load_client.py, matrix mode
+scripts/load_matrix.py). Questions are taken in turn from the FILEs (JSON lines with a
 "question" field and an optional "history" of [question, answer] pairs, or one question per
 line; each distinct question once), cycling until --questions have been asked; `--clients`
 threads ask them at once through their own HTTP connections. A warm-up round (one question
@@ -16,7 +17,9 @@ per client, not counted) comes first.
 
 The serving process's resident memory (VmRSS, psutil when installed) is sampled every
 second. Printed: clients, questions, errors, latency p50/p95/max, throughput, and memory
-at start, after warm-up, at the end and at its peak. Exit status 1 on any error, or when
+at start, after warm-up, at the end and at its peak, and the CPU seconds the server and
+the clients used during the run (on shared cores, what the questions cost whatever else
+ran), with the machine's load average. Exit status 1 on any error, or when
 memory grew from after warm-up to the end by more than --max-growth-mb or
 --max-growth-pct (what counts as noise).
 
