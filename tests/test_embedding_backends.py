@@ -148,6 +148,34 @@ def test_torch_int8_is_not_measured_when_onnx_int8_is(
     assert loaded == ["torch-fp32", "torch-int8"]
 
 
+def test_bf16_is_not_measured_where_int8_vnni_has_twice_its_peak(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    epyc = _cpu_with_flags("avx2", "avx512f", "avx512_vnni", "avx512_bf16")  # this machine's kind
+    every = ("torch-fp32", "torch-bf16", "torch-int8", "onnx-fp32", "onnx-int8")
+    assert "half int8 VNNI" in eb.cannot_win("torch-bf16", epyc, every)
+    assert eb.cannot_win("torch-bf16", epyc, ("torch-fp32", "torch-bf16")) == ""  # no ONNX Runtime
+    amx = _cpu_with_flags("avx2", "avx512_vnni", "avx512_bf16", "amx_bf16", "amx_int8")
+    assert eb.cannot_win("torch-bf16", amx, every) == ""  # AMX tiles: bf16 may win
+    loaded: list[str] = []
+
+    def load(cache: Path, backend: str, threads: int, batch_size: int = 16) -> _Fake:
+        loaded.append(backend)
+        return _Fake()
+
+    monkeypatch.setattr(eb, "load", load)
+    monkeypatch.setattr(eb, "ensure_files", lambda cache, backend: cache)
+    monkeypatch.setattr(eb, "cpu_info", lambda: epyc)
+    said: list[str] = []
+    choice = eb.measure(tmp_path, backends=every, say=said.append)
+    assert loaded == ["torch-fp32", "onnx-fp32", "onnx-int8"]  # the reference and what can win
+    assert [line.split("：")[0] for line in said if line.startswith("跳过")] == [
+        "跳过 torch-bf16",
+        "跳过 torch-int8",
+    ]
+    assert {m.backend for m in choice.measurements} == set(every)  # the skipped ones listed, with why
+
+
 def _choice(backend: str, cpu: CpuInfo) -> eb.Choice:
     when = "2026-12-01T00:00:00+00:00"
     return eb.Choice(backend, "test", cpu.to_json(), when, 2, [_row(backend, 1, 1)], eb.rule_id())

@@ -24,13 +24,19 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from assistant import model_fetch
+from assistant.backends.candidates import (
+    ONNX_BACKENDS,
+    SKIPPED_SAY,
+    TORCH_BACKENDS,
+    candidates,
+    cannot_win,
+)
 from assistant.backends.cpu import CpuInfo, available_cores, cpu_info
 from assistant.backends.probe import PROBE_FILE, probe_texts
 from assistant.embeddings import Embedder, EmbedderError, SentenceTransformerEmbedder
@@ -39,8 +45,6 @@ from assistant.settings import Settings
 log = logging.getLogger(__name__)
 
 REFERENCE = "torch-fp32"
-TORCH_BACKENDS = ("torch-fp32", "torch-bf16", "torch-int8")
-ONNX_BACKENDS = ("onnx-fp32", "onnx-int8")
 CHOICE_FILE = "backend-choice.json"
 
 # Acceptance against float32 on the probe sentences. A backend must rank every probe
@@ -48,37 +52,6 @@ CHOICE_FILE = "backend-choice.json"
 # how these were chosen and confirmed on the development questions: docs/backends.md.
 MIN_COSINE = 0.97
 MIN_TOP1_AGREEMENT = 1.0
-
-
-def onnx_available() -> bool:
-    return find_spec("onnxruntime") is not None and find_spec("onnxscript") is not None
-
-
-def candidates() -> tuple[str, ...]:
-    return TORCH_BACKENDS + (ONNX_BACKENDS if onnx_available() else ())
-
-
-# What `say` prints for a backend left out, by the reason's first words.
-_SKIPPED_SAY = {
-    "torch-bf16": "本机 CPU 没有原生 bfloat16 指令",
-    "torch-int8": "已有 onnx-int8（同样的 int8 矩阵，且保留了 float32 的下投影层）",
-}
-
-
-def cannot_win(backend: str, cpu: CpuInfo, backends: tuple[str, ...] = ()) -> str:
-    """Why `backend` is not worth measuring on `cpu` among `backends` ("" when it is).
-
-    - bfloat16 without native instructions is emulated: 3-7x slower than float32 on
-      AVX2-only CPUs (docs/backends.md), and its measurement alone takes minutes.
-    - torch-int8 when onnx-int8 is measured too: both run the same int8 matrix products,
-      but torch's quantises the MLP down-projections as well, which is where the loss comes
-      from; the acceptance rule rejected it on every CPU measured (cosine 0.93), so it can
-      only lose the choice, after costing its measurement (22 s of a first run)."""
-    if backend == "torch-bf16" and not cpu.native_bf16:
-        return "skipped: this CPU has no native bfloat16 (AVX-512 BF16 / AMX)"
-    if backend == "torch-int8" and "onnx-int8" in backends:
-        return "skipped: onnx-int8 is measured (the same int8 products, down-projections kept float32)"
-    return ""
 
 
 # --- files each backend runs from -------------------------------------------------------
@@ -284,7 +257,7 @@ def measure(
         if backend != REFERENCE and (why := cannot_win(backend, cpu, tuple(backends))):
             row.accepted, row.note = False, why
             rows.append(row)
-            say(f"跳过 {backend}：{_SKIPPED_SAY.get(backend, why)}")
+            say(f"跳过 {backend}：{SKIPPED_SAY.get(backend, why)}")
             continue
         step_started = time.perf_counter()
         say(f"测量 {backend} …")
