@@ -174,6 +174,8 @@ def test_bf16_is_not_measured_where_int8_vnni_has_twice_its_peak(
         "跳过 torch-int8",
     ]
     assert {m.backend for m in choice.measurements} == set(every)  # the skipped ones listed, with why
+    timed = [line.split(":")[0].strip() for line in said if "本步用时" in line]
+    assert timed == ["torch-fp32", "onnx-fp32", "onnx-int8"]  # each measured step says how long it took
 
 
 def _choice(backend: str, cpu: CpuInfo) -> eb.Choice:
