@@ -107,7 +107,7 @@ def choose_evidence(context: AnswerContext, lexical: LexicalIndex | None = None)
         citation, quote = context.citations[0], [context.citations[0].text]
     else:
         citation = ranked[0].citation
-        after = continuation(ranked[0], context.following)
+        after = continuation(ranked[0], context.following, slot, question)
         quote = quoted_sentences(ranked[0], slot, question, tokens, lexical, after)
     lead = "" if context.partial else _lead_line(slot, question, quote, tokens, lexical, citation)
     return Evidence(ranked, citation, quote, lead, slot)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from assistant.grammar import outline
-from assistant.grammar.sentences import split_sentences
+from assistant.grammar.sentences import SEMICOLONS, split_sentences
 from assistant.question.cite import Citation
 from assistant.question.coverage import KIND_BONUS, coverage
 from assistant.question.lexical import LexicalIndex
@@ -24,6 +24,8 @@ ITEM = re.compile(rf"^\s*(?:{outline.ITEM})")  # the numbering that opens a list
 SHORT_SENTENCE = 28  # a short best sentence usually needs its neighbour to carry the fact
 NEIGHBOUR_COVERAGE = 0.3  # a neighbour that covers this much of the question joins
 LIST_MAX = 600  # characters of a quoted list; longer lists end with ……
+_QUOTE = _GRAMMAR["quote"]
+SENTENCE_MAX: int = _QUOTE["sentence_max"]
 
 
 class Located(Protocol):
@@ -47,38 +49,98 @@ def quoted_sentences(
     lexical: LexicalIndex,
     after: tuple[str, ...] = (),
 ) -> list[str]:
-    """The best sentence with what completes it: the items of a list it announces (read
-    on into `after`, the sentences of the chunks that follow), or the neighbour that
-    continues it (a short sentence, or the next clause of the rule), or the nearest
-    sentence stating the asked-for value when it states none."""
+    """The best sentence with what completes it: the rest of its written sentence (the
+    clauses before and after it up to the full stops, when it is one clause of a rule split
+    at ；and does not answer alone), the items of a list it announces (read on into
+    `after`, the sentences of the chunks that follow), or the neighbour that continues it
+    (a short sentence, or the next clause of the rule), or the nearest sentence stating the
+    asked-for value when it states none."""
     sentences, at = best.sentences, best.at
-    items = list_items(sentences + after, at)
+    lo, hi = written_sentence(sentences, at, slot, question)
+    items = list_items(sentences + after, hi, announced=_announces(sentences[lo : hi + 1]))
     if items:
-        return [sentences[at], *items]
-    chosen = {at}
-    neighbours = [i for i in (at - 1, at + 1) if 0 <= i < len(sentences)]
+        return [*sentences[lo : hi + 1], *items]
+    chosen = set(range(lo, hi + 1))
+    neighbours = [i for i in (lo - 1, hi + 1) if 0 <= i < len(sentences)]
     if neighbours:
         n_index = max(neighbours, key=lambda i: (coverage(tokens, sentences[i], lexical.idf), i))
-        short = len(sentences[at]) < SHORT_SENTENCE
+        short = sum(len(sentences[i]) for i in chosen) < SHORT_SENTENCE
         if short or joins(sentences[n_index], slot, question, tokens, lexical):
             chosen.add(n_index)
     if slot.fill is not None and not any(slot.filled_by(sentences[i], question) for i in chosen):
         holders = [i for i in range(len(sentences)) if slot.filled_by(sentences[i], question)]
         if holders:
             chosen.add(min(holders, key=lambda i: abs(i - at)))
-    # Document order, except that a value asked for is stated first.
-    order = sorted(chosen, key=lambda i: (not (slot.fill is not None and i == at), i))
+    # Document order, except that the sentence asked about comes first when a value is asked.
+    order = sorted(chosen, key=lambda i: (not (slot.fill is not None and lo <= i <= hi), i))
     return [sentences[i] for i in order]
 
 
-def continuation(best: Located, following: Callable[[str, str], list[str]] | None) -> tuple[str, ...]:
-    """The sentences of the chunks after the best one's, when it announces a list that
-    runs to its chunk's end (the list goes on in the next chunk); else ()."""
+def written_sentence(sentences: tuple[str, ...], at: int, slot: Slot, question: str) -> tuple[int, int]:
+    """The clauses quoted for clause `at`: its whole written sentence, unless it answers alone."""
+    return (at, at) if answers_alone(sentences[at], slot, question) else sentence_span(sentences, at)
+
+
+def answers_alone(sentence: str, slot: Slot, question: str) -> bool:
+    """Whether a clause answers without the rest of its sentence: it states a value of the
+    asked-for kind. The other clauses would only bring values the question did not ask
+    about (and could take the lead line)."""
+    return slot.fill is not None and bool(slot.filled_by(sentence, question))
+
+
+def sentence_span(sentences: tuple[str, ...], at: int) -> tuple[int, int]:
+    """The first and last clause of the written sentence that clause `at` belongs to.
+    Sentences are split at ；, so one rule ("…的，由街道办事处责令限期改正；逾期未改正的，
+    没收违法所得…。") is several clauses: a clause ending in ；runs on into the next up to
+    the full stop (or the colon that announces a list), within SENTENCE_MAX characters. A
+    list item is a sentence of its own, and so is a clause that no ；joins to another."""
+    if ITEM.match(sentences[at]):
+        return at, at
+    lo, hi, size = at, at, len(sentences[at])
+    while (
+        hi + 1 < len(sentences)
+        and _runs_on(sentences[hi])
+        and not ITEM.match(sentences[hi + 1])
+        and size + len(sentences[hi + 1]) <= SENTENCE_MAX
+    ):
+        hi += 1
+        size += len(sentences[hi])
+    while (
+        lo > 0
+        and _runs_on(sentences[lo - 1])
+        and not ITEM.match(sentences[lo - 1])
+        and size + len(sentences[lo - 1]) <= SENTENCE_MAX
+    ):
+        lo -= 1
+        size += len(sentences[lo])
+    return lo, hi
+
+
+def _runs_on(sentence: str) -> bool:
+    """The clause ends in ；: its sentence goes on in the next one."""
+    return sentence.rstrip()[-1:] in SEMICOLONS
+
+
+def _announces(clauses: tuple[str, ...]) -> bool:
+    """The written sentence announces a list: one of its clauses names it (下列情形之一),
+    or it ends in a colon."""
+    return any(_ANNOUNCE.search(clause) for clause in clauses)
+
+
+def continuation(
+    best: Located, following: Callable[[str, str], list[str]] | None, slot: Slot, question: str
+) -> tuple[str, ...]:
+    """The sentences of the chunks after the best one's, when its written sentence
+    announces a list that runs to its chunk's end (the list goes on in the next chunk);
+    else ()."""
     sentences, at = best.sentences, best.at
-    if following is None or not _ANNOUNCE.search(sentences[at]):
+    if following is None:
         return ()
-    items = list_items(sentences, at)
-    if at + len(items) != len(sentences) - 1 or (items and items[-1] == "……"):
+    lo, hi = written_sentence(sentences, at, slot, question)
+    if not _announces(sentences[lo : hi + 1]):
+        return ()
+    items = list_items(sentences, hi, announced=True)
+    if hi + len(items) != len(sentences) - 1 or (items and items[-1] == "……"):
         return ()
     texts = following(best.citation.chunk_id, best.citation.section)
     return tuple(s for text in texts for s in split_sentences(text))
@@ -91,10 +153,11 @@ def joins(neighbour: str, slot: Slot, question: str, tokens: list[str], lexical:
     return coverage(tokens, neighbour, lexical.idf) + holds > NEIGHBOUR_COVERAGE
 
 
-def list_items(sentences: tuple[str, ...], at: int) -> list[str]:
+def list_items(sentences: tuple[str, ...], at: int, announced: bool | None = None) -> list[str]:
     """The items a sentence announces (下列情形之一的：（一）…（二）…), as written, up to
-    the list's end or LIST_MAX characters; [] when it announces none."""
-    if not _ANNOUNCE.search(sentences[at]):
+    the list's end or LIST_MAX characters; [] when it announces none. `announced`: whether
+    it does, when its written sentence began in an earlier clause (None: read it)."""
+    if not (_ANNOUNCE.search(sentences[at]) if announced is None else announced):
         return []
     items: list[str] = []
     size = len(sentences[at])

@@ -1,0 +1,127 @@
+"""Whole answers: the quote holds the whole written sentence of a rule split at ；, the items
+a sentence announces wherever its announcement ends, and (for a question asking two things)
+a sentence for each asking clause. Constructed texts test the mechanism; the real files of
+knowledge/ (through the real loader) test that it carries over to documents as written."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from assistant.answering.base import AnswerContext
+from assistant.answering.extractive import Candidate, ExtractiveAnswerer
+from assistant.answering.quote import SENTENCE_MAX, quoted_sentences, written_sentence
+from assistant.documents.chunking import Chunk
+from assistant.documents.manifest import read_manifest
+from assistant.documents.pipeline import prepare_document
+from assistant.question.cite import Citation
+from assistant.question.lexical import LexicalIndex
+from assistant.question.slots import slot_of
+from assistant.question.terms import search_tokens
+
+KNOWLEDGE = Path(__file__).resolve().parents[1] / "knowledge"
+
+# --- constructed text ---------------------------------------------------------------------
+
+RULE = (
+    "第九条 甲单位违反本办法第三条规定的，由乙部门责令限期改正；",
+    "逾期未改正的，处一万元以上三万元以下罚款。",
+    "第十条 本办法自公布之日起施行。",
+)
+ANNOUNCED_IN_A_CLAUSE = (
+    "第十二条 学校有下列行为之一的，由主管部门责令改正；",
+    "情节严重的，依法给予处分：",
+    "（一）擅自收费的；",
+    "（二）组织考试选拔学生的。",
+    "第十三条 另一条的内容。",
+)
+
+
+def _citation(text: str, number: int = 1, section: str = "第七章 法律责任") -> Citation:
+    return Citation(number, "d", "办法", "", "2024", "current", section, text, text, 1.0, f"d:{number:04d}:x")
+
+
+def _candidate(sentences: tuple[str, ...], at: int) -> Candidate:
+    return Candidate(_citation("".join(sentences)), sentences, at, 1.0, 0.0, 0.0, False)
+
+
+def _quote(sentences: tuple[str, ...], at: int, question: str) -> list[str]:
+    lexical = LexicalIndex(["a"], ["".join(sentences)])
+    return quoted_sentences(
+        _candidate(sentences, at), slot_of(question), question, search_tokens(question), lexical
+    )
+
+
+def test_a_rule_split_at_a_semicolon_is_quoted_to_its_full_stop() -> None:
+    quote = _quote(RULE, 0, "甲单位违反第三条规定会受到什么处理？")
+    assert quote[:2] == list(RULE[:2])  # the penalty when not corrected comes with the rule
+    assert RULE[2] not in quote
+
+
+def test_the_later_clause_brings_the_condition_before_it() -> None:
+    quote = _quote(RULE, 1, "逾期未改正的怎么处罚？")
+    assert quote[:2] == list(RULE[:2])
+
+
+def test_a_clause_stating_the_asked_value_stands_alone() -> None:
+    question = "逾期未改正的罚款是多少元？"
+    assert written_sentence(RULE, 1, slot_of(question), question) == (1, 1)
+    assert written_sentence(RULE, 1, slot_of("怎么处罚？"), "怎么处罚？") == (0, 1)
+
+
+def test_a_list_item_and_a_sentence_past_the_limit_are_not_joined() -> None:
+    items = ("有下列情形之一的：", "（一）擅自收费的；", "（二）组织考试的。")
+    assert written_sentence(items, 1, slot_of("怎么办？"), "怎么办？") == (1, 1)
+    long = ("甲" * (SENTENCE_MAX - 10) + "；", "乙" * 20 + "。")
+    assert written_sentence(long, 0, slot_of("怎么办？"), "怎么办？") == (0, 0)
+
+
+def test_an_announcement_ending_in_a_semicolon_brings_its_items() -> None:
+    quote = _quote(ANNOUNCED_IN_A_CLAUSE, 0, "学校有哪些行为会被主管部门责令改正？")
+    assert quote == list(ANNOUNCED_IN_A_CLAUSE[:4])  # the whole announcement, then (一), (二)
+
+
+# --- the real files of knowledge/, through the real loader -------------------------------
+
+
+@lru_cache(maxsize=4)
+def _chunks(file_name: str) -> tuple[Chunk, ...]:
+    meta = next(m for m in read_manifest(KNOWLEDGE) if m.path.name == file_name)
+    return tuple(prepare_document(meta).chunks)
+
+
+def _answer_from(file_name: str, article: str, question: str) -> str:
+    """The extractive answer when retrieval ranks `article`'s chunk first (no sentence
+    vectors: the ranking is by keyword coverage and slot fit)."""
+    chunks = _chunks(file_name)
+    lexical = LexicalIndex([c.id for c in chunks], [c.text for c in chunks])
+    first = next(c for c in chunks if c.section.endswith(article))
+    others = [c for c in chunks if c is not first][:2]
+    citations = [
+        Citation(n, c.doc_id, c.title, c.issuer, c.date, c.status, c.section, c.text, c.text, 1.0, c.id)
+        for n, c in enumerate([first, *others], start=1)
+    ]
+    context = AnswerContext(question, question, "hans", citations, slot=slot_of(question), lexical=lexical)
+    return ExtractiveAnswerer().answer(context)
+
+
+def test_a_regulations_penalty_clause_comes_with_its_rule() -> None:
+    answer = _answer_from(
+        "shenzhen_sez_preschool_education_regulations_2022.txt",
+        "第六十九条",
+        "配套幼儿园的建设单位违反第二十条规定不移交，会受到什么处理？",
+    )
+    assert "由住房建设部门责令限期改正" in answer
+    assert "一倍以上三倍以下罚款" in answer  # the next clause of the same sentence
+
+
+def test_a_regulations_list_announced_before_its_penalties_comes_with_its_items() -> None:
+    answer = _answer_from(
+        "shenzhen_sez_preschool_education_regulations_2022.txt",
+        "第七十四条",
+        "幼儿园违反条例的哪些行为会被教育部门责令改正？",
+    )
+    lines = answer.splitlines()
+    assert lines[0].startswith("第七十四条") and lines[0].endswith("依法追究刑事责任：")
+    assert lines[1].startswith("（一）") and any(line.startswith("（十）违规收取费用") for line in lines)
+    assert "第七十五条" not in answer
