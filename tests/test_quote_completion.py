@@ -10,7 +10,13 @@ from pathlib import Path
 
 from assistant.answering.base import AnswerContext
 from assistant.answering.extractive import Candidate, ExtractiveAnswerer
-from assistant.answering.quote import SENTENCE_MAX, quoted_sentences, written_sentence
+from assistant.answering.quote import (
+    SENTENCE_MAX,
+    asking_clauses,
+    clause_quotes,
+    quoted_sentences,
+    written_sentence,
+)
 from assistant.documents.chunking import Chunk
 from assistant.documents.manifest import read_manifest
 from assistant.documents.pipeline import prepare_document
@@ -81,6 +87,40 @@ def test_an_announcement_ending_in_a_semicolon_brings_its_items() -> None:
     assert quote == list(ANNOUNCED_IN_A_CLAUSE[:4])  # the whole announcement, then (一), (二)
 
 
+def test_a_question_asking_two_things_has_two_asking_clauses() -> None:
+    assert asking_clauses("录取通知书几号发？没按时报到会怎样？") == [
+        "录取通知书几号发？",
+        "没按时报到会怎样？",
+    ]
+    assert len(asking_clauses("幼儿园每天户外活动多长时间，还有午睡要多久？")) == 2
+    assert len(asking_clauses("罗湖区要新增多少公办学位？")) == 1
+    assert len(asking_clauses("学位够吗？为什么？")) == 1  # "为什么" asks nothing of its own
+
+
+def test_each_asking_clause_gets_the_sentence_that_answers_it() -> None:
+    question = "录取通知书几号发放？没按时报到会怎样处理？"
+    first = ("录取通知书于7月10日发放。", "新生凭通知书到校报到。")
+    second = ("未按时报到的新生，视为放弃学位。",)
+    citations = [
+        _citation("".join(first), 1, "五、发放通知书"),
+        _citation("".join(second), 2, "六、报到"),
+    ]
+    ranked = [
+        Candidate(citations[0], first, 0, 1.0, 0.8, 0.5, True),
+        Candidate(citations[0], first, 1, 0.9, 0.6, 0.4, False),
+        Candidate(citations[1], second, 0, 0.8, 0.5, 0.3, False),
+    ]
+    lexical = LexicalIndex(["a", "b"], ["".join(first), "".join(second)])
+    assert clause_quotes(ranked, [first[0]], question, lexical) == [(citations[1], second[0])]
+    # A question asking one thing, or a quote already answering the clause, adds nothing.
+    assert clause_quotes(ranked, [first[0]], "录取通知书几号发放？", lexical) == []
+    assert clause_quotes(ranked, [first[0], second[0]], question, lexical) == []
+    answer = ExtractiveAnswerer().answer(
+        AnswerContext(question, question, "hans", citations, slot=slot_of(question), lexical=lexical)
+    )
+    assert answer.index("7月10日") < answer.index("视为放弃学位。 [2]")  # the first clause leads
+
+
 # --- the real files of knowledge/, through the real loader -------------------------------
 
 
@@ -90,13 +130,15 @@ def _chunks(file_name: str) -> tuple[Chunk, ...]:
     return tuple(prepare_document(meta).chunks)
 
 
-def _answer_from(file_name: str, article: str, question: str) -> str:
-    """The extractive answer when retrieval ranks `article`'s chunk first (no sentence
-    vectors: the ranking is by keyword coverage and slot fit)."""
+def _answer_from(file_name: str, article: str, question: str, *more: str) -> str:
+    """The extractive answer when retrieval ranks `article`'s chunk first, then the chunks
+    of the articles `more` (else the document's first two); no sentence vectors: the
+    ranking is by keyword coverage and slot fit."""
     chunks = _chunks(file_name)
     lexical = LexicalIndex([c.id for c in chunks], [c.text for c in chunks])
     first = next(c for c in chunks if c.section.endswith(article))
-    others = [c for c in chunks if c is not first][:2]
+    others = [next(c for c in chunks if c.section.endswith(a)) for a in more]
+    others = others or [c for c in chunks if c is not first][:2]
     citations = [
         Citation(n, c.doc_id, c.title, c.issuer, c.date, c.status, c.section, c.text, c.text, 1.0, c.id)
         for n, c in enumerate([first, *others], start=1)
@@ -125,3 +167,15 @@ def test_a_regulations_list_announced_before_its_penalties_comes_with_its_items(
     assert lines[0].startswith("第七十四条") and lines[0].endswith("依法追究刑事责任：")
     assert lines[1].startswith("（一）") and any(line.startswith("（十）违规收取费用") for line in lines)
     assert "第七十五条" not in answer
+
+
+def test_a_regulations_answer_to_two_questions_quotes_an_article_for_each() -> None:
+    answer = _answer_from(
+        "shenzhen_sez_preschool_education_regulations_2022.txt",
+        "第三十一条",
+        "在深圳当幼儿园园长要什么学历？这部条例从哪天起施行？",
+        "第七十六条",
+    )
+    assert "本科以上学历" in answer.splitlines()[0] or "本科以上学历" in answer
+    assert "本条例自2022年9月1日起施行。 [2]" in answer
+    assert answer.index("本科以上学历") < answer.index("2022年9月1日")

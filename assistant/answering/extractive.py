@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from assistant.answering.base import AnswerContext, historical_note
-from assistant.answering.quote import ITEM, continuation, quoted_sentences
+from assistant.answering.quote import ITEM, clause_quotes, continuation, quoted_sentences
 from assistant.grammar import outline
 from assistant.grammar.sentences import PROSE_MARKS, split_sentences
 from assistant.grammar.sentences import clauses as clauses_of
@@ -65,12 +65,14 @@ class ExtractiveAnswerer:
         elif not english and found.lead:  # English answers open with the quote
             lines.append(found.lead)
         lines.append(_fact_line(lead_sentences, lead, english))
+        # A question asking two things: the sentence answering its other clause, cited.
+        lines.extend(_fact_line([sentence], c, english) for c, sentence in found.more)
         supports: list[tuple[Citation, str]] = []
         for candidate in ranked[1:]:
             c = candidate.citation
             if len(supports) >= MAX_SUPPORT or candidate.score < SUPPORT_RATIO * ranked[0].score:
                 break
-            if c is lead or c.section == lead.section or any(c is s for s, _ in supports):
+            if c is lead or c.section == lead.section or any(c is s for s, _ in [*supports, *found.more]):
                 continue
             supports.append((c, candidate.sentence))
         if supports:
@@ -94,6 +96,9 @@ class Evidence:
     quote: list[str]
     lead: str
     slot: Slot
+    # For a question asking two things, the sentences of other passages that answer the
+    # clauses the quote does not (one of the quote's own passage joins the quote).
+    more: tuple[tuple[Citation, str], ...] = ()
 
 
 def choose_evidence(context: AnswerContext, lexical: LexicalIndex | None = None) -> Evidence:
@@ -110,7 +115,10 @@ def choose_evidence(context: AnswerContext, lexical: LexicalIndex | None = None)
         after = continuation(ranked[0], context.following, slot, question)
         quote = quoted_sentences(ranked[0], slot, question, tokens, lexical, after)
     lead = "" if context.partial else _lead_line(slot, question, quote, tokens, lexical, citation)
-    return Evidence(ranked, citation, quote, lead, slot)
+    more = [] if context.partial else clause_quotes(ranked, quote, question, lexical)
+    quote = quote + [sentence for c, sentence in more if c is citation]
+    others = tuple((c, sentence) for c, sentence in more if c is not citation)
+    return Evidence(ranked, citation, quote, lead, slot, others)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ list, how an item is numbered) is data: data/sentences.toml and grammar/outline.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from assistant.grammar import outline
@@ -14,7 +14,8 @@ from assistant.grammar.sentences import SEMICOLONS, split_sentences
 from assistant.question.cite import Citation
 from assistant.question.coverage import KIND_BONUS, coverage
 from assistant.question.lexical import LexicalIndex
-from assistant.question.slots import Slot
+from assistant.question.slots import Slot, slot_of
+from assistant.question.terms import search_tokens
 from assistant.vocab import compile_pattern, table
 
 _GRAMMAR = table("assistant.answering", "sentences.toml")
@@ -26,6 +27,12 @@ NEIGHBOUR_COVERAGE = 0.3  # a neighbour that covers this much of the question jo
 LIST_MAX = 600  # characters of a quoted list; longer lists end with ……
 _QUOTE = _GRAMMAR["quote"]
 SENTENCE_MAX: int = _QUOTE["sentence_max"]
+_QUESTION = _GRAMMAR["question"]
+_CLAUSE_SPLIT = compile_pattern(_QUESTION["split"])
+_CLAUSE_ASKS = compile_pattern(_QUESTION["asks"])
+CLAUSE_COVERAGE: float = _QUESTION["clause_coverage"]
+CLAUSE_WORDS: int = _QUESTION["clause_words"]
+CLAUSE_RANKED: int = _QUESTION["clause_ranked"]
 
 
 class Located(Protocol):
@@ -173,3 +180,63 @@ def list_items(sentences: tuple[str, ...], at: int, announced: bool | None = Non
         items.append(sentence)
         size += len(sentence)
     return items if any(ITEM.match(item) for item in items) else []
+
+
+class Ranked(Located, Protocol):
+    @property
+    def dense(self) -> float: ...
+
+
+def asking_clauses(question: str) -> list[str]:
+    """The clauses of a question that each ask something ("入学通知书哪天领？领了不按时
+    注册会怎样？" → two): split after question marks and before a lead to another question
+    (还有, 另外); a clause asks when it ends as a question or has a slot's question form.
+    One clause (or none) when the question asks one thing."""
+    parts = [p.strip() for p in _CLAUSE_SPLIT.split(question) if p and p.strip()]
+    return [
+        p
+        for p in parts
+        if (_CLAUSE_ASKS.search(p) or slot_of(p).kind) and len(search_tokens(p)) >= CLAUSE_WORDS
+    ]
+
+
+def clause_quotes(
+    ranked: Sequence[Ranked], quoted: list[str], question: str, lexical: LexicalIndex
+) -> list[tuple[Citation, str]]:
+    """For a question asking more than one thing, the sentence that answers each asking
+    clause the quote does not: of the ranked sentences, the one covering most of the
+    clause's keywords (with its heading path; a value of the kind the clause asks for
+    counts, ties go to the sentence closer in meaning to the question), when it covers at
+    least CLAUSE_COVERAGE and more than the quote does. Only the CLAUSE_RANKED sentences
+    ranked best for the whole question are looked at: the clause's few words alone would
+    pick a stray line (a timetable row) that names them. In the order the question asks."""
+    clauses = asking_clauses(question)
+    if len(clauses) < 2:
+        return []
+    quote = "".join(quoted)
+    found: list[tuple[Citation, str]] = []
+    for clause in clauses:
+        tokens, slot = search_tokens(clause), slot_of(clause)
+        if not ranked:
+            break
+
+        def fit(c: Ranked, tokens: list[str] = tokens, slot: Slot = slot, clause: str = clause) -> float:
+            sentence = c.sentences[c.at]
+            holds = KIND_BONUS if slot.filled_by(sentence, clause) else 0.0
+            return coverage(tokens, f"{_heading(c.citation)} {sentence}", lexical.idf) + holds
+
+        best = max(ranked[:CLAUSE_RANKED], key=lambda c: (fit(c), c.dense))
+        sentence = best.sentences[best.at]
+        if sentence in quote or any(sentence == s for _, s in found):
+            continue
+        covered = coverage(tokens, f"{_heading(ranked[0].citation)} {quote}", lexical.idf)
+        if coverage(tokens, f"{_heading(best.citation)} {sentence}", lexical.idf) >= max(
+            CLAUSE_COVERAGE, covered + 1e-9
+        ):
+            found.append((best.citation, sentence))
+    return found
+
+
+def _heading(citation: Citation) -> str:
+    """What names a sentence's subject besides the sentence: its document and heading path."""
+    return f"{citation.title} {citation.section}"
