@@ -26,6 +26,8 @@ from assistant.question.slots import slot_of
 from assistant.question.terms import search_tokens
 
 KNOWLEDGE = Path(__file__).resolve().parents[1] / "knowledge"
+# Real files of other bureaus, beside the repository as in CI.
+EXTRA = Path(__file__).resolve().parents[2] / "shared" / "sources_extra"
 
 # --- constructed text ---------------------------------------------------------------------
 
@@ -121,12 +123,23 @@ def test_each_asking_clause_gets_the_sentence_that_answers_it() -> None:
     assert answer.index("7月10日") < answer.index("视为放弃学位。 [2]")  # the first clause leads
 
 
+def test_each_neighbour_that_covers_the_question_joins() -> None:
+    sentences = (
+        "英语听力考试单独组织实施。",
+        "考生须参加两套听力试卷的考试。",
+        "英语听力两套试卷分别记分，算较高的分数。",
+    )
+    quote = _quote(sentences, 1, "英语听力考两套试卷，算哪套的分数？")
+    assert quote == list(sentences)  # the one before and the one after both cover it
+
+
 # --- the real files of knowledge/, through the real loader -------------------------------
 
 
 @lru_cache(maxsize=4)
 def _chunks(file_name: str) -> tuple[Chunk, ...]:
-    meta = next(m for m in read_manifest(KNOWLEDGE) if m.path.name == file_name)
+    folder = KNOWLEDGE if (KNOWLEDGE / file_name).exists() else EXTRA
+    meta = next(m for m in read_manifest(folder) if m.path.name == file_name)
     return tuple(prepare_document(meta).chunks)
 
 
@@ -136,7 +149,9 @@ def _answer_from(file_name: str, article: str, question: str, *more: str) -> str
     ranking is by keyword coverage and slot fit."""
     chunks = _chunks(file_name)
     lexical = LexicalIndex([c.id for c in chunks], [c.text for c in chunks])
-    first = next(c for c in chunks if c.section.endswith(article))
+    # `article`: a heading, or a heading and a phrase of its chunk ("四、考试|两套试卷").
+    heading, _, phrase = article.partition("|")
+    first = next(c for c in chunks if c.section.endswith(heading) and phrase in c.text)
     others = [next(c for c in chunks if c.section.endswith(a)) for a in more]
     others = others or [c for c in chunks if c is not first][:2]
     citations = [
@@ -181,3 +196,13 @@ def test_a_regulations_answer_to_two_questions_quotes_an_article_for_each() -> N
     # The second clause's article is quoted and cited as a source, not listed as related.
     at = lines.index("第七十六条 本条例自2022年9月1日起施行。 [2]")
     assert lines[at + 1].startswith("——出自") and lines[at + 1].endswith("第七十六条”")
+
+
+def test_a_rules_sentences_on_both_sides_join_when_they_cover_the_question() -> None:
+    answer = _answer_from(
+        "tianjin_2016_college_entrance_exam_admission_rules.pdf",
+        "四、考试|两套试卷",
+        "天津高考英语听力是单独组织考试、要考两套试卷的吗？",
+    )
+    quote = next(line for line in answer.splitlines() if line.endswith("[1]"))
+    assert "单独组织实施" in quote and "取较高的分数" in quote, answer  # before and after

@@ -71,9 +71,10 @@ def quoted_sentences(
     neighbours = [i for i in (lo - 1, hi + 1) if 0 <= i < len(sentences)]
     if neighbours:
         n_index = max(neighbours, key=lambda i: (coverage(tokens, sentences[i], lexical.idf), i))
-        short = sum(len(sentences[i]) for i in chosen) < SHORT_SENTENCE
-        if short or joins(sentences[n_index], slot, question, tokens, lexical):
+        if sum(len(sentences[i]) for i in chosen) < SHORT_SENTENCE:
             chosen.add(n_index)
+        # Each neighbour that covers the question joins, before and after.
+        chosen.update(i for i in neighbours if joins(sentences[i], slot, question, tokens, lexical))
     if slot.fill is not None and not any(slot.filled_by(sentences[i], question) for i in chosen):
         holders = [i for i in range(len(sentences)) if slot.filled_by(sentences[i], question)]
         if holders:
