@@ -11,16 +11,20 @@ from pathlib import Path
 from assistant.answering.base import AnswerContext
 from assistant.answering.extractive import Candidate, ExtractiveAnswerer
 from assistant.answering.quote import (
+    LIST_MAX,
     SENTENCE_MAX,
     asking_clauses,
     clause_quotes,
+    list_items,
     quoted_sentences,
     written_sentence,
 )
 from assistant.documents.chunking import Chunk
 from assistant.documents.manifest import read_manifest
 from assistant.documents.pipeline import prepare_document
+from assistant.grammar.sentences import split_sentences
 from assistant.question.cite import Citation
+from assistant.question.coverage import coverage
 from assistant.question.lexical import LexicalIndex
 from assistant.question.slots import slot_of
 from assistant.question.terms import search_tokens
@@ -133,6 +137,21 @@ def test_each_neighbour_that_covers_the_question_joins() -> None:
     assert quote == list(sentences)  # the one before and the one after both cover it
 
 
+def test_a_list_too_long_for_the_limit_keeps_the_items_the_question_asks_about() -> None:
+    filler = "学校应当按照规定的程序和要求办理有关的手续并报主管部门备案"
+    items = (*(f"{i}. {filler}{i}；" for i in range(1, 21)), "21. 父母一方是本市户籍的适龄子女。")
+    sentences = ("符合下列条件之一的适龄子女属政策性借读生：", *items)
+    question = "父母一方是本市户籍的孩子算政策性借读生吗？"
+    tokens, lexical = search_tokens(question), LexicalIndex(["a"], ["".join(sentences)])
+    kept = list_items(sentences, 0, relevance=lambda item: coverage(tokens, item, lexical.idf))
+    assert items[-1] in kept and kept[0] == items[0] and "……" in kept
+    assert sum(len(s) for s in (sentences[0], *kept) if s != "……") <= LIST_MAX
+    chosen = [s for s in kept if s != "……"]
+    assert chosen == [s for s in items if s in chosen]  # in document order
+    blind = list_items(sentences, 0)  # without the question: the first items, then ……
+    assert blind[-1] == "……" and items[-1] not in blind
+
+
 # --- the real files of knowledge/, through the real loader -------------------------------
 
 
@@ -206,3 +225,16 @@ def test_a_rules_sentences_on_both_sides_join_when_they_cover_the_question() -> 
     )
     quote = next(line for line in answer.splitlines() if line.endswith("[1]"))
     assert "单独组织实施" in quote and "取较高的分数" in quote, answer  # before and after
+
+
+def test_a_long_list_read_on_across_chunks_keeps_the_asked_item() -> None:
+    chunks = _chunks("foshan_2012_non_hukou_children_public_school_admission_measures.html")
+    start = next(i for i, c in enumerate(chunks) if "符合下列条件之一" in c.text)
+    sentences = tuple(s for c in chunks[start : start + 4] for s in split_sentences(c.text))
+    at = next(i for i, s in enumerate(sentences) if "符合下列条件之一" in s)
+    question = "佛山父母有一方是佛山户籍的孩子，能按政策性借读生入学吗？"
+    tokens = search_tokens(question)
+    lexical = LexicalIndex([c.id for c in chunks], [c.text for c in chunks])
+    kept = list_items(sentences, at, relevance=lambda item: coverage(tokens, item, lexical.idf))
+    assert any(s.startswith("15.父母一方是佛山市户籍人士") for s in kept) and "……" in kept
+    assert not any(s.startswith("15.") for s in list_items(sentences, at))  # cut blindly before it

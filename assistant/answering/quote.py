@@ -64,7 +64,12 @@ def quoted_sentences(
     asked-for value when it states none."""
     sentences, at = best.sentences, best.at
     lo, hi = written_sentence(sentences, at, slot, question)
-    items = list_items(sentences + after, hi, announced=_announces(sentences[lo : hi + 1]))
+    items = list_items(
+        sentences + after,
+        hi,
+        announced=_announces(sentences[lo : hi + 1]),
+        relevance=lambda item: coverage(tokens, item, lexical.idf),
+    )
     if items:
         return [*sentences[lo : hi + 1], *items]
     chosen = set(range(lo, hi + 1))
@@ -161,26 +166,72 @@ def joins(neighbour: str, slot: Slot, question: str, tokens: list[str], lexical:
     return coverage(tokens, neighbour, lexical.idf) + holds > NEIGHBOUR_COVERAGE
 
 
-def list_items(sentences: tuple[str, ...], at: int, announced: bool | None = None) -> list[str]:
+def list_items(
+    sentences: tuple[str, ...],
+    at: int,
+    announced: bool | None = None,
+    relevance: Callable[[str], float] | None = None,
+) -> list[str]:
     """The items a sentence announces (下列情形之一的：（一）…（二）…), as written, up to
     the list's end or LIST_MAX characters; [] when it announces none. `announced`: whether
-    it does, when its written sentence began in an earlier clause (None: read it)."""
+    it does, when its written sentence began in an earlier clause (None: read it). A list
+    longer than LIST_MAX keeps, with `relevance`, the items most relevant to the question
+    (in their order, "……" where items are left out); without it, its first items."""
     if not (_ANNOUNCE.search(sentences[at]) if announced is None else announced):
         return []
-    items: list[str] = []
-    size = len(sentences[at])
+    run: list[str] = []
     for i in range(at + 1, len(sentences)):
         sentence = sentences[i]
         # A sentence without numbering belongs to the list only when an item follows it
         # (the rest of the announcement, or the second sentence of an item).
         if not ITEM.match(sentence) and not (i + 1 < len(sentences) and ITEM.match(sentences[i + 1])):
             break
-        if size + len(sentence) > LIST_MAX:
-            items.append("……")
-            break
+        run.append(sentence)
+    if not any(ITEM.match(item) for item in run):
+        return []
+    room = LIST_MAX - len(sentences[at])
+    if sum(map(len, run)) <= room:
+        return run
+    if relevance is None:
+        return _first_items(run, room)
+    return _relevant_items(run, room, relevance)
+
+
+def _first_items(run: list[str], room: int) -> list[str]:
+    items: list[str] = []
+    for sentence in run:
+        if len(sentence) > room:
+            return [*items, "……"]
         items.append(sentence)
-        size += len(sentence)
-    return items if any(ITEM.match(item) for item in items) else []
+        room -= len(sentence)
+    return items
+
+
+def _relevant_items(run: list[str], room: int, relevance: Callable[[str], float]) -> list[str]:
+    """The items (a numbered sentence with the unnumbered ones after it) that fit in `room`,
+    most relevant first, given in document order; the sentences before the first item
+    (the rest of the announcement) always come."""
+    first = next(i for i, s in enumerate(run) if ITEM.match(s))
+    head, groups = run[:first], []
+    for sentence in run[first:]:
+        if ITEM.match(sentence):
+            groups.append([sentence])
+        else:
+            groups[-1].append(sentence)
+    room -= sum(map(len, head))
+    kept: set[int] = set()
+    for g in sorted(range(len(groups)), key=lambda g: (-relevance("".join(groups[g])), g)):
+        size = sum(map(len, groups[g]))
+        if size <= room:
+            kept.add(g)
+            room -= size
+    items = list(head)
+    for g, group in enumerate(groups):
+        if g in kept:
+            items.extend(group)
+        elif not items or items[-1] != "……":
+            items.append("……")
+    return items
 
 
 class Ranked(Located, Protocol):
