@@ -14,11 +14,11 @@ import pytest
 from assistant.answering.base import AnswerContext
 from assistant.answering.extractive import (
     ExtractiveAnswerer,
-    _list_items,
     asked_action,
     governs,
     rank_sentences,
 )
+from assistant.answering.quote import list_items
 from assistant.chain import Assistant
 from assistant.evaluation import fit_decision
 from assistant.question.cite import Citation
@@ -43,14 +43,14 @@ ANNOUNCED = (
 
 
 def test_a_list_comes_with_every_item_up_to_its_end() -> None:
-    items = _list_items(ANNOUNCED, 0)
+    items = list_items(ANNOUNCED, 0)
     assert items == list(ANNOUNCED[1:5])  # the rest of the announcement, then (一)…(三)
-    assert _list_items(ANNOUNCED, 5) == []  # a sentence that announces nothing
+    assert list_items(ANNOUNCED, 5) == []  # a sentence that announces nothing
 
 
 def test_a_list_longer_than_the_limit_ends_with_an_ellipsis() -> None:
     long = ("有以下情形的：", *(f"{i}. {'很长的条目内容' * 20}；" for i in range(1, 9)))
-    items = _list_items(long, 0)
+    items = list_items(long, 0)
     assert items[-1] == "……" and 1 <= len(items) - 1 < 8
 
 

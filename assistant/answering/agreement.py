@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from assistant.answering.extractive import quoted_sentences, rank_sentences
+from assistant.answering.extractive import rank_sentences
+from assistant.answering.quote import quoted_sentences
 from assistant.question.cite import Citation
 from assistant.question.decide import Decision
 from assistant.question.lexical import LexicalIndex

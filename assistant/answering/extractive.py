@@ -12,11 +12,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from assistant.answering.base import AnswerContext, historical_note
+from assistant.answering.quote import ITEM, clause_quotes, continuation, quoted_sentences
 from assistant.grammar import outline
 from assistant.grammar.sentences import PROSE_MARKS, split_sentences
 from assistant.grammar.sentences import clauses as clauses_of
 from assistant.question.cite import Citation
-from assistant.question.coverage import KIND_BONUS, coverage
+from assistant.question.coverage import coverage
 from assistant.question.lexical import LexicalIndex
 from assistant.question.normalize import in_script
 from assistant.question.slots import Slot, slot_of, yes_no
@@ -24,8 +25,6 @@ from assistant.question.terms import search_tokens
 from assistant.vocab import compile_pattern, table
 
 _GRAMMAR = table("assistant.answering", "sentences.toml")
-_ANNOUNCE = compile_pattern(_GRAMMAR["list"]["announce"])
-_ITEM = re.compile(rf"^\s*(?:{outline.ITEM})")  # the numbering that opens a list item
 _MODAL_WORD = compile_pattern(_GRAMMAR["yesno"]["modal"])
 _QUESTION_BREAK = re.compile(rf"[{re.escape(PROSE_MARKS)}\s]+")
 
@@ -39,9 +38,6 @@ SLOT_WEIGHT = 0.15
 RANK_COST = 0.05
 HEADING_COVERAGE = True
 MIN_SENTENCE = 4  # shorter "sentences" are headings or numbering left alone
-SHORT_SENTENCE = 28  # a short best sentence usually needs its neighbour to carry the fact
-NEIGHBOUR_COVERAGE = 0.3  # a neighbour that covers this much of the question joins
-LIST_MAX = 600  # characters of a quoted list; longer lists end with ……
 SUPPORT_RATIO = 0.6  # another passage is quoted when its best sentence scores nearly as well
 MAX_SUPPORT = 2
 LEAD_MAX = 60  # a lead line longer than this is no summary: the quote follows anyway
@@ -69,12 +65,14 @@ class ExtractiveAnswerer:
         elif not english and found.lead:  # English answers open with the quote
             lines.append(found.lead)
         lines.append(_fact_line(lead_sentences, lead, english))
+        # A question asking two things: the sentence answering its other clause, cited.
+        lines.extend(_fact_line([sentence], c, english) for c, sentence in found.more)
         supports: list[tuple[Citation, str]] = []
         for candidate in ranked[1:]:
             c = candidate.citation
             if len(supports) >= MAX_SUPPORT or candidate.score < SUPPORT_RATIO * ranked[0].score:
                 break
-            if c is lead or c.section == lead.section or any(c is s for s, _ in supports):
+            if c is lead or c.section == lead.section or any(c is s for s, _ in [*supports, *found.more]):
                 continue
             supports.append((c, candidate.sentence))
         if supports:
@@ -98,6 +96,9 @@ class Evidence:
     quote: list[str]
     lead: str
     slot: Slot
+    # For a question asking two things, the sentences of other passages that answer the
+    # clauses the quote does not (one of the quote's own passage joins the quote).
+    more: tuple[tuple[Citation, str], ...] = ()
 
 
 def choose_evidence(context: AnswerContext, lexical: LexicalIndex | None = None) -> Evidence:
@@ -111,10 +112,13 @@ def choose_evidence(context: AnswerContext, lexical: LexicalIndex | None = None)
         citation, quote = context.citations[0], [context.citations[0].text]
     else:
         citation = ranked[0].citation
-        after = _continuation(ranked[0], context)
+        after = continuation(ranked[0], context.following, slot, question)
         quote = quoted_sentences(ranked[0], slot, question, tokens, lexical, after)
     lead = "" if context.partial else _lead_line(slot, question, quote, tokens, lexical, citation)
-    return Evidence(ranked, citation, quote, lead, slot)
+    more = [] if context.partial else clause_quotes(ranked, quote, question, lexical)
+    quote = quote + [sentence for c, sentence in more if c is citation]
+    others = tuple((c, sentence) for c, sentence in more if c is not citation)
+    return Evidence(ranked, citation, quote, lead, slot, others)
 
 
 @dataclass(frozen=True)
@@ -158,79 +162,6 @@ def rank_sentences(
             found.append(Candidate(citation, sentences, i, score, d, cov, holds))
     found.sort(key=lambda c: (-c.score, c.citation.number, c.at))
     return found
-
-
-def quoted_sentences(
-    best: Candidate,
-    slot: Slot,
-    question: str,
-    tokens: list[str],
-    lexical: LexicalIndex,
-    after: tuple[str, ...] = (),
-) -> list[str]:
-    """The best sentence with what completes it: the items of a list it announces (read
-    on into `after`, the sentences of the chunks that follow), or the neighbour that
-    continues it (a short sentence, or the next clause of the rule), or the nearest
-    sentence stating the asked-for value when it states none."""
-    sentences, at = best.sentences, best.at
-    items = _list_items(sentences + after, at)
-    if items:
-        return [sentences[at], *items]
-    chosen = {at}
-    neighbours = [i for i in (at - 1, at + 1) if 0 <= i < len(sentences)]
-    if neighbours:
-        n_index = max(neighbours, key=lambda i: (coverage(tokens, sentences[i], lexical.idf), i))
-        short = len(sentences[at]) < SHORT_SENTENCE
-        if short or _joins(sentences[n_index], slot, question, tokens, lexical):
-            chosen.add(n_index)
-    if slot.fill is not None and not any(slot.filled_by(sentences[i], question) for i in chosen):
-        holders = [i for i in range(len(sentences)) if slot.filled_by(sentences[i], question)]
-        if holders:
-            chosen.add(min(holders, key=lambda i: abs(i - at)))
-    # Document order, except that a value asked for is stated first.
-    order = sorted(chosen, key=lambda i: (not (slot.fill is not None and i == at), i))
-    return [sentences[i] for i in order]
-
-
-def _continuation(best: Candidate, context: AnswerContext) -> tuple[str, ...]:
-    """The sentences of the chunks after the best one's, when it announces a list that
-    runs to its chunk's end (the list goes on in the next chunk); else ()."""
-    sentences, at = best.sentences, best.at
-    if context.following is None or not _ANNOUNCE.search(sentences[at]):
-        return ()
-    items = _list_items(sentences, at)
-    if at + len(items) != len(sentences) - 1 or (items and items[-1] == "……"):
-        return ()
-    texts = context.following(best.citation.chunk_id, best.citation.section)
-    return tuple(s for text in texts for s in split_sentences(text))
-
-
-def _joins(neighbour: str, slot: Slot, question: str, tokens: list[str], lexical: LexicalIndex) -> bool:
-    """A neighbour joins the quote when it covers the question too, or continues it with a
-    value of the asked-for kind."""
-    holds = KIND_BONUS if slot.filled_by(neighbour, question) else 0.0
-    return coverage(tokens, neighbour, lexical.idf) + holds > NEIGHBOUR_COVERAGE
-
-
-def _list_items(sentences: tuple[str, ...], at: int) -> list[str]:
-    """The items a sentence announces (下列情形之一的：（一）…（二）…), as written, up to
-    the list's end or LIST_MAX characters; [] when it announces none."""
-    if not _ANNOUNCE.search(sentences[at]):
-        return []
-    items: list[str] = []
-    size = len(sentences[at])
-    for i in range(at + 1, len(sentences)):
-        sentence = sentences[i]
-        # A sentence without numbering belongs to the list only when an item follows it
-        # (the rest of the announcement, or the second sentence of an item).
-        if not _ITEM.match(sentence) and not (i + 1 < len(sentences) and _ITEM.match(sentences[i + 1])):
-            break
-        if size + len(sentence) > LIST_MAX:
-            items.append("……")
-            break
-        items.append(sentence)
-        size += len(sentence)
-    return items if any(_ITEM.match(item) for item in items) else []
 
 
 def _lead_line(
@@ -319,7 +250,7 @@ def _where(citation: Citation, english: bool) -> str:
 
 def join_quote(sentences: list[str]) -> str:
     """The quoted sentences as one text, the items of a list each on a line of their own."""
-    return "".join(s if not _ITEM.match(s) else f"\n{s}" for s in sentences).strip()
+    return "".join(s if not ITEM.match(s) else f"\n{s}" for s in sentences).strip()
 
 
 def _fact_line(sentences: list[str], citation: Citation, english: bool) -> str:

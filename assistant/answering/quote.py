@@ -1,0 +1,294 @@
+"""What the quote of an answer holds besides its best sentence: the items of a list it
+announces (read on into the chunks that follow), the neighbour that continues it, or the
+nearest sentence stating the asked-for value. The grammar (how a sentence announces a
+list, how an item is numbered) is data: data/sentences.toml and grammar/outline.py."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from assistant.grammar import outline
+from assistant.grammar.sentences import SEMICOLONS, split_sentences
+from assistant.question.cite import Citation
+from assistant.question.coverage import KIND_BONUS, coverage
+from assistant.question.lexical import LexicalIndex
+from assistant.question.slots import Slot, slot_of
+from assistant.question.terms import search_tokens
+from assistant.vocab import compile_pattern, table
+
+_GRAMMAR = table("assistant.answering", "sentences.toml")
+_ANNOUNCE = compile_pattern(_GRAMMAR["list"]["announce"])
+ITEM = re.compile(rf"^\s*(?:{outline.ITEM})")  # the numbering that opens a list item
+
+SHORT_SENTENCE = 28  # a short best sentence usually needs its neighbour to carry the fact
+NEIGHBOUR_COVERAGE = 0.3  # a neighbour that covers this much of the question joins
+LIST_MAX = 600  # characters of a quoted list; longer lists end with ……
+_QUOTE = _GRAMMAR["quote"]
+SENTENCE_MAX: int = _QUOTE["sentence_max"]
+_QUESTION = _GRAMMAR["question"]
+_CLAUSE_SPLIT = compile_pattern(_QUESTION["split"])
+_CLAUSE_ASKS = compile_pattern(_QUESTION["asks"])
+CLAUSE_COVERAGE: float = _QUESTION["clause_coverage"]
+CLAUSE_WORDS: int = _QUESTION["clause_words"]
+CLAUSE_RANKED: int = _QUESTION["clause_ranked"]
+
+
+class Located(Protocol):
+    """A sentence in its passage: the passage's sentences and its place among them."""
+
+    @property
+    def citation(self) -> Citation: ...
+
+    @property
+    def sentences(self) -> tuple[str, ...]: ...
+
+    @property
+    def at(self) -> int: ...
+
+
+def quoted_sentences(
+    best: Located,
+    slot: Slot,
+    question: str,
+    tokens: list[str],
+    lexical: LexicalIndex,
+    after: tuple[str, ...] = (),
+) -> list[str]:
+    """The best sentence with what completes it: the rest of its written sentence (the
+    clauses before and after it up to the full stops, when it is one clause of a rule split
+    at ；and does not answer alone), the items of a list it announces (read on into
+    `after`, the sentences of the chunks that follow), or the neighbour that continues it
+    (a short sentence, or the next clause of the rule), or the nearest sentence stating the
+    asked-for value when it states none."""
+    sentences, at = best.sentences, best.at
+    lo, hi = written_sentence(sentences, at, slot, question)
+    items = list_items(
+        sentences + after,
+        hi,
+        announced=_announces(sentences[lo : hi + 1]),
+        relevance=lambda item: coverage(tokens, item, lexical.idf),
+    )
+    if items:
+        return [*sentences[lo : hi + 1], *items]
+    chosen = set(range(lo, hi + 1))
+    neighbours = [i for i in (lo - 1, hi + 1) if 0 <= i < len(sentences)]
+    if neighbours:
+        n_index = max(neighbours, key=lambda i: (coverage(tokens, sentences[i], lexical.idf), i))
+        if sum(len(sentences[i]) for i in chosen) < SHORT_SENTENCE:
+            chosen.add(n_index)
+        # Each neighbour that covers the question joins, before and after.
+        chosen.update(i for i in neighbours if joins(sentences[i], slot, question, tokens, lexical))
+    if slot.fill is not None and not any(slot.filled_by(sentences[i], question) for i in chosen):
+        holders = [i for i in range(len(sentences)) if slot.filled_by(sentences[i], question)]
+        if holders:
+            chosen.add(min(holders, key=lambda i: abs(i - at)))
+    # Document order, except that the sentence asked about comes first when a value is asked.
+    order = sorted(chosen, key=lambda i: (not (slot.fill is not None and lo <= i <= hi), i))
+    return [sentences[i] for i in order]
+
+
+def written_sentence(sentences: tuple[str, ...], at: int, slot: Slot, question: str) -> tuple[int, int]:
+    """The clauses quoted for clause `at`: its whole written sentence, unless it answers alone."""
+    return (at, at) if answers_alone(sentences[at], slot, question) else sentence_span(sentences, at)
+
+
+def answers_alone(sentence: str, slot: Slot, question: str) -> bool:
+    """Whether a clause answers without the rest of its sentence: it states a value of the
+    asked-for kind. The other clauses would only bring values the question did not ask
+    about (and could take the lead line)."""
+    return slot.fill is not None and bool(slot.filled_by(sentence, question))
+
+
+def sentence_span(sentences: tuple[str, ...], at: int) -> tuple[int, int]:
+    """The first and last clause of the written sentence that clause `at` belongs to.
+    Sentences are split at ；, so one rule ("…的，由街道办事处责令限期改正；逾期未改正的，
+    没收违法所得…。") is several clauses: a clause ending in ；runs on into the next up to
+    the full stop (or the colon that announces a list), within SENTENCE_MAX characters. A
+    list item is a sentence of its own, and so is a clause that no ；joins to another."""
+    if ITEM.match(sentences[at]):
+        return at, at
+    lo, hi, size = at, at, len(sentences[at])
+    while (
+        hi + 1 < len(sentences)
+        and _runs_on(sentences[hi])
+        and not ITEM.match(sentences[hi + 1])
+        and size + len(sentences[hi + 1]) <= SENTENCE_MAX
+    ):
+        hi += 1
+        size += len(sentences[hi])
+    while (
+        lo > 0
+        and _runs_on(sentences[lo - 1])
+        and not ITEM.match(sentences[lo - 1])
+        and size + len(sentences[lo - 1]) <= SENTENCE_MAX
+    ):
+        lo -= 1
+        size += len(sentences[lo])
+    return lo, hi
+
+
+def _runs_on(sentence: str) -> bool:
+    """The clause ends in ；: its sentence goes on in the next one."""
+    return sentence.rstrip()[-1:] in SEMICOLONS
+
+
+def _announces(clauses: tuple[str, ...]) -> bool:
+    """The written sentence announces a list: one of its clauses names it (下列情形之一),
+    or it ends in a colon."""
+    return any(_ANNOUNCE.search(clause) for clause in clauses)
+
+
+def continuation(
+    best: Located, following: Callable[[str, str], list[str]] | None, slot: Slot, question: str
+) -> tuple[str, ...]:
+    """The sentences of the chunks after the best one's, when its written sentence
+    announces a list that runs to its chunk's end (the list goes on in the next chunk);
+    else ()."""
+    sentences, at = best.sentences, best.at
+    if following is None:
+        return ()
+    lo, hi = written_sentence(sentences, at, slot, question)
+    if not _announces(sentences[lo : hi + 1]):
+        return ()
+    items = list_items(sentences, hi, announced=True)
+    if hi + len(items) != len(sentences) - 1 or (items and items[-1] == "……"):
+        return ()
+    texts = following(best.citation.chunk_id, best.citation.section)
+    return tuple(s for text in texts for s in split_sentences(text))
+
+
+def joins(neighbour: str, slot: Slot, question: str, tokens: list[str], lexical: LexicalIndex) -> bool:
+    """A neighbour joins the quote when it covers the question too, or continues it with a
+    value of the asked-for kind."""
+    holds = KIND_BONUS if slot.filled_by(neighbour, question) else 0.0
+    return coverage(tokens, neighbour, lexical.idf) + holds > NEIGHBOUR_COVERAGE
+
+
+def list_items(
+    sentences: tuple[str, ...],
+    at: int,
+    announced: bool | None = None,
+    relevance: Callable[[str], float] | None = None,
+) -> list[str]:
+    """The items a sentence announces (下列情形之一的：（一）…（二）…), as written, up to
+    the list's end or LIST_MAX characters; [] when it announces none. `announced`: whether
+    it does, when its written sentence began in an earlier clause (None: read it). A list
+    longer than LIST_MAX keeps, with `relevance`, the items most relevant to the question
+    (in their order, "……" where items are left out); without it, its first items."""
+    if not (_ANNOUNCE.search(sentences[at]) if announced is None else announced):
+        return []
+    run: list[str] = []
+    for i in range(at + 1, len(sentences)):
+        sentence = sentences[i]
+        # A sentence without numbering belongs to the list only when an item follows it
+        # (the rest of the announcement, or the second sentence of an item).
+        if not ITEM.match(sentence) and not (i + 1 < len(sentences) and ITEM.match(sentences[i + 1])):
+            break
+        run.append(sentence)
+    if not any(ITEM.match(item) for item in run):
+        return []
+    room = LIST_MAX - len(sentences[at])
+    if sum(map(len, run)) <= room:
+        return run
+    if relevance is None:
+        return _first_items(run, room)
+    return _relevant_items(run, room, relevance)
+
+
+def _first_items(run: list[str], room: int) -> list[str]:
+    items: list[str] = []
+    for sentence in run:
+        if len(sentence) > room:
+            return [*items, "……"]
+        items.append(sentence)
+        room -= len(sentence)
+    return items
+
+
+def _relevant_items(run: list[str], room: int, relevance: Callable[[str], float]) -> list[str]:
+    """The items (a numbered sentence with the unnumbered ones after it) that fit in `room`,
+    most relevant first, given in document order; the sentences before the first item
+    (the rest of the announcement) always come."""
+    first = next(i for i, s in enumerate(run) if ITEM.match(s))
+    head, groups = run[:first], []
+    for sentence in run[first:]:
+        if ITEM.match(sentence):
+            groups.append([sentence])
+        else:
+            groups[-1].append(sentence)
+    room -= sum(map(len, head))
+    kept: set[int] = set()
+    for g in sorted(range(len(groups)), key=lambda g: (-relevance("".join(groups[g])), g)):
+        size = sum(map(len, groups[g]))
+        if size <= room:
+            kept.add(g)
+            room -= size
+    items = list(head)
+    for g, group in enumerate(groups):
+        if g in kept:
+            items.extend(group)
+        elif not items or items[-1] != "……":
+            items.append("……")
+    return items
+
+
+class Ranked(Located, Protocol):
+    @property
+    def dense(self) -> float: ...
+
+
+def asking_clauses(question: str) -> list[str]:
+    """The clauses of a question that each ask something ("入学通知书哪天领？领了不按时
+    注册会怎样？" → two): split after question marks and before a lead to another question
+    (还有, 另外); a clause asks when it ends as a question or has a slot's question form.
+    One clause (or none) when the question asks one thing."""
+    parts = [p.strip() for p in _CLAUSE_SPLIT.split(question) if p and p.strip()]
+    return [
+        p
+        for p in parts
+        if (_CLAUSE_ASKS.search(p) or slot_of(p).kind) and len(search_tokens(p)) >= CLAUSE_WORDS
+    ]
+
+
+def clause_quotes(
+    ranked: Sequence[Ranked], quoted: list[str], question: str, lexical: LexicalIndex
+) -> list[tuple[Citation, str]]:
+    """For a question asking more than one thing, the sentence that answers each asking
+    clause the quote does not: of the ranked sentences, the one covering most of the
+    clause's keywords (with its heading path; a value of the kind the clause asks for
+    counts, ties go to the sentence closer in meaning to the question), when it covers at
+    least CLAUSE_COVERAGE and more than the quote does. Only the CLAUSE_RANKED sentences
+    ranked best for the whole question are looked at: the clause's few words alone would
+    pick a stray line (a timetable row) that names them. In the order the question asks."""
+    clauses = asking_clauses(question)
+    if len(clauses) < 2:
+        return []
+    quote = "".join(quoted)
+    found: list[tuple[Citation, str]] = []
+    for clause in clauses:
+        tokens, slot = search_tokens(clause), slot_of(clause)
+        if not ranked:
+            break
+
+        def fit(c: Ranked, tokens: list[str] = tokens, slot: Slot = slot, clause: str = clause) -> float:
+            sentence = c.sentences[c.at]
+            holds = KIND_BONUS if slot.filled_by(sentence, clause) else 0.0
+            return coverage(tokens, f"{_heading(c.citation)} {sentence}", lexical.idf) + holds
+
+        best = max(ranked[:CLAUSE_RANKED], key=lambda c: (fit(c), c.dense))
+        sentence = best.sentences[best.at]
+        if sentence in quote or any(sentence == s for _, s in found):
+            continue
+        covered = coverage(tokens, f"{_heading(ranked[0].citation)} {quote}", lexical.idf)
+        if coverage(tokens, f"{_heading(best.citation)} {sentence}", lexical.idf) >= max(
+            CLAUSE_COVERAGE, covered + 1e-9
+        ):
+            found.append((best.citation, sentence))
+    return found
+
+
+def _heading(citation: Citation) -> str:
+    """What names a sentence's subject besides the sentence: its document and heading path."""
+    return f"{citation.title} {citation.section}"

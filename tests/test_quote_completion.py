@@ -1,0 +1,240 @@
+"""Whole answers: the quote holds the whole written sentence of a rule split at ；, the items
+a sentence announces wherever its announcement ends, and (for a question asking two things)
+a sentence for each asking clause. Constructed texts test the mechanism; the real files of
+knowledge/ (through the real loader) test that it carries over to documents as written."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from assistant.answering.base import AnswerContext
+from assistant.answering.extractive import Candidate, ExtractiveAnswerer
+from assistant.answering.quote import (
+    LIST_MAX,
+    SENTENCE_MAX,
+    asking_clauses,
+    clause_quotes,
+    list_items,
+    quoted_sentences,
+    written_sentence,
+)
+from assistant.documents.chunking import Chunk
+from assistant.documents.manifest import read_manifest
+from assistant.documents.pipeline import prepare_document
+from assistant.grammar.sentences import split_sentences
+from assistant.question.cite import Citation
+from assistant.question.coverage import coverage
+from assistant.question.lexical import LexicalIndex
+from assistant.question.slots import slot_of
+from assistant.question.terms import search_tokens
+
+KNOWLEDGE = Path(__file__).resolve().parents[1] / "knowledge"
+# Real files of other bureaus, beside the repository as in CI.
+EXTRA = Path(__file__).resolve().parents[2] / "shared" / "sources_extra"
+
+# --- constructed text ---------------------------------------------------------------------
+
+RULE = (
+    "第九条 甲单位违反本办法第三条规定的，由乙部门责令限期改正；",
+    "逾期未改正的，处一万元以上三万元以下罚款。",
+    "第十条 本办法自公布之日起施行。",
+)
+ANNOUNCED_IN_A_CLAUSE = (
+    "第十二条 学校有下列行为之一的，由主管部门责令改正；",
+    "情节严重的，依法给予处分：",
+    "（一）擅自收费的；",
+    "（二）组织考试选拔学生的。",
+    "第十三条 另一条的内容。",
+)
+
+
+def _citation(text: str, number: int = 1, section: str = "第七章 法律责任") -> Citation:
+    return Citation(number, "d", "办法", "", "2024", "current", section, text, text, 1.0, f"d:{number:04d}:x")
+
+
+def _candidate(sentences: tuple[str, ...], at: int) -> Candidate:
+    return Candidate(_citation("".join(sentences)), sentences, at, 1.0, 0.0, 0.0, False)
+
+
+def _quote(sentences: tuple[str, ...], at: int, question: str) -> list[str]:
+    lexical = LexicalIndex(["a"], ["".join(sentences)])
+    return quoted_sentences(
+        _candidate(sentences, at), slot_of(question), question, search_tokens(question), lexical
+    )
+
+
+def test_a_rule_split_at_a_semicolon_is_quoted_to_its_full_stop() -> None:
+    quote = _quote(RULE, 0, "甲单位违反第三条规定会受到什么处理？")
+    assert quote[:2] == list(RULE[:2])  # the penalty when not corrected comes with the rule
+    assert RULE[2] not in quote
+
+
+def test_the_later_clause_brings_the_condition_before_it() -> None:
+    quote = _quote(RULE, 1, "逾期未改正的怎么处罚？")
+    assert quote[:2] == list(RULE[:2])
+
+
+def test_a_clause_stating_the_asked_value_stands_alone() -> None:
+    question = "逾期未改正的罚款是多少元？"
+    assert written_sentence(RULE, 1, slot_of(question), question) == (1, 1)
+    assert written_sentence(RULE, 1, slot_of("怎么处罚？"), "怎么处罚？") == (0, 1)
+
+
+def test_a_list_item_and_a_sentence_past_the_limit_are_not_joined() -> None:
+    items = ("有下列情形之一的：", "（一）擅自收费的；", "（二）组织考试的。")
+    assert written_sentence(items, 1, slot_of("怎么办？"), "怎么办？") == (1, 1)
+    long = ("甲" * (SENTENCE_MAX - 10) + "；", "乙" * 20 + "。")
+    assert written_sentence(long, 0, slot_of("怎么办？"), "怎么办？") == (0, 0)
+
+
+def test_an_announcement_ending_in_a_semicolon_brings_its_items() -> None:
+    quote = _quote(ANNOUNCED_IN_A_CLAUSE, 0, "学校有哪些行为会被主管部门责令改正？")
+    assert quote == list(ANNOUNCED_IN_A_CLAUSE[:4])  # the whole announcement, then (一), (二)
+
+
+def test_a_question_asking_two_things_has_two_asking_clauses() -> None:
+    assert asking_clauses("录取通知书几号发？没按时报到会怎样？") == [
+        "录取通知书几号发？",
+        "没按时报到会怎样？",
+    ]
+    assert len(asking_clauses("幼儿园每天户外活动多长时间，还有午睡要多久？")) == 2
+    assert len(asking_clauses("罗湖区要新增多少公办学位？")) == 1
+    assert len(asking_clauses("学位够吗？为什么？")) == 1  # "为什么" asks nothing of its own
+
+
+def test_each_asking_clause_gets_the_sentence_that_answers_it() -> None:
+    question = "录取通知书几号发放？没按时报到会怎样处理？"
+    first = ("录取通知书于7月10日发放。", "新生凭通知书到校报到。")
+    second = ("未按时报到的新生，视为放弃学位。",)
+    citations = [
+        _citation("".join(first), 1, "五、发放通知书"),
+        _citation("".join(second), 2, "六、报到"),
+    ]
+    ranked = [
+        Candidate(citations[0], first, 0, 1.0, 0.8, 0.5, True),
+        Candidate(citations[0], first, 1, 0.9, 0.6, 0.4, False),
+        Candidate(citations[1], second, 0, 0.8, 0.5, 0.3, False),
+    ]
+    lexical = LexicalIndex(["a", "b"], ["".join(first), "".join(second)])
+    assert clause_quotes(ranked, [first[0]], question, lexical) == [(citations[1], second[0])]
+    # A question asking one thing, or a quote already answering the clause, adds nothing.
+    assert clause_quotes(ranked, [first[0]], "录取通知书几号发放？", lexical) == []
+    assert clause_quotes(ranked, [first[0], second[0]], question, lexical) == []
+    answer = ExtractiveAnswerer().answer(
+        AnswerContext(question, question, "hans", citations, slot=slot_of(question), lexical=lexical)
+    )
+    assert answer.index("7月10日") < answer.index("视为放弃学位。 [2]")  # the first clause leads
+
+
+def test_each_neighbour_that_covers_the_question_joins() -> None:
+    sentences = (
+        "英语听力考试单独组织实施。",
+        "考生须参加两套听力试卷的考试。",
+        "英语听力两套试卷分别记分，算较高的分数。",
+    )
+    quote = _quote(sentences, 1, "英语听力考两套试卷，算哪套的分数？")
+    assert quote == list(sentences)  # the one before and the one after both cover it
+
+
+def test_a_list_too_long_for_the_limit_keeps_the_items_the_question_asks_about() -> None:
+    filler = "学校应当按照规定的程序和要求办理有关的手续并报主管部门备案"
+    items = (*(f"{i}. {filler}{i}；" for i in range(1, 21)), "21. 父母一方是本市户籍的适龄子女。")
+    sentences = ("符合下列条件之一的适龄子女属政策性借读生：", *items)
+    question = "父母一方是本市户籍的孩子算政策性借读生吗？"
+    tokens, lexical = search_tokens(question), LexicalIndex(["a"], ["".join(sentences)])
+    kept = list_items(sentences, 0, relevance=lambda item: coverage(tokens, item, lexical.idf))
+    assert items[-1] in kept and kept[0] == items[0] and "……" in kept
+    assert sum(len(s) for s in (sentences[0], *kept) if s != "……") <= LIST_MAX
+    chosen = [s for s in kept if s != "……"]
+    assert chosen == [s for s in items if s in chosen]  # in document order
+    blind = list_items(sentences, 0)  # without the question: the first items, then ……
+    assert blind[-1] == "……" and items[-1] not in blind
+
+
+# --- the real files of knowledge/, through the real loader -------------------------------
+
+
+@lru_cache(maxsize=4)
+def _chunks(file_name: str) -> tuple[Chunk, ...]:
+    folder = KNOWLEDGE if (KNOWLEDGE / file_name).exists() else EXTRA
+    meta = next(m for m in read_manifest(folder) if m.path.name == file_name)
+    return tuple(prepare_document(meta).chunks)
+
+
+def _answer_from(file_name: str, article: str, question: str, *more: str) -> str:
+    """The extractive answer when retrieval ranks `article`'s chunk first, then the chunks
+    of the articles `more` (else the document's first two); no sentence vectors: the
+    ranking is by keyword coverage and slot fit."""
+    chunks = _chunks(file_name)
+    lexical = LexicalIndex([c.id for c in chunks], [c.text for c in chunks])
+    # `article`: a heading, or a heading and a phrase of its chunk ("四、考试|两套试卷").
+    heading, _, phrase = article.partition("|")
+    first = next(c for c in chunks if c.section.endswith(heading) and phrase in c.text)
+    others = [next(c for c in chunks if c.section.endswith(a)) for a in more]
+    others = others or [c for c in chunks if c is not first][:2]
+    citations = [
+        Citation(n, c.doc_id, c.title, c.issuer, c.date, c.status, c.section, c.text, c.text, 1.0, c.id)
+        for n, c in enumerate([first, *others], start=1)
+    ]
+    context = AnswerContext(question, question, "hans", citations, slot=slot_of(question), lexical=lexical)
+    return ExtractiveAnswerer().answer(context)
+
+
+def test_a_regulations_penalty_clause_comes_with_its_rule() -> None:
+    answer = _answer_from(
+        "shenzhen_sez_preschool_education_regulations_2022.txt",
+        "第六十九条",
+        "配套幼儿园的建设单位违反第二十条规定不移交，会受到什么处理？",
+    )
+    assert "由住房建设部门责令限期改正" in answer
+    assert "一倍以上三倍以下罚款" in answer  # the next clause of the same sentence
+
+
+def test_a_regulations_list_announced_before_its_penalties_comes_with_its_items() -> None:
+    answer = _answer_from(
+        "shenzhen_sez_preschool_education_regulations_2022.txt",
+        "第七十四条",
+        "幼儿园违反条例的哪些行为会被教育部门责令改正？",
+    )
+    lines = answer.splitlines()
+    assert lines[0].startswith("第七十四条") and lines[0].endswith("依法追究刑事责任：")
+    assert lines[1].startswith("（一）") and any(line.startswith("（十）违规收取费用") for line in lines)
+    assert "第七十五条" not in answer
+
+
+def test_a_regulations_answer_to_two_questions_quotes_an_article_for_each() -> None:
+    answer = _answer_from(
+        "shenzhen_sez_preschool_education_regulations_2022.txt",
+        "第三十一条",
+        "在深圳当幼儿园园长要什么学历？这部条例从哪天起施行？",
+        "第七十六条",
+    )
+    lines = answer.splitlines()
+    assert "本科以上学历" in lines[0]  # the first clause leads
+    # The second clause's article is quoted and cited as a source, not listed as related.
+    at = lines.index("第七十六条 本条例自2022年9月1日起施行。 [2]")
+    assert lines[at + 1].startswith("——出自") and lines[at + 1].endswith("第七十六条”")
+
+
+def test_a_rules_sentences_on_both_sides_join_when_they_cover_the_question() -> None:
+    answer = _answer_from(
+        "tianjin_2016_college_entrance_exam_admission_rules.pdf",
+        "四、考试|两套试卷",
+        "天津高考英语听力是单独组织考试、要考两套试卷的吗？",
+    )
+    quote = next(line for line in answer.splitlines() if line.endswith("[1]"))
+    assert "单独组织实施" in quote and "取较高的分数" in quote, answer  # before and after
+
+
+def test_a_long_list_read_on_across_chunks_keeps_the_asked_item() -> None:
+    chunks = _chunks("foshan_2012_non_hukou_children_public_school_admission_measures.html")
+    start = next(i for i, c in enumerate(chunks) if "符合下列条件之一" in c.text)
+    sentences = tuple(s for c in chunks[start : start + 4] for s in split_sentences(c.text))
+    at = next(i for i, s in enumerate(sentences) if "符合下列条件之一" in s)
+    question = "佛山父母有一方是佛山户籍的孩子，能按政策性借读生入学吗？"
+    tokens = search_tokens(question)
+    lexical = LexicalIndex([c.id for c in chunks], [c.text for c in chunks])
+    kept = list_items(sentences, at, relevance=lambda item: coverage(tokens, item, lexical.idf))
+    assert any(s.startswith("15.父母一方是佛山市户籍人士") for s in kept) and "……" in kept
+    assert not any(s.startswith("15.") for s in list_items(sentences, at))  # cut blindly before it
