@@ -136,6 +136,22 @@ def test_fit_command_cross_validates_by_question_and_writes_the_coefficients(
     assert fitted.probability({**row, "dense": 1.2}) > fitted.probability(row)
 
 
+def test_the_hand_set_weights_are_written_with_only_their_calibration_fitted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = _collected(tmp_path, "dense")
+    written = tmp_path / "ranker.toml"
+    monkeypatch.setattr(fit_ranker, "RANKER_FILE", written)
+    assert fit_ranker.main(["fit", str(data), "--write", "--hand-set"]) == 0
+    features = tomllib.loads(written.read_text(encoding="utf-8"))["features"]
+    assert list(features) == list(fit_ranker.HAND_SET)
+    slope = features["dense"]["coef"] / fit_ranker.HAND_SET["dense"]
+    assert slope > 0
+    for name, weight in fit_ranker.HAND_SET.items():
+        assert features[name]["coef"] == pytest.approx(slope * weight, rel=1e-4)
+        assert (features[name]["mean"], features[name]["scale"]) == (0.0, 1.0)
+
+
 def test_compare_chooses_the_feature_that_carries_the_fact(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
