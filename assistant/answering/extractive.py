@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from assistant.answering import ranker
 from assistant.answering.base import AnswerContext, historical_note
 from assistant.answering.quote import ITEM, clause_quotes, continuation, quoted_sentences
 from assistant.grammar import outline
@@ -28,14 +29,9 @@ _GRAMMAR = table("assistant.answering", "sentences.toml")
 _MODAL_WORD = compile_pattern(_GRAMMAR["yesno"]["modal"])
 _QUESTION_BREAK = re.compile(rf"[{re.escape(PROSE_MARKS)}\s]+")
 
-# Sentence ranking (chosen on the even lines of dev2 and dev_extra, confirmed on the odd
-# ones; docs/answers.md): dense similarity carries meaning, keyword coverage the asked
-# words, the slot bonus a sentence that states the asked-for kind of value.
+# Sentence ranking: the sentences of this many of the best passages are candidates, scored
+# by the ranker's logistic regression (answering/ranker.py, data/ranker.toml; docs/answers.md).
 CANDIDATE_PASSAGES = 5
-DENSE_WEIGHT = 1.0
-COVERAGE_WEIGHT = 0.5
-SLOT_WEIGHT = 0.15
-RANK_COST = 0.05
 HEADING_COVERAGE = True
 MIN_SENTENCE = 4  # shorter "sentences" are headings or numbering left alone
 SUPPORT_RATIO = 0.6  # another passage is quoted when its best sentence scores nearly as well
@@ -139,11 +135,11 @@ class Candidate:
 def rank_sentences(
     citations: list[Citation], question: str, slot: Slot, tokens: list[str], lexical: LexicalIndex
 ) -> list[Candidate]:
-    """The sentences of the best passages, best first, by a fusion of their dense
-    similarity to the question (sentence vectors), keyword coverage, and slot fit; a
-    passage further down the ranking pays a little for each place."""
+    """The sentences of the best passages, best first, by the ranker's model over their
+    dense similarity to the question (sentence vectors), keyword coverage, slot fit and
+    passage rank (answering/ranker.py)."""
     found: list[Candidate] = []
-    for rank, citation in enumerate(citations[:CANDIDATE_PASSAGES]):
+    for citation in citations[:CANDIDATE_PASSAGES]:
         sentences = tuple(split_sentences(citation.text)) or (citation.text,)
         dense = dict(citation.sentence_dense)
         for i, sentence in enumerate(sentences):
@@ -158,8 +154,10 @@ def rank_sentences(
             holds = bool(slot.filled_by(sentence, question)) or (
                 slot.kind == "yesno" and bool(yes_no(question, sentence))
             )
-            score = DENSE_WEIGHT * d + COVERAGE_WEIGHT * cov + SLOT_WEIGHT * holds - RANK_COST * rank
-            found.append(Candidate(citation, sentences, i, score, d, cov, holds))
+            found.append(Candidate(citation, sentences, i, 0.0, d, cov, holds))
+    # The model's score orders the sentences as P(states an asked-for fact) does.
+    scored = ranker.scores(found, question, slot, tokens, lexical)
+    found = [replace(c, score=s) for c, s in zip(found, scored, strict=True)]
     found.sort(key=lambda c: (-c.score, c.citation.number, c.at))
     return found
 

@@ -1,0 +1,184 @@
+"""The fitted sentence ranker: candidate sentences are ordered by the coefficients of
+answering/data/ranker.toml over named features, and `fit_ranker` cross-validates by
+question and writes those coefficients."""
+
+from __future__ import annotations
+
+import json
+import random
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.answering import ranker
+from assistant.answering.extractive import rank_sentences
+from assistant.answering.ranker import FEATURE_NAMES, RankerModel, sentence_features
+from assistant.chain import Assistant
+from assistant.evaluation import fit_ranker
+from assistant.question.cite import Citation
+from assistant.question.lexical import LexicalIndex
+from assistant.question.slots import slot_of
+from assistant.question.terms import search_tokens
+
+
+def _citation(number: int, text: str, dense: dict[str, float]) -> Citation:
+    return Citation(
+        number, "d", "文件", "", "2021", "current", f"s{number}", text, "", 1.0, f"c{number}",
+        sentence_dense=tuple(dense.items()),
+    )  # fmt: skip
+
+
+def _model(**coefs: float) -> RankerModel:
+    features = {name: {"mean": 0.0, "scale": 1.0, "coef": coef} for name, coef in coefs.items()}
+    return RankerModel({"intercept": 0.0, "features": features})
+
+
+QUESTION = "学校每天的体育课有几节？"
+FIRST, SECOND = "积极创造条件增加体育与健康课时。", "义务教育阶段学校设置每天1节体育与健康课。"
+
+
+def _ranked() -> list[Any]:
+    citations = [_citation(1, FIRST + SECOND, {FIRST: 0.70, SECOND: 0.55})]
+    return rank_sentences(
+        citations, QUESTION, slot_of(QUESTION), search_tokens(QUESTION), LexicalIndex([], [])
+    )
+
+
+def test_sentences_are_ranked_by_the_shipped_coefficients() -> None:
+    ranked = _ranked()
+    rows = sentence_features(
+        ranked, QUESTION, slot_of(QUESTION), search_tokens(QUESTION), LexicalIndex([], [])
+    )
+    assert [c.score for c in ranked] == pytest.approx([ranker.MODEL.fusion(r) for r in rows])
+    probabilities = [ranker.MODEL.probability(r) for r in rows]
+    assert probabilities == sorted(probabilities, reverse=True)  # the fusion orders as P does
+    assert all(0.0 < p < 1.0 for p in probabilities)
+
+
+def test_the_order_follows_the_coefficients_in_the_model_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Closer in meaning leads when dense counts; the sentence stating the asked number
+    # (1节) leads when slot fit counts more.
+    monkeypatch.setattr(ranker, "MODEL", _model(dense=1.0, holds=0.1))
+    assert _ranked()[0].sentence == FIRST
+    monkeypatch.setattr(ranker, "MODEL", _model(dense=1.0, holds=1.0))
+    assert _ranked()[0].sentence == SECOND
+
+
+def test_the_features_of_a_candidate_are_relative_to_its_question() -> None:
+    a, b, c = "第一句说明情况。", "第二句说明学位。", "另一份文件的句子。"
+    question = "学位有多少？"
+    citations = [_citation(1, a + b, {a: 0.3, b: 0.6}), _citation(2, c, {c: 0.5})]
+    ranked = rank_sentences(
+        citations, question, slot_of(question), search_tokens(question), LexicalIndex([], [])
+    )
+    rows = sentence_features(
+        ranked, question, slot_of(question), search_tokens(question), LexicalIndex([], [])
+    )
+    by_sentence = {cand.sentence: row for cand, row in zip(ranked, rows, strict=True)}
+    assert set(by_sentence[a]) == set(FEATURE_NAMES)
+    assert by_sentence[a]["dense_margin"] == pytest.approx(-0.3) and by_sentence[b]["dense_margin"] == 0.0
+    assert by_sentence[c]["dense_gap"] == pytest.approx(-0.1)
+    assert (by_sentence[a]["rank"], by_sentence[c]["rank"]) == (0.0, 1.0)
+    assert (by_sentence[a]["position"], by_sentence[b]["position"]) == (0.0, 1.0)
+    assert by_sentence[a]["neighbour_dense"] == pytest.approx(0.6)
+
+
+def test_a_model_file_naming_a_feature_nobody_computes_is_refused() -> None:
+    with pytest.raises(ValueError, match="sentence_colour"):
+        _model(dense=1.0, sentence_colour=0.5)
+
+
+# --- the fitting command ------------------------------------------------------------
+
+
+def _collected(tmp_path: Path, decisive: str) -> Path:
+    """Candidates of 60 questions: the sentence holding the fact is the one `decisive`
+    marks; every other feature is noise."""
+    rng = random.Random(0)
+    lines = []
+    for q in range(60):
+        candidates = []
+        for at in range(6):
+            held = int(at == q % 6)
+            features = {name: rng.random() for name in FEATURE_NAMES}
+            features["rank"] = float(rng.randrange(5))
+            features[decisive] = (0.9 if held else 0.0) + rng.random() * 0.5
+            candidates.append(
+                {"number": 1, "at": at, "held": held, "quote_all": bool(held), "features": features}
+            )
+        part = "choose" if q % 2 == 0 else "confirm"
+        lines.append(
+            {"id": f"q{q}", "question": f"问{q}", "part": part, "groups": 1, "candidates": candidates}
+        )
+    path = tmp_path / "candidates.jsonl"
+    path.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines), encoding="utf-8")
+    return path
+
+
+def test_fit_command_cross_validates_by_question_and_writes_the_coefficients(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _collected(tmp_path, "dense")
+    written = tmp_path / "ranker.toml"
+    monkeypatch.setattr(fit_ranker, "RANKER_FILE", written)
+    assert fit_ranker.main(["fit", str(data), "--write"]) == 0
+    out = capsys.readouterr().out
+    assert "| fitted (dense, coverage, holds, rank; C 1) | 30 / 30 of 30 | 30 / 30 of 30 |" in out
+    assert "| hand-set fusion |" in out
+    model = tomllib.loads(written.read_text(encoding="utf-8"))
+    assert list(model["features"]) == list(fit_ranker.FIT_FEATURES)
+    assert model["features"]["dense"]["coef"] > 0
+    # The file is what the ranker reads: the fact-holding sentence scores highest.
+    fitted = RankerModel(model)
+    row = {name: 0.2 for name in FEATURE_NAMES}
+    assert fitted.probability({**row, "dense": 1.2}) > fitted.probability(row)
+
+
+def test_the_hand_set_weights_are_written_with_only_their_calibration_fitted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = _collected(tmp_path, "dense")
+    written = tmp_path / "ranker.toml"
+    monkeypatch.setattr(fit_ranker, "RANKER_FILE", written)
+    assert fit_ranker.main(["fit", str(data), "--write", "--hand-set"]) == 0
+    features = tomllib.loads(written.read_text(encoding="utf-8"))["features"]
+    assert list(features) == list(fit_ranker.HAND_SET)
+    slope = features["dense"]["coef"] / fit_ranker.HAND_SET["dense"]
+    assert slope > 0
+    for name, weight in fit_ranker.HAND_SET.items():
+        assert features[name]["coef"] == pytest.approx(slope * weight, rel=1e-4)
+        assert (features[name]["mean"], features[name]["scale"]) == (0.0, 1.0)
+
+
+def test_compare_chooses_the_feature_that_carries_the_fact(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _collected(tmp_path, "position")
+    assert fit_ranker.main(["compare", str(data)]) == 0
+    out = capsys.readouterr().out
+    assert "chosen features: dense, coverage, holds, rank, position" in out
+    assert "| dense + coverage + holds + rank + position | 1 | 30 / 30 of 30 | 30 / 30 of 30 |" in out
+
+
+# --- the real assistant (real model) ---------------------------------------------------
+
+
+@pytest.mark.model
+def test_the_sentence_stating_the_asked_period_leads_not_its_neighbours(real_assistant: Assistant) -> None:
+    # 第三十九条 of the Shenzhen pre-school regulations opens with a sentence on daily
+    # routines; the asked period is its second sentence, which must lead and be quoted.
+    question = "孩子在幼儿园每天在室外活动的时间最少要有多久？"
+    result = real_assistant.ask(question)
+    assert not result.refused, result.answer
+    lines = result.answer.splitlines()
+    assert "两小时" in lines[0], result.answer
+    assert lines[1].startswith("学前儿童在幼儿园的室外活动时间每天不少于两小时"), result.answer
+    lexical = real_assistant.searcher.snapshot().lexical
+    ranked = rank_sentences(result.citations, question, slot_of(question), search_tokens(question), lexical)
+    best = ranked[0]
+    assert best.at > 0 and "两小时" in best.sentence  # not the article's opening sentence
+    neighbours = [s for i, s in enumerate(best.sentences) if abs(i - best.at) == 1]
+    assert neighbours and all("两小时" not in s for s in neighbours)
+    assert all(c.score < best.score for c in ranked if c.citation is best.citation and c.at != best.at)
