@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     # answered by one sentence (see docs/retrieval.md for how these were chosen).
     dense_weight: float = 0.8
     sentence_weight: float = 2.0
+    # "fitted": the passage ranking fitted on the development questions
+    # (question/data/passage_rank.toml); "weights": the formula above.
+    passage_ranking: Literal["fitted", "weights"] = "fitted"
 
     # --- answering: "extractive" (no LLM), "openai" (any OpenAI-compatible endpoint),
     # "llamacpp" (local GGUF through llama-cpp-python).

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from assistant.evaluation.halves import CHOOSE, CONFIRM, part_of
+from assistant.evaluation.logistic import coefficients_toml, standardised_logistic
 from assistant.evaluation.run import load_items
 
 FOLDS = 5
@@ -111,11 +112,7 @@ def _per_outcome(y: np.ndarray, predicted: np.ndarray) -> dict[str, tuple[float,
 
 
 def _model(c: float = C) -> Any:
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    return make_pipeline(StandardScaler(), LogisticRegression(C=c))
+    return standardised_logistic(c)
 
 
 def _cross_validated(x: np.ndarray, y: np.ndarray, c: float = C) -> np.ndarray:
@@ -193,29 +190,20 @@ def fit(paths: list[Path], write: bool) -> int:
         print(f"| {name} | {scaler.mean_[i]:.4f} | {scaler.scale_[i]:.4f} | {regression.coef_[0][i]:+.3f} |")
     print(f"intercept {regression.intercept_[0]:+.3f}")
     if write:
-        DECISION_FILE.write_text(_toml(names, scaler, regression, [p.name for p in paths]), encoding="utf-8")
+        DECISION_FILE.write_text(_toml(names, fitted, [p.name for p in paths]), encoding="utf-8")
         print(f"written: {DECISION_FILE}")
     return 0
 
 
-def _toml(names: list[str], scaler: Any, regression: Any, sources: list[str]) -> str:
-    lines = [
+def _toml(names: list[str], fitted: Any, sources: list[str]) -> str:
+    head = [
         "# The answer/refuse decision (question/decide.py): a logistic regression over named",
         "# features, standardised by the mean and scale below. Written by",
         "# `python -m assistant.evaluation.fit_decision fit … --write`; do not edit by hand.",
         f"# Fitted on: {', '.join(sources)}; cross-validated figures in docs/answers.md.",
         f"threshold = {THRESHOLD}",
-        f"intercept = {regression.intercept_[0]:.6f}",
     ]
-    for i, name in enumerate(names):
-        lines += [
-            "",
-            f"[features.{name}]",
-            f"mean = {scaler.mean_[i]:.6f}",
-            f"scale = {max(scaler.scale_[i], 1e-9):.6f}",
-            f"coef = {regression.coef_[0][i]:.6f}",
-        ]
-    return "\n".join(lines) + "\n"
+    return coefficients_toml(head, names, fitted)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -284,14 +284,14 @@ class BenchReport:
         return statistics.median(self.hybrid_latency_ms) if self.hybrid_latency_ms else 0.0
 
 
-def evaluate(
+def bench_searcher(
     directory: Path,
     settings: Settings,
     limit: int = 0,
     embedder: Embedder | None = None,
     with_date: bool = True,
-) -> BenchReport:
-    """Index the set (or reuse its collection) and rank every query by the three methods."""
+) -> tuple[BenchSet, HybridSearcher, BenchIndex, _QueryCache]:
+    """The set, indexed (or its collection reused), and the project's searcher over it."""
     bench = load_bench(directory, limit, with_date)
     if not bench.queries:
         raise ValueError(f"{directory}: no query has a relevant passage in the corpus")
@@ -310,7 +310,18 @@ def evaluate(
     # the bench's own store, apart from the knowledge base's.
     bench_dir = settings.data_dir / "bench" / _sanitize(bench.name)
     searcher = HybridSearcher(adapter, settings.model_copy(update={"data_dir": bench_dir}))  # type: ignore[arg-type]
+    return bench, searcher, adapter, cached
 
+
+def evaluate(
+    directory: Path,
+    settings: Settings,
+    limit: int = 0,
+    embedder: Embedder | None = None,
+    with_date: bool = True,
+) -> BenchReport:
+    """Index the set (or reuse its collection) and rank every query by the three methods."""
+    bench, searcher, adapter, cached = bench_searcher(directory, settings, limit, embedder, with_date)
     texts = {qid: normalize_question(text).text for qid, text in bench.queries}
     rankings: dict[str, dict[str, list[str]]] = {m: {} for m in METHODS}
     latency: list[float] = []

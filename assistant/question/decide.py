@@ -118,9 +118,10 @@ def decide(
         return guarded
     if not passages:
         return Decision(True, "no_support")
+    passages = keyword_led(passages)
     slot = slot_of(question)
     top = passages[0]
-    tied = [p for p in passages[:3] if top.score - p.score <= SCORE_TIE]
+    tied = [p for p in passages[:3] if _led(top) - _led(p) <= SCORE_TIE]
     if slot.kind in YEARLY_SLOTS and any(_is_stale(question, p) for p in tied):
         return Decision(True, "historical", slot=slot)
     if script == "en":
@@ -158,21 +159,33 @@ def decision_features(
     """The named evidence the decision model reads (passages best first, not empty)."""
     slot = slot if slot is not None else slot_of(question)
     unknown = unknown if unknown is not None else unknown_nouns(question, lexical)
+    passages = keyword_led(passages)
     top = passages[0]
-    other_doc = [p.score for p in passages[1:] if p.doc_id != top.doc_id]
+    other_doc = [_led(p) for p in passages[1:] if p.doc_id != top.doc_id]
     sentence_dense = [v for p in passages[:3] for v in p.sentence_dense.values()]
     filled = filling_passage(slot, question, [p.text for p in passages[:SLOT_PASSAGES]]) is not None
     return {
         "passage_dense": top.dense,
         "sentence_dense": max(sentence_dense, default=top.dense),
         "coverage": _coverage(question, passages, lexical),
-        "margin": top.score - (other_doc[0] if other_doc else top.score - 1.0),
+        "margin": _led(top) - (other_doc[0] if other_doc else _led(top) - 1.0),
         "unknown_words": float(len(unknown)),
         "unknown_asked": float(slot.asks_value and _asks_about_unknown(question, slot, unknown)),
         "value_missing": float(slot.asks_value and not filled),
         "historical": float(top.metadata.get("status") == "historical"),
         "subject_missing": _subject_missing(question, slot, passages, lexical),
     }
+
+
+def _led(passage: Passage) -> float:
+    return passage.score if passage.keyword_led is None else passage.keyword_led
+
+
+def keyword_led(passages: list[Passage]) -> list[Passage]:
+    """The passages in the order of the settings' weights (keyword-led), which the decision
+    model was fitted on: whichever ranking orders the answer's evidence, whether the
+    documents cover the question is judged on the same evidence as in the fit."""
+    return sorted(passages, key=lambda p: -_led(p))
 
 
 def _subject_missing(question: str, slot: Slot, passages: list[Passage], lexical: LexicalIndex) -> float:

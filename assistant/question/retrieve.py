@@ -14,6 +14,7 @@ import numpy as np
 from assistant.grammar.sentences import split_sentences
 from assistant.question.coverage import answer_kind, coverage, kind_bonus
 from assistant.question.lexical import LexicalIndex
+from assistant.question.passage_rank import fitted_ranker, passage_features, weights_ranker
 from assistant.question.snapshot import Index, SearchSnapshot, SnapshotHolder, searchable_text
 from assistant.question.terms import keyword_reach, search_tokens
 from assistant.settings import Settings
@@ -37,6 +38,10 @@ class Passage:
     ranks: dict[str, int] = field(default_factory=dict)
     # cosine similarity of each of its sentences to the question (sentence vectors)
     sentence_dense: dict[str, float] = field(default_factory=dict)
+    # the named figures the ranking read (question/passage_rank.py)
+    features: dict[str, float] = field(default_factory=dict)
+    # the score by the settings' weights (keyword-led), which the refusal decision reads
+    keyword_led: float | None = None
 
     @property
     def doc_id(self) -> str:
@@ -78,6 +83,12 @@ class HybridSearcher:
         self.settings = settings
         self._embed_query = embed_query
         self.snapshots = SnapshotHolder(index, settings)
+        self.ranker = (
+            fitted_ranker()
+            if settings.passage_ranking == "fitted"
+            else weights_ranker(settings.dense_weight, settings.sentence_weight)
+        )
+        self.weights = weights_ranker(settings.dense_weight, settings.sentence_weight)
 
     def snapshot(self) -> SearchSnapshot:
         """The snapshot a request should read throughout."""
@@ -137,24 +148,21 @@ class HybridSearcher:
         known = snapshot.lexical.known(tokens)
         for passage in passages:
             self._score_sentences(snapshot.lexical, passage, known, kind, query)
-        # The weight the keyword coverage cannot use goes to the dense similarity.
-        dense_weight = self.settings.dense_weight + (1.0 - reach) * self.settings.sentence_weight
-        if passages:
-            top_rrf = max(p.score for p in passages) or 1.0
-            for p in passages:
-                p.score = (
-                    p.score / top_rrf
-                    + dense_weight * p.dense
-                    + reach * self.settings.sentence_weight * max(p.sentence_coverage, p.coverage)
-                )
-        # Ties (equal scores) fall back to the chunk id, so rankings repeat across processes.
-        passages.sort(key=lambda p: (-p.score, p.id))
-        for p in passages[:k]:
+        # Each candidate's sentences are scored against the question, so the ranking can
+        # read its best sentence's meaning as well as its keywords.
+        for p in passages:
             sentences = split_sentences(p.text)
             scores = snapshot.sentences.similarities(p.id, sentences, query_vector)
             p.sentence_dense = {s: v for s, v in zip(sentences, scores, strict=True) if v is not None}
             if len(sentences) == 1:  # one sentence: the chunk's own vector stands for it
                 p.sentence_dense = {sentences[0]: p.dense}
+        passage_features(passages, reach, lambda p: max(p.sentence_dense.values(), default=None))
+        ranker, weights = self.ranker, self.weights
+        for p in passages:
+            p.score = ranker.score(p.features)
+            p.keyword_led = weights.score(p.features)
+        # Ties (equal scores) fall back to the chunk id, so rankings repeat across processes.
+        passages.sort(key=lambda p: (-p.score, p.id))
         return SearchResult(query=query, tokens=tokens, passages=passages[:k], snapshot=snapshot)
 
     def _fuse(

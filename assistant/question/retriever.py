@@ -70,6 +70,8 @@ def document_of(passage: Passage, index_version: str) -> Document:
         "sentence_coverage": passage.sentence_coverage,
         "ranks": passage.ranks,
         "sentence_dense": passage.sentence_dense,
+        "features": passage.features,
+        "keyword_led": passage.keyword_led,
     }
     metadata = {**passage.metadata, INDEX_VERSION: index_version, CHUNK_ID: passage.id, SEARCH: figures}
     return Document(id=passage.id, page_content=passage.text, metadata=metadata)
