@@ -80,3 +80,43 @@ def test_real_table_page_is_recognised_without_padding_columns(
         for crop in (get_rotate_crop_image(panyu_page, box.copy()) for box in boxes)
     )
     assert columns <= (1 + float(settings["rec_waste"])) * own + 48 * len(fed)  # whole columns per batch
+
+
+def test_pages_of_a_scan_are_read_two_at_once_on_engines_of_their_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scan_images import SCANNED_SENTENCE, squeeze, text_image
+    from test_ocr import _image_pdf
+
+    from assistant.documents import scans
+    from assistant.documents.loaders import load_bytes
+
+    sentences = [SCANNED_SENTENCE, "网上报名时间为5月6日至5月12日。", "招生计划以区教育局公布为准。"]
+    data = _image_pdf([text_image([s]) for s in sentences])
+    at_once: list[int] = []
+    busy: list[int] = []
+    real = ocr._engine_for
+
+    def watched(threads: int):  # type: ignore[no-untyped-def]
+        class Watch:
+            def __enter__(self) -> object:
+                busy.append(threads)
+                at_once.append(len(busy))
+                self.inner = real(threads)
+                return self.inner.__enter__()
+
+            def __exit__(self, *exc: object) -> None:
+                self.inner.__exit__(*exc)
+                busy.pop()
+
+        return Watch()
+
+    monkeypatch.setattr(ocr, "_engine_for", watched)
+    shown: list[str] = []
+    with scans.ocr_context(tmp_path / "cache", lambda fraction, desc: shown.append(desc), pages=2):
+        loaded = load_bytes(data, "scan.pdf")
+
+    assert [squeeze(sentence) in squeeze(loaded.text) for sentence in sentences] == [True, True, True]
+    assert shown == [f"识别《scan.pdf》第 {n}/3 页" for n in (1, 2, 3)]  # progress in page order
+    assert max(at_once) == 2 and set(busy) == set()  # two pages read at the same time
+    assert len(ocr._idle[1]) >= 2  # each on an engine of one thread, kept for the next file
