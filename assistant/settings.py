@@ -67,6 +67,7 @@ class Settings(BaseSettings):
     # by default, it misreads a few characters float32 reads (a 文号's "〔", docs/ocr.md).
     ocr_enabled: bool = True
     ocr_threads: int = 0
+    ocr_pages: int = 0  # pages of one scan read at once, an engine each (0: one per core)
     ocr_int8: bool = False
 
     # --- vector store: embedded by default; a Chroma server when chroma_host is set.

@@ -2,6 +2,11 @@
 seconds per page, peak memory.
 
     python -m benchmarks.ocr_scans [--engine rapidocr|tesseract|both] [--dpi 200] [--json OUT]
+                                   [--threads N] [--pages N]
+
+`--pages 2 --threads 1` reads two pages at once, each on an engine of one thread (as the
+ingest reads a scan of several pages on two cores): seconds per page are then each page's
+own latency, and pages per minute the throughput.
 
 Each engine runs in its own process (peak RSS is that process's, or for Tesseract its
 child processes'). Pages are rendered by PDFium exactly as the ingest renders them; the
@@ -100,27 +105,47 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def run_engine(engine: str, dpi: int, angles: dict[str, list[int]] | None) -> dict:
+def _read(image, threads: int) -> tuple:
+    """One page read by RapidOCR: (page, wall seconds, CPU seconds). With one thread the
+    engine computes on the calling thread, so its CPU time is this thread's; with more, the
+    process's (only one page is read at a time then)."""
     from assistant.documents.ocr import read_page
 
+    started = time.perf_counter()
+    cpu = time.thread_time() if threads == 1 else _cpu_seconds()
+    page = read_page(image, threads)
+    spent = (time.thread_time() if threads == 1 else _cpu_seconds()) - cpu
+    return page, time.perf_counter() - started, spent
+
+
+def run_engine(
+    engine: str, dpi: int, angles: dict[str, list[int]] | None, threads: int = 0, pages: int = 1
+) -> dict:
+    from concurrent.futures import ThreadPoolExecutor
+
     rows = []
+    started_all = time.perf_counter()
     for pdf in sorted(SCANS.glob("*.pdf")):
         reference = transcript_pages(pdf.with_suffix(".transcript.txt"))
         images = render_pages(pdf, dpi)
+        if engine == "rapidocr":
+            # `pages` pages at once, each on an engine of its own (as the ingest reads a file).
+            with ThreadPoolExecutor(max_workers=pages) as pool:
+                read = list(pool.map(lambda image: _read(image, threads), images))
         for number, image in enumerate(images, start=1):
-            started, cpu = time.perf_counter(), _cpu_seconds()
             if engine == "rapidocr":
-                page = read_page(image)
+                page, seconds, cpu_seconds = read[number - 1]
                 text, angle, confidence = page.text, page.angle, page.confidence
             else:
+                started, cpu = time.perf_counter(), _cpu_seconds()
                 angle = angles[pdf.name][number - 1] if angles else 0
                 text, confidence = tesseract(image, angle), None
-            seconds = time.perf_counter() - started
+                seconds, cpu_seconds = time.perf_counter() - started, _cpu_seconds() - cpu
             row = {
                 "file": pdf.name,
                 "page": number,
                 "seconds": round(seconds, 2),
-                "cpu_seconds": round(_cpu_seconds() - cpu, 2),
+                "cpu_seconds": round(cpu_seconds, 2),
                 "text": text,
                 "angle": angle,
                 "confidence": confidence,
@@ -137,7 +162,15 @@ def run_engine(engine: str, dpi: int, angles: dict[str, list[int]] | None) -> di
             shown = {k: v for k, v in row.items() if k != "text"}
             print(json.dumps(shown, ensure_ascii=False), file=sys.stderr)
     usage = resource.getrusage(resource.RUSAGE_SELF if engine == "rapidocr" else resource.RUSAGE_CHILDREN)
-    return {"engine": engine, "dpi": dpi, "rows": rows, "peak_rss_mb": round(usage.ru_maxrss / 1024)}
+    return {
+        "engine": engine,
+        "dpi": dpi,
+        "threads": threads,
+        "pages_at_once": pages,
+        "rows": rows,
+        "wall_seconds": round(time.perf_counter() - started_all, 1),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024),
+    }
 
 
 def _rate(rows: list[dict], key: str = "errors") -> str:
@@ -155,14 +188,17 @@ def _by_kind(rows: list[dict]) -> list[str]:
         odd, even = [r for r in text if r["page"] % 2], [r for r in text if not r["page"] % 2]
         out.append(f"  text pages: CER {_rate(text)} (odd {_rate(odd)} / even {_rate(even)})")
     if tables:
+        odd, even = [r for r in tables if r["page"] % 2], [r for r in tables if not r["page"] % 2]
         out.append(
-            f"  table pages: CER {_rate(tables)} in reading order, {_rate(tables, 'bag_errors')} in any order"
+            f"  table pages: CER {_rate(tables)} in reading order (odd {_rate(odd)} / even {_rate(even)}), "
+            f"{_rate(tables, 'bag_errors')} in any order"
         )
     for label, part in (("text", text), ("table", tables)):
         if part:
-            seconds = [r["seconds"] for r in part]
+            seconds, cpu = [r["seconds"] for r in part], [r["cpu_seconds"] for r in part]
             out.append(
-                f"  seconds per {label} page: median {statistics.median(seconds):.2f}, max {max(seconds):.2f}"
+                f"  seconds per {label} page: median {statistics.median(seconds):.2f}, "
+                f"max {max(seconds):.2f}; CPU seconds median {statistics.median(cpu):.2f}, max {max(cpu):.2f}"
             )
     return out
 
@@ -170,7 +206,10 @@ def _by_kind(rows: list[dict]) -> list[str]:
 def summary(result: dict) -> str:
     rows = result["rows"]
     seconds = sorted(r["seconds"] for r in rows)
-    lines = [f"engine {result['engine']} at {result['dpi']} dpi, peak RSS {result['peak_rss_mb']} MB"]
+    lines = [
+        f"engine {result['engine']} at {result['dpi']} dpi, {result.get('pages_at_once', 1)} page(s) at "
+        f"once, {result.get('threads', 0) or 'all'} thread(s) each, peak RSS {result['peak_rss_mb']} MB"
+    ]
     by_file: dict[str, list[dict]] = {}
     for row in rows:
         if "errors" in row:
@@ -201,6 +240,11 @@ def summary(result: dict) -> str:
     lines.append(
         f"  CPU seconds per page (all threads): median {statistics.median(cpu):.2f}, max {cpu[-1]:.2f}"
     )
+    if result.get("wall_seconds"):  # rendering included
+        lines.append(
+            f"  {len(rows)} pages in {result['wall_seconds']:.1f} s: "
+            f"{60 * len(rows) / result['wall_seconds']:.1f} pages per minute"
+        )
     lines.append(
         "  angles: " + ", ".join(f"{r['file'][:9]} p{r['page']}={r['angle']}" for r in rows if r["angle"])
     )
@@ -214,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine", choices=["rapidocr", "tesseract", "both"], default="both")
     parser.add_argument("--dpi", type=int, default=200)
     parser.add_argument("--json", help="write every page's row here")
+    parser.add_argument("--threads", type=int, default=0, help="threads of each engine (0: every core)")
+    parser.add_argument("--pages", type=int, default=1, help="pages read at once, an engine each")
     parser.add_argument("--angles", help=argparse.SUPPRESS)  # internal: rapidocr's angles for tesseract
     args = parser.parse_args(argv)
     if not SCANS.is_dir():
@@ -221,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.engine != "both":
         angles = json.loads(Path(args.angles).read_text()) if args.angles else None
-        result = run_engine(args.engine, args.dpi, angles)
+        result = run_engine(args.engine, args.dpi, angles, args.threads, args.pages)
         if args.json:
             Path(args.json).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
         print(summary(result))

@@ -4,12 +4,14 @@ cells, two columns). Which pages need OCR and how they are rendered is `scans.py
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import statistics
 import threading
 import tomllib
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -18,7 +20,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from assistant.documents.ocr_models import FP32_REC, quiet_session, recognition_model
+from assistant.documents.ocr_engine import Engine
+from assistant.documents.ocr_models import FP32_REC, recognition_model
 from assistant.documents.table_grid import Line, find_grid, table_rows
 from assistant.documents.text_repair import normalize_width
 
@@ -26,7 +29,7 @@ log = logging.getLogger(__name__)
 
 _DATA = Path(__file__).parent / "data" / "ocr.toml"
 # Bump when recognition, orientation or layout changes: cached page results are then redone.
-OCR_VERSION = "4"
+OCR_VERSION = "5"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
 
@@ -123,7 +126,9 @@ def document_note(confidence: str) -> str:
 
 
 _engine_lock = threading.Lock()
-_engine: Any = None
+_engine: Engine | None = None  # the first engine built (tests look at it)
+# Engines not reading a page now, by their thread count; pages read at once each take one.
+_idle: dict[int, list[Engine]] = {}
 
 
 def engine_name() -> str:
@@ -144,76 +149,54 @@ def index_key() -> str:
     return OCR_VERSION if rec.name == FP32_REC else f"{OCR_VERSION} {rec.stem.partition('.')[2]}"
 
 
-def _get_engine(threads: int) -> Any:
-    """One RapidOCR per process. The model files are named explicitly: the wheel's own,
+def _get_engine(threads: int) -> Engine:
+    """The process's first engine, built at first use with the models inside the wheel,
     so nothing is looked up or fetched at run time."""
     global _engine
     with _engine_lock:
         if _engine is None:
-            import rapidocr
-            from rapidocr import RapidOCR
-
-            models = Path(rapidocr.__file__).parent / "models"
-            rec = recognition_model()
-            params = {
-                "Global.log_level": "warning",
-                "Global.text_score": float(config()["engine"]["min_line_score"]),
-                "Det.model_path": str(models / "PP-OCRv6_det_small.onnx"),
-                "Rec.model_path": str(rec),
-                "Cls.model_path": str(models / "ch_ppocr_mobile_v2.0_cls_mobile.onnx"),
-                "EngineConfig.onnxruntime.intra_op_num_threads": threads if threads > 0 else -1,
-                "EngineConfig.onnxruntime.inter_op_num_threads": 1,
-            }
-            for key in ("Det.model_path", "Rec.model_path", "Cls.model_path"):
-                if not Path(params[key]).is_file():
-                    raise FileNotFoundError(f"OCR model missing from the rapidocr package: {params[key]}")
-            engine = RapidOCR(params=params)
-            logging.getLogger("RapidOCR").setLevel(logging.WARNING)
-            # Threads that wait for work by spinning burn a shared core's time (a quarter
-            # more CPU seconds per page with two threads, docs/ocr.md); RapidOCR's config
-            # cannot say so, so its detection and recognition sessions are replaced by ones
-            # that sleep instead (its loaders and `.session` holder, rapidocr 3.10).
-            if not config()["engine"]["spin"]:
-                sessions = ((engine._load_det_model, params["Det.model_path"]), (engine._load_rec_model, rec))
-                for load, path in sessions:
-                    load().session.session = quiet_session(Path(path), threads)
-            _engine = engine
+            _engine = _build(threads)
+            _idle.setdefault(threads, []).append(_engine)
         return _engine
+
+
+def _build(threads: int) -> Engine:
+    settings = config()["engine"]
+    return Engine(settings, float(settings["min_line_score"]), threads, bool(settings["spin"]))
+
+
+@contextlib.contextmanager
+def _engine_for(threads: int) -> Iterator[Engine]:
+    """An engine of `threads` threads for this page alone: an idle one, else a new one (so
+    two pages read at once run two engines, and an engine never serves two at once)."""
+    _get_engine(threads)
+    with _engine_lock:
+        idle = _idle.setdefault(threads, [])
+        engine = idle.pop() if idle else None
+    if engine is None:
+        engine = _build(threads)
+    try:
+        yield engine
+    finally:
+        with _engine_lock:
+            _idle.setdefault(threads, []).append(engine)
+
+
+def _as_lines(found: list[tuple[str, float, np.ndarray]]) -> list[Line]:
+    lines = []
+    for text, score, box in found:
+        points = np.asarray(box, dtype=float)
+        bounds = (points[:, 0].min(), points[:, 1].min(), points[:, 0].max(), points[:, 1].max())
+        lines.append(Line(text, score, tuple(float(v) for v in bounds)))  # type: ignore[arg-type]
+    return lines
 
 
 def recognise(image: Image.Image, threads: int = 0) -> list[Line]:
     """Text lines of an upright image, with their boxes and confidences."""
-    engine = _get_engine(threads)
     array = np.asarray(image.convert("RGB"))
-    # Page-level orientation is chosen by `read_page`; the per-line 0/180 classifier would
-    # hide an upside-down page behind good scores with the lines in reverse order.
-    result = engine(array, use_det=True, use_cls=False, use_rec=True)  # flags persist in the engine
-    if result.boxes is None or result.txts is None:
-        return []
-    lines = []
-    for box, text, score in zip(result.boxes, result.txts, result.scores, strict=True):
-        points = np.asarray(box, dtype=float)
-        bounds = (points[:, 0].min(), points[:, 1].min(), points[:, 0].max(), points[:, 1].max())
-        if text.strip():
-            lines.append(Line(text.strip(), float(score), tuple(float(v) for v in bounds)))  # type: ignore[arg-type]
-    return lines
-
-
-def _looks_sideways(image: Image.Image, threads: int) -> bool:
-    """Text detection alone on a small copy of the page (no recognition, a fraction of a
-    full reading's time): are most text boxes taller than wide?"""
-    side = int(config()["orientation"]["probe_side"])
-    scale = min(1.0, side / max(image.size))
-    small = image.convert("RGB").resize((max(int(image.width * scale), 1), max(int(image.height * scale), 1)))
-    result = _get_engine(threads)(np.asarray(small), use_cls=False, use_rec=False)
-    if result.boxes is None:
-        return False
-    boxes = []
-    for box in result.boxes:
-        points = np.asarray(box, dtype=float)
-        bounds = (points[:, 0].min(), points[:, 1].min(), points[:, 0].max(), points[:, 1].max())
-        boxes.append(Line("", 1.0, tuple(float(v) for v in bounds)))  # type: ignore[arg-type]
-    return _sideways(boxes)
+    with _engine_for(threads) as engine:
+        boxes = engine.detect(array, int(config()["engine"]["det_side"]))
+        return _as_lines(engine.read(array, boxes))
 
 
 def _weight(lines: list[Line]) -> float:
@@ -239,9 +222,17 @@ def read_page(image: Image.Image, threads: int = 0) -> PageText:
     """OCR one page image, choosing its orientation: as given when it reads well, else the
     rotation (90/180/270) whose reading has the most confident characters."""
     settings = config()["orientation"]
-    # A page lying sideways is seen from a cheap detection pass, and read once, turned.
-    start = 90 if _looks_sideways(image, threads) else 0
-    first = recognise(image.rotate(-start, expand=True) if start else image, threads)
+    side = int(config()["engine"]["det_side"])
+    array = np.asarray(image.convert("RGB"))
+    with _engine_for(threads) as engine:
+        # The page's text boxes say whether it lies sideways (most of them taller than
+        # wide); an upright page is then read from this same detection.
+        boxes = engine.detect(array, side)
+        start = 90 if _sideways(_as_lines([("", 1.0, box) for box in boxes])) else 0
+        if start:
+            array = np.asarray(image.convert("RGB").rotate(-start, expand=True))
+            boxes = engine.detect(array, side)
+        first = _as_lines(engine.read(array, boxes))
     tried: dict[int, list[Line]] = {start: first}
     # No text found at all (a picture, a blank scan): turning the page would not find any.
     upright = not first or (

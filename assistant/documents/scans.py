@@ -12,9 +12,11 @@ import hashlib
 import io
 import json
 import logging
+import os
 import re
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -48,6 +50,7 @@ class OcrContext:
     progress: Progress | None = None
     enabled: bool = True
     threads: int = 0
+    pages: int = 0  # pages read at once (0: one per core)
 
 
 _context: ContextVar[OcrContext] = ContextVar("ocr_context", default=OcrContext())  # noqa: B039
@@ -55,9 +58,13 @@ _context: ContextVar[OcrContext] = ContextVar("ocr_context", default=OcrContext(
 
 @contextlib.contextmanager
 def ocr_context(
-    cache_dir: Path | None, progress: Progress | None = None, enabled: bool = True, threads: int = 0
+    cache_dir: Path | None,
+    progress: Progress | None = None,
+    enabled: bool = True,
+    threads: int = 0,
+    pages: int = 0,
 ) -> Iterator[None]:
-    token = _context.set(OcrContext(cache_dir, progress, enabled, threads))
+    token = _context.set(OcrContext(cache_dir, progress, enabled, threads, pages))
     try:
         yield
     finally:
@@ -67,8 +74,10 @@ def ocr_context(
 def ocr_settings(
     settings: Settings, progress: Progress | None = None
 ) -> contextlib.AbstractContextManager[None]:
-    """`ocr_context` as the settings say: their cache folder, switch and threads."""
-    return ocr_context(settings.ocr_cache_dir, progress, settings.ocr_enabled, settings.ocr_threads)
+    """`ocr_context` as the settings say: their cache folder, switch, threads and pages."""
+    return ocr_context(
+        settings.ocr_cache_dir, progress, settings.ocr_enabled, settings.ocr_threads, settings.ocr_pages
+    )
 
 
 # --- which PDF pages need OCR ------------------------------------------------------------
@@ -213,40 +222,66 @@ def _read_pages(
     texts: dict[int, str] = {}
     confidence: dict[int, float] = {}
     skipped: list[tuple[int, str]] = []
-    for done, index in enumerate(scanned, start=1):
-        number = index + 1
-        if context.progress:
-            context.progress(
-                done / max(len(scanned), 1), message("progress", name=filename, page=number, pages=pages)
+    todo = [index for index in scanned if _cached(cache, index) is None]
+    workers, threads = _plan(context, len(todo))
+
+    def work(index: int) -> PageText:
+        image = image_of(index)
+        result = read_page(image, threads) if image is not None else PageText("", 1.0, 0, 0)
+        del image  # at most one page image per worker in memory
+        _store(cache, index, result)
+        return result
+
+    waiting = iter(todo)
+    pending: dict[int, Future[PageText]] = {}
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ocr-page") as pool:
+
+        def top_up() -> None:  # the next pages in order, as many as there are workers
+            while len(pending) < workers and (index := next(waiting, None)) is not None:
+                pending[index] = pool.submit(work, index)
+
+        for done, index in enumerate(scanned, start=1):
+            number = index + 1
+            if context.progress:
+                context.progress(
+                    done / max(len(scanned), 1), message("progress", name=filename, page=number, pages=pages)
+                )
+            try:
+                top_up()
+                result = pending.pop(index).result() if index in pending else _cached(cache, index)
+                top_up()
+                if result is None:  # its cache entry vanished since: read it here
+                    result = work(index)
+            except Exception as exc:  # one page's failure is that page's, not the file's
+                reason = _reason(exc)
+                log.warning("%s: page %d not read by OCR: %r", filename, number, exc)
+                skipped.append((number, message("page_failed", page=number, reason=reason)))
+                continue
+            if result.text.strip():
+                texts[index] = result.text
+                confidence[number] = result.confidence
+            log.info(
+                "%s: OCR page %d/%d: %d characters, confidence %.3f, rotated %d°",
+                filename,
+                number,
+                pages,
+                result.chars,
+                result.confidence,
+                result.angle,
             )
-        try:
-            result = _cached(cache, index)
-            if result is None:
-                image = image_of(index)
-                result = read_page(image, context.threads) if image is not None else PageText("", 1.0, 0, 0)
-                del image  # one page image in memory at a time
-                _store(cache, index, result)
-        except Exception as exc:  # one page's failure is that page's, not the file's
-            reason = _reason(exc)
-            log.warning("%s: page %d not read by OCR: %r", filename, number, exc)
-            skipped.append((number, message("page_failed", page=number, reason=reason)))
-            continue
-        if result.text.strip():
-            texts[index] = result.text
-            confidence[number] = result.confidence
-        log.info(
-            "%s: OCR page %d/%d: %d characters, confidence %.3f, rotated %d°",
-            filename,
-            number,
-            pages,
-            result.chars,
-            result.confidence,
-            result.angle,
-        )
     info = ScanInfo(
         pages=tuple((i + 1, texts[i]) for i in sorted(texts)), confidence=confidence, skipped=tuple(skipped)
     )
     return texts, info
+
+
+def _plan(context: OcrContext, pages: int) -> tuple[int, int]:
+    """Pages read at once and each one's threads: by default as many pages as cores, one
+    thread each (two engines on two cores read two pages in about the time one engine
+    reads one with two threads), and all cores on a file's only page."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    workers = max(1, min(context.pages or cores, pages))
+    return workers, context.threads or max(1, cores // workers)
 
 
 def _reason(exc: Exception) -> str:

@@ -65,11 +65,11 @@ def test_engine_runs_the_chosen_recogniser_with_threads_that_sleep(monkeypatch: 
     monkeypatch.setattr(ocr, "_engine", None)  # a fresh engine, built as the ingest builds it
     engine = ocr._get_engine(2)
 
-    for model in (engine.text_det, engine.text_rec):
+    for model in (engine.det, engine.rec):
         options = model.session.session.get_session_options()
         assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
         assert options.intra_op_num_threads == 2
-    assert Path(engine.text_rec.session.session._model_path) == ocr_models.recognition_model()
+    assert Path(engine.rec.session.session._model_path) == ocr_models.recognition_model()
     # The OCR cache key names the recogniser, so a page read by the other one is read again.
     rec = ocr_models.recognition_model()
     assert ("int8" in ocr.engine_name()) == (rec.name != ocr_models.FP32_REC)
