@@ -238,3 +238,15 @@ def test_a_long_list_read_on_across_chunks_keeps_the_asked_item() -> None:
     kept = list_items(sentences, at, relevance=lambda item: coverage(tokens, item, lexical.idf))
     assert any(s.startswith("15.父母一方是佛山市户籍人士") for s in kept) and "……" in kept
     assert not any(s.startswith("15.") for s in list_items(sentences, at))  # cut blindly before it
+
+
+def test_a_related_rule_split_at_a_semicolon_is_shown_with_its_outcome() -> None:
+    answer = _answer_from(
+        "shenzhen_sez_preschool_education_regulations_2022.txt",
+        "第二十三条",
+        "没有取得办学许可证就擅自举办民办幼儿园，会怎么处理？",
+        "第七十条",
+    )
+    related = next(line for line in answer.splitlines() if "第七十条" in line and line.startswith("- "))
+    assert "由街道办事处责令限期改正；" in related, answer
+    assert "没收违法所得" in related, answer  # the outcome, in the next clause of its sentence

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from assistant.answering import ranker
 from assistant.answering.base import AnswerContext, historical_note
-from assistant.answering.quote import ITEM, clause_quotes, continuation, quoted_sentences
+from assistant.answering.quote import ITEM, clause_quotes, continuation, quoted_sentences, written_sentence
 from assistant.grammar import outline
 from assistant.grammar.sentences import PROSE_MARKS, split_sentences
 from assistant.grammar.sentences import clauses as clauses_of
@@ -53,6 +53,7 @@ class ExtractiveAnswerer:
 
     def answer(self, context: AnswerContext) -> str:
         english = context.script == "en"
+        question = context.standalone or context.question
         found = choose_evidence(context, self._lexical)
         ranked, lead, lead_sentences = found.ranked, found.citation, found.quote
         lines = []
@@ -70,7 +71,9 @@ class ExtractiveAnswerer:
                 break
             if c is lead or c.section == lead.section or any(c is s for s, _ in [*supports, *found.more]):
                 continue
-            supports.append((c, candidate.sentence))
+            # A rule split at ； is related as written: its condition with its outcome.
+            lo, hi = written_sentence(candidate.sentences, candidate.at, found.slot, question)
+            supports.append((c, join_quote(list(candidate.sentences[lo : hi + 1]))))
         if supports:
             lines.append("Related:" if english else "相关规定：")
             lines.extend(f"- {_where(c, english)}：{s} [{c.number}]" for c, s in supports)
