@@ -191,11 +191,21 @@ def _as_lines(found: list[tuple[str, float, np.ndarray]]) -> list[Line]:
     return lines
 
 
+def _detect(engine: Engine, array: np.ndarray, side: int) -> np.ndarray:
+    """The page's text-line boxes, without the boxes too high to be a line of text."""
+    boxes = engine.detect(array, side)
+    if not len(boxes):
+        return boxes
+    short = np.minimum(np.ptp(boxes[:, :, 0], axis=1), np.ptp(boxes[:, :, 1], axis=1))
+    limit = float(config()["engine"]["max_line_share"]) * max(array.shape[:2])
+    return boxes[short <= limit]
+
+
 def recognise(image: Image.Image, threads: int = 0) -> list[Line]:
     """Text lines of an upright image, with their boxes and confidences."""
     array = np.asarray(image.convert("RGB"))
     with _engine_for(threads) as engine:
-        boxes = engine.detect(array, int(config()["engine"]["det_side"]))
+        boxes = _detect(engine, array, int(config()["engine"]["det_side"]))
         return _as_lines(engine.read(array, boxes))
 
 
@@ -227,11 +237,11 @@ def read_page(image: Image.Image, threads: int = 0) -> PageText:
     with _engine_for(threads) as engine:
         # The page's text boxes say whether it lies sideways (most of them taller than
         # wide); an upright page is then read from this same detection.
-        boxes = engine.detect(array, side)
+        boxes = _detect(engine, array, side)
         start = 90 if _sideways(_as_lines([("", 1.0, box) for box in boxes])) else 0
         if start:
             array = np.asarray(image.convert("RGB").rotate(-start, expand=True))
-            boxes = engine.detect(array, side)
+            boxes = _detect(engine, array, side)
         first = _as_lines(engine.read(array, boxes))
     tried: dict[int, list[Line]] = {start: first}
     # No text found at all (a picture, a blank scan): turning the page would not find any.
