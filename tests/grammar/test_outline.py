@@ -97,12 +97,12 @@ def test_numerals_in_numbering_include_zero_two_and_hundreds() -> None:
 
 def test_callers_take_the_one_pattern() -> None:
     """Section parsing, PDF repair, cleaning, answers and targets all use this grammar."""
-    from assistant.answering import extractive
+    from assistant.answering import extractive, quote
     from assistant.documents import cleaning, structure, text_repair
     from assistant.targets import vocabulary
 
     assert outline.MARKER in extractive._NUMBERING.pattern
-    assert outline.ITEM in extractive._ITEM.pattern
+    assert outline.ITEM in quote.ITEM.pattern
     assert outline.MARKER in text_repair._HEADING.pattern
     assert outline.MARKER in vocabulary.NUMBERING.pattern
     assert cleaning.starts_numbered is outline.starts_numbered
