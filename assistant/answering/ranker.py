@@ -14,7 +14,7 @@ import math
 from collections.abc import Sequence
 from typing import Protocol
 
-from assistant.question.cite import Citation
+from assistant.answering.quote import Located
 from assistant.question.coverage import coverage
 from assistant.question.lexical import LexicalIndex
 from assistant.question.slots import Slot, yes_no
@@ -23,15 +23,10 @@ from assistant.vocab import compile_pattern, table
 _ANNOUNCE = compile_pattern(table("assistant.answering", "sentences.toml")["list"]["announce"])
 
 
-class Sentence(Protocol):
-    """What the ranker reads of a candidate (extractive.Candidate)."""
+class Sentence(Located, Protocol):
+    """What the ranker reads of a candidate (extractive.Candidate): a sentence in its
+    passage, with its scores."""
 
-    @property
-    def citation(self) -> Citation: ...
-    @property
-    def sentences(self) -> tuple[str, ...]: ...
-    @property
-    def at(self) -> int: ...
     @property
     def dense(self) -> float: ...
     @property
