@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from assistant.evaluation.halves import CHOOSE, CONFIRM, part_of
-from assistant.evaluation.logistic import coefficients_toml, standardised_logistic
+from assistant.evaluation.logistic import coefficient_rows, coefficients_toml, standardised_logistic
 from assistant.evaluation.run import load_items
 
 FOLDS = 5
@@ -203,7 +203,7 @@ def _toml(names: list[str], fitted: Any, sources: list[str]) -> str:
         f"# Fitted on: {', '.join(sources)}; cross-validated figures in docs/answers.md.",
         f"threshold = {THRESHOLD}",
     ]
-    return coefficients_toml(head, names, fitted)
+    return coefficients_toml(head, coefficient_rows(names, fitted), fitted[1].intercept_[0])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from assistant.evaluation.halves import CHOOSE, CONFIRM, part_of
+from assistant.evaluation.logistic import coefficients_toml
 from assistant.evaluation.run import facts_present, load_items
 
 FOLDS = 5
@@ -300,23 +301,14 @@ def fit(paths: list[Path], write: bool, hand: bool = False) -> int:
 def _toml(
     rows: list[tuple[str, float, float, float]], intercept: float, note: str, sources: list[str]
 ) -> str:
-    lines = [
+    head = [
         "# The sentence ranker (answering/ranker.py): a logistic regression over named features,",
         "# standardised by the mean and scale below, calibrated to P(the sentence holds a fact).",
         "# Written by `python -m assistant.evaluation.fit_ranker fit … --write`; do not edit by hand.",
         f"# This one: {note}.",
         f"# Fitted on: {', '.join(sources)}; cross-validated figures in docs/answers.md.",
-        f"intercept = {intercept:.6f}",
     ]
-    for name, mean, scale, coef in rows:
-        lines += [
-            "",
-            f"[features.{name}]",
-            f"mean = {mean:.6f}",
-            f"scale = {scale:.6f}",
-            f"coef = {coef:.6f}",
-        ]
-    return "\n".join(lines) + "\n"
+    return coefficients_toml(head, rows, intercept)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from assistant.evaluation.halves import CHOOSE, CONFIRM, part_of
-from assistant.evaluation.logistic import coefficients_toml, standardised_logistic
+from assistant.evaluation.logistic import coefficient_rows, coefficients_toml, standardised_logistic
 from assistant.evaluation.run import load_items
 
 FOLDS = 5
@@ -244,7 +244,7 @@ def _toml(fitted: Any, sources: list[str]) -> str:
         "# by `python -m assistant.evaluation.fit_retrieval fit … --write`; do not edit by hand.",
         f"# Fitted on: {', '.join(sources)}; figures in docs/retrieval.md.",
     ]
-    return coefficients_toml(head, FIT_FEATURES, fitted)
+    return coefficients_toml(head, coefficient_rows(FIT_FEATURES, fitted), fitted[1].intercept_[0])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,16 +16,26 @@ def standardised_logistic(c: float) -> Any:
     return make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=1000))
 
 
-def coefficients_toml(head: Sequence[str], names: Sequence[str], fitted: Any) -> str:
-    """`head` (comments and top-level keys), the intercept, then one table per feature."""
+def coefficient_rows(names: Sequence[str], fitted: Any) -> list[tuple[str, float, float, float]]:
+    """(name, mean, scale, coefficient) of each feature of a `standardised_logistic` fit."""
     scaler, regression = fitted[0], fitted[1]
-    lines = [*head, f"intercept = {regression.intercept_[0]:.6f}"]
-    for i, name in enumerate(names):
+    return [
+        (name, scaler.mean_[i], max(scaler.scale_[i], 1e-9), regression.coef_[0][i])
+        for i, name in enumerate(names)
+    ]
+
+
+def coefficients_toml(
+    head: Sequence[str], rows: Sequence[tuple[str, float, float, float]], intercept: float
+) -> str:
+    """`head` (comments and top-level keys), the intercept, then one table per feature."""
+    lines = [*head, f"intercept = {intercept:.6f}"]
+    for name, mean, scale, coef in rows:
         lines += [
             "",
             f"[features.{name}]",
-            f"mean = {scaler.mean_[i]:.6f}",
-            f"scale = {max(scaler.scale_[i], 1e-9):.6f}",
-            f"coef = {regression.coef_[0][i]:.6f}",
+            f"mean = {mean:.6f}",
+            f"scale = {scale:.6f}",
+            f"coef = {coef:.6f}",
         ]
     return "\n".join(lines) + "\n"
