@@ -197,11 +197,15 @@ def read_image_scan(data: bytes, filename: str) -> tuple[list[str], ScanInfo]:
             message("image_too_large", pixels=width * height // 10_000, limit=limit // 10_000),
         )
     frames = getattr(image, "n_frames", 1)
+    # A TIFF's frames share one file handle: pages read at once take turns to decode theirs.
+    frame_lock = threading.Lock()
 
     def image_of(index: int) -> Image.Image | None:
-        image.seek(index)  # a TIFF's page; decoded here, so a truncated one fails as its page
+        with frame_lock:
+            image.seek(index)  # a TIFF's page; decoded here, so a truncated one fails as its page
+            frame = image.copy()
         # A phone photo is stored sideways with an EXIF orientation: turn it as viewers do.
-        upright = ImageOps.exif_transpose(image.copy()).convert("RGB")
+        upright = ImageOps.exif_transpose(frame).convert("RGB")
         # The blank test at about the resolution used for PDF pages (A4 width at its dpi).
         small = upright.reduce(max(1, upright.width * 72 // (int(config()["blank"]["dpi"]) * 595)))
         return None if is_blank_image(small) else upright

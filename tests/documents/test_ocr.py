@@ -279,3 +279,28 @@ def test_tiff_pages_and_a_photo_with_exif_orientation_are_read(monkeypatch: pyte
     assert "5月6日至5月12日" in _squeeze(pages.text)
     assert _squeeze(turned.text) == SCANNED_SENTENCE
     assert given[-1] == first.size  # the engine was given the photo upright, as EXIF says
+
+
+def test_the_frames_of_a_many_page_tiff_are_each_read_whole_when_pages_are_read_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Two pages are read at once; a TIFF's frames share one file handle, so each frame must
+    # be decoded alone or a page comes out of another page's bytes ("image file is truncated").
+    frames = []
+    for index in range(16):
+        frame = Image.new("L", (900, 1200), 255)
+        frame.paste(0, (50, 50, 150 + 20 * index, 1150))  # a dark bar whose width names the page
+        frames.append(frame)
+    tiff = io.BytesIO()
+    frames[0].save(tiff, format="TIFF", save_all=True, append_images=frames[1:], compression="tiff_deflate")
+
+    def bar_width(image: Image.Image, threads: int = 0) -> ocr.PageText:
+        dark = sum(1 for x in range(image.width) if image.getpixel((x, 600))[0] < 128)
+        return ocr.PageText(f"宽{dark}", 1.0, 0, len(str(dark)) + 1)
+
+    monkeypatch.setattr(scans, "read_page", bar_width)
+    with scans.ocr_context(None, pages=2, threads=1):
+        texts, info = scans.read_image_scan(tiff.getvalue(), "many.tiff")
+
+    assert info.skipped == ()
+    assert texts == [f"宽{100 + 20 * index}" for index in range(16)]
