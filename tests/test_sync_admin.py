@@ -65,7 +65,7 @@ def test_sync_sources_are_saved_checked_and_synced(sync_app: tuple[Settings, Any
 def test_sync_section_in_a_real_browser(sync_app: tuple[Settings, Any, str], tmp_path: Path) -> None:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make test` (it installs it)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     settings, running, column = sync_app
     with sync_playwright() as playwright:
@@ -76,9 +76,14 @@ def test_sync_section_in_a_real_browser(sync_app: tuple[Settings, Any, str], tmp
             page.get_by_role("tab", name="文件").click()
             page.locator("#admin").get_by_text("管理（需要管理密码）").click()
             page.locator("#admin-password input").fill(PASSWORD)
-            page.locator("#sync-sources textarea").fill(column)
+            sources = page.locator("#sync-sources textarea")
+            # A page opened now shows the list saved through the API above, not the app's
+            # list at start (empty), so saving from this page keeps it.
+            expect(sources).to_have_value(column, timeout=30_000)
+            expect(page.locator("#sync-report textarea")).to_have_value(re.compile("新增 8"))
+            sources.fill(f"{column}\n{column}")
             page.get_by_role("button", name="保存网址列表").click()
-            page.locator("#sync-status", has_text="已保存").wait_for(timeout=30_000)
+            page.locator("#sync-status", has_text="已保存 1 个").wait_for(timeout=30_000)
             # Another sync of this process (the lock is process-wide) must end first, or
             # the button rightly answers that one is running.
             deadline = time.monotonic() + 120

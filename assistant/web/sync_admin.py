@@ -50,7 +50,8 @@ def save_sources(admin: Admin, password: str, text: str) -> tuple[str, str]:
         write_sources(admin.settings, urls)
     except SourceError as exc:
         return f"❌ 未保存：{exc.user_message}", text
-    return f"✅ 已保存 {len(urls)} 个同步网址。", "\n".join(read_sources(admin.settings))
+    saved = read_sources(admin.settings)  # a URL given twice is kept once
+    return f"✅ 已保存 {len(saved)} 个同步网址。", "\n".join(saved)
 
 
 def sync_now(admin: Admin, password: str) -> tuple[str, str, list[list[Any]]]:
@@ -74,8 +75,10 @@ def sync_now(admin: Admin, password: str) -> tuple[str, str, list[list[Any]]]:
 def sync_section(admin: Admin, password: gr.Textbox, table: gr.Dataframe) -> None:
     with gr.Group(elem_id="admin-sync"):
         gr.Markdown("**网站同步**：关注的栏目（通知公告、政策文件、信息公开的列表页），每行一个网址。")
+        # Read on every page load (a callable value): a page opened after a save elsewhere
+        # shows the saved list, so saving from it cannot drop what another session added.
         sources = gr.Textbox(
-            "\n".join(read_sources(admin.settings)),
+            lambda: "\n".join(read_sources(admin.settings)),
             lines=4,
             label="同步网址列表",
             placeholder="https://www.example.gov.cn/jyj/tzgg/",
@@ -87,7 +90,7 @@ def sync_section(admin: Admin, password: gr.Textbox, table: gr.Dataframe) -> Non
             run = gr.Button("立即同步", variant="primary", size="sm", elem_id="sync-run")
         status = gr.Markdown(elem_id="sync-status")
         report = gr.Textbox(
-            last_report_text(admin),
+            lambda: last_report_text(admin),
             lines=12,
             max_lines=30,
             label="最近一次同步报告",
