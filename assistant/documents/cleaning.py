@@ -21,6 +21,7 @@ import re
 
 from assistant.documents.metadata import ends_like_title, is_furniture, is_garbled, parse_dates, rules
 from assistant.documents.metadata.issuer import suffix_pattern
+from assistant.documents.structure import TABLE_CELL
 from assistant.grammar.outline import starts_numbered
 from assistant.grammar.sentences import (
     CLAUSE_MARKS,
@@ -202,11 +203,19 @@ def _is_link_row(line: str) -> bool:
     )
 
 
+def _heads_table(lines: list[str], i: int) -> bool:
+    """Whether line `i` ("所属地 | 编号 | 办学机构名称 | …") is the header row of a table: the
+    next line is a data row (no link row) with as many cells. A menu is followed by no such row."""
+    after = next((line for line in lines[i + 1 :] if line.strip()), "")
+    width = len(lines[i].split(TABLE_CELL))
+    return TABLE_CELL in after and len(after.split(TABLE_CELL)) == width and not _is_link_row(after)
+
+
 def _strip_menu_runs(lines: list[str]) -> list[str]:
     """Before the first paragraph, drop link rows and runs of three or more short menu items
     (blank lines between them do not break a run)."""
     first_para = next((i for i, line in enumerate(lines) if is_paragraph(line)), len(lines))
-    drop: set[int] = {i for i in range(first_para) if _is_link_row(lines[i])}
+    drop: set[int] = {i for i in range(first_para) if _is_link_row(lines[i]) and not _heads_table(lines, i)}
     run: list[int] = []
     for i in range(first_para + 1):
         line = lines[i] if i < first_para else ""

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from assistant.documents.loaders import load_document
 from assistant.documents.manifest import DocumentMeta
+from assistant.documents.pipeline import prepare_document
 from assistant.documents.table_rows import row_chunks
 from assistant.tables.lookup import RowIndex
 from assistant.tables.model import record_from_metadata
@@ -71,6 +72,19 @@ def test_pdf_table_cells_read_by_their_ruling() -> None:
 def test_legacy_xls_is_indexed_as_text_too() -> None:
     loaded = load_document(_file("panyu_2015_private_schools_list.xls"))
     assert "祈福英语实验小学 | 小学 | 钟村街祈福新邨内 34714836" in loaded.text
+
+
+def test_every_text_chunk_of_a_table_starts_with_its_header_row() -> None:
+    # The header row (five short cells, no digit) looks like a menu's link row; the row of
+    # as many cells under it makes it a table's header, which cleaning keeps.
+    path = _file("panyu_2015_private_schools_list.xls")
+    chunks = prepare_document(
+        DocumentMeta(path.stem, path, path.stem, path.stem, "", "2015", "historical")
+    ).chunks
+    assert len(chunks) > 1
+    assert all(
+        c.text.startswith("所属地 | 编号 | 办学机构名称 | 办学层次 | 地址及联系电话\n") for c in chunks
+    )
 
 
 def test_lookups_on_the_real_tables() -> None:
