@@ -17,6 +17,7 @@ from assistant.answering.quote import ITEM, clause_quotes, continuation, quoted_
 from assistant.grammar import outline
 from assistant.grammar.sentences import PROSE_MARKS, split_sentences
 from assistant.grammar.sentences import clauses as clauses_of
+from assistant.grammar.table_rows import CELL, cells, header_of
 from assistant.question.cite import Citation
 from assistant.question.coverage import coverage
 from assistant.question.lexical import LexicalIndex
@@ -144,6 +145,7 @@ def rank_sentences(
     found: list[Candidate] = []
     for citation in citations[:CANDIDATE_PASSAGES]:
         sentences = tuple(split_sentences(citation.text)) or (citation.text,)
+        header = header_of(citation.text)
         dense = dict(citation.sentence_dense)
         for i, sentence in enumerate(sentences):
             if len(sentence) < MIN_SENTENCE:
@@ -154,7 +156,7 @@ def rank_sentences(
                 tokens, f"{citation.section} {sentence}" if HEADING_COVERAGE else sentence, lexical.idf
             )
             d = dense.get(sentence, 0.0)
-            holds = bool(slot.filled_by(sentence, question)) or (
+            holds = bool(slot.filled_by(sentence, question, header)) or (
                 slot.kind == "yesno" and bool(yes_no(question, sentence))
             )
             found.append(Candidate(citation, sentences, i, 0.0, d, cov, holds))
@@ -187,8 +189,15 @@ def _lead_line(
         # A value the question itself states is not the one it asks for ("学校…派谁来协助":
         # 学校 is no answer): a clause holding only such values does not lead.
         holding = [c for c in clauses if _states_new(slot, c, question)]
+        header = header_of(citation.text)
         if holding:
             line = _as_sentence(max(holding, key=relevance))
+        elif header:
+            # A table row whose value is a bare number: the row, its cells named by the
+            # header, up to the cell that states the value ("学校：钟村毓秀小学；拟招生班数：7").
+            rows = [r for c in sentences if (r := _named_row(slot, c, question, header))]
+            if rows:
+                line = max(rows, key=relevance)
     elif slot.kind == "yesno":
         # The modal verb that governs the asked action: of the clauses whose modal is
         # followed by a word of that action, the most relevant one. A modal about another
@@ -204,6 +213,18 @@ def _lead_line(
         caveat = citation.status_reason or f"{citation.year}年的规定，可能已更新"
         line = f"{line.rstrip('。')}（{caveat}）。"
     return line
+
+
+def _named_row(slot: Slot, row: str, question: str, header: list[str]) -> str:
+    """`row`'s cells named by their columns, up to the last one that states the asked
+    value when read with its column's unit; "" when none does or `row` is no table row."""
+    if CELL not in row or len(cells(row)) > len(header):
+        return ""
+    named = [(name, cell) for name, cell in zip(header, cells(row), strict=False) if cell]
+    stating = [i for i, (name, cell) in enumerate(named) if slot.filled_by(f"{name}：{cell}", question)]
+    if not stating:
+        return ""
+    return "；".join(f"{name}：{cell}" for name, cell in named[: stating[-1] + 1]) + "。"
 
 
 def _states_new(slot: Slot, clause: str, question: str) -> bool:

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from assistant.grammar import outline
 from assistant.grammar.sentences import SEMICOLONS, split_sentences
+from assistant.grammar.table_rows import header_of
 from assistant.question.cite import Citation
 from assistant.question.coverage import KIND_BONUS, coverage
 from assistant.question.lexical import LexicalIndex
@@ -80,8 +81,9 @@ def quoted_sentences(
             chosen.add(n_index)
         # Each neighbour that covers the question joins, before and after.
         chosen.update(i for i in neighbours if joins(sentences[i], slot, question, tokens, lexical))
-    if slot.fill is not None and not any(slot.filled_by(sentences[i], question) for i in chosen):
-        holders = [i for i in range(len(sentences)) if slot.filled_by(sentences[i], question)]
+    header = header_of(best.citation.text)
+    if slot.fill is not None and not any(slot.filled_by(sentences[i], question, header) for i in chosen):
+        holders = [i for i in range(len(sentences)) if slot.filled_by(sentences[i], question, header)]
         if holders:
             chosen.add(min(holders, key=lambda i: abs(i - at)))
     # Document order, except that the sentence asked about comes first when a value is asked.
@@ -274,7 +276,7 @@ def clause_quotes(
 
         def fit(c: Ranked, tokens: list[str] = tokens, slot: Slot = slot, clause: str = clause) -> float:
             sentence = c.sentences[c.at]
-            holds = KIND_BONUS if slot.filled_by(sentence, clause) else 0.0
+            holds = KIND_BONUS if slot.filled_by(sentence, clause, header_of(c.citation.text)) else 0.0
             return coverage(tokens, f"{_heading(c.citation)} {sentence}", lexical.idf) + holds
 
         best = max(ranked[:CLAUSE_RANKED], key=lambda c: (fit(c), c.dense))
@@ -290,5 +292,6 @@ def clause_quotes(
 
 
 def _heading(citation: Citation) -> str:
-    """What names a sentence's subject besides the sentence: its document and heading path."""
-    return f"{citation.title} {citation.section}"
+    """What names a sentence's subject besides the sentence: its document and heading path,
+    and for a table's rows the names of its columns."""
+    return " ".join([citation.title, citation.section, *header_of(citation.text)])

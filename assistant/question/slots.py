@@ -10,10 +10,12 @@ Patterns are data: data/slots.toml.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.grammar.sentences import split_sentences
+from assistant.grammar.table_rows import header_of, with_units
 from assistant.vocab import compile_pattern, table
 
 _DATA = table("assistant.question", "slots.toml")
@@ -36,6 +38,8 @@ class _SlotRule:
 class _UnitRule:
     ask: re.Pattern[str]
     fill: str
+    column: re.Pattern[str] | None  # a column or label naming this unit ("拟招生班数")
+    word: str  # the unit a bare number under such a column is read with ("个班")
 
 
 _RULES = tuple(
@@ -48,7 +52,15 @@ _RULES = tuple(
     )
     for kind, spec in _DATA["slots"].items()
 )
-_UNITS = tuple(_UnitRule(compile_pattern(u["ask"]), u["fill"]) for u in _DATA["units"].values())
+_UNITS = tuple(
+    _UnitRule(
+        compile_pattern(u["ask"]),
+        u["fill"],
+        compile_pattern(u["column"]) if "column" in u else None,
+        u.get("word", ""),
+    )
+    for u in _DATA["units"].values()
+)
 _NUMBER = r"(\d+(\.\d+)?|[一二两三四五六七八九十百千万半]+)\s*(万|千|百)?\s*"
 
 
@@ -60,19 +72,33 @@ class Slot:
     label_en: str = ""
     at: int = -1  # where the question asks for it (the start of the question form)
     until: int = -1  # where that question form ends
+    unit: _UnitRule | None = None  # the unit a figure question names (几个班 → 班)
 
     @property
     def asks_value(self) -> bool:
         return self.kind in VALUE_SLOTS
 
-    def filled_by(self, sentence: str, question: str = "") -> re.Match[str] | None:
+    def filled_by(
+        self, sentence: str, question: str = "", header: Sequence[str] = ()
+    ) -> re.Match[str] | None:
         """Where `sentence` states the asked-for value (None when it does not). Years the
-        question itself names ("2016年…什么时候") are not the date it asks for."""
+        question itself names ("2016年…什么时候") are not the date it asks for. A table
+        row's bare number is read with the unit its column's name (`header`) gives, a
+        labelled one ("学位：12") with its label's."""
         if self.fill is None:
             return None
         for year in _YEAR_IN_QUESTION.findall(question):
             sentence = sentence.replace(year, "\x00" * len(year))
-        return self.fill.search(sentence)
+        return self.fill.search(self.read(sentence, header))
+
+    def read(self, sentence: str, header: Sequence[str] = ()) -> str:
+        """`sentence` with the asked unit after each bare number whose column or label
+        names it: "西片 | 钟村毓秀小学 | 7" under "拟招生班数" reads "7个班"."""
+        unit = self.unit
+        if unit is None or unit.column is None:
+            return sentence
+        column = unit.column
+        return with_units(sentence, header, lambda name: unit.word if column.search(name) else "")
 
 
 @lru_cache(maxsize=2048)
@@ -88,6 +114,7 @@ def slot_of(question: str) -> Slot:
             unit = next((u for u in _UNITS if u.ask.search(question)), None)
             if unit is not None:
                 fill = re.compile(rf"{_NUMBER}(?:{unit.fill})")
+                return Slot(rule.kind, rule.label, fill, rule.label_en, asked.start(), asked.end(), unit)
         return Slot(rule.kind, rule.label, fill, rule.label_en, asked.start(), asked.end())
     return Slot("")
 
@@ -127,6 +154,7 @@ def filling_passage(slot: Slot, question: str, texts: list[str]) -> int | None:
     if slot.fill is None:
         return None
     for i, text in enumerate(texts):
-        if any(slot.filled_by(sentence, question) for sentence in split_sentences(text)):
+        header = header_of(text)
+        if any(slot.filled_by(sentence, question, header) for sentence in split_sentences(text)):
             return i
     return None

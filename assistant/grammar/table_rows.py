@@ -1,0 +1,51 @@
+"""Table rows as the loaders write them into a passage's text: cells joined by " | ",
+the header row first. Which column a cell is in, so a bare number in a row ("钟村毓秀小学 | 7")
+can be read with its column's name ("拟招生班数"), and a labelled value ("学位：12") with
+its label. Patterns are data (`data/table_rows.toml`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from assistant.vocab import compile_pattern, table
+
+_DATA = table("assistant.grammar", "table_rows.toml")
+CELL = _DATA["cell"]  # "|": the loaders join cells with " | "
+# A cell that is a number and nothing else: its unit is in its column's name.
+BARE_NUMBER = compile_pattern(_DATA["bare_number"])
+# "学位：12", "计划招生人数: 45": a label, a colon and a number without a unit.
+LABELLED_NUMBER = compile_pattern(_DATA["labelled_number"])
+
+
+def cells(line: str) -> list[str]:
+    """The cells of one table row, empty ones kept so positions match the header's."""
+    return [cell.strip() for cell in line.split(CELL)]
+
+
+def header_of(text: str) -> list[str]:
+    """The column names of the table a passage holds: its first row with two or more cells,
+    none of them empty or a bare number (a header names; a data row counts). [] when the
+    passage holds no such row."""
+    for line in text.splitlines():
+        if CELL not in line:
+            continue
+        names = cells(line)
+        if len(names) >= 2 and all(name and not BARE_NUMBER.fullmatch(name) for name in names):
+            return names
+        return []
+    return []
+
+
+def with_units(sentence: str, header: Sequence[str], unit: Callable[[str], str]) -> str:
+    """`sentence` with the unit `unit(name)` gives after each number that has none: a bare
+    number in a row's cell gets its column's, a labelled number its label's ("" leaves a
+    number as it is). A row with more cells than the header is not aligned with it."""
+    if CELL in sentence and header:
+        row = cells(sentence)
+        if 2 <= len(row) <= len(header):
+            row = [
+                f"{cell}{unit(name)}" if BARE_NUMBER.fullmatch(cell) else cell
+                for cell, name in zip(row, header, strict=False)
+            ]
+            sentence = f" {CELL} ".join(row)
+    return LABELLED_NUMBER.sub(lambda m: f"{m.group(0)}{unit(m.group('label'))}", sentence)
