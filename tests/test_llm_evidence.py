@@ -110,6 +110,26 @@ def test_the_prompt_gives_the_lead_line_of_the_asked_value(
     assert "1小时" in lead and f"要点：{lead}" in quote
 
 
+def test_the_prompt_quotes_the_sentence_that_answers_each_thing_asked(
+    fresh_stub: StubServer, settings_factory: Callable[..., Settings]
+) -> None:
+    settings = settings_factory(
+        llm_base_url=fresh_stub.base_url, llm_api_key=SecretStr("t"), llm_model="stub"
+    )
+    citations = [
+        _citation(1, "录取通知书于7月10日发放。新生凭通知书到校报到。", "五、发放通知书", "guide:0005:aa"),
+        _citation(2, "未按时报到的新生，视为放弃学位。", "六、报到", "guide:0006:bb"),
+    ]
+    question = "录取通知书几号发放？没按时报到会怎样处理？"
+    context = AnswerContext(question, question, "hans", citations, slot=slot_of(question))
+    list(ChatAnswerer(build_openai_chat(settings), "openai").stream(context))
+
+    quote = _block(_prompt(fresh_stub), "选定的引文").strip().splitlines()[1:]
+    assert quote[0].startswith("[1] 五、发放通知书：录取通知书于7月10日发放。")
+    assert "[2] 六、报到：未按时报到的新生，视为放弃学位。" in quote  # the second thing asked
+    assert "视为放弃学位。 [2]" in ExtractiveAnswerer().answer(context)  # as the extractive answer
+
+
 # --- the real index, the real model ---------------------------------------------------
 
 

@@ -38,10 +38,14 @@ def format_sentences(context: AnswerContext, evidence: Evidence | None = None) -
 def format_quote(context: AnswerContext, evidence: Evidence | None = None) -> str:
     """The quote the extractive answer leads with, as one block: the best sentence with
     the items of a list it announces (read on into the chunks after its passage), the
-    neighbour that completes it or the sentence that states the asked value; and the
-    lead line taken from it (the asked figure, date, body or 可以/不可以)."""
+    neighbour that completes it or the sentence that states the asked value; for each
+    other thing the question asks, the sentence of another passage that answers it; and
+    the lead line taken from the quote (the asked figure, date, body or 可以/不可以)."""
     found = evidence or choose_evidence(context)
     lines = [f"[{found.citation.number}] {_where(found.citation)}：{join_quote(found.quote)}"]
+    # A question asking two things: the sentence of another passage that answers the other
+    # one, as the extractive answer quotes it.
+    lines.extend(f"[{c.number}] {_where(c)}：{sentence}" for c, sentence in found.more)
     if found.lead:
         lines.append(f"要点：{found.lead}")
     return "\n".join(lines)
