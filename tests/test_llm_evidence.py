@@ -91,18 +91,24 @@ def test_the_prompt_quotes_a_list_read_on_into_the_following_chunks(
     assert any(line.startswith("[2] 入学 > 时间：入学时间为每年九月") for line in ranked)
 
 
-def test_the_prompt_gives_the_lead_line_of_the_asked_value(
-    fresh_stub: StubServer, settings_factory: Callable[..., Settings]
-) -> None:
+@pytest.fixture
+def stub_answerer(fresh_stub: StubServer, settings_factory: Callable[..., Settings]) -> ChatAnswerer:
+    """An answerer whose model is the OpenAI-compatible stub server on loopback."""
     settings = settings_factory(
         llm_base_url=fresh_stub.base_url, llm_api_key=SecretStr("t"), llm_model="stub"
     )
+    return ChatAnswerer(build_openai_chat(settings), "openai")
+
+
+def test_the_prompt_gives_the_lead_line_of_the_asked_value(
+    fresh_stub: StubServer, stub_answerer: ChatAnswerer
+) -> None:
     citations = [
         _citation(1, "学校加强体育锻炼。每天校内体育活动时间不少于1小时。", "体育 > 时间", "guide:0001:aa"),
     ]
     question = "每天校内体育活动时间不少于多久？"
     context = AnswerContext(question, question, "hans", citations, slot=slot_of(question))
-    list(ChatAnswerer(build_openai_chat(settings), "openai").stream(context))
+    list(stub_answerer.stream(context))
 
     quote = _block(_prompt(fresh_stub), "选定的引文")
     assert "[1] 体育 > 时间：每天校内体育活动时间不少于1小时。" in quote
@@ -111,18 +117,15 @@ def test_the_prompt_gives_the_lead_line_of_the_asked_value(
 
 
 def test_the_prompt_quotes_the_sentence_that_answers_each_thing_asked(
-    fresh_stub: StubServer, settings_factory: Callable[..., Settings]
+    fresh_stub: StubServer, stub_answerer: ChatAnswerer
 ) -> None:
-    settings = settings_factory(
-        llm_base_url=fresh_stub.base_url, llm_api_key=SecretStr("t"), llm_model="stub"
-    )
     citations = [
         _citation(1, "录取通知书于7月10日发放。新生凭通知书到校报到。", "五、发放通知书", "guide:0005:aa"),
         _citation(2, "未按时报到的新生，视为放弃学位。", "六、报到", "guide:0006:bb"),
     ]
     question = "录取通知书几号发放？没按时报到会怎样处理？"
     context = AnswerContext(question, question, "hans", citations, slot=slot_of(question))
-    list(ChatAnswerer(build_openai_chat(settings), "openai").stream(context))
+    list(stub_answerer.stream(context))
 
     quote = _block(_prompt(fresh_stub), "选定的引文").strip().splitlines()[1:]
     assert quote[0].startswith("[1] 五、发放通知书：录取通知书于7月10日发放。")
