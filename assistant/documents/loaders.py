@@ -1,5 +1,5 @@
-"""Load .txt/.md/.html/.pdf/.docx files into normalised plain text (a PDF's text layer is
-read by pdf_text.py, scanned pages by scans.py).
+"""Load .txt/.md/.html/.mht/.pdf/.docx files into normalised plain text (a PDF's text layer
+is read by pdf_text.py, scanned pages by scans.py, a page saved as one file by web_archive.py).
 
 Every failure a user can cause (bad encoding, encrypted or scanned PDF, corrupt file, wrong
 extension) is raised as a DocumentError with a Chinese message that says what to do.
@@ -25,12 +25,16 @@ from assistant.documents.loaded import LoadedText, tidy
 from assistant.documents.ocr import IMAGE_SUFFIXES
 from assistant.documents.pdf_text import load_pdf
 from assistant.documents.text_repair import normalize_width
+from assistant.documents.web_archive import archived_page
 from assistant.grammar.sentences import PROSE_MARK
 from assistant.tables.model import TableError
 from assistant.tables.readers import docx_text, read_workbook, tables_as_text
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx", ".xlsx", ".xls")
-_FORMATS = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html"}
+SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".shtml", ".mht", ".mhtml")
+SUPPORTED_SUFFIXES += (".pdf", ".docx", ".xlsx", ".xls")
+_FORMATS = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html", ".shtml": "html"}
+# A page saved as one file (.mht/.mhtml, "网页，单个文件"): its HTML part is read as a page.
+_FORMATS |= {".mht": "mhtml", ".mhtml": "mhtml"}
 _FORMATS |= {".pdf": "pdf", ".docx": "docx", ".xlsx": "sheet", ".xls": "sheet"}
 # Scans: image files, and PDF pages without a text layer, are read by OCR (scans.py).
 SUPPORTED_SUFFIXES += IMAGE_SUFFIXES
@@ -102,6 +106,7 @@ def load_bytes(data: bytes, filename: str) -> LoadedText:
         ) from exc
     if not text.strip():
         raise DocumentError("document has no text", "文件中没有可读取的文字内容。")
+    fmt = "html" if fmt == "mhtml" else fmt  # cleaned and titled as the page it holds
     return LoadedText(text=text, format=fmt, encoding=encoding, title=title)
 
 
@@ -115,6 +120,10 @@ def _read_text(data: bytes, fmt: str, filename: str = "") -> tuple[str, str | No
         text, encoding = _load_docx(data), None
     elif fmt == "html":
         text, encoding, title = _load_html(data)
+    elif fmt == "mhtml":
+        page, charset = archived_page(data, filename)
+        html, encoding = _decode_html(page, charset)
+        text, title = _parse_html(html)
     else:
         text, encoding = decode_bytes(data)
     return tidy(normalize_width(text)), encoding, normalize_width(title).strip()
@@ -134,9 +143,13 @@ def unsupported_type(filename: str) -> DocumentError:
     return _unsupported(Path(filename).suffix.lower())
 
 
+# Other spellings of a listed type, left out of the list users are shown.
+_ALIAS_SUFFIXES = (".htm", ".shtml", ".mhtml")
+
+
 def _unsupported(suffix: str) -> DocumentError:
     shown = suffix or "（无扩展名）"
-    supported = " ".join(s for s in SUPPORTED_SUFFIXES if s != ".htm")
+    supported = " ".join(s for s in SUPPORTED_SUFFIXES if s not in _ALIAS_SUFFIXES)
     return DocumentError(f"unsupported file type {suffix!r}", f"不支持的文件类型 {shown}，支持：{supported}")
 
 
@@ -229,6 +242,12 @@ def _cell_text(text: str) -> str:
 
 def _load_html(data: bytes) -> tuple[str, str, str]:
     text, encoding = _decode_html(data)
+    body, title = _parse_html(text)
+    return body, encoding, title
+
+
+def _parse_html(text: str) -> tuple[str, str]:
+    """A decoded page's text (blocks and table rows as lines) and its title."""
     soup = BeautifulSoup(text, "html.parser")
     title = _html_title(soup)
     for table in soup.find_all("table"):  # outer tables first
@@ -236,7 +255,7 @@ def _load_html(data: bytes) -> tuple[str, str, str]:
             _unwrap_layout(table)
     parts: list[str] = []
     _walk_html(soup, parts)
-    return _HTML_BREAKS.sub(_resolve_html_break, "".join(parts)).strip(), encoding, title
+    return _HTML_BREAKS.sub(_resolve_html_break, "".join(parts)).strip(), title
 
 
 def _html_title(soup: BeautifulSoup) -> str:
@@ -255,9 +274,10 @@ def _resolve_html_break(match: re.Match[str]) -> str:
     return _PARAGRAPH if _HTML_BLOCK_BREAK in run or run.count(_LINE) > 1 else _LINE
 
 
-def _decode_html(data: bytes) -> tuple[str, str]:
-    """Use the declared `<meta charset>` unless a BOM says otherwise or it is wrong."""
-    declared = _declared_charset(data)
+def _decode_html(data: bytes, declared_by_archive: str | None = None) -> tuple[str, str]:
+    """Use the declared charset (a web archive's for its page, else the page's own `<meta
+    charset>`) unless a BOM says otherwise or it is wrong."""
+    declared = _charset(declared_by_archive) if declared_by_archive else _declared_charset(data)
     has_bom = data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     if declared and not has_bom:
         try:
@@ -271,7 +291,11 @@ def _declared_charset(data: bytes) -> str | None:
     match = _META_CHARSET.search(data[:4096])
     if not match:
         return None
-    label = match.group(1).decode("ascii").lower()
+    return _charset(match.group(1).decode("ascii"))
+
+
+def _charset(label: str) -> str:
+    label = label.lower()
     return _CHARSET_ALIASES.get(label, label)
 
 

@@ -57,7 +57,7 @@ def content_hash(meta: DocumentMeta, embedder_name: str) -> str:
 
 _LATER_FIELDS = ("url", "fetched", "superseded_by")
 _HOST = re.compile(rb"""(?:href|src|action)\s*=\s*["']?https?://([A-Za-z0-9.-]+)""", re.I)
-_WEB_SUFFIXES = (".html", ".htm")
+_WEB_SUFFIXES = (".html", ".htm", ".shtml")
 
 
 def site_of(data: bytes) -> str:

@@ -178,7 +178,9 @@ class SyncRun:
             self.out.unchanged.append(url)
             return False
         suffix = suffix_of(url)
-        if suffix not in SUPPORTED_SUFFIXES:
+        if suffix not in SUPPORTED_SUFFIXES or suffix == ".shtml":
+            # A page is stored as .html whatever its URL ends with, so a page synced before
+            # keeps its one file.
             suffix = _TYPE_SUFFIX.get(got.content_type, ".html")
         doc_id = entry.get("doc_id") or doc_id_for_url(url)
         name = f"{doc_id}{suffix}"

@@ -16,7 +16,7 @@ import gradio as gr
 
 from assistant.chain import Assistant
 from assistant.documents.errors import DocumentError
-from assistant.documents.loaders import SUPPORTED_SUFFIXES, check_size, load_bytes
+from assistant.documents.loaders import SUPPORTED_SUFFIXES, check_size, load_bytes, unsupported_type
 from assistant.documents.manifest import EDITABLE_FIELDS, ManifestError, doc_id_for, read_manifest, save_entry
 from assistant.documents.scans import ocr_settings
 from assistant.errors import user_message_for
@@ -41,9 +41,7 @@ def safe_filename(name: str) -> str:
     stem, dot, suffix = name.rpartition(".")
     suffix = f".{suffix.lower()}" if dot else ""
     if suffix not in SUPPORTED_SUFFIXES:
-        shown = suffix or "（无扩展名）"
-        supported = " ".join(s for s in SUPPORTED_SUFFIXES if s != ".htm")
-        raise DocumentError(f"unsupported upload {name!r}", f"不支持的文件类型 {shown}，支持：{supported}")
+        raise unsupported_type(name)
     stem = _UNSAFE_NAME_CHARS.sub("_", stem).strip("._- ")[:80] or "upload"
     return stem + suffix
 

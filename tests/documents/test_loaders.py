@@ -338,7 +338,7 @@ def test_unsupported_suffix(tmp_path: Path) -> None:
 
     assert (
         _error(path).user_message
-        == "不支持的文件类型 .xyz，支持：.txt .md .html .pdf .docx .xlsx .xls .png .jpg .jpeg .tif .tiff"
+        == "不支持的文件类型 .xyz，支持：.txt .md .html .mht .pdf .docx .xlsx .xls .png .jpg .jpeg .tif .tiff"
     )
 
 
