@@ -53,6 +53,13 @@ def test_a_bare_number_takes_its_columns_unit_and_a_labelled_one_its_labels() ->
     assert with_units("a | b | c | d | e | 7", header, classes) == "a | b | c | d | e | 7"
 
 
+def test_a_count_of_classes_is_not_read_from_a_class_size() -> None:
+    question = "实验小学一年级计划招几个班？"
+    slot = slot_of(question)
+    assert slot.filled_by("一年级每班人数：45", question) is None  # 45 pupils a class
+    assert slot.filled_by("一年级招生班数：6", question) is not None
+
+
 @pytest.mark.parametrize(
     ("question", "stated"),
     [
