@@ -223,3 +223,22 @@ def test_layout_record_is_a_plain_json_row() -> None:
     row = Layout(1, 2, 512, 1500.0, 2)
     assert Layout.from_json(row.to_json()) == row
     assert dataclasses.asdict(row)["streams"] == 2
+
+
+def test_one_thread_layout_opens_only_its_session_until_a_query(chunk_texts: list[str]) -> None:
+    """Built with a one-thread layout, the embedder embeds documents on the one-thread
+    session alone; the all-cores session opens with the first query, and both give the
+    vectors of an embedder that opened the all-cores session first."""
+    from assistant.backends.onnx import OnnxEmbedder
+
+    folder = Settings().model_cache_dir / "embeddinggemma-300m-onnx-int8"
+    narrow = OnnxEmbedder(folder / "model.onnx", folder, threads=2, layout=Layout(1, 2, 0, cores=2))
+    docs = narrow.embed_documents(chunk_texts[:3])
+    assert set(narrow._sessions) == {1}
+    query = narrow.embed_query("学位申请需要哪些材料？")
+    assert set(narrow._sessions) == {1, 2}
+    wide = OnnxEmbedder(folder / "model.onnx", folder, threads=2)
+    wide.layout = Layout(1, 2, 0, cores=2)
+    assert set(wide._sessions) == {2}
+    np.testing.assert_allclose(wide.embed_documents(chunk_texts[:3]), docs, atol=1e-6)
+    np.testing.assert_allclose(wide.embed_query("学位申请需要哪些材料？"), query, atol=1e-6)

@@ -160,8 +160,11 @@ class OnnxEmbedder:
                 log.warning("no token states from %s: %s", onnx_file, exc)
                 self._graph, self._head = onnx_file, None
         self._threads = threads
-        self._session = self._new_session(threads)
-        self._sessions = {threads: self._session}
+        # Only the session the documents run on is opened now (the recorded layout's
+        # threads); the all-cores one opens with the first query, so an ingest with a
+        # one-thread layout neither waits for it nor holds its copy of the weights.
+        first = layout.threads if layout is not None else threads
+        self._sessions = {first: self._new_session(first)}
         self._sessions_lock = threading.Lock()
         self._tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
         self._pad = int(self._tokenizer.pad_token_id or 0)
@@ -172,7 +175,7 @@ class OnnxEmbedder:
         self.layout = layout or default_layout(threads)
         self._lock = threading.Lock()
         self.name = name or onnx_file.stem
-        self.dim = int(self._session.get_outputs()[0].shape[-1] or 768)
+        self.dim = int(self._sessions[first].get_outputs()[0].shape[-1] or 768)
 
     @property
     def pools_sentences(self) -> bool:
@@ -210,8 +213,9 @@ class OnnxEmbedder:
 
     def _run(self, texts: list[str]) -> np.ndarray:
         feeds = self._feeds(texts)
+        session = self._session_for(self._threads)
         with self._lock:
-            (vectors,) = self._session.run(["sentence_embedding"], feeds)
+            (vectors,) = session.run(["sentence_embedding"], feeds)
         return np.asarray(vectors, dtype=np.float32)
 
     def _run_ids(self, session: Any, ids: list[list[int]], states: bool) -> tuple[np.ndarray, Any]:

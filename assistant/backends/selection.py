@@ -131,6 +131,7 @@ def load(
             quantize=backend == "torch-int8",
             name=name,
         )
+    from assistant.backends import layout
     from assistant.backends.onnx import OnnxEmbedder
 
     # The model folder's Dense layers turn token states into sentence vectors.
@@ -140,6 +141,7 @@ def load(
         files,
         threads=threads,
         name=name,
+        layout=layout.recorded(cache_dir, backend, threads),
         dense_dir=dense if dense is not None and dense.is_dir() else None,
     )
 
