@@ -17,7 +17,7 @@ from assistant.answering.quote import ITEM, clause_quotes, continuation, quoted_
 from assistant.grammar import outline
 from assistant.grammar.sentences import PROSE_MARKS, split_sentences
 from assistant.grammar.sentences import clauses as clauses_of
-from assistant.grammar.table_rows import CELL, cells, header_of
+from assistant.grammar.table_rows import aligned, header_of
 from assistant.question.cite import Citation
 from assistant.question.coverage import coverage
 from assistant.question.lexical import LexicalIndex
@@ -218,9 +218,7 @@ def _lead_line(
 def _named_row(slot: Slot, row: str, question: str, header: list[str]) -> str:
     """`row`'s cells named by their columns, up to the last one that states the asked
     value when read with its column's unit; "" when none does or `row` is no table row."""
-    if CELL not in row or len(cells(row)) > len(header):
-        return ""
-    named = [(name, cell) for name, cell in zip(header, cells(row), strict=False) if cell]
+    named = [(name, cell) for name, cell in aligned(row, header) if cell]
     stating = [i for i, (name, cell) in enumerate(named) if slot.filled_by(f"{name}：{cell}", question)]
     if not stating:
         return ""

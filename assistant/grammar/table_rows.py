@@ -6,6 +6,7 @@ its label. Patterns are data (`data/table_rows.toml`)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 from assistant.vocab import compile_pattern, table
 
@@ -26,26 +27,36 @@ def header_of(text: str) -> list[str]:
     """The column names of the table a passage holds: its first row with two or more cells,
     none of them empty or a bare number (a header names; a data row counts). [] when the
     passage holds no such row."""
+    return list(_header(text))
+
+
+@lru_cache(maxsize=1024)
+def _header(text: str) -> tuple[str, ...]:
+    # Cached: one question's steps (ranking, quote, lead line, clauses) ask it of the same
+    # few passages many times.
     for line in text.splitlines():
         if CELL not in line:
             continue
         names = cells(line)
         if len(names) >= 2 and all(name and not BARE_NUMBER.fullmatch(name) for name in names):
-            return names
-        return []
-    return []
+            return tuple(names)
+        return ()
+    return ()
+
+
+def aligned(row: str, header: Sequence[str]) -> list[tuple[str, str]]:
+    """`row`'s cells, each with its column's name; [] when `row` is no table row or has
+    more cells than the header (then it is not aligned with it)."""
+    found = cells(row) if CELL in row else []
+    return list(zip(header, found, strict=False)) if len(found) <= len(header) else []
 
 
 def with_units(sentence: str, header: Sequence[str], unit: Callable[[str], str]) -> str:
     """`sentence` with the unit `unit(name)` gives after each number that has none: a bare
     number in a row's cell gets its column's, a labelled number its label's ("" leaves a
     number as it is). A row with more cells than the header is not aligned with it."""
-    if CELL in sentence and header:
-        row = cells(sentence)
-        if 2 <= len(row) <= len(header):
-            row = [
-                f"{cell}{unit(name)}" if BARE_NUMBER.fullmatch(cell) else cell
-                for cell, name in zip(row, header, strict=False)
-            ]
-            sentence = f" {CELL} ".join(row)
+    if pairs := aligned(sentence, header):
+        sentence = f" {CELL} ".join(
+            f"{cell}{unit(name)}" if BARE_NUMBER.fullmatch(cell) else cell for name, cell in pairs
+        )
     return LABELLED_NUMBER.sub(lambda m: f"{m.group(0)}{unit(m.group('label'))}", sentence)
