@@ -36,6 +36,8 @@ _FORMATS = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html", ".shtml
 # A page saved as one file (.mht/.mhtml, "网页，单个文件"): its HTML part is read as a page.
 _FORMATS |= {".mht": "mhtml", ".mhtml": "mhtml"}
 _FORMATS |= {".pdf": "pdf", ".docx": "docx", ".xlsx": "sheet", ".xls": "sheet"}
+# Saved pages read as HTML from their own bytes (a web archive's are MIME, not HTML).
+PAGE_SUFFIXES = tuple(suffix for suffix, fmt in _FORMATS.items() if fmt == "html")
 # Scans: image files, and PDF pages without a text layer, are read by OCR (scans.py).
 SUPPORTED_SUFFIXES += IMAGE_SUFFIXES
 _FORMATS |= dict.fromkeys(IMAGE_SUFFIXES, "image")

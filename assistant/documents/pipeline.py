@@ -17,7 +17,7 @@ from typing import TypeVar
 from assistant.documents.chunking import Chunk, chunk_sections
 from assistant.documents.cleaning import clean_web_text, repeated_lines
 from assistant.documents.errors import DocumentError
-from assistant.documents.loaders import LoadedText, load_bytes, load_document
+from assistant.documents.loaders import PAGE_SUFFIXES, LoadedText, load_bytes, load_document
 from assistant.documents.manifest import DocumentMeta
 from assistant.documents.metadata import detect_metadata, is_furniture, is_garbled
 from assistant.documents.ocr import IMAGE_SUFFIXES, index_key, mark_scan_pages
@@ -57,7 +57,6 @@ def content_hash(meta: DocumentMeta, embedder_name: str) -> str:
 
 _LATER_FIELDS = ("url", "fetched", "superseded_by")
 _HOST = re.compile(rb"""(?:href|src|action)\s*=\s*["']?https?://([A-Za-z0-9.-]+)""", re.I)
-_WEB_SUFFIXES = (".html", ".htm", ".shtml")
 
 
 def site_of(data: bytes) -> str:
@@ -73,9 +72,9 @@ def site_boilerplate(path: Path) -> frozenset[str]:
         pages = tuple(
             (p.name, p.stat().st_mtime_ns, p.stat().st_size)
             for p in sorted(folder.iterdir())
-            if p.is_file() and p.suffix.lower() in _WEB_SUFFIXES
+            if p.is_file() and p.suffix.lower() in PAGE_SUFFIXES
         )
-        if path.suffix.lower() not in _WEB_SUFFIXES or len(pages) < 2:
+        if path.suffix.lower() not in PAGE_SUFFIXES or len(pages) < 2:
             return frozenset()
         return _folder_boilerplate(str(folder), pages).get(path.name, frozenset())
     except OSError:
