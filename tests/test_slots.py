@@ -51,6 +51,12 @@ def _passage(pid: str, dense: float = 0.75, **meta: str) -> Passage:
         ("招生要不要考试？", "yesno"),
         ("课程体系由哪几类课程构成？", "list"),
         ("小一学位怎么申请？", "procedure"),
+        ("电脑派位的结果在哪个网站上查？", "website"),
+        ("录取结果在哪查", "website"),
+        ("祈福英语实验小学在哪里？", "address"),
+        ("招生咨询中心的地址在哪？", "address"),
+        ("劳动素养评价结果会用在哪些地方？", "list"),
+        ("学校地址变了要重新报名吗", "yesno"),
         ("劳动教育的意义", ""),
     ],
 )
@@ -65,6 +71,34 @@ def test_a_figure_question_that_names_a_unit_is_filled_only_by_that_unit() -> No
     score = slot_of("中考分数线是多少分？")
     assert score.filled_by("总分750分。")
     assert not score.filled_by("每节课40分钟。")
+
+
+def test_a_change_of_a_score_or_fee_is_not_the_score_or_fee_asked_for() -> None:
+    level = "本科一批的录取分数线是多少分？"
+    change = "退役士兵加多少分？"
+    for sentence in (
+        "可在同批录取控制分数线下降低 10 分提供考生电子档案。",
+        "自主就业的退役士兵，增加 10 分投档。",
+    ):
+        assert not slot_of(level).filled_by(sentence, level)
+        assert slot_of(change).filled_by(sentence, change)
+    assert slot_of(level).filled_by("本科一批录取控制分数线为 520 分。", level)
+    assert slot_of(level).filled_by("总分不低于 60 分。", level)  # a bound is a level
+    fee = "学费是多少钱？"
+    assert not slot_of(fee).filled_by("学费每学期上调200元。", fee)
+    assert slot_of(fee).filled_by("学费每学期4000元。", fee)
+    # A count is not a level: new seats answer how many seats.
+    seats = "要建多少个学位？"
+    assert slot_of(seats).filled_by("新增3.3万个公办学位。", seats)
+
+
+def test_a_website_question_is_filled_only_by_a_site_or_platform() -> None:
+    slot = slot_of("电脑派位的结果在哪个网站上查？")
+    assert slot.filled_by("登录“罗湖教育信息网”（http://www.luohuedu.net）查询。")
+    assert slot.filled_by("结果在区教育局官方网站公布。")
+    assert slot.filled_by("请关注“武汉教育”公众号。")
+    assert not slot.filled_by("7月15日全市民办初中学校新生入学电脑派位。")
+    assert not slot.filled_by("结果在网上公布。")  # says online, not which site
 
 
 def test_a_year_named_in_the_question_is_not_the_date_it_asks_for() -> None:
@@ -176,6 +210,16 @@ def test_a_partial_answer_says_which_value_is_not_stated_and_quotes_the_closest(
     answer = _answer(lexical, "幼儿园每月的保育费是多少钱？", [_passage("fees-1")], partial=True)
     assert answer.startswith("文件没有写明具体数字；相关内容：")
     assert "公示" in answer and "[1]" in answer
+
+
+def test_a_website_question_the_passages_do_not_answer_is_partial_naming_what_is_missing(
+    lexical: LexicalIndex,
+) -> None:
+    question = "调整招生地段的公告在哪个网站上查？"
+    decision = decide(question, [_passage("notice-1", 0.8)], lexical)
+    assert decision.refuse and decision.reason == "not_stated" and decision.slot.kind == "website"
+    answer = _answer(lexical, question, [_passage("notice-1")], partial=True)
+    assert answer.startswith("文件没有写明查询的网站或平台；相关内容：")
 
 
 def test_a_historical_source_puts_its_year_in_the_lead_line(lexical: LexicalIndex) -> None:

@@ -64,11 +64,11 @@ def settle(
             or any(subject.states_deed(s, lexical.idf) for s in about)
         ):
             return Decision(False, "", decision.support, slot)
-        return replace(decision, slot=replace(slot, label=subject.missing(slot.label)))
+        return replace(decision, slot=replace(slot, label=subject.missing(slot.label, slot.names_thing)))
     if subject.name and not about and (holding or not NAMED_QUOTE_ANSWERS):
         # The value would come from a sentence about another subject, or the sentence
         # about the subject states none (the value found is another subject's).
-        named = replace(slot, label=subject.missing(slot.label))
+        named = replace(slot, label=subject.missing(slot.label, slot.names_thing))
         return Decision(True, "not_stated", decision.support, named)
     return decision
 

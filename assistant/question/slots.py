@@ -20,9 +20,13 @@ from assistant.vocab import compile_pattern, table
 
 _DATA = table("assistant.question", "slots.toml")
 _YEAR_IN_QUESTION = compile_pattern(_DATA["holds"]["question_year"])
+_RELATIVE = compile_pattern(_DATA["holds"]["relative"])
+_ASKS_CHANGE = compile_pattern(_DATA["holds"]["asks_change"])
+# How far before a number a verb of change is looked for ("降低 10 分").
+_RELATIVE_REACH = 6
 
 # Slots whose answer is a value a sentence states or does not.
-VALUE_SLOTS = frozenset({"figure", "date", "duration", "body", "person"})
+VALUE_SLOTS = frozenset({"figure", "date", "duration", "body", "person", "website", "address"})
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,7 @@ class _SlotRule:
     fill: re.Pattern[str] | None
     label: str
     label_en: str
+    names_thing: bool
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,7 @@ class _UnitRule:
     fill: str
     column: re.Pattern[str] | None  # a column or label naming this unit ("拟招生班数")
     word: str  # the unit a bare number under such a column is read with ("个班")
+    level: bool = False  # the unit measures a level (分, 元): a change of it does not answer
 
 
 _RULES = tuple(
@@ -49,6 +55,7 @@ _RULES = tuple(
         compile_pattern(spec["fill"]) if "fill" in spec else None,
         spec.get("label", ""),
         spec.get("label_en", ""),
+        bool(spec.get("thing", True)),
     )
     for kind, spec in _DATA["slots"].items()
 )
@@ -58,6 +65,7 @@ _UNITS = tuple(
         u["fill"],
         compile_pattern(u["column"]) if "column" in u else None,
         u.get("word", ""),
+        bool(u.get("level", False)),
     )
     for u in _DATA["units"].values()
 )
@@ -73,6 +81,7 @@ class Slot:
     at: int = -1  # where the question asks for it (the start of the question form)
     until: int = -1  # where that question form ends
     unit: _UnitRule | None = None  # the unit a figure question names (几个班 → 班)
+    names_thing: bool = True  # the noun before the question form is the value asked for
 
     @property
     def asks_value(self) -> bool:
@@ -89,7 +98,18 @@ class Slot:
             return None
         for year in _YEAR_IN_QUESTION.findall(question):
             sentence = sentence.replace(year, "\x00" * len(year))
-        return self.fill.search(self.read(sentence, header))
+        text = self.read(sentence, header)
+        if self.unit is None or not self.unit.level or _ASKS_CHANGE.search(question):
+            return self.fill.search(text)
+        # "分数线是多少分" is not answered by "可在分数线下降低 10 分": that number is a change.
+        return next(
+            (
+                m
+                for m in self.fill.finditer(text)
+                if not _RELATIVE.search(text, max(0, m.start() - _RELATIVE_REACH), m.start())
+            ),
+            None,
+        )
 
     def read(self, sentence: str, header: Sequence[str] = ()) -> str:
         """`sentence` with the asked unit after each bare number whose column or label
@@ -115,7 +135,15 @@ def slot_of(question: str) -> Slot:
             if unit is not None:
                 fill = re.compile(rf"{_NUMBER}(?:{unit.fill})")
                 return Slot(rule.kind, rule.label, fill, rule.label_en, asked.start(), asked.end(), unit)
-        return Slot(rule.kind, rule.label, fill, rule.label_en, asked.start(), asked.end())
+        return Slot(
+            rule.kind,
+            rule.label,
+            fill,
+            rule.label_en,
+            asked.start(),
+            asked.end(),
+            names_thing=rule.names_thing,
+        )
     return Slot("")
 
 

@@ -61,8 +61,12 @@ class Subject:
         """How an answer refers back to the subject: 该校, 该园, 该单位… or its name."""
         return next((word for word, form in _REFERENCES if form.search(self.name)), self.name)
 
-    def missing(self, label: str) -> str:
-        """What the documents do not state: "该校的学费", "学费", or the slot's label."""
+    def missing(self, label: str, names_thing: bool = True) -> str:
+        """What the documents do not state: "该校的学费", "学费", or the slot's label.
+        Without `names_thing` the question's nouns name what is located, not the value,
+        and the label alone says what is missing ("具体地址", "查询的网站或平台")."""
+        if not names_thing:
+            return label
         if self.name and self.action and self.thing:
             return f"{self.reference}{self.thing}的{label}"  # 该校开学的具体时间
         if self.name:
