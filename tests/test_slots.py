@@ -222,6 +222,29 @@ def test_a_website_question_the_passages_do_not_answer_is_partial_naming_what_is
     assert answer.startswith("文件没有写明查询的网站或平台；相关内容：")
 
 
+def test_the_sentence_enacting_a_document_leads_only_a_question_about_its_purpose() -> None:
+    lexical = LexicalIndex(["rules-1"], [ENACTED])
+    passage = Passage(
+        id="rules-1",
+        text=ENACTED,
+        metadata={"doc_id": "rules", "title": "入学实施办法", "section": "总则", "status": "current"},
+        dense=0.8,
+        score=1.0,
+        best_sentence=ENACTED,
+    )
+    answer = _answer(lexical, "非户籍常住人口子女入读公办学校分为哪几类？", [passage])
+    assert answer.startswith("非户籍常住人口子女入读公办学校属借读生")
+    assert "制定本实施办法" not in answer
+    answer = _answer(lexical, "这个办法是依据什么制定的？", [passage])
+    assert answer.startswith("为规范非户籍常住人口子女入读公办学校管理工作")
+
+
+ENACTED = (
+    "为规范非户籍常住人口子女入读公办学校管理工作，根据《广东省流动人口服务管理条例》等文件精神，"
+    "结合我市实际，制定本实施办法。非户籍常住人口子女入读公办学校属借读生，借读生分为政策性借读生和普通借读生两类。"
+)
+
+
 def test_a_historical_source_puts_its_year_in_the_lead_line(lexical: LexicalIndex) -> None:
     passage = _passage("notice-1", status="historical", date="2008-12-29")
     answer = _answer(lexical, "调整招生地段需要提前多长时间公告？", [passage])

@@ -13,7 +13,14 @@ from dataclasses import dataclass, replace
 
 from assistant.answering import ranker
 from assistant.answering.base import AnswerContext, historical_note
-from assistant.answering.quote import ITEM, clause_quotes, continuation, quoted_sentences, written_sentence
+from assistant.answering.quote import (
+    ITEM,
+    clause_quotes,
+    continuation,
+    enacting,
+    quoted_sentences,
+    written_sentence,
+)
 from assistant.grammar import outline
 from assistant.grammar.sentences import PROSE_MARKS, split_sentences
 from assistant.grammar.sentences import clauses as clauses_of
@@ -148,7 +155,7 @@ def rank_sentences(
         header = header_of(citation.text)
         dense = dict(citation.sentence_dense)
         for i, sentence in enumerate(sentences):
-            if len(sentence) < MIN_SENTENCE:
+            if len(sentence) < MIN_SENTENCE or enacting(sentence, question):
                 continue
             # The heading path counts with the sentence: "实施要求" names what its bare
             # lines are, the article heading the subject of its sentences.

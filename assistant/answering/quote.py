@@ -21,6 +21,8 @@ from assistant.vocab import compile_pattern, table
 
 _GRAMMAR = table("assistant.answering", "sentences.toml")
 _ANNOUNCE = compile_pattern(_GRAMMAR["list"]["announce"])
+_ENACTING = compile_pattern(_GRAMMAR["enacting"]["sentence"])
+_ASKS_PURPOSE = compile_pattern(_GRAMMAR["enacting"]["asks"])
 ITEM = re.compile(rf"^\s*(?:{outline.ITEM})")  # the numbering that opens a list item
 
 SHORT_SENTENCE = 28  # a short best sentence usually needs its neighbour to carry the fact
@@ -49,6 +51,12 @@ class Located(Protocol):
     def at(self) -> int: ...
 
 
+def enacting(sentence: str, question: str) -> bool:
+    """Whether `sentence` enacts its document ("…，制定本办法。") and `question` does not ask
+    why or on what basis: such a sentence neither leads nor joins the answer."""
+    return bool(_ENACTING.search(sentence)) and not _ASKS_PURPOSE.search(question)
+
+
 def quoted_sentences(
     best: Located,
     slot: Slot,
@@ -74,7 +82,9 @@ def quoted_sentences(
     if items:
         return [*sentences[lo : hi + 1], *items]
     chosen = set(range(lo, hi + 1))
-    neighbours = [i for i in (lo - 1, hi + 1) if 0 <= i < len(sentences)]
+    neighbours = [
+        i for i in (lo - 1, hi + 1) if 0 <= i < len(sentences) and not enacting(sentences[i], question)
+    ]
     if neighbours:
         n_index = max(neighbours, key=lambda i: (coverage(tokens, sentences[i], lexical.idf), i))
         if sum(len(sentences[i]) for i in chosen) < SHORT_SENTENCE:
