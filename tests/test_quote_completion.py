@@ -17,6 +17,7 @@ from assistant.answering.quote import (
     clause_quotes,
     list_items,
     quoted_sentences,
+    sibling_items,
     written_sentence,
 )
 from assistant.documents.chunking import Chunk
@@ -91,6 +92,35 @@ def test_a_list_item_and_a_sentence_past_the_limit_are_not_joined() -> None:
 def test_an_announcement_ending_in_a_semicolon_brings_its_items() -> None:
     quote = _quote(ANNOUNCED_IN_A_CLAUSE, 0, "学校有哪些行为会被主管部门责令改正？")
     assert quote == list(ANNOUNCED_IN_A_CLAUSE[:4])  # the whole announcement, then (一), (二)
+
+
+STEPS = (
+    "（一）家长携带户口簿、预防接种证等原件到报名点登记。",
+    "（二）没有网上预报名的家长，须填写报名表一份。",
+    "（三）非本市户籍儿童还需交验以下证明材料：",
+    "1.居住证；",
+    "2.就业证明。",
+    "（四）报名点对材料进行审核。",
+    "二、其他事项",
+)
+
+
+def test_a_list_question_answered_by_one_item_gets_the_whole_list() -> None:
+    quote = _quote(STEPS, 2, "报名登记要带哪些材料？")
+    assert quote == list(STEPS[:6])  # from (一) to (四), sub-items kept, the next heading not
+    # Another question about the item alone keeps its own list.
+    assert _quote(STEPS, 2, "非本市户籍儿童要交验什么证明？")[:3] == list(STEPS[2:5])
+
+
+def test_an_item_with_no_sibling_is_no_list() -> None:
+    assert sibling_items(("（一）只有一项。", "正文。"), 0) == []
+    assert sibling_items(("没有编号的句子。", "（一）一项。", "（二）另一项。"), 0) == []
+
+
+def test_a_long_list_of_items_keeps_the_items_the_question_asks_about() -> None:
+    items = (*(f"（{n}）{'甲' * 150}。" for n in "一二三四五"), "（六）报名要带户口簿。")
+    kept = sibling_items(items, 0, relevance=lambda item: float("户口簿" in item))
+    assert kept[-1] == items[-1] and "……" in kept and sum(map(len, kept)) <= LIST_MAX + 2
 
 
 def test_a_question_asking_two_things_has_two_asking_clauses() -> None:
@@ -238,6 +268,17 @@ def test_a_long_list_read_on_across_chunks_keeps_the_asked_item() -> None:
     kept = list_items(sentences, at, relevance=lambda item: coverage(tokens, item, lexical.idf))
     assert any(s.startswith("15.父母一方是佛山市户籍人士") for s in kept) and "……" in kept
     assert not any(s.startswith("15.") for s in list_items(sentences, at))  # cut blindly before it
+
+
+def test_a_notices_materials_list_is_quoted_from_its_first_item() -> None:
+    answer = _answer_from(
+        "zhongshan_2015_urban_primary_school_admission_notice.html",
+        "四、报名登记手续",
+        "中山城区小学报名登记时要交验哪些证件和材料？",
+    )
+    lines = answer.splitlines()
+    assert lines[0].startswith("(一)家长携带适龄子女") and "户口簿" in lines[0], answer
+    assert any(line.startswith("(三)居住在城区的非中山户籍适龄儿童") for line in lines)
 
 
 def test_a_related_rule_split_at_a_semicolon_is_shown_with_its_outcome() -> None:

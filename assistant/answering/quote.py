@@ -24,6 +24,8 @@ _ANNOUNCE = compile_pattern(_GRAMMAR["list"]["announce"])
 _ENACTING = compile_pattern(_GRAMMAR["enacting"]["sentence"])
 _ASKS_PURPOSE = compile_pattern(_GRAMMAR["enacting"]["asks"])
 ITEM = re.compile(rf"^\s*(?:{outline.ITEM})")  # the numbering that opens a list item
+_ITEM_STYLES = outline.ORDER[outline.ORDER.index("article") + 1 :]
+LIST = "list"  # the slot of a question asking which items (question/data/slots.toml)
 
 SHORT_SENTENCE = 28  # a short best sentence usually needs its neighbour to carry the fact
 NEIGHBOUR_COVERAGE = 0.3  # a neighbour that covers this much of the question joins
@@ -72,6 +74,11 @@ def quoted_sentences(
     (a short sentence, or the next clause of the rule), or the nearest sentence stating the
     asked-for value when it states none."""
     sentences, at = best.sentences, best.at
+    if slot.kind == LIST:
+        # A question asking which items, answered by one item: the list it belongs to.
+        siblings = sibling_items(sentences, at, lambda item: coverage(tokens, item, lexical.idf))
+        if siblings:
+            return siblings
     lo, hi = written_sentence(sentences, at, slot, question)
     items = list_items(
         sentences + after,
@@ -209,6 +216,43 @@ def list_items(
     return _relevant_items(run, room, relevance)
 
 
+def sibling_items(
+    sentences: tuple[str, ...], at: int, relevance: Callable[[str], float] | None = None
+) -> list[str]:
+    """For a question asking which items, when sentence `at` is one numbered item of a list
+    ("(三)居住在城区的非户籍儿童还需交验…"): the whole list as written, from its first item
+    of that numbering to its last, each with its sub-items and unnumbered lines, within
+    LIST_MAX characters (the items most relevant to the question, in their order); [] when
+    the sentence is no item or the list has no other item."""
+    style = outline.style_of(sentences[at].lstrip(), _ITEM_STYLES)
+    if style is None:
+        return []
+    depth = outline.rank(style)
+
+    def inside(sentence: str) -> bool:
+        # An item of the same numbering, or a line below one (deeper numbering, or none).
+        other = outline.style_of(sentence.lstrip())
+        return other is None or outline.rank(other) >= depth
+
+    first = at
+    while first > 0 and inside(sentences[first - 1]):
+        first -= 1
+    last = at
+    while last + 1 < len(sentences) and inside(sentences[last + 1]):
+        last += 1
+    # The lines before the list's first item of this numbering belong to what precedes it.
+    while first < at and outline.style_of(sentences[first].lstrip()) != style:
+        first += 1
+    run = list(sentences[first : last + 1])
+    if sum(outline.style_of(s.lstrip()) == style for s in run) < 2:
+        return []
+    if sum(map(len, run)) <= LIST_MAX:
+        return run
+    if relevance is None:
+        return _first_items(run, LIST_MAX)
+    return _relevant_items(run, LIST_MAX, relevance, style)
+
+
 def _first_items(run: list[str], room: int) -> list[str]:
     items: list[str] = []
     for sentence in run:
@@ -219,14 +263,21 @@ def _first_items(run: list[str], room: int) -> list[str]:
     return items
 
 
-def _relevant_items(run: list[str], room: int, relevance: Callable[[str], float]) -> list[str]:
+def _relevant_items(
+    run: list[str], room: int, relevance: Callable[[str], float], style: str | None = None
+) -> list[str]:
     """The items (a numbered sentence with the unnumbered ones after it) that fit in `room`,
     most relevant first, given in document order; the sentences before the first item
-    (the rest of the announcement) always come."""
-    first = next(i for i, s in enumerate(run) if ITEM.match(s))
+    (the rest of the announcement) always come. With `style`, an item is a sentence of that
+    numbering and the deeper ones belong to it."""
+
+    def opens(sentence: str) -> bool:
+        return bool(ITEM.match(sentence)) if style is None else outline.style_of(sentence.lstrip()) == style
+
+    first = next(i for i, s in enumerate(run) if opens(s))
     head, groups = run[:first], []
     for sentence in run[first:]:
-        if ITEM.match(sentence):
+        if opens(sentence):
             groups.append([sentence])
         else:
             groups[-1].append(sentence)
