@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answering.base import AnswerContext
-from assistant.answering.extractive import ExtractiveAnswerer
+from assistant.answering.extractive import ExtractiveAnswerer, asked_action
 from assistant.answering.llm import declines
 from assistant.question.cite import cite
 from assistant.question.decide import decide, guard
@@ -210,6 +210,23 @@ def test_a_partial_answer_says_which_value_is_not_stated_and_quotes_the_closest(
     answer = _answer(lexical, "幼儿园每月的保育费是多少钱？", [_passage("fees-1")], partial=True)
     assert answer.startswith("文件没有写明具体数字；相关内容：")
     assert "公示" in answer and "[1]" in answer
+
+
+def test_a_spoken_yes_no_question_gets_its_verdict_from_the_modal_of_its_one_character_verb() -> None:
+    text = "幼儿园可以按照幼儿年龄分别编班或者混合编班。"
+    lexical = LexicalIndex(["k-1"], [text])
+    passage = Passage(
+        id="k-1",
+        text=text,
+        metadata={"doc_id": "k", "title": "条例", "section": "第三十七条", "status": "current"},
+        dense=0.8,
+        score=1.0,
+        best_sentence=text,
+    )
+    # 可以 governs 编班, not 收: no verdict, the rule is quoted as it stands.
+    assert asked_action("两岁多的孩子幼儿园能收吗", slot_of("两岁多的孩子幼儿园能收吗")) == ["收"]
+    assert not _answer(lexical, "两岁多的孩子幼儿园能收吗", [passage]).startswith("可以。")
+    assert _answer(lexical, "幼儿园能混合编班吗", [passage]).startswith("可以。\n")
 
 
 def test_a_website_question_the_passages_do_not_answer_is_partial_naming_what_is_missing(

@@ -30,11 +30,13 @@ from assistant.question.coverage import coverage
 from assistant.question.lexical import LexicalIndex
 from assistant.question.normalize import in_script
 from assistant.question.slots import Slot, slot_of, yes_no
+from assistant.question.subject import tagged
 from assistant.question.terms import search_tokens
 from assistant.vocab import compile_pattern, table
 
 _GRAMMAR = table("assistant.answering", "sentences.toml")
 _MODAL_WORD = compile_pattern(_GRAMMAR["yesno"]["modal"])
+_GLUED_MODAL = compile_pattern(_GRAMMAR["yesno"]["glued"])
 _QUESTION_BREAK = re.compile(rf"[{re.escape(PROSE_MARKS)}\s]+")
 
 # Sentence ranking: the sentences of this many of the best passages are candidates, scored
@@ -244,7 +246,15 @@ def asked_action(question: str, slot: Slot) -> list[str]:
     its clause ("要新建学校吗" → 新建, 学校; "要不要考试" → 考试), without modal words."""
     start = max(0, slot.at)
     end = next((m.start() for m in _QUESTION_BREAK.finditer(question) if m.start() > start), len(question))
-    return [t for t in search_tokens(question[start:end]) if not _MODAL_WORD.search(t)]
+    words = [t for t in search_tokens(question[start:end]) if not _MODAL_WORD.search(t)]
+    if words:
+        return words
+    # "能收吗": the verb glued to its modal, a single character the search words leave out.
+    for word, flag in tagged(question[start:end]):
+        verb = _GLUED_MODAL.sub("", word)
+        if verb != word and flag.startswith("v") and not _MODAL_WORD.search(verb):
+            return [verb]
+    return []
 
 
 def governs(clause: str, action: list[str]) -> bool:

@@ -100,7 +100,8 @@ def _names(phrase: str, text: str, idf: Callable[[str], float]) -> bool:
 
 
 @lru_cache(maxsize=2048)
-def _tagged(text: str) -> tuple[tuple[str, str], ...]:
+def tagged(text: str) -> tuple[tuple[str, str], ...]:
+    """`text`'s words with their parts of speech (jieba), cached."""
     return tuple((w.word, w.flag) for w in pseg.cut(text))
 
 
@@ -138,7 +139,7 @@ def asked_subject(question: str, slot: Slot) -> Subject:
 
 def _content(text: str) -> list[tuple[str, str]]:
     """The tagged words of `text` without the copulas and adverbs that end it (是, 要…)."""
-    words = list(_tagged(text))
+    words = list(tagged(text))
     while words and _COPULA.fullmatch(words[-1][0]):
         words.pop()
     return words
@@ -167,7 +168,7 @@ def _named_phrase(head: str) -> str:
     """The last run of noun words in `head` that holds a proper name or an ordinal and
     is more than a place name."""
     runs: list[list[tuple[str, str]]] = [[]]
-    for word, flag in _tagged(head):
+    for word, flag in tagged(head):
         if flag in _NOUN or _ORDINAL.match(word):
             runs[-1].append((word, flag))
         elif runs[-1]:
