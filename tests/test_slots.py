@@ -14,11 +14,17 @@ from assistant.question.lexical import LexicalIndex
 from assistant.question.retrieve import Passage
 from assistant.question.slots import slot_of, yes_no
 
+ENACTED = (
+    "为规范非户籍常住人口子女入读公办学校管理工作，根据《广东省流动人口服务管理条例》等文件精神，"
+    "结合我市实际，制定本实施办法。非户籍常住人口子女入读公办学校属借读生，借读生分为政策性借读生和普通借读生两类。"
+)
 TEXTS = {
     "fees-1": "第二十条\n幼儿园收费项目和标准、服务内容、退费规则等应当向家长公示。幼儿园不得在公示项目之外收取费用。",
     "seats-1": "学位建设攻坚行动\n加快推进学校建设，新增公办义务教育学位3.3万座。",
     "school-1": "第十二条\n学校开学前应当做好校舍安全检查。新建学校由区教育局统筹规划。",
     "notice-1": "第四条\n调整招生地段的，应当在招生报名前两个月向社会公告。",
+    "classes-1": "第三十七条\n幼儿园可以按照幼儿年龄分别编班或者混合编班。",
+    "rules-1": "总则\n" + ENACTED,
 }
 
 
@@ -212,21 +218,13 @@ def test_a_partial_answer_says_which_value_is_not_stated_and_quotes_the_closest(
     assert "公示" in answer and "[1]" in answer
 
 
-def test_a_spoken_yes_no_question_gets_its_verdict_from_the_modal_of_its_one_character_verb() -> None:
-    text = "幼儿园可以按照幼儿年龄分别编班或者混合编班。"
-    lexical = LexicalIndex(["k-1"], [text])
-    passage = Passage(
-        id="k-1",
-        text=text,
-        metadata={"doc_id": "k", "title": "条例", "section": "第三十七条", "status": "current"},
-        dense=0.8,
-        score=1.0,
-        best_sentence=text,
-    )
+def test_a_spoken_yes_no_question_gets_its_verdict_from_the_modal_of_its_one_character_verb(
+    lexical: LexicalIndex,
+) -> None:
     # 可以 governs 编班, not 收: no verdict, the rule is quoted as it stands.
     assert asked_action("两岁多的孩子幼儿园能收吗", slot_of("两岁多的孩子幼儿园能收吗")) == ["收"]
-    assert not _answer(lexical, "两岁多的孩子幼儿园能收吗", [passage]).startswith("可以。")
-    assert _answer(lexical, "幼儿园能混合编班吗", [passage]).startswith("可以。\n")
+    assert not _answer(lexical, "两岁多的孩子幼儿园能收吗", [_passage("classes-1")]).startswith("可以。")
+    assert _answer(lexical, "幼儿园能混合编班吗", [_passage("classes-1")]).startswith("可以。\n")
 
 
 def test_a_website_question_the_passages_do_not_answer_is_partial_naming_what_is_missing(
@@ -239,27 +237,14 @@ def test_a_website_question_the_passages_do_not_answer_is_partial_naming_what_is
     assert answer.startswith("文件没有写明查询的网站或平台；相关内容：")
 
 
-def test_the_sentence_enacting_a_document_leads_only_a_question_about_its_purpose() -> None:
-    lexical = LexicalIndex(["rules-1"], [ENACTED])
-    passage = Passage(
-        id="rules-1",
-        text=ENACTED,
-        metadata={"doc_id": "rules", "title": "入学实施办法", "section": "总则", "status": "current"},
-        dense=0.8,
-        score=1.0,
-        best_sentence=ENACTED,
-    )
-    answer = _answer(lexical, "非户籍常住人口子女入读公办学校分为哪几类？", [passage])
+def test_the_sentence_enacting_a_document_leads_only_a_question_about_its_purpose(
+    lexical: LexicalIndex,
+) -> None:
+    answer = _answer(lexical, "非户籍常住人口子女入读公办学校分为哪几类？", [_passage("rules-1")])
     assert answer.startswith("非户籍常住人口子女入读公办学校属借读生")
     assert "制定本实施办法" not in answer
-    answer = _answer(lexical, "这个办法是依据什么制定的？", [passage])
+    answer = _answer(lexical, "这个办法是依据什么制定的？", [_passage("rules-1")])
     assert answer.startswith("为规范非户籍常住人口子女入读公办学校管理工作")
-
-
-ENACTED = (
-    "为规范非户籍常住人口子女入读公办学校管理工作，根据《广东省流动人口服务管理条例》等文件精神，"
-    "结合我市实际，制定本实施办法。非户籍常住人口子女入读公办学校属借读生，借读生分为政策性借读生和普通借读生两类。"
-)
 
 
 def test_a_historical_source_puts_its_year_in_the_lead_line(lexical: LexicalIndex) -> None:
