@@ -13,7 +13,6 @@ from assistant.answering.extractive import Candidate, ExtractiveAnswerer
 from assistant.answering.quote import (
     LIST_MAX,
     SENTENCE_MAX,
-    asking_clauses,
     clause_quotes,
     list_items,
     quoted_sentences,
@@ -25,6 +24,7 @@ from assistant.documents.manifest import read_manifest
 from assistant.documents.pipeline import prepare_document
 from assistant.grammar.sentences import split_sentences
 from assistant.question.cite import Citation
+from assistant.question.clauses import asking_clauses
 from assistant.question.coverage import coverage
 from assistant.question.lexical import LexicalIndex
 from assistant.question.slots import slot_of

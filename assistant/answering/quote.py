@@ -13,6 +13,7 @@ from assistant.grammar import outline
 from assistant.grammar.sentences import SEMICOLONS, split_sentences
 from assistant.grammar.table_rows import header_of
 from assistant.question.cite import Citation
+from assistant.question.clauses import asking_clauses
 from assistant.question.coverage import KIND_BONUS, coverage
 from assistant.question.lexical import LexicalIndex
 from assistant.question.slots import Slot, slot_of
@@ -33,10 +34,7 @@ LIST_MAX = 600  # characters of a quoted list; longer lists end with ……
 _QUOTE = _GRAMMAR["quote"]
 SENTENCE_MAX: int = _QUOTE["sentence_max"]
 _QUESTION = _GRAMMAR["question"]
-_CLAUSE_SPLIT = compile_pattern(_QUESTION["split"])
-_CLAUSE_ASKS = compile_pattern(_QUESTION["asks"])
 CLAUSE_COVERAGE: float = _QUESTION["clause_coverage"]
-CLAUSE_WORDS: int = _QUESTION["clause_words"]
 CLAUSE_RANKED: int = _QUESTION["clause_ranked"]
 
 
@@ -300,19 +298,6 @@ def _relevant_items(
 class Ranked(Located, Protocol):
     @property
     def dense(self) -> float: ...
-
-
-def asking_clauses(question: str) -> list[str]:
-    """The clauses of a question that each ask something ("入学通知书哪天领？领了不按时
-    注册会怎样？" → two): split after question marks and before a lead to another question
-    (还有, 另外); a clause asks when it ends as a question or has a slot's question form.
-    One clause (or none) when the question asks one thing."""
-    parts = [p.strip() for p in _CLAUSE_SPLIT.split(question) if p and p.strip()]
-    return [
-        p
-        for p in parts
-        if (_CLAUSE_ASKS.search(p) or slot_of(p).kind) and len(search_tokens(p)) >= CLAUSE_WORDS
-    ]
 
 
 def clause_quotes(
