@@ -123,6 +123,26 @@ def test_a_long_list_of_items_keeps_the_items_the_question_asks_about() -> None:
     assert kept[-1] == items[-1] and "……" in kept and sum(map(len, kept)) <= LIST_MAX + 2
 
 
+FAQ = (
+    "4. 学院的办学理念、办学愿景是什么？",
+    "办学理念：",
+    "高水平、有特色、国际性。",
+    "办学愿景：",
+    "打造中外合作办学新高地。",
+)
+
+
+def test_a_label_brings_its_value_and_a_faq_question_never_answers() -> None:
+    assert _quote(FAQ, 1, "学院的办学理念是什么？") == list(FAQ[1:3])
+    lexical = LexicalIndex(["a"], ["".join(FAQ)])
+    question = "学院的办学理念是什么？"
+    citation = Citation(1, "d", "办法", "", "2024", "current", "", "\n".join(FAQ), "", 1.0, "d:0001:x")
+    context = AnswerContext(question, question, "hans", [citation], slot=slot_of(question), lexical=lexical)
+    answer = ExtractiveAnswerer().answer(context)
+    # The value under its label leads, not the FAQ's own question.
+    assert answer.startswith("办学理念：高水平、有特色、国际性。"), answer
+
+
 def test_a_question_asking_two_things_has_two_asking_clauses() -> None:
     assert asking_clauses("录取通知书几号发？没按时报到会怎样？") == [
         "录取通知书几号发？",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answering.base import AnswerContext
-from assistant.answering.extractive import ExtractiveAnswerer, asked_action
+from assistant.answering.extractive import ExtractiveAnswerer, asked_action, governs
 from assistant.answering.llm import declines
 from assistant.question.cite import cite
 from assistant.question.decide import decide, guard
@@ -122,6 +122,9 @@ def test_a_year_named_in_the_question_is_not_the_date_it_asks_for() -> None:
         ("需要向家长公示收费标准吗？", "收费标准应当向家长公示", "需要。"),
         ("家长可以查阅孩子的档案吗？", "家长有权查阅", "可以。"),
         ("这样收费算不算违规？", "不得收取费用", ""),  # a judgement: the rule is quoted as it stands
+        ("录取新生是否可以自行决定迁转户口？", "录取的新生可自行决定是否迁转户口", "可以。"),
+        ("学校可以自行收费吗？", "学校不可自行收费", "不可以。"),
+        ("能转学吗？", "可能需要办理手续", ""),  # 可能 is no permission
     ],
 )
 def test_yes_no_lead_word_comes_from_the_modal_verb(question: str, clause: str, lead: str) -> None:
@@ -225,6 +228,15 @@ def test_a_spoken_yes_no_question_gets_its_verdict_from_the_modal_of_its_one_cha
     assert asked_action("两岁多的孩子幼儿园能收吗", slot_of("两岁多的孩子幼儿园能收吗")) == ["收"]
     assert not _answer(lexical, "两岁多的孩子幼儿园能收吗", [_passage("classes-1")]).startswith("可以。")
     assert _answer(lexical, "幼儿园能混合编班吗", [_passage("classes-1")]).startswith("可以。\n")
+
+
+def test_the_verdict_comes_from_the_modal_before_the_asked_verb_not_its_preposition(
+    lexical: LexicalIndex,
+) -> None:
+    # "到幼儿园任教": 到 is a preposition; the modal must govern 幼儿园任教.
+    question = "只有小学教师资格证的老师，是否可以到幼儿园任教？"
+    assert governs("培训合格的，可以在幼儿园任教", asked_action(question, slot_of(question)))
+    assert not governs("幼儿园可以按照年龄编班", ["到", "小学", "任教"])
 
 
 def test_a_website_question_the_passages_do_not_answer_is_partial_naming_what_is_missing(

@@ -15,9 +15,11 @@ from assistant.answering import ranker
 from assistant.answering.base import AnswerContext, historical_note
 from assistant.answering.quote import (
     ITEM,
+    asks_itself,
     clause_quotes,
     continuation,
     enacting,
+    labels,
     quoted_sentences,
     written_sentence,
 )
@@ -157,12 +159,16 @@ def rank_sentences(
         header = header_of(citation.text)
         dense = dict(citation.sentence_dense)
         for i, sentence in enumerate(sentences):
-            if len(sentence) < MIN_SENTENCE or enacting(sentence, question):
+            if len(sentence) < MIN_SENTENCE or enacting(sentence, question) or asks_itself(sentence):
                 continue
             # The heading path counts with the sentence: "实施要求" names what its bare
-            # lines are, the article heading the subject of its sentences.
+            # lines are, the article heading the subject of its sentences; so does the label
+            # just before it ("办学理念：" names "高水平、有特色、国际性。").
+            label = sentences[i - 1] if i and labels(sentences[i - 1]) else ""
             cov = coverage(
-                tokens, f"{citation.section} {sentence}" if HEADING_COVERAGE else sentence, lexical.idf
+                tokens,
+                f"{citation.section} {label}{sentence}" if HEADING_COVERAGE else sentence,
+                lexical.idf,
             )
             d = dense.get(sentence, 0.0)
             holds = bool(slot.filled_by(sentence, question, header)) or (
@@ -259,11 +265,13 @@ def asked_action(question: str, slot: Slot) -> list[str]:
 
 def governs(clause: str, action: list[str]) -> bool:
     """Whether a modal verb of `clause` governs the asked action: the action's first word
-    (its verb) stands after the modal. No action words known: any modal counts."""
+    (its verb) stands after the modal; a one-character word before a longer one is a
+    preposition ("到幼儿园任教" → 幼儿园), not the verb. No action words known: any modal counts."""
     if not action:
         return True
     modal = _MODAL_WORD.search(clause)
-    return modal is not None and action[0] in clause[modal.start() :]
+    first = next((word for word in action if len(word) > 1), action[0])
+    return modal is not None and first in clause[modal.start() :]
 
 
 def _as_sentence(clause: str) -> str:

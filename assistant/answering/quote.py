@@ -23,6 +23,8 @@ from assistant.vocab import compile_pattern, table
 _GRAMMAR = table("assistant.answering", "sentences.toml")
 _ANNOUNCE = compile_pattern(_GRAMMAR["list"]["announce"])
 _ENACTING = compile_pattern(_GRAMMAR["enacting"]["sentence"])
+_LABEL = compile_pattern(_GRAMMAR["list"]["label"])
+_QUESTION_LINE = compile_pattern(_GRAMMAR["list"]["question_line"])
 _ASKS_PURPOSE = compile_pattern(_GRAMMAR["enacting"]["asks"])
 ITEM = re.compile(rf"^\s*(?:{outline.ITEM})")  # the numbering that opens a list item
 _ITEM_STYLES = outline.ORDER[outline.ORDER.index("article") + 1 :]
@@ -49,6 +51,18 @@ class Located(Protocol):
 
     @property
     def at(self) -> int: ...
+
+
+def labels(sentence: str) -> bool:
+    """Whether `sentence` is a label ("办学理念：") whose value follows it, when no numbered
+    items do."""
+    return bool(_LABEL.search(sentence))
+
+
+def asks_itself(sentence: str) -> bool:
+    """Whether `sentence` is itself a question (a FAQ's "…是什么？"): it never answers one;
+    the sentences after it do."""
+    return bool(_QUESTION_LINE.search(sentence))
 
 
 def enacting(sentence: str, question: str) -> bool:
@@ -86,6 +100,9 @@ def quoted_sentences(
     )
     if items:
         return [*sentences[lo : hi + 1], *items]
+    if labels(sentences[hi]) and hi + 1 < len(sentences):
+        # "办学理念：" with no numbered items after it: its value is the next sentence.
+        return [*sentences[lo : hi + 2]]
     chosen = set(range(lo, hi + 1))
     neighbours = [
         i for i in (lo - 1, hi + 1) if 0 <= i < len(sentences) and not enacting(sentences[i], question)
