@@ -98,6 +98,18 @@ def test_a_change_of_a_score_or_fee_is_not_the_score_or_fee_asked_for() -> None:
     assert slot_of(seats).filled_by("新增3.3万个公办学位。", seats)
 
 
+def test_a_count_by_the_general_classifier_is_filled_only_by_a_count_of_the_noun_it_counts() -> None:
+    question = "数学与应用数学专业目前设有几个方向？"
+    slot = slot_of(question)
+    assert slot.counted == "方向"
+    assert not slot.filled_by("设有数学与应用数学、数据计算及应用两个专业。", question)
+    assert slot.filled_by("数学与应用数学专业设有三个方向，分别是金融数学、统计和计算。", question)
+    assert slot.filled_by("方向有3个。", question)
+    # Another classifier says what it counts: no noun is required.
+    assert slot_of("要新建几所学校？").counted == ""
+    assert slot_of("要新建几所学校？").filled_by("新建、改扩建中小学34所。", "要新建几所学校？")
+
+
 def test_a_website_question_is_filled_only_by_a_site_or_platform() -> None:
     slot = slot_of("电脑派位的结果在哪个网站上查？")
     assert slot.filled_by("登录“罗湖教育信息网”（http://www.luohuedu.net）查询。")

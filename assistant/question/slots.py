@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import jieba.posseg as pseg
+
 from assistant.grammar.sentences import split_sentences
 from assistant.grammar.table_rows import header_of, with_units
 from assistant.vocab import compile_pattern, table
@@ -24,6 +26,8 @@ _RELATIVE = compile_pattern(_DATA["holds"]["relative"])
 _ASKS_CHANGE = compile_pattern(_DATA["holds"]["asks_change"])
 # How far before a number a verb of change is looked for ("降低 10 分").
 _RELATIVE_REACH = 6
+_GENERAL_CLASSIFIER = "个"
+_CLAUSE_END = re.compile(r"[，。；,;！？!?\n]")
 
 # Slots whose answer is a value a sentence states or does not.
 VALUE_SLOTS = frozenset({"figure", "date", "duration", "body", "person", "website", "address"})
@@ -82,6 +86,7 @@ class Slot:
     until: int = -1  # where that question form ends
     unit: _UnitRule | None = None  # the unit a figure question names (几个班 → 班)
     names_thing: bool = True  # the noun before the question form is the value asked for
+    counted: str = ""  # the noun a count by 个 counts ("几个方向" → 方向)
 
     @property
     def asks_value(self) -> bool:
@@ -99,17 +104,21 @@ class Slot:
         for year in _YEAR_IN_QUESTION.findall(question):
             sentence = sentence.replace(year, "\x00" * len(year))
         text = self.read(sentence, header)
-        if self.unit is None or not self.unit.level or _ASKS_CHANGE.search(question):
-            return self.fill.search(text)
-        # "分数线是多少分" is not answered by "可在分数线下降低 10 分": that number is a change.
-        return next(
-            (
-                m
-                for m in self.fill.finditer(text)
-                if not _RELATIVE.search(text, max(0, m.start() - _RELATIVE_REACH), m.start())
-            ),
-            None,
-        )
+        return next((m for m in self.fill.finditer(text) if self._counts(text, m, question)), None)
+
+    def _counts(self, text: str, m: re.Match[str], question: str) -> bool:
+        """Whether the value found at `m` is of the asked thing. "分数线是多少分" is not
+        answered by "可在分数线下降低 10 分": that number is a change of the level asked for.
+        "设有几个方向" is not answered by "两个专业": the clause of a count by 个 must name the
+        noun counted."""
+        changes = self.unit is not None and self.unit.level and not _ASKS_CHANGE.search(question)
+        if changes and _RELATIVE.search(text, max(0, m.start() - _RELATIVE_REACH), m.start()):
+            return False
+        if self.counted:
+            start = max((b.end() for b in _CLAUSE_END.finditer(text, 0, m.start())), default=0)
+            end = next((b.start() for b in _CLAUSE_END.finditer(text, m.end())), len(text))
+            return self.counted in text[start:end]
+        return True
 
     def read(self, sentence: str, header: Sequence[str] = ()) -> str:
         """`sentence` with the asked unit after each bare number whose column or label
@@ -135,6 +144,11 @@ def slot_of(question: str) -> Slot:
             if unit is not None:
                 fill = re.compile(rf"{_NUMBER}(?:{unit.fill})")
                 return Slot(rule.kind, rule.label, fill, rule.label_en, asked.start(), asked.end(), unit)
+            counted = _counted_noun(question[asked.start() : asked.end()], question[asked.end() :])
+            if counted:
+                return Slot(
+                    rule.kind, rule.label, fill, rule.label_en, asked.start(), asked.end(), counted=counted
+                )
         return Slot(
             rule.kind,
             rule.label,
@@ -145,6 +159,20 @@ def slot_of(question: str) -> Slot:
             names_thing=rule.names_thing,
         )
     return Slot("")
+
+
+def _counted_noun(form: str, after: str) -> str:
+    """The noun a count by the general classifier counts: what follows 几个 / 多少个
+    ("几个方向" → 方向); "" when the count has another classifier (几所: 所 says what is
+    counted) or no noun follows."""
+    if after.startswith(_GENERAL_CLASSIFIER):
+        after = after[len(_GENERAL_CLASSIFIER) :]
+    elif not form.endswith(_GENERAL_CLASSIFIER):
+        return ""
+    words = pseg.lcut(after)
+    if words and words[0].flag.startswith("n") and len(words[0].word) >= 2:
+        return str(words[0].word)
+    return ""
 
 
 _POLARITY = {name: compile_pattern(spec) for name, spec in _DATA["polarity"].items()}
