@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.evaluation.answer_bench import PASSAGES, VectorCache, answer_one, holds, load
+from assistant.evaluation.answer_bench import PASSAGES, VectorCache, answer_one, holds, load, load_rgb
 from assistant.question.lexical import LexicalIndex
 
 CORPUS = {
@@ -19,7 +19,7 @@ CORPUS = {
     "p3": "文学院的古典学实验班创办于2010年。该班每年招收二十人。",
     "p4": "新闻学院在学科评估中获评A+。学院有三个系。",
     "p5": "国际关系学院开设外交学专业。学院招收本科生和研究生。",
-    "p6": "统计学院的学生可以辅修经济学。学院有两个实验室。",
+    "p6": "统计学院的学生可以辅修经济学",  # one sentence: the passage vector stands for it
 }
 QUERIES = [
     {"_id": "q1", "text": "中法学院用哪三种语言教学？", "answers": [["汉语", "法语", "英语"]]},
@@ -86,3 +86,32 @@ def test_each_question_gets_its_gold_passage_among_distractors_and_the_answer_qu
         r["answer"] for r in rows
     ]
     assert embedder.calls > 0 and again.calls == 0  # the rerun embedded nothing
+
+
+def test_an_rgb_file_gives_each_question_its_first_positive_passage_and_its_answer_parts(
+    tmp_path: Path,
+) -> None:
+    rows = [
+        {
+            "id": 0,
+            "query": "踩踏事故死亡人数",
+            "answer": ["12人"],
+            "positive": ["造成至少12人死亡。"],
+            "negative": ["另一则新闻。"],
+        },
+        {
+            "id": 1,
+            "query": "粮食产量",
+            "answer": [["1.3万亿斤", "6500万吨"], ["增长"]],
+            "positive": ["产量1.3万亿斤，增长。"],
+            "negative": [],
+        },
+    ]
+    path = tmp_path / "zh_refine.json"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    corpus, items = load_rgb(path)
+    assert set(corpus) == {"rgb-0-p0", "rgb-0-n0", "rgb-1-p0"}
+    assert [i.gold for i in items] == ["rgb-0-p0", "rgb-1-p0"]
+    assert items[0].answers == [["12人"]]
+    # Each part with its alternatives: any alternative of every part.
+    assert holds(items[1].answers, "产量6500万吨，同比增长") and not holds(items[1].answers, "产量6500万吨")

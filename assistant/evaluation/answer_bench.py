@@ -1,11 +1,12 @@
 """Answer benchmark on an external question set: does the extractive answer hold the asked
 fact when the passage that states it is among the five it is given?
 
-    python -m assistant.evaluation.answer_bench DIR [--limit N] [--out FILE]
+    python -m assistant.evaluation.answer_bench DIR_OR_RGB_FILE [--limit N] [--out FILE]
 
 DIR is a BEIR-style set whose queries carry their answers (`queries.jsonl` with
 {"_id", "text", "answers"}, `corpus.jsonl`, `qrels.tsv`), such as the DomainRAG admissions
-questions: documents and phrasings the answer rules were never chosen on. Each question
+questions: documents and phrasings the answer rules were never chosen on, or an RGB
+news file (`zh_refine.json`, see `load_rgb`). Each question
 gets its gold passage and the four other passages of the corpus that BM25 ranks first
 for it (hard distractors), ordered by dense similarity as retrieval would give them; the
 answer is the extractive answerer's, with the real embedding model's passage and
@@ -23,6 +24,7 @@ import csv
 import hashlib
 import json
 from dataclasses import dataclass
+from itertools import product
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +70,29 @@ def load(directory: Path) -> tuple[dict[str, str], list[Item]]:
         answers = [[a] if isinstance(a, str) else list(a) for a in row.get("answers") or []]
         if answers and row["_id"] in gold:
             items.append(Item(row["_id"], row["text"], answers, gold[row["_id"]]))
+    return corpus, items
+
+
+def load_rgb(path: Path) -> tuple[dict[str, str], list[Item]]:
+    """An RGB set (`zh_refine.json`: one JSON object a line with query, answer, positive
+    and negative passages): each question's first positive passage is its gold; all
+    passages of the file form the corpus its distractors are drawn from."""
+    corpus: dict[str, str] = {}
+    items = []
+    for line in path.open(encoding="utf-8"):
+        row = json.loads(line)
+        qid = f"rgb-{row['id']}"
+        for kind in ("positive", "negative"):
+            for n, text in enumerate(row.get(kind) or []):
+                if isinstance(text, str):
+                    corpus[f"{qid}-{kind[0]}{n}"] = text
+        # A list of strings: alternatives; a list of lists: the parts of the answer, each
+        # with its alternatives.
+        answer = row.get("answer") or []
+        parts = [[str(a) for a in part] for part in answer if isinstance(part, list)]
+        answers = [list(p) for p in product(*parts)] if parts else [[str(a)] for a in answer]
+        if f"{qid}-p0" in corpus:
+            items.append(Item(qid, row["query"], answers, f"{qid}-p0"))
     return corpus, items
 
 
@@ -126,8 +151,12 @@ def answer_one(
     for n, i in enumerate(order, start=1):
         text = corpus[chosen[i]]
         sentences = list(dict.fromkeys(split_sentences(text)))
-        vectors = cache.documents(sentences) if len(sentences) > 1 else []
-        pairs = tuple((s, float(np.dot(q, v))) for s, v in zip(sentences, vectors, strict=True))
+        if len(sentences) > 1:
+            pairs = tuple(
+                (s, float(np.dot(q, v))) for s, v in zip(sentences, cache.documents(sentences), strict=True)
+            )
+        else:  # one sentence: the passage's own vector stands for it, as in the index
+            pairs = tuple((s, dense[i]) for s in sentences)
         citations.append(
             Citation(
                 n, chosen[i], "", "", "", "current", "", text, text, dense[i], chosen[i], sentence_dense=pairs
@@ -156,13 +185,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     settings = Settings()
-    corpus, items = load(args.directory)
+    corpus, items = load_rgb(args.directory) if args.directory.is_file() else load(args.directory)
     if args.limit:
         items = items[: args.limit]
     ids = list(corpus)
     lexical = LexicalIndex(ids, [corpus[i] for i in ids])
     cache = VectorCache(
-        settings.data_dir / "bench" / "answer-vectors" / f"{args.directory.name}.npz", get_embedder(settings)
+        settings.data_dir / "bench" / "answer-vectors" / f"{args.directory.stem}.npz", get_embedder(settings)
     )
     rows = []
     try:
