@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.answering.ranker import FEATURE_NAMES
 from assistant.evaluation.answer_bench import PASSAGES, VectorCache, answer_one, holds, load, load_rgb
 from assistant.question.lexical import LexicalIndex
 
@@ -78,6 +79,10 @@ def test_each_question_gets_its_gold_passage_among_distractors_and_the_answer_qu
     cache = VectorCache(tmp_path / "vectors.npz", embedder)
     rows = [answer_one(item, corpus, ids, lexical, cache) for item in items]
     assert all(r["holds"] and r["gold_quoted"] for r in rows), rows
+    # Each candidate sentence in the ranker's fitting format, labelled by the answers.
+    candidates = rows[1]["candidates"]
+    assert set(candidates[0]["features"]) == set(FEATURE_NAMES)
+    assert sum(c["held"] for c in candidates) == 1  # only "…创办于2010年。" states it
     assert PASSAGES == 5
     cache.save()
     again = CountingEmbedder()

@@ -162,6 +162,23 @@ def test_compare_chooses_the_feature_that_carries_the_fact(
     assert "| dense + coverage + holds + rank + position | 1 | 30 / 30 of 30 | 30 / 30 of 30 |" in out
 
 
+def test_confirm_reads_models_fitted_on_some_files_on_files_they_never_saw(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "train").mkdir()
+    (tmp_path / "outside").mkdir()
+    train = _collected(tmp_path / "train", "position")
+    outside = _collected(tmp_path / "outside", "position")
+    assert fit_ranker.main(["confirm", str(train), "--on", str(outside)]) == 0
+    out = capsys.readouterr().out
+    assert "fitted on 60 questions; read on 60" in out
+    # Only the model with every feature can see position, the feature that carries the fact.
+    every = " + ".join(FEATURE_NAMES)
+    assert f"| fitted {every}, C 1 | 60 / 60 of 60 |" in out
+    hand = next(line for line in out.splitlines() if line.startswith("| hand-set fusion |"))
+    assert hand != "| hand-set fusion | 60 / 60 of 60 |"
+
+
 # --- the real assistant (real model) ---------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 fact when the passage that states it is among the five it is given?
 
     python -m assistant.evaluation.answer_bench DIR_OR_RGB_FILE [--limit N] [--out FILE]
+        [--candidates FILE]
 
 DIR is a BEIR-style set whose queries carry their answers (`queries.jsonl` with
 {"_id", "text", "answers"}, `corpus.jsonl`, `qrels.tsv`), such as the DomainRAG admissions
@@ -32,8 +33,11 @@ import numpy as np
 from tqdm import tqdm
 
 from assistant.answering.base import AnswerContext
-from assistant.answering.extractive import ExtractiveAnswerer
+from assistant.answering.extractive import ExtractiveAnswerer, rank_sentences
+from assistant.answering.quote import quoted_sentences
+from assistant.answering.ranker import sentence_features
 from assistant.backends.loader import get_embedder
+from assistant.evaluation.halves import CONFIRM
 from assistant.grammar.sentences import split_sentences
 from assistant.question.cite import Citation
 from assistant.question.lexical import LexicalIndex
@@ -162,11 +166,25 @@ def answer_one(
                 n, chosen[i], "", "", "", "current", "", text, text, dense[i], chosen[i], sentence_dense=pairs
             )
         )
-    context = AnswerContext(
-        item.question, question, "hans", citations, slot=slot_of(question), lexical=lexical
-    )
+    slot = slot_of(question)
+    context = AnswerContext(item.question, question, "hans", citations, slot=slot, lexical=lexical)
     answer = ExtractiveAnswerer(lexical).answer(context)
     first = answer.split("——出自")[0]
+    tokens = search_tokens(question)
+    ranked = rank_sentences(citations, question, slot, tokens, lexical)
+    features = sentence_features(ranked, question, slot, tokens, lexical)
+    # The candidate sentences as `fit_ranker collect` writes them, so an outside set can
+    # confirm a ranker fitted on the development sets (`fit_ranker fit … --confirm`).
+    candidates = [
+        {
+            "number": c.citation.number,
+            "at": c.at,
+            "held": int(holds(item.answers, c.sentence)),
+            "quote_all": holds(item.answers, " ".join(quoted_sentences(c, slot, question, tokens, lexical))),
+            "features": row,
+        }
+        for c, row in zip(ranked, features, strict=True)
+    ]
     return {
         "id": item.id,
         "question": item.question,
@@ -175,6 +193,7 @@ def answer_one(
         "first_holds": holds(item.answers, first),
         "gold_first": citations[0].chunk_id == item.gold,
         "gold_quoted": f"[{next(c.number for c in citations if c.chunk_id == item.gold)}]" in first,
+        "candidates": candidates,
     }
 
 
@@ -183,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("directory", type=Path)
     parser.add_argument("--limit", type=int, default=0)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--candidates", type=Path, help="candidate sentences in fit_ranker's format")
     args = parser.parse_args(argv)
     settings = Settings()
     corpus, items = load_rgb(args.directory) if args.directory.is_file() else load(args.directory)
@@ -200,7 +220,25 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         cache.save()
     if args.out:
-        args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        answers = ({k: v for k, v in r.items() if k != "candidates"} for r in rows)
+        args.out.write_text(
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in answers), encoding="utf-8"
+        )
+    if args.candidates:
+        # An outside set only confirms: every question is on the confirming part.
+        lines = [
+            {
+                "id": r["id"],
+                "question": r["question"],
+                "part": CONFIRM,
+                "groups": 1,
+                "candidates": r["candidates"],
+            }
+            for r in rows
+        ]
+        args.candidates.write_text(
+            "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), encoding="utf-8"
+        )
     n = len(rows) or 1
     print(f"{args.directory.name}: {len(rows)} questions, {PASSAGES} passages each (gold + BM25 distractors)")
     for name in ("holds", "first_holds", "gold_first", "gold_quoted"):

@@ -3,6 +3,7 @@
     python -m assistant.evaluation.fit_ranker collect QUESTIONS.jsonl --out C.jsonl
     python -m assistant.evaluation.fit_ranker compare C1.jsonl C2.jsonl …
     python -m assistant.evaluation.fit_ranker fit C1.jsonl C2.jsonl … [--write]
+    python -m assistant.evaluation.fit_ranker confirm C1.jsonl … --on OUTSIDE.jsonl …
 
 `collect` runs each answerable question through the assistant's path up to the answer
 (with the index and knowledge folder the settings name) and saves, for every candidate
@@ -254,6 +255,33 @@ def compare(paths: list[Path]) -> int:
     return 0
 
 
+def confirm(train: list[Path], outside: list[Path]) -> int:
+    """The hand-set fusion and models fitted on all of `train`'s rows, each read on the
+    `outside` files (question sets never fitted on, such as `answer_bench --candidates`
+    of an outside benchmark): top-1 lead holds a fact / its quote holds every fact."""
+    from assistant.answering.ranker import FEATURE_NAMES
+
+    fitted_on, data = Data(train), Data(outside)
+    print(f"fitted on {len(fitted_on.questions)} questions; read on {len(data.questions)}")
+    print("| model | " + " | ".join(p.name for p in outside) + " |")
+    print("|---|" + "---|" * len(outside))
+
+    def row(name: str, score: np.ndarray) -> None:
+        cells = []
+        for path in outside:
+            figures = data.figures(score, path.name)
+            lead, quote, reachable = (sum(figures[p][i] for p in (CHOOSE, CONFIRM)) for i in range(3))
+            cells.append(f"{lead} / {quote} of {reachable}")
+        print(f"| {name} | " + " | ".join(cells) + " |")
+
+    row("hand-set fusion", hand_set(data))
+    for names in (FIT_FEATURES, FEATURE_NAMES):
+        for c in CANDIDATE_C:
+            model = Ranker(c).fit(fitted_on.x(names), fitted_on.label, fitted_on.group)
+            row(f"fitted {' + '.join(names)}, C {c:g}", model.linear(data.x(names)))
+    return 0
+
+
 def fit(paths: list[Path], write: bool, hand: bool = False) -> int:
     """Cross-validated figures of the hand-set fusion and the fitted model, per part and per
     file; then the model fitted on all rows (`hand`: the hand-set weights, only calibrated)."""
@@ -319,6 +347,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", required=True)
     p = sub.add_parser("compare", help="cross-validated top-1 figures per part of candidate models")
     p.add_argument("candidates", nargs="+")
+    p = sub.add_parser("confirm", help="models fitted on some candidate files, read on others")
+    p.add_argument("candidates", nargs="+", help="the files to fit on")
+    p.add_argument("--on", nargs="+", required=True, help="the files to read the models on")
     p = sub.add_parser("fit", help="cross-validate and fit")
     p.add_argument("candidates", nargs="+")
     p.add_argument("--write", action="store_true", help="store the coefficients")
@@ -328,6 +359,8 @@ def main(argv: list[str] | None = None) -> int:
         return collect(Path(args.questions), Path(args.out))
     if args.command == "compare":
         return compare([Path(f) for f in args.candidates])
+    if args.command == "confirm":
+        return confirm([Path(f) for f in args.candidates], [Path(f) for f in args.on])
     return fit([Path(f) for f in args.candidates], args.write, args.hand_set)
 
 
