@@ -331,6 +331,35 @@ def test_accepted_backends_answer_over_an_index_another_backend_built(
         assert float((vectors * ref_vectors).sum(1).min()) >= eb.MIN_COSINE, backend
 
 
+@pytest.mark.model
+def test_the_onnx_embedder_tokenizes_as_the_models_own_tokenizer(real_settings) -> None:  # type: ignore[no-untyped-def]
+    """The ONNX embedder reads tokenizer.json with `tokenizers` alone; its ids (with <bos>
+    and <eos>, truncated at the model's length) and character offsets are those of
+    transformers' AutoTokenizer for the same model, on the real documents."""
+    from transformers import AutoTokenizer
+
+    from assistant.backends.onnx import MAX_TOKENS, OnnxEmbedder, load_tokenizer
+
+    folder = model_fetch.model_dir(real_settings.model_cache_dir)
+    reference = AutoTokenizer.from_pretrained(str(folder))
+    # Only the tokenizer of the embedder is read here (the constructor opens ONNX sessions).
+    embedder = OnnxEmbedder.__new__(OnnxEmbedder)
+    embedder._tokenizer, embedder._document_prompt = load_tokenizer(folder), "title: none | text: "
+    knowledge = Path(__file__).resolve().parents[1] / "knowledge"
+    texts = [p.read_text(encoding="utf-8")[:6000] for p in sorted(knowledge.glob("*.txt"))][:6]
+    texts += ["幼儿园可以混合编班。", "Can a kindergarten mix age groups?"]
+    ours = embedder.tokenize_documents(texts, offsets=True)
+    theirs = reference(
+        ["title: none | text: " + t for t in texts],
+        truncation=True,
+        max_length=MAX_TOKENS,
+        return_offsets_mapping=True,
+    )
+    assert ours["input_ids"] == [list(ids) for ids in theirs["input_ids"]]
+    assert ours["offset_mapping"] == [[tuple(o) for o in row] for row in theirs["offset_mapping"]]
+    assert any(len(ids) == MAX_TOKENS for ids in ours["input_ids"])  # one was cut at the limit
+
+
 def test_concurrent_requests_run_one_forward_pass_at_a_time() -> None:
     """Many serving threads share the cores through one queue instead of each starting
     its own thread pool (two cores split 32 ways is slower for everyone)."""
@@ -354,11 +383,15 @@ def test_concurrent_requests_run_one_forward_pass_at_a_time() -> None:
                 running -= 1
             return [np.ones((len(feeds["input_ids"]), 4), dtype=np.float32) / 2]
 
-    def tokenizer(texts: list[str], **_kw: object) -> dict[str, np.ndarray]:
-        return {"input_ids": np.ones((len(texts), 3)), "attention_mask": np.ones((len(texts), 3))}
+    class Encoding:
+        ids, offsets = [2, 5, 1], [(0, 0), (0, 1), (0, 0)]
+
+    class Tokenizer:
+        def encode_batch(self, texts: list[str]) -> list[Encoding]:
+            return [Encoding() for _ in texts]
 
     embedder = OnnxEmbedder.__new__(OnnxEmbedder)
-    embedder._session, embedder._tokenizer, embedder._lock = Session(), tokenizer, threading.Lock()
+    embedder._session, embedder._tokenizer, embedder._lock = Session(), Tokenizer(), threading.Lock()
     embedder._query_prompt = embedder._document_prompt = ""
     embedder._batch_size, embedder.dim = 4, 4
     embedder._threads, embedder._pad, embedder.layout = 1, 0, default_layout(1)
