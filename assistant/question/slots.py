@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import jieba.posseg as pseg
 
-from assistant.grammar.sentences import split_sentences
+from assistant.grammar.sentences import PROSE_MARKS, split_sentences
 from assistant.grammar.table_rows import header_of, with_units
 from assistant.vocab import compile_pattern, table
 
@@ -27,7 +27,7 @@ _ASKS_CHANGE = compile_pattern(_DATA["holds"]["asks_change"])
 # How far before a number a verb of change is looked for ("降低 10 分").
 _RELATIVE_REACH = 6
 _GENERAL_CLASSIFIER = "个"
-_CLAUSE_END = re.compile(r"[，。；,;！？!?\n]")
+_CLAUSE_END = re.compile(rf"[{re.escape(PROSE_MARKS)}\n]")
 
 # Slots whose answer is a value a sentence states or does not.
 VALUE_SLOTS = frozenset({"figure", "date", "duration", "body", "person", "website", "address"})
