@@ -11,7 +11,7 @@ from assistant.answering.llm import declines
 from assistant.question.cite import cite
 from assistant.question.decide import decide, guard
 from assistant.question.lexical import LexicalIndex
-from assistant.question.retrieve import Passage
+from assistant.question.retrieve import Passage, with_current
 from assistant.question.slots import slot_of, yes_no
 
 ENACTED = (
@@ -25,6 +25,8 @@ TEXTS = {
     "notice-1": "第四条\n调整招生地段的，应当在招生报名前两个月向社会公告。",
     "classes-1": "第三十七条\n幼儿园可以按照幼儿年龄分别编班或者混合编班。",
     "rules-1": "总则\n" + ENACTED,
+    "guide-1": "学位安排\n罗湖区学位紧张，新建学校由区政府统筹规划。",
+    "plan-1": "学位建设攻坚行动\n十四五期间新改扩建公办中小学34所。",
 }
 
 
@@ -269,6 +271,32 @@ def test_the_sentence_enacting_a_document_leads_only_a_question_about_its_purpos
     assert "制定本实施办法" not in answer
     answer = _answer(lexical, "这个办法是依据什么制定的？", [_passage("rules-1")])
     assert answer.startswith("为规范非户籍常住人口子女入读公办学校管理工作")
+
+
+def test_a_question_about_now_keeps_a_current_passage_as_close_in_meaning_among_its_k() -> None:
+    old = [_passage("seats-1", dense=0.63, status="historical") for _ in range(3)]
+    for i, p in enumerate(old):
+        p.id = f"old-{i}"
+    plan = _passage("seats-1", dense=0.66, status="current")
+    far = _passage("school-1", dense=0.40, status="current")
+    ranked = [*old, far, plan]
+    assert [p.id for p in with_current("明年罗湖学位够不够？", ranked, 3)] == ["old-0", "old-1", "seats-1"]
+    # Not about now, or a current passage less close in meaning: the ranking stands.
+    assert [p.id for p in with_current("罗湖学位够不够？", ranked, 3)] == ["old-0", "old-1", "old-2"]
+    assert [p.id for p in with_current("明年罗湖学位够不够？", [*old, far], 3)] == ["old-0", "old-1", "old-2"]
+    assert [p.id for p in with_current("以前明年的学位够不够？", ranked, 3)] == ["old-0", "old-1", "old-2"]
+
+
+def test_a_question_about_now_is_answered_from_the_document_in_force(lexical: LexicalIndex) -> None:
+    passages = [
+        _passage("guide-1", status="historical", date="2016-03-01"),
+        _passage("plan-1", status="current"),
+    ]
+    answer = _answer(lexical, "明年罗湖学位紧张吗，要新建学校吗？", passages)
+    assert answer.startswith("十四五期间新改扩建公办中小学34所。 [2]"), answer
+    # Without a time, the historical guide's closer wording leads, labelled with its year.
+    answer = _answer(lexical, "罗湖学位紧张吗，要新建学校吗？", passages)
+    assert answer.startswith("罗湖区学位紧张，新建学校由区政府统筹规划。 [1]"), answer
 
 
 def test_a_historical_source_puts_its_year_in_the_lead_line(lexical: LexicalIndex) -> None:

@@ -31,6 +31,7 @@ from assistant.question.cite import Citation
 from assistant.question.coverage import coverage
 from assistant.question.lexical import LexicalIndex
 from assistant.question.normalize import in_script
+from assistant.question.retrieve import about_now
 from assistant.question.slots import Slot, slot_of, yes_no
 from assistant.question.subject import tagged
 from assistant.question.terms import search_tokens
@@ -178,7 +179,10 @@ def rank_sentences(
     # The model's score orders the sentences as P(states an asked-for fact) does.
     scored = ranker.scores(found, question, slot, tokens, lexical)
     found = [replace(c, score=s) for c, s in zip(found, scored, strict=True)]
-    found.sort(key=lambda c: (-c.score, c.citation.number, c.at))
+    # A question about now or a coming year is answered from a document in force when one
+    # is cited; a historical document's sentences then follow (retrieve.with_current).
+    now = about_now(question) and any(not c.citation.historical for c in found)
+    found.sort(key=lambda c: (now and c.citation.historical, -c.score, c.citation.number, c.at))
     return found
 
 

@@ -18,6 +18,7 @@ from assistant.question.passage_rank import fitted_ranker, passage_features, wei
 from assistant.question.snapshot import Index, SearchSnapshot, SnapshotHolder, searchable_text
 from assistant.question.terms import keyword_reach, search_tokens
 from assistant.settings import Settings
+from assistant.vocab import compile_pattern, table
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,35 @@ class SearchResult:
     tokens: list[str]
     passages: list[Passage]
     snapshot: SearchSnapshot | None = None
+
+
+_TIME = table("assistant.question", "intents.toml")["time"]
+_ABOUT_NOW = compile_pattern(_TIME["current"])
+_ABOUT_THEN = compile_pattern(_TIME["past"])
+HISTORICAL = "historical"
+
+
+def about_now(question: str) -> bool:
+    """The question is about now or a coming year (明年, 现在, 2025年), not the past on
+    purpose (当年, 以前): intents.toml [time]."""
+    return bool(_ABOUT_NOW.search(question)) and not _ABOUT_THEN.search(question)
+
+
+def with_current(question: str, passages: list[Passage], k: int) -> list[Passage]:
+    """The first k of `passages` (best first). For a question about now or a coming year
+    (明年, 现在) whose k are all from historical documents, the best passage of a current
+    document that is at least as close in meaning (dense) as the closest of them takes the
+    last place: a 2016 guide's keywords must not hide the plan in force."""
+    top = passages[:k]
+    if not top or not about_now(question):
+        return top
+    if any(p.metadata.get("status") != HISTORICAL for p in top):
+        return top
+    closest = max(p.dense for p in top)
+    current = next(
+        (p for p in passages[k:] if p.metadata.get("status") != HISTORICAL and p.dense >= closest), None
+    )
+    return top if current is None else [*top[:-1], current]
 
 
 class HybridSearcher:
@@ -163,7 +193,9 @@ class HybridSearcher:
             p.keyword_led = weights.score(p.features)
         # Ties (equal scores) fall back to the chunk id, so rankings repeat across processes.
         passages.sort(key=lambda p: (-p.score, p.id))
-        return SearchResult(query=query, tokens=tokens, passages=passages[:k], snapshot=snapshot)
+        return SearchResult(
+            query=query, tokens=tokens, passages=with_current(query, passages, k), snapshot=snapshot
+        )
 
     def _fuse(
         self,
