@@ -1,10 +1,8 @@
 """The asking clauses of a question that asks more than one thing ("录取通知书几号发？没按时
-报到会怎样？"). Retrieval finds a passage for each (`retrieve.py`), and the answer quotes
-a sentence for each (`answering/quote.py`). The grammar is data: data/clauses.toml."""
+报到会怎样？"): the answer quotes a sentence for each (`answering/quote.py`). The grammar
+is data: data/clauses.toml."""
 
 from __future__ import annotations
-
-from functools import lru_cache
 
 from assistant.question.slots import slot_of
 from assistant.question.terms import search_tokens
@@ -16,17 +14,12 @@ _ASKS = compile_pattern(_DATA["asks"])
 CLAUSE_WORDS: int = _DATA["words"]
 
 
-@lru_cache(maxsize=2048)
-def _clauses(question: str) -> tuple[str, ...]:
-    parts = [p.strip() for p in _SPLIT.split(question) if p and p.strip()]
-    return tuple(
-        p for p in parts if (_ASKS.search(p) or slot_of(p).kind) and len(search_tokens(p)) >= CLAUSE_WORDS
-    )
-
-
 def asking_clauses(question: str) -> list[str]:
     """The clauses of a question that each ask something ("入学通知书哪天领？领了不按时
     注册会怎样？" → two): split after question marks and before a lead to another question
     (还有, 另外); a clause asks when it ends as a question or has a slot's question form.
     One clause (or none) when the question asks one thing."""
-    return list(_clauses(question))
+    parts = [p.strip() for p in _SPLIT.split(question) if p and p.strip()]
+    return [
+        p for p in parts if (_ASKS.search(p) or slot_of(p).kind) and len(search_tokens(p)) >= CLAUSE_WORDS
+    ]

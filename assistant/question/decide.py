@@ -30,7 +30,7 @@ import jieba.posseg as pseg
 from assistant.grammar.sentences import CLAUSE_MARKS, ENDS
 from assistant.question.coverage import coverage
 from assistant.question.lexical import STOPWORDS, LexicalIndex
-from assistant.question.retrieve import Passage
+from assistant.question.retrieve import Passage, about_now
 from assistant.question.slots import NO_SLOT, SLOT_PASSAGES, Slot, filling_passage, slot_of
 from assistant.question.subject import asked_subject
 from assistant.question.terms import search_tokens
@@ -39,8 +39,6 @@ from assistant.vocab import compile_pattern, table
 _INTENTS = table("assistant.question", "intents.toml")
 _INJECTION = compile_pattern(_INTENTS["guards"]["injection"])
 _HARMFUL = compile_pattern(_INTENTS["guards"]["harmful"])
-_CURRENT = compile_pattern(_INTENTS["time"]["current"])
-_PAST_MARKERS = compile_pattern(_INTENTS["time"]["past"])
 _NOUN_FLAGS = {"n", "nr", "ns", "nt", "nz", "j", "vn", "nrt", "ng"}
 
 # The fitted decision model (data/decision.toml): feature means and scales, coefficients,
@@ -238,6 +236,6 @@ def _is_stale(question: str, top: Passage) -> bool:
     if top.metadata.get("status") != "historical":
         return False
     year = str(top.metadata.get("date", ""))[:4]
-    if (year and year in question) or _PAST_MARKERS.search(question):
+    if year and year in question:
         return False  # the user asks about that time: answer, labelled with the year
-    return bool(_CURRENT.search(question))
+    return about_now(question)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import jieba.posseg as pseg
@@ -138,26 +138,23 @@ def slot_of(question: str) -> Slot:
         asked = rule.ask.search(question)
         if not asked:
             continue
-        fill = rule.fill
-        if rule.kind == "figure":
-            unit = next((u for u in _UNITS if u.ask.search(question)), None)
-            if unit is not None:
-                fill = re.compile(rf"{_NUMBER}(?:{unit.fill})")
-                return Slot(rule.kind, rule.label, fill, rule.label_en, asked.start(), asked.end(), unit)
-            counted = _counted_noun(question[asked.start() : asked.end()], question[asked.end() :])
-            if counted:
-                return Slot(
-                    rule.kind, rule.label, fill, rule.label_en, asked.start(), asked.end(), counted=counted
-                )
-        return Slot(
+        slot = Slot(
             rule.kind,
             rule.label,
-            fill,
+            rule.fill,
             rule.label_en,
             asked.start(),
             asked.end(),
             names_thing=rule.names_thing,
         )
+        if rule.kind == "figure":
+            unit = next((u for u in _UNITS if u.ask.search(question)), None)
+            if unit is not None:
+                return replace(slot, fill=re.compile(rf"{_NUMBER}(?:{unit.fill})"), unit=unit)
+            counted = _counted_noun(question[asked.start() : asked.end()], question[asked.end() :])
+            if counted:
+                return replace(slot, counted=counted)
+        return slot
     return Slot("")
 
 
