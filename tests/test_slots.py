@@ -47,7 +47,9 @@ def _passage(pid: str, dense: float = 0.75, **meta: str) -> Passage:
     [
         ("新建学校要新增多少个学位？", "figure"),
         ("每周至少几节体育课？", "figure"),
-        ("学前教育法从哪天起施行？", "date"),
+        ("学前教育法从哪天起施行？", "day"),
+        ("网上报名到几月几号截止？", "day"),
+        ("学前教育法是哪一年施行的？", "date"),
         ("什么时候基本消除大班额？", "date"),
         ("需要提前多长时间公告？", "duration"),
         ("民办幼儿园多久审计一次？", "duration"),
@@ -119,6 +121,20 @@ def test_a_website_question_is_filled_only_by_a_site_or_platform() -> None:
     assert slot.filled_by("请关注“武汉教育”公众号。")
     assert not slot.filled_by("7月15日全市民办初中学校新生入学电脑派位。")
     assert not slot.filled_by("结果在网上公布。")  # says online, not which site
+
+
+def test_a_question_for_the_day_is_not_answered_by_a_year_or_a_month_alone() -> None:
+    question = "外语类保送生网上报名的时间到几月几号？"
+    slot = slot_of(question)
+    assert not slot.filled_by("中国人民大学2023年外语类保送生招生简章。", question)
+    assert not slot.filled_by("报名工作于12月开展。", question)
+    assert slot.filled_by("网上报名：即日起至2020年12月21日11:00。", question)
+    assert slot.filled_by("报名时间为12月1日至20日。", question)
+    # A house number is no day.
+    assert not slot.filled_by("咨询地址：人民路12号。", question)
+    # A question for the year is answered by one.
+    year = "学前教育法是哪一年施行的？"
+    assert slot_of(year).filled_by("本法自2025年6月1日起施行。", year)
 
 
 def test_a_year_named_in_the_question_is_not_the_date_it_asks_for() -> None:

@@ -50,7 +50,8 @@ MIN_SENTENCE = 4  # shorter "sentences" are headings or numbering left alone
 SUPPORT_RATIO = 0.6  # another passage is quoted when its best sentence scores nearly as well
 MAX_SUPPORT = 2
 LEAD_MAX = 60  # a lead line longer than this is no summary: the quote follows anyway
-_LEAD_JUNK = re.compile(r"^(并且|并|且|同时|另外|其中|以及)")
+_LEAD_OPENING = compile_pattern(_GRAMMAR["lead"]["opening"])
+_LEAD_CLOSING = compile_pattern(_GRAMMAR["lead"]["closing"])
 _NUMBERING = re.compile(rf"^\s*(?:{outline.MARKER})\s*")
 
 
@@ -280,7 +281,7 @@ def governs(clause: str, action: list[str]) -> bool:
 
 def _as_sentence(clause: str) -> str:
     """A clause as a lead line: without its numbering or a leading conjunction, with a stop."""
-    clause = _LEAD_JUNK.sub("", _NUMBERING.sub("", clause)).strip()
+    clause = _LEAD_CLOSING.sub("", _LEAD_OPENING.sub("", _NUMBERING.sub("", clause))).strip()
     return f"{clause}。" if clause else ""
 
 

@@ -42,8 +42,10 @@ PROSE_MARK = re.compile(f"[{re.escape(PROSE_MARKS)}]")
 # Any clause or sentence mark: how densely a line holds them tells prose from run-on junk.
 CLAUSE_PUNCTUATION = re.compile(f"[{re.escape(ENDS + CLAUSE_MARKS)}]")
 # A clause: the text between commas, colons and sentence ends (the enumeration comma
-# joins the items of one clause).
-_CLAUSE = re.compile(f"[^{re.escape(COMMAS + COLONS + ENDS)}]+")
+# joins the items of one clause). A comma or colon between digits is part of a number or
+# a time of day ("1,000", "18：30"), not a clause mark.
+_INNER_MARKS = re.escape(COMMAS + COLONS)
+_CLAUSE_MARK = re.compile(rf"[{re.escape(ENDS)}]|(?<!\d)(?<!\d )[{_INNER_MARKS}]|[{_INNER_MARKS}](?! ?\d)")
 # What closes a question or a reply's opening sentence, Chinese or English.
 _FINAL_STOPS = re.escape(FULL_STOPS + LATIN_FULL_STOP)
 _TRAILING_STOPS = re.compile(rf"[{_FINAL_STOPS}\s]+$")
@@ -60,7 +62,7 @@ def split_sentences(text: str) -> list[str]:
 
 def clauses(sentence: str) -> list[str]:
     """The clauses of `sentence`, as written (unstripped), in order."""
-    return _CLAUSE.findall(sentence)
+    return [c for c in _CLAUSE_MARK.split(sentence) if c]
 
 
 def strip_final_stops(text: str) -> str:

@@ -29,9 +29,6 @@ _RELATIVE_REACH = 6
 _GENERAL_CLASSIFIER = "个"
 _CLAUSE_END = re.compile(rf"[{re.escape(PROSE_MARKS)}\n]")
 
-# Slots whose answer is a value a sentence states or does not.
-VALUE_SLOTS = frozenset({"figure", "date", "duration", "body", "person", "website", "address"})
-
 
 @dataclass(frozen=True)
 class _SlotRule:
@@ -41,6 +38,7 @@ class _SlotRule:
     label: str
     label_en: str
     names_thing: bool
+    value: bool  # the answer is a value a sentence states or does not
 
 
 @dataclass(frozen=True)
@@ -60,9 +58,12 @@ _RULES = tuple(
         spec.get("label", ""),
         spec.get("label_en", ""),
         bool(spec.get("thing", True)),
+        bool(spec.get("value", "fill" in spec)),
     )
     for kind, spec in _DATA["slots"].items()
 )
+# Slots whose answer is a value a sentence states or does not.
+_VALUE_SLOTS = frozenset(rule.kind for rule in _RULES if rule.value)
 _UNITS = tuple(
     _UnitRule(
         compile_pattern(u["ask"]),
@@ -90,7 +91,7 @@ class Slot:
 
     @property
     def asks_value(self) -> bool:
-        return self.kind in VALUE_SLOTS
+        return self.kind in _VALUE_SLOTS
 
     def filled_by(
         self, sentence: str, question: str = "", header: Sequence[str] = ()

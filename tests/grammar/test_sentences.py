@@ -75,6 +75,12 @@ def test_clauses_end_at_commas_colons_and_sentence_ends_but_not_at_enumeration_c
     ]
 
 
+def test_a_colon_or_comma_between_digits_is_part_of_a_time_or_number_not_a_clause_mark() -> None:
+    assert clauses("考试时间为1月10日18：30，地点另行通知。") == ["考试时间为1月10日18：30", "地点另行通知"]
+    assert clauses("网上报名：即日起至12月21日11 : 00") == ["网上报名", "即日起至12月21日11 : 00"]
+    assert clauses("计划比例按4:6安排，共1,000人：其中") == ["计划比例按4:6安排", "共1,000人", "其中"]
+
+
 def test_final_stops_of_a_question_and_the_first_sentence_of_a_reply() -> None:
     assert strip_final_stops("幼儿园呢？？ ") == "幼儿园呢"
     assert strip_final_stops("What about kindergartens?") == "What about kindergartens"
