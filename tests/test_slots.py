@@ -68,6 +68,8 @@ def _passage(pid: str, dense: float = 0.75, **meta: str) -> Passage:
         ("劳动素养评价结果会用在哪些地方？", "list"),
         ("学校地址变了要重新报名吗", "yesno"),
         ("劳动教育的意义", ""),
+        ("汪建熙是哪个系的毕业生？", "named"),
+        ("孩子户口在榄塘村，上小学去哪所学校？", "named"),
     ],
 )
 def test_the_slot_of_a_question(question: str, kind: str) -> None:
@@ -112,6 +114,29 @@ def test_a_count_by_the_general_classifier_is_filled_only_by_a_count_of_the_noun
     # Another classifier says what it counts: no noun is required.
     assert slot_of("要新建几所学校？").counted == ""
     assert slot_of("要新建几所学校？").filled_by("新建、改扩建中小学34所。", "要新建几所学校？")
+
+
+def test_a_which_question_is_filled_only_by_a_name_of_the_kind_it_asks_for() -> None:
+    question = "汪建熙是哪个系的毕业生？"
+    slot = slot_of(question)
+    assert slot.named == "系"
+    assert slot.label == "哪个系"
+    assert slot.filled_by("恢复高考后，他被录取到财政系会计专业。", question)
+    assert not slot.filled_by("两国关系十分密切。", question)  # a common word ending in 系
+    assert not slot.filled_by("从中国人民大学毕业后，他考入财政部。", question)
+    # The last noun of the phrase after the form is the one asked for.
+    centre = "人大文学院建立了哪个国内第一个中心？"
+    assert slot_of(centre).named == "中心"
+    assert slot_of(centre).filled_by("他们建立了全国第一个“国际写作中心”。", centre)
+    # A kind of the noun answers it; a determiner, a count or a description names none.
+    school = "孩子户口在榄塘村，上小学去哪所学校？"
+    assert slot_of(school).filled_by("榄塘村对口石碁第四小学。", school)
+    for sentence in ("各学校应当公布招生范围。", "新建两所学校。", "离家最近的学校优先。"):
+        assert not slot_of(school).filled_by(sentence, school), sentence
+    # A name the question already holds is not the one it asks for.
+    field = "化学系的团队在哪个领域取得突破？"
+    assert not slot_of(field).filled_by("化学系的团队在多个领域开展研究。", field)
+    assert slot_of(field).filled_by("团队在可降解农药领域取得突破。", field)
 
 
 def test_a_website_question_is_filled_only_by_a_site_or_platform() -> None:

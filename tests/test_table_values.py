@@ -103,3 +103,14 @@ def test_a_real_spreadsheets_row_answers_with_its_cells_named_by_the_header() ->
     ), answer
     # Without the header the same row states no count of seats.
     assert not slot.filled_by("市桥街东环街沙头街桥南街(市桥城区教育指导中心) | 富豪山庄小学 | 12", question)
+
+
+def test_a_which_school_question_on_a_table_leads_with_the_row_named_by_the_header() -> None:
+    question = "孩子户口在钟四村，上小学去哪所学校？"
+    slot = slot_of(question)
+    assert slot.kind == "named"
+    citation = Citation(1, "plan", "招生计划", "", "2015", "current", "附件5", PLAN, PLAN, 1.0, "c1")
+    lexical = LexicalIndex(["c1"], [PLAN])
+    context = AnswerContext(question, question, "hans", [citation], slot=slot, lexical=lexical)
+    lead = ExtractiveAnswerer().answer(context).splitlines()[0]
+    assert lead.startswith("辖区：西片；学校：钟村中心小学"), lead

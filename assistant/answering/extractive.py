@@ -210,14 +210,14 @@ def _lead_line(
         # 学校 is no answer): a clause holding only such values does not lead.
         holding = [c for c in clauses if _states_new(slot, c, question)]
         header = header_of(citation.text)
-        if holding:
-            line = _as_sentence(max(holding, key=relevance))
-        elif header:
-            # A table row whose value is a bare number: the row, its cells named by the
-            # header, up to the cell that states the value ("学校：钟村毓秀小学；拟招生班数：7").
+        if header:
+            # A table row: its cells named by the header, up to the cell that states the
+            # value ("学校：钟村毓秀小学；拟招生班数：7"), read with its column's unit when bare.
             rows = [r for c in sentences if (r := _named_row(slot, c, question, header))]
             if rows:
                 line = max(rows, key=relevance)
+        if holding and not line:
+            line = _as_sentence(max(holding, key=relevance))
     elif slot.kind == "yesno":
         # The modal verb that governs the asked action: of the clauses whose modal is
         # followed by a word of that action, the most relevant one. A modal about another

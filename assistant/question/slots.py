@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+import jieba
 import jieba.posseg as pseg
 
 from assistant.grammar.sentences import PROSE_MARKS, split_sentences
@@ -88,6 +89,7 @@ class Slot:
     unit: _UnitRule | None = None  # the unit a figure question names (几个班 → 班)
     names_thing: bool = True  # the noun before the question form is the value asked for
     counted: str = ""  # the noun a count by 个 counts ("几个方向" → 方向)
+    named: str = ""  # the noun a which-question asks a name of ("哪个系" → 系)
 
     @property
     def asks_value(self) -> bool:
@@ -119,6 +121,8 @@ class Slot:
             start = max((b.end() for b in _CLAUSE_END.finditer(text, 0, m.start())), default=0)
             end = next((b.start() for b in _CLAUSE_END.finditer(text, m.end())), len(text))
             return self.counted in text[start:end]
+        if self.named:
+            return _names_one(m.group(0), self.named, question)
         return True
 
     def read(self, sentence: str, header: Sequence[str] = ()) -> str:
@@ -148,6 +152,13 @@ def slot_of(question: str) -> Slot:
             asked.end(),
             names_thing=rule.names_thing,
         )
+        if rule.kind == "named":
+            noun = _asked_noun(question[asked.end() :])
+            if not noun:
+                continue  # "哪个" with no noun after it asks for nothing this slot knows
+            kinds = _KINDS.get(noun, re.escape(noun))
+            label = f"{question[asked.start() : asked.end()]}{noun}"  # 文件没有写明哪所学校
+            return replace(slot, fill=re.compile(rf"{_NAME_BEFORE}(?:{kinds})"), named=noun, label=label)
         if rule.kind == "figure":
             unit = next((u for u in _UNITS if u.ask.search(question)), None)
             if unit is not None:
@@ -171,6 +182,45 @@ def _counted_noun(form: str, after: str) -> str:
     if words and words[0].flag.startswith("n") and len(words[0].word) >= 2:
         return str(words[0].word)
     return ""
+
+
+# A name before the noun of a which-question: the run of letters and digits it ends.
+_NAME_BEFORE = r"[\u4e00-\u9fffA-Za-z0-9·]{1,12}[”」』》\"]?"
+_KINDS: dict[str, str] = dict(_DATA.get("kinds", {}))
+_NOT_NAME = compile_pattern(_DATA["slots"]["named"]["not_name"])
+# Tags of the words of the noun phrase after "哪个" (nouns, place and time words, numerals,
+# adjectives, distinguishing words, abbreviations): its last noun is what is asked for.
+_PHRASE_TAGS = ("n", "vn", "s", "m", "a", "b", "j", "f", "g")
+# A one-character noun ending a common word (关系, 到处) names nothing: jieba's dictionary
+# counts such words this often at least (the same bound as the typo rule's).
+_COMMON_WORD_FREQ = 20
+
+
+def _asked_noun(after: str) -> str:
+    """The noun a which-question asks a name of: the last noun of the phrase that follows
+    the form ("哪个国内第一个中心" → 中心, "哪个领域取得…" → 领域), or its first word when the
+    segmenter tags none a noun and it is one character ("哪个系的" → 系)."""
+    words = pseg.lcut(_CLAUSE_END.split(after, maxsplit=1)[0])
+    phrase = []
+    for w in words:
+        if not w.flag.startswith(_PHRASE_TAGS):
+            break
+        phrase.append(w)
+    nouns = [w.word for w in phrase if w.flag.startswith("n") and not w.flag.startswith("nr")]
+    if nouns:
+        return str(nouns[-1])
+    first = words[0].word if words else ""
+    return str(first) if len(first) == 1 and "\u4e00" <= first <= "\u9fff" else ""
+
+
+def _names_one(name: str, noun: str, question: str) -> bool:
+    """Whether `name` (letters ending in the asked noun or a kind of it) names one the
+    question does not already name, and is not a common word that merely ends in a
+    one-character noun (关系 for 系)."""
+    kind = max((k for k in [noun, *_KINDS.get(noun, "").split("|")] if k and name.endswith(k)), key=len)
+    if name in question or _NOT_NAME.search(name[: -len(kind)]):
+        return False
+    return len(noun) > 1 or (jieba.get_FREQ(name[-2:]) or 0) < _COMMON_WORD_FREQ
 
 
 _POLARITY = {name: compile_pattern(spec) for name, spec in _DATA["polarity"].items()}
