@@ -26,7 +26,7 @@ from assistant.question.continuation import following_texts
 from assistant.question.decide import FEATURES, answer_probability, decision_features
 from assistant.question.lexical import LexicalIndex
 from assistant.question.retrieve import Passage
-from assistant.question.slots import slot_of
+from assistant.question.slots import fact_verdict, slot_of
 from assistant.question.snapshot import SearchSnapshot, StoredChunk
 from assistant.question.terms import search_tokens
 
@@ -119,6 +119,22 @@ def test_the_modal_before_the_asked_action_counts() -> None:
     action = asked_action(question, slot_of(question))
     assert governs("幼儿园招生不得组织任何形式的考试或者测试", action)
     assert not governs("考试结束后，家长可以查询", action)
+
+
+def test_a_question_about_a_fact_is_answered_yes_or_no_only_by_the_whole_asked_action() -> None:
+    def verdict(question: str, sentence: str) -> str:
+        slot = slot_of(question)
+        return fact_verdict(question, slot, sentence, asked_action(question, slot))
+
+    asked = "学院是否实施双选认证制度？"
+    assert verdict(asked, "同时，学校鼓励学生跨专业选修课程，实施双选认证制度。") == "是。"
+    assert verdict(asked, "学院暂不实施双选认证制度。") == "否。"
+    assert verdict(asked, "学院实施学分制度。") == ""  # not the whole action
+    # Another negation in the sentence leaves the answer to the quote.
+    assert verdict("学校是否组织集体补课？", "学校并非每学期都组织集体补课。") == ""
+    assert verdict("会不会开设舞蹈课？", "学校开设舞蹈课和戏剧课。") == "会。"
+    # Need and permission are the modal's to answer (yes_no), not this.
+    assert verdict("幼儿园是否可以收取赞助费？", "幼儿园收取赞助费的，责令退还。") == ""
 
 
 # --- sentence ranking ------------------------------------------------------------------

@@ -32,7 +32,7 @@ from assistant.question.coverage import coverage
 from assistant.question.lexical import LexicalIndex
 from assistant.question.normalize import in_script
 from assistant.question.retrieve import about_now
-from assistant.question.slots import Slot, slot_of, yes_no
+from assistant.question.slots import Slot, fact_verdict, slot_of, yes_no
 from assistant.question.subject import tagged
 from assistant.question.terms import search_tokens
 from assistant.vocab import compile_pattern, table
@@ -227,6 +227,10 @@ def _lead_line(
         ruled = [(c, word) for c, word in ruled if word]
         if ruled:
             line = max(ruled, key=lambda cw: relevance(cw[0]))[1]
+        else:
+            # A question about a fact (是否实施…): the first quoted sentence that holds
+            # the whole asked action says yes or no.
+            line = next((v for s in sentences if (v := fact_verdict(question, slot, s, action))), "")
     if not line or len(line) > LEAD_MAX + 8:
         return ""
     if citation.historical and (citation.status_reason or citation.year):

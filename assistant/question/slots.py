@@ -244,6 +244,33 @@ def yes_no(question: str, clause: str) -> str:
     return ""
 
 
+_FACTS = _DATA["facts"]
+_NEGATION = compile_pattern(_FACTS["negation"])
+_NEGATION_REACH = int(_FACTS["reach"])
+
+
+def fact_verdict(question: str, slot: Slot, sentence: str, action: Sequence[str]) -> str:
+    """The lead word of a yes/no question about a fact ("是否实施…" → "是。"), from a
+    sentence that holds every word of the asked `action` (its verb first): yes when the
+    sentence has no negation, no when a negation stands right before the verb, else "".
+    A question of need or permission is yes_no's, never this."""
+    if _POLARITY["asks_need"].search(question) or _POLARITY["asks_permission"].search(question):
+        return ""
+    form = question[max(0, slot.at) : slot.until]
+    found = next(((f, w) for f, w in _FACTS["verdicts"].items() if form.startswith(f)), None)
+    if found is None:
+        return ""
+    asked, words = found
+    action = [word for word in action if word not in asked]  # 会不会 holds 不会
+    verb = next((word for word in action if len(word) > 1), "")
+    if not verb or not all(word in sentence for word in action):
+        return ""
+    at = sentence.find(verb)
+    if _NEGATION.search(sentence[max(0, at - _NEGATION_REACH) : at]):
+        return str(words[1])
+    return "" if _NEGATION.search(sentence) else str(words[0])
+
+
 NO_SLOT = Slot("")
 
 
