@@ -123,6 +123,11 @@ def test_a_which_question_is_filled_only_by_a_name_of_the_kind_it_asks_for() -> 
     assert slot.label == "哪个系"
     assert slot.filled_by("恢复高考后，他被录取到财政系会计专业。", question)
     assert not slot.filled_by("两国关系十分密切。", question)  # a common word ending in 系
+    assert not slot.filled_by("建立完善的评价体系。", question)
+    assert slot.filled_by("他是中国人民大学经济系毕业的。", question)
+    district = "这所学校在哪个区？"
+    assert slot_of(district).filled_by("学校位于深圳市南山区。", district)
+    assert not slot_of(district).filled_by("学校地处偏远山区。", district)
     assert not slot.filled_by("从中国人民大学毕业后，他考入财政部。", question)
     # The last noun of the phrase after the form is the one asked for.
     centre = "人大文学院建立了哪个国内第一个中心？"

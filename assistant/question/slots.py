@@ -191,9 +191,14 @@ _NOT_NAME = compile_pattern(_DATA["slots"]["named"]["not_name"])
 # Tags of the words of the noun phrase after "哪个" (nouns, place and time words, numerals,
 # adjectives, distinguishing words, abbreviations): its last noun is what is asked for.
 _PHRASE_TAGS = ("n", "vn", "s", "m", "a", "b", "j", "f", "g")
-# A one-character noun ending a common word (关系, 到处) names nothing: jieba's dictionary
-# counts such words this often at least (the same bound as the typo rule's).
-_COMMON_WORD_FREQ = 20
+# A proper name in jieba's dictionary ending in a one-character noun is a common word
+# when the dictionary counts it this often (山区 2,809 is tagged a place; the district
+# and department names of the documents count 11-61).
+_COMMON_WORD_FREQ = 1000
+_PROPER_TAGS = ("ns", "nt", "nz", "nr")
+# A noun the dictionary counts less often than this is a name of one (经济系 61), not a
+# word of the language (关系 32,105).
+_RARE_WORD_FREQ = 100
 
 
 def _asked_noun(after: str) -> str:
@@ -215,12 +220,22 @@ def _asked_noun(after: str) -> str:
 
 def _names_one(name: str, noun: str, question: str) -> bool:
     """Whether `name` (letters ending in the asked noun or a kind of it) names one the
-    question does not already name, and is not a common word that merely ends in a
-    one-character noun (关系 for 系)."""
+    question does not already name. After a one-character noun (系, 处, 区) the name's
+    last word must be a name: the noun split off a noun before it (财政/系), or a word
+    ending in it that the dictionary tags a proper name and does not count as a common
+    word, or a rare noun (南山区, 经济系; not 关系, 到处 or 山区)."""
     kind = max((k for k in [noun, *_KINDS.get(noun, "").split("|")] if k and name.endswith(k)), key=len)
     if name in question or _NOT_NAME.search(name[: -len(kind)]):
         return False
-    return len(noun) > 1 or (jieba.get_FREQ(name[-2:]) or 0) < _COMMON_WORD_FREQ
+    if len(noun) > 1:
+        return True
+    words = pseg.lcut(name)
+    last = words[-1]
+    if last.word == noun:
+        return len(words) > 1 and words[-2].flag.startswith(("n", "j"))
+    count = jieba.get_FREQ(last.word) or 0
+    proper = last.flag in _PROPER_TAGS and count < _COMMON_WORD_FREQ
+    return proper or (last.flag.startswith("n") and count < _RARE_WORD_FREQ)
 
 
 _POLARITY = {name: compile_pattern(spec) for name, spec in _DATA["polarity"].items()}
