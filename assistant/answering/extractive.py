@@ -32,7 +32,7 @@ from assistant.question.coverage import coverage
 from assistant.question.lexical import LexicalIndex
 from assistant.question.normalize import in_script
 from assistant.question.retrieve import about_now
-from assistant.question.slots import Slot, fact_verdict, slot_of, yes_no
+from assistant.question.slots import Slot, asked_verb, fact_verdict, slot_of, yes_no
 from assistant.question.subject import tagged
 from assistant.question.terms import search_tokens
 from assistant.vocab import compile_pattern, table
@@ -279,7 +279,7 @@ def governs(clause: str, action: list[str]) -> bool:
     if not action:
         return True
     modal = _MODAL_WORD.search(clause)
-    first = next((word for word in action if len(word) > 1), action[0])
+    first = asked_verb(action) or action[0]
     return modal is not None and first in clause[modal.start() :]
 
 

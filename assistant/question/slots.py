@@ -156,7 +156,7 @@ def slot_of(question: str) -> Slot:
             noun = _asked_noun(question[asked.end() :])
             if not noun:
                 continue  # "哪个" with no noun after it asks for nothing this slot knows
-            kinds = _KINDS.get(noun, re.escape(noun))
+            kinds = "|".join(map(re.escape, _KINDS.get(noun, (noun,))))
             label = f"{question[asked.start() : asked.end()]}{noun}"  # 文件没有写明哪所学校
             return replace(slot, fill=re.compile(rf"{_NAME_BEFORE}(?:{kinds})"), named=noun, label=label)
         if rule.kind == "figure":
@@ -186,7 +186,8 @@ def _counted_noun(form: str, after: str) -> str:
 
 # A name before the noun of a which-question: the run of letters and digits it ends.
 _NAME_BEFORE = r"[\u4e00-\u9fffA-Za-z0-9·]{1,12}[”」』》\"]?"
-_KINDS: dict[str, str] = dict(_DATA.get("kinds", {}))
+# The words that answer a which-question for each noun ([kinds]), the noun itself first.
+_KINDS: dict[str, tuple[str, ...]] = {noun: tuple(p.split("|")) for noun, p in _DATA.get("kinds", {}).items()}
 _NOT_NAME = compile_pattern(_DATA["slots"]["named"]["not_name"])
 # Tags of the words of the noun phrase after "哪个" (nouns, place and time words, numerals,
 # adjectives, distinguishing words, abbreviations): its last noun is what is asked for.
@@ -224,7 +225,7 @@ def _names_one(name: str, noun: str, question: str) -> bool:
     last word must be a name: the noun split off a noun before it (财政/系), or a word
     ending in it that the dictionary tags a proper name and does not count as a common
     word, or a rare noun (南山区, 经济系; not 关系, 到处 or 山区)."""
-    kind = max((k for k in [noun, *_KINDS.get(noun, "").split("|")] if k and name.endswith(k)), key=len)
+    kind = max((k for k in (noun, *_KINDS.get(noun, ())) if name.endswith(k)), key=len)
     if name in question or _NOT_NAME.search(name[: -len(kind)]):
         return False
     if len(noun) > 1:
@@ -259,6 +260,12 @@ def yes_no(question: str, clause: str) -> str:
     return ""
 
 
+def asked_verb(action: Sequence[str]) -> str:
+    """The verb of an asked action: its first word of two or more characters; a shorter
+    one before it is a preposition ("到幼儿园任教" → 幼儿园). "" when it has none."""
+    return next((word for word in action if len(word) > 1), "")
+
+
 _FACTS = _DATA["facts"]
 _NEGATION = compile_pattern(_FACTS["negation"])
 _NEGATION_REACH = int(_FACTS["reach"])
@@ -277,7 +284,7 @@ def fact_verdict(question: str, slot: Slot, sentence: str, action: Sequence[str]
         return ""
     asked, words = found
     action = [word for word in action if word not in asked]  # 会不会 holds 不会
-    verb = next((word for word in action if len(word) > 1), "")
+    verb = asked_verb(action)
     if not verb or not all(word in sentence for word in action):
         return ""
     at = sentence.find(verb)
