@@ -60,6 +60,9 @@ def _passage(pid: str, dense: float = 0.75, **meta: str) -> Passage:
         ("幼儿园可以收取赞助费吗？", "yesno"),
         ("招生要不要考试？", "yesno"),
         ("课程体系由哪几类课程构成？", "list"),
+        ("积分入学从申请到派位要经过哪几个环节？", "list"),  # 哪几个 asks which, not how many
+        ("积分入学有几个环节？", "figure"),
+        ("我们是公办初中，今年想招几个体育特长生，政策上可以吗？", "yesno"),  # 几个: a few
         ("小一学位怎么申请？", "procedure"),
         ("电脑派位的结果在哪个网站上查？", "website"),
         ("录取结果在哪查", "website"),
@@ -83,6 +86,17 @@ def test_a_figure_question_that_names_a_unit_is_filled_only_by_that_unit() -> No
     score = slot_of("中考分数线是多少分？")
     assert score.filled_by("总分750分。")
     assert not score.filled_by("每节课40分钟。")
+
+
+def test_a_share_is_filled_by_a_percentage_or_a_ratio_and_not_taken_for_an_age() -> None:
+    share = "经批准招特长生的初中，特长生最多能占多大比例？"
+    assert slot_of(share).filled_by("特长生比例要降到区（县）初中总招生人数的5%以内。", share)
+    assert slot_of(share).filled_by("其计划比例按4:6安排；", share)
+    assert not slot_of(share).filled_by("年满6周岁的适龄儿童。", share)
+    age = "孩子要满多大才能报名？"
+    assert slot_of("孩子几岁能上小学？").filled_by("年满6周岁的适龄儿童。")
+    assert slot_of(age).unit is None or slot_of(age).unit.word == "岁"
+    assert slot_of("站点周边多大范围算轨道沿线地区？").unit is None  # a range, not an age
 
 
 def test_a_change_of_a_score_or_fee_is_not_the_score_or_fee_asked_for() -> None:

@@ -17,7 +17,7 @@ from functools import lru_cache
 import jieba
 import jieba.posseg as pseg
 
-from assistant.grammar.sentences import PROSE_MARKS, split_sentences
+from assistant.grammar.sentences import PROSE_MARKS, split_sentences, strip_final_stops
 from assistant.grammar.table_rows import header_of, with_units
 from assistant.vocab import compile_pattern, table
 
@@ -28,6 +28,8 @@ _ASKS_CHANGE = compile_pattern(_DATA["holds"]["asks_change"])
 # How far before a number a verb of change is looked for ("降低 10 分").
 _RELATIVE_REACH = 6
 _GENERAL_CLASSIFIER = "个"
+_INDEFINITE = compile_pattern(_DATA["indefinite"]["form"])
+_CLAUSE_BREAK = re.compile(rf"[{re.escape(PROSE_MARKS)}\s]+(?=\S)")
 _CLAUSE_END = re.compile(rf"[{re.escape(PROSE_MARKS)}\n]")
 
 
@@ -63,6 +65,7 @@ _RULES = tuple(
     )
     for kind, spec in _DATA["slots"].items()
 )
+_YES_NO = next(rule for rule in _RULES if rule.kind == "yesno")
 # Slots whose answer is a value a sentence states or does not.
 _VALUE_SLOTS = frozenset(rule.kind for rule in _RULES if rule.value)
 _UNITS = tuple(
@@ -136,12 +139,21 @@ class Slot:
 
 
 @lru_cache(maxsize=2048)
+def _indefinite(rule: _SlotRule, asked: re.Match[str], question: str) -> bool:
+    """A figure form with an indefinite 几 ("想招几个…") in a clause before the last, when the
+    last clause asks yes or no: the question asks that, not how many."""
+    if rule.kind != "figure" or not _INDEFINITE.search(asked.group(0)):
+        return False
+    last = max((m.end() for m in _CLAUSE_BREAK.finditer(strip_final_stops(question))), default=0)
+    return asked.end() <= last and bool(_YES_NO.ask.search(question, last))
+
+
 def slot_of(question: str) -> Slot:
     """The question's slot: the first rule whose question form occurs in it. A figure
     question that names a unit (多少钱, 几所, 多少分) is filled only by that unit."""
     for rule in _RULES:
         asked = rule.ask.search(question)
-        if not asked:
+        if not asked or _indefinite(rule, asked, question):
             continue
         slot = Slot(
             rule.kind,
