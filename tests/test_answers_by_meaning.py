@@ -18,7 +18,7 @@ from assistant.answering.extractive import (
     governs,
     rank_sentences,
 )
-from assistant.answering.quote import list_items
+from assistant.answering.quote import LIST_MAX, list_items
 from assistant.chain import Assistant
 from assistant.evaluation import fit_decision
 from assistant.question.cite import Citation
@@ -48,10 +48,19 @@ def test_a_list_comes_with_every_item_up_to_its_end() -> None:
     assert list_items(ANNOUNCED, 5) == []  # a sentence that announces nothing
 
 
-def test_a_list_longer_than_the_limit_ends_with_an_ellipsis() -> None:
+def test_a_list_longer_than_the_limit_names_every_item_cut_short() -> None:
     long = ("有以下情形的：", *(f"{i}. {'很长的条目内容' * 20}；" for i in range(1, 9)))
     items = list_items(long, 0)
-    assert items[-1] == "……" and 1 <= len(items) - 1 < 8
+    assert len(items) == 8 and all(
+        i.endswith("……") and long[n + 1].startswith(i[:-2]) for n, i in enumerate(items)
+    )
+    assert sum(map(len, (long[0], *items))) <= LIST_MAX
+
+
+def test_a_list_too_long_to_name_every_item_ends_with_an_ellipsis() -> None:
+    long = ("有以下情形的：", *(f"{i}. {'很长的条目内容' * 20}；" for i in range(1, 80)))
+    items = list_items(long, 0)
+    assert items[-1] == "……" and 1 <= len(items) - 1 < 79
 
 
 # A list announced at the end of one chunk, its items in the next chunks of the document.

@@ -14,6 +14,7 @@ from assistant.answering.quote import (
     LIST_MAX,
     SENTENCE_MAX,
     clause_quotes,
+    continuation,
     list_items,
     quoted_sentences,
     sibling_items,
@@ -117,10 +118,13 @@ def test_an_item_with_no_sibling_is_no_list() -> None:
     assert sibling_items(("没有编号的句子。", "（一）一项。", "（二）另一项。"), 0) == []
 
 
-def test_a_long_list_of_items_keeps_the_items_the_question_asks_about() -> None:
+def test_a_long_list_of_items_names_every_item_and_keeps_the_asked_one_whole() -> None:
     items = (*(f"（{n}）{'甲' * 150}。" for n in "一二三四五"), "（六）报名要带户口簿。")
     kept = sibling_items(items, 0, relevance=lambda item: float("户口簿" in item))
-    assert kept[-1] == items[-1] and "……" in kept and sum(map(len, kept)) <= LIST_MAX + 2
+    assert [k[:3] for k in kept] == [i[:3] for i in items]  # every item, in order
+    assert kept[-1] == items[-1] and sum(map(len, kept)) <= LIST_MAX
+    cut = [k for k in kept if k not in items]
+    assert cut and all(k.endswith("……") and items[kept.index(k)].startswith(k[:-2]) for k in cut)
 
 
 FAQ = (
@@ -151,6 +155,15 @@ def test_a_question_asking_two_things_has_two_asking_clauses() -> None:
     assert len(asking_clauses("幼儿园每天户外活动多长时间，还有午睡要多久？")) == 2
     assert len(asking_clauses("罗湖区要新增多少公办学位？")) == 1
     assert len(asking_clauses("学位够吗？为什么？")) == 1  # "为什么" asks nothing of its own
+    # Typed on a phone: a space or a particle's comma where a question mark would go.
+    assert asking_clauses("娃是少数民族 在天津考高考能加几分啊 报外地的大学也给加吗") == [
+        "在天津考高考能加几分啊",
+        "报外地的大学也给加吗",
+    ]
+    assert asking_clauses("报名要的随行卡去哪里办啊，要不要钱") == ["报名要的随行卡去哪里办啊", "要不要钱"]
+    # A comma between the parts of one question does not split it.
+    assert len(asking_clauses("经批准招特长生的初中，特长生最多能占多大比例？")) == 1
+    assert len(asking_clauses("Can a school charge fees for after-school care?")) == 1
 
 
 def test_each_asking_clause_gets_the_sentence_that_answers_it() -> None:
@@ -194,11 +207,23 @@ def test_a_list_too_long_for_the_limit_keeps_the_items_the_question_asks_about()
     question = "父母一方是本市户籍的孩子算政策性借读生吗？"
     tokens, lexical = search_tokens(question), LexicalIndex(["a"], ["".join(sentences)])
     kept = list_items(sentences, 0, relevance=lambda item: coverage(tokens, item, lexical.idf))
-    assert items[-1] in kept and kept[0] == items[0] and "……" in kept
-    assert sum(len(s) for s in (sentences[0], *kept) if s != "……") <= LIST_MAX
-    chosen = [s for s in kept if s != "……"]
-    assert chosen == [s for s in items if s in chosen]  # in document order
-    blind = list_items(sentences, 0)  # without the question: the first items, then ……
+    # Every item named by its opening, in document order; the asked one whole.
+    assert [k.split(".")[0] for k in kept] == [str(i) for i in range(1, 22)]
+    assert all(
+        k == item or (k.endswith("……") and item.startswith(k[:-2]))
+        for k, item in zip(kept, items, strict=True)
+    )
+    assert items[-1] in kept and sum(map(len, (sentences[0], *kept))) <= LIST_MAX
+    # Many more items than fit even cut short: the most relevant whole, "……" for the others.
+    many = (
+        "符合下列条件之一的适龄子女属政策性借读生：",
+        *(f"{i}. {filler}{i}；" for i in range(1, 60)),
+        items[-1],
+    )
+    chosen = list_items(many, 0, relevance=lambda item: coverage(tokens, item, lexical.idf))
+    assert items[-1] in chosen and "……" in chosen
+    assert sum(len(s) for s in (many[0], *chosen) if s != "……") <= LIST_MAX
+    blind = list_items(many, 0)  # without the question: the first items, then ……
     assert blind[-1] == "……" and items[-1] not in blind
 
 
@@ -280,14 +305,23 @@ def test_a_rules_sentences_on_both_sides_join_when_they_cover_the_question() -> 
 def test_a_long_list_read_on_across_chunks_keeps_the_asked_item() -> None:
     chunks = _chunks("foshan_2012_non_hukou_children_public_school_admission_measures.html")
     start = next(i for i, c in enumerate(chunks) if "符合下列条件之一" in c.text)
-    sentences = tuple(s for c in chunks[start : start + 4] for s in split_sentences(c.text))
-    at = next(i for i, s in enumerate(sentences) if "符合下列条件之一" in s)
+    own = tuple(split_sentences(chunks[start].text))
+    at = next(i for i, s in enumerate(own) if "符合下列条件之一" in s)
+    # The list runs on into the next chunks, which open with the last sentences of the one
+    # before: read on as the answerer does.
+    best = Candidate(_citation(chunks[start].text), own, at, 1.0, 0.0, 0.0, False)
+    after = continuation(
+        best, lambda *_: [c.text for c in chunks[start + 1 : start + 4]], slot_of("哪些"), ""
+    )
+    sentences = own + after
     question = "佛山父母有一方是佛山户籍的孩子，能按政策性借读生入学吗？"
     tokens = search_tokens(question)
     lexical = LexicalIndex([c.id for c in chunks], [c.text for c in chunks])
     kept = list_items(sentences, at, relevance=lambda item: coverage(tokens, item, lexical.idf))
-    assert any(s.startswith("15.父母一方是佛山市户籍人士") for s in kept) and "……" in kept
-    assert not any(s.startswith("15.") for s in list_items(sentences, at))  # cut blindly before it
+    assert "15.父母一方是佛山市户籍人士的适龄子女。" in kept
+    # All sixteen items, each once (the chunks overlap), and not the next part "（二）…".
+    assert [s.split(".")[0] for s in kept] == [str(i) for i in range(1, 17)]
+    assert not any(s.startswith("（二）") for s in list_items(sentences, at))
 
 
 def test_a_notices_materials_list_is_quoted_from_its_first_item() -> None:

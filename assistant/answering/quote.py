@@ -10,7 +10,15 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from assistant.grammar import outline
-from assistant.grammar.sentences import SEMICOLONS, split_sentences
+from assistant.grammar.sentences import (
+    CLAUSE_MARKS,
+    OPENING_BRACKETS,
+    QUOTATION_MARKS,
+    SEMICOLONS,
+    TITLE_MARKS,
+    opening_clauses,
+    split_sentences,
+)
 from assistant.grammar.table_rows import header_of
 from assistant.question.cite import Citation
 from assistant.question.clauses import asking_clauses
@@ -33,6 +41,9 @@ LIST = "list"  # the slot of a question asking which items (question/data/slots.
 SHORT_SENTENCE = 28  # a short best sentence usually needs its neighbour to carry the fact
 NEIGHBOUR_COVERAGE = 0.3  # a neighbour that covers this much of the question joins
 LIST_MAX = 600  # characters of a quoted list; longer lists end with ……
+ITEM_HEAD_MIN = 12  # a list cut to fewer characters per item than this names no item
+# What an item cut short does not end with: an opening bracket, a clause mark, a quote.
+_CUT_END = re.compile(rf"[{re.escape(OPENING_BRACKETS + CLAUSE_MARKS + TITLE_MARKS + QUOTATION_MARKS)}\s]+$")
 _QUOTE = _GRAMMAR["quote"]
 SENTENCE_MAX: int = _QUOTE["sentence_max"]
 _QUESTION = _GRAMMAR["question"]
@@ -190,7 +201,13 @@ def continuation(
     if hi + len(items) != len(sentences) - 1 or (items and items[-1] == "……"):
         return ()
     texts = following(best.citation.chunk_id, best.citation.section)
-    return tuple(s for text in texts for s in split_sentences(text))
+    # Chunks overlap: each opens with the last sentences of the one before.
+    seen, after = set(sentences), []
+    for sentence in (s for text in texts for s in split_sentences(text)):
+        if sentence not in seen:
+            seen.add(sentence)
+            after.append(sentence)
+    return tuple(after)
 
 
 def joins(neighbour: str, slot: Slot, question: str, tokens: list[str], lexical: LexicalIndex) -> bool:
@@ -214,21 +231,69 @@ def list_items(
     if not (_ANNOUNCE.search(sentences[at]) if announced is None else announced):
         return []
     run: list[str] = []
+    depth: int | None = None  # the rank of the items' numbering, once the first is seen
     for i in range(at + 1, len(sentences)):
         sentence = sentences[i]
         # A sentence without numbering belongs to the list only when an item follows it
         # (the rest of the announcement, or the second sentence of an item).
         if not ITEM.match(sentence) and not (i + 1 < len(sentences) and ITEM.match(sentences[i + 1])):
             break
+        style = outline.style_of(sentence.lstrip(), _ITEM_STYLES)
+        if style is not None:
+            # Numbering of a level above the items' ("（二）" after "1.", "2.") is the next
+            # part of the text the list stood in: the list has ended.
+            if depth is not None and outline.rank(style) < depth:
+                break
+            depth = outline.rank(style) if depth is None else depth
         run.append(sentence)
     if not any(ITEM.match(item) for item in run):
         return []
     room = LIST_MAX - len(sentences[at])
     if sum(map(len, run)) <= room:
         return run
+    # Too long to quote whole: every item by its opening clauses first, so that no item
+    # is left out; the most relevant items whole, when even that is too long.
+    heads = _item_heads(run, room, relevance)
+    if heads:
+        return heads
     if relevance is None:
         return _first_items(run, room)
     return _relevant_items(run, room, relevance)
+
+
+def _item_heads(
+    run: list[str], room: int, relevance: Callable[[str], float] | None = None, style: str | None = None
+) -> list[str]:
+    """The list's items each cut to its opening clauses ("1.父母双方均为现役军人…工作……"),
+    within the same share of `room` for each (a first clause longer than that is cut
+    short); then, with `relevance`, the items most relevant to the question whole again,
+    as long as the list stays within `room`. [] when the share is too small to name an
+    item. The rest of the announcement before the first item stays; an item's own
+    unnumbered lines are left out. With `style`, an item is a sentence of that numbering
+    and the deeper ones are left out with it."""
+
+    def opens(sentence: str) -> bool:
+        return bool(ITEM.match(sentence)) if style is None else outline.style_of(sentence.lstrip()) == style
+
+    first = next(i for i, s in enumerate(run) if opens(s))
+    lead, items = run[:first], [s for s in run[first:] if opens(s)]
+    room -= sum(map(len, lead))
+    share = room // len(items) - len("……")
+    if share < ITEM_HEAD_MIN:
+        return []
+    heads = [s if len(s) <= share else _cut(s, share) for s in items]
+    if relevance is not None:
+        spare = room - sum(map(len, heads))
+        for i in sorted(range(len(items)), key=lambda i: (-relevance(items[i]), i)):
+            grows = len(items[i]) - len(heads[i])
+            if 0 < grows <= spare:
+                heads[i], spare = items[i], spare - grows
+    return [*lead, *heads]
+
+
+def _cut(item: str, share: int) -> str:
+    """`item` cut to its opening clauses within `share` characters, marked with ……"""
+    return f"{_CUT_END.sub('', opening_clauses(item, share)[:share])}……"
 
 
 def sibling_items(
@@ -263,6 +328,9 @@ def sibling_items(
         return []
     if sum(map(len, run)) <= LIST_MAX:
         return run
+    heads = _item_heads(run, LIST_MAX, relevance, style)
+    if heads:
+        return heads
     if relevance is None:
         return _first_items(run, LIST_MAX)
     return _relevant_items(run, LIST_MAX, relevance, style)
@@ -342,7 +410,15 @@ def clause_quotes(
             holds = KIND_BONUS if slot.filled_by(sentence, clause, header_of(c.citation.text)) else 0.0
             return coverage(tokens, f"{_heading(c.citation)} {sentence}", lexical.idf) + holds
 
-        best = max(ranked[:CLAUSE_RANKED], key=lambda c: (fit(c), c.dense))
+        pool = ranked[:CLAUSE_RANKED]
+        if slot.fill is not None:
+            # A clause asking a value is answered only by a sentence stating one. (A yes/no
+            # clause is not held to a modal verb: "这么小的能收吗" is answered by "招收两周岁至
+            # 三周岁的幼儿…参照适用本条例".)
+            pool = [c for c in pool if slot.filled_by(c.sentences[c.at], clause, header_of(c.citation.text))]
+            if not pool:
+                continue
+        best = max(pool, key=lambda c: (fit(c), c.dense))
         sentence = best.sentences[best.at]
         if sentence in quote or any(sentence == s for _, s in found):
             continue

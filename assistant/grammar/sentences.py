@@ -65,6 +65,14 @@ def clauses(sentence: str) -> list[str]:
     return [c for c in _CLAUSE_MARK.split(sentence) if c]
 
 
+def opening_clauses(sentence: str, limit: int) -> str:
+    """The longest run of `sentence`'s opening clauses (as written, without the mark after
+    the last) within `limit` characters; its first clause when even that is longer."""
+    ends = [m.start() for m in _CLAUSE_MARK.finditer(sentence)] + [len(sentence)]
+    within = [end for end in ends if end <= limit]
+    return sentence[: within[-1] if within else ends[0]]
+
+
 def strip_final_stops(text: str) -> str:
     """`text` without the full stops, question marks and spaces it ends with."""
     return _TRAILING_STOPS.sub("", text)
