@@ -161,6 +161,13 @@ def test_a_question_asking_two_things_has_two_asking_clauses() -> None:
         "报外地的大学也给加吗",
     ]
     assert asking_clauses("报名要的随行卡去哪里办啊，要不要钱") == ["报名要的随行卡去哪里办啊", "要不要钱"]
+    # Asked of two things in turn (分别, 各): once for each.
+    assert asking_clauses("学校接收随迁子女以后，在编班和学籍上分别要怎么做？") == [
+        "学校接收随迁子女以后，在编班上分别要怎么做？",
+        "学校接收随迁子女以后，在学籍上分别要怎么做？",
+    ]
+    assert len(asking_clauses("天津高考语文、数学、外语每科各多少分？")) == 3
+    assert len(asking_clauses("各区要新建多少学校？")) == 1  # 各区 is one word: no things in turn
     # A comma between the parts of one question does not split it.
     assert len(asking_clauses("经批准招特长生的初中，特长生最多能占多大比例？")) == 1
     assert len(asking_clauses("Can a school charge fees for after-school care?")) == 1

@@ -400,8 +400,13 @@ def clause_quotes(
         return []
     quote = "".join(quoted)
     found: list[tuple[Citation, str]] = []
-    for clause in clauses:
-        tokens, slot = search_tokens(clause), slot_of(clause)
+    words = [search_tokens(clause) for clause in clauses]
+    for n, clause in enumerate(clauses):
+        slot = slot_of(clause)
+        # What the clause asks of its own: its words that no other clause holds ("领了没按时
+        # 去学校注册会怎么样" after "通知书几号去领": 按时, 注册), all of them when none is.
+        others = {t for m, w in enumerate(words) if m != n for t in w}
+        tokens = [t for t in words[n] if t not in others] or words[n]
         if not ranked:
             break
 
@@ -422,10 +427,13 @@ def clause_quotes(
         sentence = best.sentences[best.at]
         if sentence in quote or any(sentence == s for _, s in found):
             continue
-        covered = coverage(tokens, f"{_heading(ranked[0].citation)} {quote}", lexical.idf)
-        if coverage(tokens, f"{_heading(best.citation)} {sentence}", lexical.idf) >= max(
-            CLAUSE_COVERAGE, covered + 1e-9
-        ):
+        quoted, candidate = f"{_heading(ranked[0].citation)} {quote}", f"{_heading(best.citation)} {sentence}"
+        covered = coverage(tokens, quoted, lexical.idf)
+        # It says more than the quote of what the clause alone asks, and no less of the
+        # whole clause (the quote may answer it in other words).
+        if coverage(tokens, candidate, lexical.idf) >= max(CLAUSE_COVERAGE, covered + 1e-9) and coverage(
+            words[n], candidate, lexical.idf
+        ) >= coverage(words[n], quoted, lexical.idf):
             found.append((best.citation, sentence))
     return found
 

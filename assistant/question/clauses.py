@@ -4,6 +4,8 @@ is data: data/clauses.toml."""
 
 from __future__ import annotations
 
+import jieba
+
 from assistant.question.slots import slot_of
 from assistant.question.terms import search_tokens
 from assistant.vocab import compile_pattern, table
@@ -12,6 +14,8 @@ _DATA = table("assistant.question", "clauses.toml")
 _SPLIT = compile_pattern(_DATA["split"])
 _ASKS = compile_pattern(_DATA["asks"])
 CLAUSE_WORDS: int = _DATA["words"]
+_DISTRIBUTIVE = compile_pattern(_DATA["distributive"])
+_JOINERS = frozenset(_DATA["joiners"])
 
 
 def asking_clauses(question: str) -> list[str]:
@@ -20,6 +24,24 @@ def asking_clauses(question: str) -> list[str]:
     (还有, 另外); a clause asks when it ends as a question or has a slot's question form.
     One clause (or none) when the question asks one thing."""
     parts = [p.strip() for p in _SPLIT.split(question) if p and p.strip()]
-    return [
-        p for p in parts if (_ASKS.search(p) or slot_of(p).kind) and len(search_tokens(p)) >= CLAUSE_WORDS
-    ]
+    asking = [p for p in parts if (_ASKS.search(p) or slot_of(p).kind) and len(search_tokens(p)) >= CLAUSE_WORDS]
+    return [one for clause in asking for one in _distributed(clause)]
+
+
+def _distributed(clause: str) -> list[str]:
+    """A clause asking the same of things joined before its distributive word, once for
+    each thing ("在编班和学籍上分别要怎么做" → "在编班上…", "在学籍上…"); else the clause."""
+    words = jieba.lcut(clause)
+    at = next((i for i, w in enumerate(words) if _DISTRIBUTIVE.fullmatch(w)), None)
+    if at is None:
+        return [clause]
+    # The run "A 和 B (、 C …)" closest before the distributive word.
+    for end in range(at - 1, 0, -1):
+        start = end
+        while start >= 2 and words[start - 1] in _JOINERS:
+            start -= 2
+        if start < end:
+            things = words[start : end + 1 : 2]
+            before, after = "".join(words[:start]), "".join(words[end + 1 :])
+            return [f"{before}{thing}{after}" for thing in things]
+    return [clause]
