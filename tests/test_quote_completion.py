@@ -15,6 +15,7 @@ from assistant.answering.quote import (
     SENTENCE_MAX,
     clause_quotes,
     continuation,
+    enacting,
     list_items,
     quoted_sentences,
     sibling_items,
@@ -352,3 +353,17 @@ def test_a_related_rule_split_at_a_semicolon_is_shown_with_its_outcome() -> None
     related = next(line for line in answer.splitlines() if "第七十条" in line and line.startswith("- "))
     assert "由街道办事处责令限期改正；" in related, answer
     assert "没收违法所得" in related, answer  # the outcome, in the next clause of its sentence
+
+
+def test_a_documents_basis_and_a_cover_letters_forwarding_sentence_enact_it() -> None:
+    # Tianjin's 2016 primary-admission guidance: its opening and its cover letter.
+    basis = (
+        "根据《中华人民共和国义务教育法》《中华人民共和国民办教育促进法》等法律、法规和规范性文件，"
+        "为规范招生入学工作，市教委制定了2016年我市小学招生入学工作指导意见。"
+    )
+    cover = "为全面推进依法治教，规范招生入学工作，市教委制定了《2016年天津市小学招生入学工作指导意见》，现印发给你们，请认真遵照执行。"
+    assert enacting(basis, "报名是哪天？") and enacting(cover, "报名是哪天？")
+    assert not enacting(basis, "这个意见是根据什么制定的？")  # asked about its basis: it answers
+    # A rule that a body makes a plan is no enacting sentence.
+    assert not enacting("根据《义务教育法》，各区制定招生方案。", "谁制定招生方案？")
+    assert not enacting("根据学位情况，学校制定招生方案。", "谁制定招生方案？")
