@@ -24,7 +24,9 @@ def asking_clauses(question: str) -> list[str]:
     (还有, 另外); a clause asks when it ends as a question or has a slot's question form.
     One clause (or none) when the question asks one thing."""
     parts = [p.strip() for p in _SPLIT.split(question) if p and p.strip()]
-    asking = [p for p in parts if (_ASKS.search(p) or slot_of(p).kind) and len(search_tokens(p)) >= CLAUSE_WORDS]
+    asking = [
+        p for p in parts if (_ASKS.search(p) or slot_of(p).kind) and len(search_tokens(p)) >= CLAUSE_WORDS
+    ]
     return [one for clause in asking for one in _distributed(clause)]
 
 
