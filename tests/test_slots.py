@@ -11,7 +11,7 @@ from assistant.answering.llm import declines
 from assistant.question.cite import cite
 from assistant.question.decide import decide, guard
 from assistant.question.lexical import LexicalIndex
-from assistant.question.retrieve import Passage, with_current
+from assistant.question.retrieve import Passage, in_scope, with_current
 from assistant.question.slots import slot_of, yes_no
 
 ENACTED = (
@@ -398,3 +398,19 @@ def test_a_run_on_question_is_judged_by_its_best_covered_clause(lexical: Lexical
 def test_a_duty_in_the_quote_does_not_answer_whether_something_is_allowed() -> None:
     assert yes_no("幼儿园可以收取赞助费吗？", "幼儿园收取的费用应当主要用于保育和教育活动") == ""
     assert yes_no("学校可以组织考试吗？", "学校可持续发展") == ""
+
+
+def test_a_question_naming_a_place_is_answered_first_from_documents_of_that_place() -> None:
+    shenzhen = _passage("seats-1", title="罗湖区2016年小学一年级申请指南", issuer="深圳市罗湖区教育局")
+    chongqing = _passage("seats-1", title="重庆市教育委员会关于做好2016年义务教育招生入学工作的意见")
+    national = _passage("seats-1", title="中华人民共和国义务教育法")
+    for p, pid in ((shenzhen, "sz"), (chongqing, "cq"), (national, "law")):
+        p.id = pid
+    ranked = [shenzhen, national, chongqing]
+    assert [p.id for p in in_scope("户口在重庆渝北，今年能报一年级吗？", ranked)] == ["law", "cq", "sz"]
+    # A district lies in its city: Shenzhen's documents answer a question about 罗湖.
+    assert [p.id for p in in_scope("罗湖的孩子几岁上小学？", [chongqing, shenzhen])] == ["sz", "cq"]
+    assert [p.id for p in in_scope("深圳的孩子几岁上小学？", [chongqing, shenzhen])] == ["sz", "cq"]
+    # No place named, or no document of the place named: the ranking stands.
+    assert [p.id for p in in_scope("孩子几岁上小学？", ranked)] == ["sz", "law", "cq"]
+    assert [p.id for p in in_scope("香港户籍的孩子怎么申请学位？", [shenzhen, national])] == ["sz", "law"]

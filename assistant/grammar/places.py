@@ -12,6 +12,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+import jieba.posseg as pseg
+
 from assistant.vocab import table
 
 _DATA = table("assistant.grammar", "places.toml")
@@ -21,16 +23,81 @@ NOT_PLACE_CHARS: str = _DATA["not_place_chars"]  # a regex character class
 _LEADING = re.compile(rf"^[\u4e00-\u9fff]{{2,3}}?[{LEVELS}]")
 
 
+_SUFFIXES: tuple[str, ...] = tuple(_DATA["suffixes"])
+_PLACE_TAGS = frozenset(_DATA["place_tags"])
+_NAME_WORDS = 3  # a division's full name is at most this many words of the segmenter
+
+
 @lru_cache(maxsize=1)
-def divisions() -> frozenset[str]:
-    """The names of China's provinces, cities, districts and counties. The table is read as
-    a file: importing cpca itself would load pandas for nothing."""
+def _table() -> tuple[tuple[str, str], ...]:
+    """(name, code) of China's provinces, cities, districts and counties; the code is the
+    division's own part of its administrative code (广东省 44, 深圳市 4403, 罗湖区 440303),
+    so a division's code starts with the codes of those it lies in. The table is read as a
+    file: importing cpca itself would load pandas for nothing."""
     spec = importlib.util.find_spec("cpca")
     if spec is None or not spec.submodule_search_locations:
-        return frozenset()
+        return ()
     path = Path(next(iter(spec.submodule_search_locations))) / "resources" / "adcodes.csv"
     with path.open(encoding="utf-8", newline="") as rows:
-        return frozenset(row["name"] for row in csv.DictReader(rows))
+        return tuple((row["name"], _own_code(row["adcode"])) for row in csv.DictReader(rows))
+
+
+def _own_code(adcode: str) -> str:
+    code = adcode[:6]
+    while code.endswith("00") and len(code) > 2:
+        code = code[:-2]
+    return code
+
+
+@lru_cache(maxsize=1)
+def divisions() -> frozenset[str]:
+    """The names of China's provinces, cities, districts and counties."""
+    return frozenset(name for name, _ in _table())
+
+
+@lru_cache(maxsize=1)
+def _codes_by_name() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+    """Full names and short names (without their level word, two characters or more), each
+    with the codes of the divisions so called (中山 → 中山市 and 中山区)."""
+    full: dict[str, set[str]] = {}
+    short: dict[str, set[str]] = {}
+    for name, code in _table():
+        full.setdefault(name, set()).add(code)
+        suffix = next((s for s in _SUFFIXES if name.endswith(s)), "")
+        if suffix and len(name) - len(suffix) >= 2:
+            short.setdefault(name[: -len(suffix)], set()).add(code)
+    return (
+        {k: frozenset(v) for k, v in full.items()},
+        {k: frozenset(v) for k, v in short.items()},
+    )
+
+
+@lru_cache(maxsize=4096)
+def place_codes(text: str) -> frozenset[str]:
+    """The codes of the divisions `text` names: by a full name of three characters or more
+    made of whole words ("思明区", "天津市"; not 市中区 inside 城市中区), or by a name the
+    segmenter reads as a place ("在重庆渝北" → 重庆, 渝北; not the generic 城区)."""
+    full, short = _codes_by_name()
+    words = list(pseg.cut(text))
+    found: set[str] = set()
+    for word, flag in words:
+        if flag in _PLACE_TAGS:
+            found |= short.get(word, frozenset()) | full.get(word, frozenset())
+    starts = [0]
+    for word, _ in words:
+        starts.append(starts[-1] + len(word))
+    for i, start in enumerate(starts):
+        for end in starts[i + 1 : i + 1 + _NAME_WORDS]:
+            name = text[start:end]
+            if len(name) >= 3 and name in full:
+                found |= full[name]
+    return frozenset(found)
+
+
+def same_scope(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether two sets of division codes share a place: one lies in (or is) the other
+    (罗湖区 in 深圳市; 深圳市 in 广东省)."""
+    return any(x.startswith(y) or y.startswith(x) for x in a for y in b)
 
 
 def is_place_name(name: str) -> bool:

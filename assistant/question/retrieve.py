@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.grammar.places import place_codes, same_scope
 from assistant.grammar.sentences import split_sentences
 from assistant.question.coverage import answer_kind, coverage, kind_bonus
 from assistant.question.lexical import LexicalIndex
@@ -96,6 +97,23 @@ def with_current(question: str, passages: list[Passage], k: int) -> list[Passage
         (p for p in passages[k:] if p.metadata.get("status") != HISTORICAL and p.dense >= closest), None
     )
     return top if current is None else [*top[:-1], current]
+
+
+def in_scope(question: str, passages: list[Passage]) -> list[Passage]:
+    """`passages` with those of documents about the place the question names first. A
+    question naming a place (在重庆…, 天津小学…) whose passages include a document of that
+    place, or of a place it lies in, is answered from those and from documents naming no
+    place (a national law); documents of other places (a Shenzhen guide for a Chongqing
+    question) follow, in their order. Places are read from the question and from each
+    document's title and issuer (grammar/places.py)."""
+    asked = place_codes(question)
+    if not asked:
+        return passages
+    scopes = [place_codes(f"{p.title} {p.metadata.get('issuer', '')}") for p in passages]
+    if not any(same_scope(asked, scope) for scope in scopes if scope):
+        return passages  # no document of the asked place: nothing to prefer
+    elsewhere = [bool(scope) and not same_scope(asked, scope) for scope in scopes]
+    return [p for p, away in sorted(zip(passages, elsewhere, strict=True), key=lambda pe: pe[1])]
 
 
 class HybridSearcher:
@@ -193,9 +211,8 @@ class HybridSearcher:
             p.keyword_led = weights.score(p.features)
         # Ties (equal scores) fall back to the chunk id, so rankings repeat across processes.
         passages.sort(key=lambda p: (-p.score, p.id))
-        return SearchResult(
-            query=query, tokens=tokens, passages=with_current(query, passages, k), snapshot=snapshot
-        )
+        passages = with_current(query, in_scope(query, passages), k)
+        return SearchResult(query=query, tokens=tokens, passages=passages, snapshot=snapshot)
 
     def _fuse(
         self,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.grammar.places import divisions, is_place_name, leading_place
+from assistant.grammar.places import divisions, is_place_name, leading_place, place_codes, same_scope
 from assistant.targets.bodies import normalize_body
 
 
@@ -54,3 +54,19 @@ def test_leading_place() -> None:
 )
 def test_a_body_is_compared_without_the_place_and_question_words_in_front(asked: str, core: str) -> None:
     assert normalize_body(asked) == core
+
+
+def test_the_places_a_text_names_by_full_or_short_name_with_their_codes() -> None:
+    assert place_codes("户口在重庆渝北") == {"50", "500112"}  # 重庆市, its 渝北区
+    assert place_codes("思明区或湖里区参加积分入学") == {"350203", "350206"}
+    assert place_codes("深圳市罗湖区教育局") == {"4403", "440303"}
+    assert "4420" in place_codes("中山城区小学的入学通知书")  # 中山: the city (and Dalian's 中山区)
+    # Generic words that are also division names, or a name inside another word, name none.
+    assert place_codes("城区学校") == frozenset() and place_codes("城市中区") == frozenset()
+    assert place_codes("中华人民共和国义务教育法") == frozenset()
+
+
+def test_places_share_a_scope_when_one_lies_in_the_other() -> None:
+    assert same_scope(place_codes("罗湖"), place_codes("深圳市"))
+    assert same_scope(place_codes("广东省"), place_codes("深圳市罗湖区"))
+    assert not same_scope(place_codes("重庆"), place_codes("深圳市罗湖区"))
