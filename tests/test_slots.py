@@ -248,6 +248,24 @@ def test_decide_a_value_no_passage_states_is_not_stated(lexical: LexicalIndex) -
     assert decision.slot.kind == "figure"
 
 
+def test_decide_a_value_asked_for_another_year_than_the_documents_is_partial(lexical: LexicalIndex) -> None:
+    guide = [_passage("seats-1", 0.8, title="罗湖区2015学年学位建设方案")]
+    decision = decide("2016学年要新增多少公办义务教育学位？", guide, lexical)
+    assert decision.refuse and decision.partial and decision.reason == "other_year"
+    assert decision.slot.label.startswith("2016学年的")
+    # The year asked is the document's, or inside its span, or only a date the question tells.
+    assert not decide("2015学年要新增多少公办义务教育学位？", guide, lexical).refuse
+    plan = [_passage("seats-1", 0.8, title="罗湖区学位建设方案（2021—2023年）")]
+    assert not decide("2022年要新增多少公办义务教育学位？", plan, lexical).refuse
+    assert decide("孩子2010年9月出生，要新增多少公办义务教育学位？", guide, lexical).reason != "other_year"
+    # The passage itself names the year asked: a plan for 2021—2023 sets targets for 2025.
+    target = _passage("seats-1", 0.8, title="罗湖区学位建设方案（2021—2023年）")
+    target.text = "到2025年，新增公办义务教育学位3.3万座。"
+    assert not decide("2025年要新增多少公办义务教育学位？", [target], lexical).refuse
+    # A document whose title names no year is not year-specific.
+    assert not decide("2016年要新增多少公办义务教育学位？", [_passage("seats-1", 0.8)], lexical).refuse
+
+
 def test_decide_a_value_a_passage_states_is_answered(lexical: LexicalIndex) -> None:
     decision = decide("要新增多少公办义务教育学位？", [_passage("seats-1", 0.8)], lexical)
     assert not decision.refuse and decision.reason == ""

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import jieba.posseg as pseg
 
@@ -39,6 +39,8 @@ from assistant.vocab import compile_pattern, table
 _INTENTS = table("assistant.question", "intents.toml")
 _INJECTION = compile_pattern(_INTENTS["guards"]["injection"])
 _HARMFUL = compile_pattern(_INTENTS["guards"]["harmful"])
+_ASKED_YEAR = compile_pattern(_INTENTS["time"]["asked_year"])
+_TITLE_YEARS = compile_pattern(_INTENTS["time"]["title_years"])
 _NOUN_FLAGS = {"n", "nr", "ns", "nt", "nz", "j", "vn", "nrt", "ng"}
 
 # The fitted decision model (data/decision.toml): feature means and scales, coefficients,
@@ -64,6 +66,11 @@ HEAD_WINDOW = 4
 YEARLY_SLOTS = frozenset({"date", "figure", "duration"})
 
 
+# Partial outcomes: the documents cover the subject, not the asked-for value
+# ("not_stated"), or cover it only for another year than the one asked ("other_year").
+PARTIAL_REASONS = frozenset({"not_stated", "other_year"})
+
+
 @dataclass(frozen=True)
 class Decision:
     refuse: bool
@@ -77,7 +84,7 @@ class Decision:
 
     @property
     def partial(self) -> bool:
-        return self.reason == "not_stated"
+        return self.reason in PARTIAL_REASONS
 
 
 def _topic_nouns(question: str) -> list[str]:
@@ -122,6 +129,12 @@ def decide(
     tied = [p for p in passages[:3] if _led(top) - _led(p) <= SCORE_TIE]
     if slot.kind in YEARLY_SLOTS and any(_is_stale(question, p) for p in tied):
         return Decision(True, "historical", slot=slot)
+    asked_year = _ASKED_YEAR.search(question)
+    if slot.asks_value and asked_year and all(_other_year(asked_year.group(0), p) for p in tied):
+        # "2016学年…几月几号" answered by the 2015学年 notice: the value asked is that year's,
+        # and the documents give another year's; the closest is quoted, marked as partial.
+        year = re.sub(r"\s+", "", asked_year.group(0))
+        return Decision(True, "other_year", slot=replace(slot, label=f"{year}的{slot.label}"))
     if script == "en":
         ok = top.dense >= ENGLISH_DENSE_THRESHOLD
         return Decision(not ok, "" if ok else "no_support", top.dense, slot)
@@ -229,6 +242,15 @@ def _asks_about_unknown(question: str, slot: Slot, unknown: list[str]) -> bool:
     form, as the thing whose value is asked for ("分数线多少分", "学费是多少")."""
     window = question[max(0, slot.at - HEAD_WINDOW) : slot.at]
     return any(noun in window for noun in unknown)
+
+
+def _other_year(asked: str, passage: Passage) -> bool:
+    """Whether `passage` is of other years than the one asked: its document's title names a
+    year or a span of years, and not that one, and the passage does not name it either (a
+    2021—2023 plan sets targets 至2025年)."""
+    year = int(asked[:4])
+    spans = [(int(a), int(b or a)) for a, b in _TITLE_YEARS.findall(passage.title)]
+    return bool(spans) and not any(a <= year <= b for a, b in spans) and str(year) not in passage.text
 
 
 def _is_stale(question: str, top: Passage) -> bool:

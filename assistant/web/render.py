@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from assistant.grammar.sentences import ENDS
+from assistant.question.decide import PARTIAL_REASONS
 
 Record = dict[str, Any]  # one exchange: question, answer, citations, refused, notice
 
@@ -101,7 +102,7 @@ def render_nearest(c: dict[str, Any]) -> str:
 
 def render_answer(record: Record) -> str:
     citations = record.get("citations") or []
-    refused = bool(record.get("refused")) and record.get("reason") != "not_stated"
+    refused = bool(record.get("refused")) and record.get("reason") not in PARTIAL_REASONS
     if not citations:
         return escape_text(record["answer"])
     if refused:
