@@ -11,7 +11,7 @@ from assistant.answering.llm import declines
 from assistant.question.cite import cite
 from assistant.question.decide import decide, guard
 from assistant.question.lexical import LexicalIndex
-from assistant.question.retrieve import Passage, in_scope, with_current
+from assistant.question.retrieve import Passage, in_scope, named_kind, of_named_kind, with_current
 from assistant.question.slots import slot_of, yes_no
 
 ENACTED = (
@@ -432,3 +432,17 @@ def test_a_question_naming_a_place_is_answered_first_from_documents_of_that_plac
     # No place named, or no document of the place named: the ranking stands.
     assert [p.id for p in in_scope("孩子几岁上小学？", ranked)] == ["sz", "law", "cq"]
     assert [p.id for p in in_scope("香港户籍的孩子怎么申请学位？", [shenzhen, national])] == ["sz", "law"]
+
+
+def test_a_question_speaking_of_a_document_by_its_kind_is_answered_first_from_such_documents() -> None:
+    guide = _passage("seats-1", title="罗湖区2016年小学一年级申请指南")
+    plan = _passage("seats-1", title="罗湖区基础教育高质量发展行动方案（2021—2023年）")
+    guide.id, plan.id = "guide", "plan"
+    assert named_kind("孩子隔三差五就考试 方案里有没有说要少考点") == "方案"
+    assert named_kind("深圳那个学前教育条例管不管托班啊") == "条例"
+    assert [p.id for p in of_named_kind("方案里有没有说要少考点", [guide, plan])] == ["plan", "guide"]
+    # A kind's word used otherwise names no document: 法规定 (the law lays down), 有什么办法.
+    assert named_kind("未成年人保护法规定中小学生每天锻炼多久？") == ""
+    assert named_kind("有什么办法让孩子多运动？") == ""
+    # No passage of the kind named: the ranking stands.
+    assert [p.id for p in of_named_kind("那个条例里怎么说？", [guide, plan])] == ["guide", "plan"]

@@ -5,6 +5,7 @@ question. Every search reads one `SearchSnapshot` from start to end."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -116,6 +117,31 @@ def in_scope(question: str, passages: list[Passage]) -> list[Passage]:
     return [p for p, away in sorted(zip(passages, elsewhere, strict=True), key=lambda pe: pe[1])]
 
 
+_DOCUMENT = table("assistant.question", "intents.toml")["document"]
+_NAMED_KIND = re.compile(
+    _DOCUMENT["reference"].replace("{kinds}", "|".join(map(re.escape, _DOCUMENT["kinds"])))
+)
+
+
+def named_kind(question: str) -> str:
+    """The kind of document the question speaks of ("方案里…" → 方案), or ""."""
+    m = _NAMED_KIND.search(question)
+    return (m.group("kind") or m.group("within")) if m else ""
+
+
+def of_named_kind(question: str, passages: list[Passage]) -> list[Passage]:
+    """`passages` with those of documents of the kind the question speaks of first ("方案里
+    有没有说要少考点": the action plan, before a guide whose points table says 分数), when
+    some passage is of that kind; the others follow, in their order."""
+    kind = named_kind(question)
+    if not kind:
+        return passages
+    named = [kind in p.title for p in passages]
+    if not any(named):
+        return passages
+    return [p for p, _ in sorted(zip(passages, named, strict=True), key=lambda pn: not pn[1])]
+
+
 class HybridSearcher:
     """Searches the current snapshot of the active collection.
 
@@ -211,7 +237,7 @@ class HybridSearcher:
             p.keyword_led = weights.score(p.features)
         # Ties (equal scores) fall back to the chunk id, so rankings repeat across processes.
         passages.sort(key=lambda p: (-p.score, p.id))
-        passages = with_current(query, in_scope(query, passages), k)
+        passages = with_current(query, of_named_kind(query, in_scope(query, passages)), k)
         return SearchResult(query=query, tokens=tokens, passages=passages, snapshot=snapshot)
 
     def _fuse(
