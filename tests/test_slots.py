@@ -99,6 +99,14 @@ def test_a_share_is_filled_by_a_percentage_or_a_ratio_and_not_taken_for_an_age()
     assert slot_of("站点周边多大范围算轨道沿线地区？").unit is None  # a range, not an age
 
 
+def test_a_question_for_how_much_of_a_fee_is_filled_only_by_money() -> None:
+    fee = "每学期要交多少借读费？"
+    assert slot_of(fee).unit is not None and slot_of(fee).unit.word == "元"
+    assert slot_of(fee).filled_by("借读费每生每学期500元。", fee)
+    assert not slot_of(fee).filled_by("借读生分为政策性借读生和普通借读生两类。", fee)
+    assert slot_of("多少人缴费？").unit.word == "人"  # a count of people who pay, not a fee
+
+
 def test_a_change_of_a_score_or_fee_is_not_the_score_or_fee_asked_for() -> None:
     level = "本科一批的录取分数线是多少分？"
     change = "退役士兵加多少分？"
