@@ -415,25 +415,26 @@ def clause_quotes(
             holds = KIND_BONUS if slot.filled_by(sentence, clause, header_of(c.citation.text)) else 0.0
             return coverage(tokens, f"{_heading(c.citation)} {sentence}", lexical.idf) + holds
 
-        pool = ranked[:CLAUSE_RANKED]
-        if slot.fill is not None:
-            # A clause asking a value is answered only by a sentence stating one. (A yes/no
-            # clause is not held to a modal verb: "这么小的能收吗" is answered by "招收两周岁至
-            # 三周岁的幼儿…参照适用本条例".)
-            pool = [c for c in pool if slot.filled_by(c.sentences[c.at], clause, header_of(c.citation.text))]
-            if not pool:
-                continue
-        best = max(pool, key=lambda c: (fit(c), c.dense))
+        # A value of the kind the clause asks for counts in `fit`, but is not required: the
+        # slot's vocabulary does not know every answer ("由哪一级财政拨付" → 市财政).
+        best = max(ranked[:CLAUSE_RANKED], key=lambda c: (fit(c), c.dense))
         sentence = best.sentences[best.at]
         if sentence in quote or any(sentence == s for _, s in found):
             continue
         quoted, candidate = f"{_heading(ranked[0].citation)} {quote}", f"{_heading(best.citation)} {sentence}"
-        covered = coverage(tokens, quoted, lexical.idf)
-        # It says more than the quote of what the clause alone asks, and no less of the
-        # whole clause (the quote may answer it in other words).
-        if coverage(tokens, candidate, lexical.idf) >= max(CLAUSE_COVERAGE, covered + 1e-9) and coverage(
-            words[n], candidate, lexical.idf
-        ) >= coverage(words[n], quoted, lexical.idf):
+
+        def covers(text: str, tokens: list[str]) -> float:
+            return coverage(tokens, text, lexical.idf)
+
+        # It says more than the quote of what the clause alone asks and no less of the whole
+        # clause, and covers CLAUSE_COVERAGE of either (the clause's own words may be mostly
+        # ones no document uses: "这笔补贴由哪一级财政拨付" → 这笔, 一级, 拨付).
+        own, whole = covers(candidate, tokens), covers(candidate, words[n])
+        if (
+            own > covers(quoted, tokens)
+            and whole >= covers(quoted, words[n])
+            and max(own, whole) >= CLAUSE_COVERAGE
+        ):
             found.append((best.citation, sentence))
     return found
 
