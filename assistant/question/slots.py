@@ -138,7 +138,6 @@ class Slot:
         return with_units(sentence, header, lambda name: unit.word if column.search(name) else "")
 
 
-@lru_cache(maxsize=2048)
 def _indefinite(rule: _SlotRule, asked: re.Match[str], question: str) -> bool:
     """A figure form with an indefinite 几 ("想招几个…") in a clause before the last, when the
     last clause asks yes or no: the question asks that, not how many."""
@@ -148,6 +147,7 @@ def _indefinite(rule: _SlotRule, asked: re.Match[str], question: str) -> bool:
     return asked.end() <= last and bool(_YES_NO.ask.search(question, last))
 
 
+@lru_cache(maxsize=2048)
 def slot_of(question: str) -> Slot:
     """The question's slot: the first rule whose question form occurs in it. A figure
     question that names a unit (多少钱, 几所, 多少分) is filled only by that unit."""
