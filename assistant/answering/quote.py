@@ -272,11 +272,8 @@ def _item_heads(
     unnumbered lines are left out. With `style`, an item is a sentence of that numbering
     and the deeper ones are left out with it."""
 
-    def opens(sentence: str) -> bool:
-        return bool(ITEM.match(sentence)) if style is None else outline.style_of(sentence.lstrip()) == style
-
-    first = next(i for i, s in enumerate(run) if opens(s))
-    lead, items = run[:first], [s for s in run[first:] if opens(s)]
+    first = next(i for i, s in enumerate(run) if _opens(s, style))
+    lead, items = run[:first], [s for s in run[first:] if _opens(s, style)]
     room -= sum(map(len, lead))
     share = room // len(items) - len("……")
     if share < ITEM_HEAD_MIN:
@@ -289,6 +286,11 @@ def _item_heads(
             if 0 < grows <= spare:
                 heads[i], spare = items[i], spare - grows
     return [*lead, *heads]
+
+
+def _opens(sentence: str, style: str | None) -> bool:
+    """Whether `sentence` opens a list item: any item numbering, or with `style`, that one."""
+    return bool(ITEM.match(sentence)) if style is None else outline.style_of(sentence.lstrip()) == style
 
 
 def _cut(item: str, share: int) -> str:
@@ -354,13 +356,10 @@ def _relevant_items(
     (the rest of the announcement) always come. With `style`, an item is a sentence of that
     numbering and the deeper ones belong to it."""
 
-    def opens(sentence: str) -> bool:
-        return bool(ITEM.match(sentence)) if style is None else outline.style_of(sentence.lstrip()) == style
-
-    first = next(i for i, s in enumerate(run) if opens(s))
+    first = next(i for i, s in enumerate(run) if _opens(s, style))
     head, groups = run[:first], []
     for sentence in run[first:]:
-        if opens(sentence):
+        if _opens(sentence, style):
             groups.append([sentence])
         else:
             groups[-1].append(sentence)
@@ -401,6 +400,10 @@ def clause_quotes(
     quote = "".join(quoted)
     found: list[tuple[Citation, str]] = []
     words = [search_tokens(clause) for clause in clauses]
+
+    def covers(text: str, tokens: list[str]) -> float:
+        return coverage(tokens, text, lexical.idf)
+
     for n, clause in enumerate(clauses):
         slot = slot_of(clause)
         # What the clause asks of its own: its words that no other clause holds ("领了没按时
@@ -422,9 +425,6 @@ def clause_quotes(
         if sentence in quote or any(sentence == s for _, s in found):
             continue
         quoted, candidate = f"{_heading(ranked[0].citation)} {quote}", f"{_heading(best.citation)} {sentence}"
-
-        def covers(text: str, tokens: list[str]) -> float:
-            return coverage(tokens, text, lexical.idf)
 
         # It says more than the quote of what the clause alone asks and no less of the whole
         # clause, and covers CLAUSE_COVERAGE of either (the clause's own words may be mostly

@@ -113,8 +113,7 @@ def in_scope(question: str, passages: list[Passage]) -> list[Passage]:
     scopes = [place_codes(f"{p.title} {p.metadata.get('issuer', '')}") for p in passages]
     if not any(same_scope(asked, scope) for scope in scopes if scope):
         return passages  # no document of the asked place: nothing to prefer
-    elsewhere = [bool(scope) and not same_scope(asked, scope) for scope in scopes]
-    return [p for p, away in sorted(zip(passages, elsewhere, strict=True), key=lambda pe: pe[1])]
+    return _first(passages, [not scope or same_scope(asked, scope) for scope in scopes])
 
 
 _DOCUMENT = table("assistant.question", "intents.toml")["document"]
@@ -137,9 +136,14 @@ def of_named_kind(question: str, passages: list[Passage]) -> list[Passage]:
     if not kind:
         return passages
     named = [kind in p.title for p in passages]
-    if not any(named):
-        return passages
-    return [p for p, _ in sorted(zip(passages, named, strict=True), key=lambda pn: not pn[1])]
+    return _first(passages, named) if any(named) else passages
+
+
+def _first(passages: list[Passage], preferred: list[bool]) -> list[Passage]:
+    """The preferred passages, then the others, each in their order."""
+    return [p for p, keep in zip(passages, preferred, strict=True) if keep] + [
+        p for p, keep in zip(passages, preferred, strict=True) if not keep
+    ]
 
 
 class HybridSearcher:
