@@ -14,7 +14,8 @@ quiet machine gets; the cores are shared while measuring).
 The limit: FLOPs per token of the transformer (2 × its weights' multiply-adds plus
 attention at the chunks' mean length; the token-embedding table is a lookup) at the rate
 ONNX Runtime's own float32 and int8 matrix kernels reach per CPU-second on this CPU, ×
-cores (the int8 graph keeps the MLP down-projections and attention in float32). quiet
+cores (the int8 graph keeps the MLP down-projections and attention in float32); torch-bf16
+against torch's own bfloat16 matrix kernel, which its whole graph runs in. quiet
 tokens/s = tokens / CPU-seconds × cores.
 """
 
@@ -130,6 +131,31 @@ def gemm_rates() -> tuple[float, float]:
     return fp32, int8
 
 
+def bf16_rate() -> float:
+    """bfloat16 multiply FLOP per CPU-second of torch's own matrix kernel (oneDNN: AMX or
+    AVX-512 BF16 where the CPU has them) at the same MLP shape, one thread; best of five.
+    torch-bf16 runs its whole graph in bfloat16, so this alone bounds it."""
+    import torch
+
+    rows, hidden, inter = 512, 768, 3072
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        x = torch.randn(rows, hidden, dtype=torch.bfloat16)
+        w = torch.randn(hidden, inter, dtype=torch.bfloat16)
+        with torch.inference_mode():
+            x @ w
+            best = float("inf")
+            for _ in range(5):
+                started = time.process_time()
+                for _ in range(10):
+                    x @ w
+                best = min(best, time.process_time() - started)
+    finally:
+        torch.set_num_threads(threads)
+    return 10 * 2 * rows * hidden * inter / best
+
+
 def _chroma_add(chunks: list[str], cores: int) -> Row:
     """Adding the chunks with ready vectors to a new persistent Chroma collection, in the
     ingest's batches of 16."""
@@ -221,6 +247,9 @@ def main(argv: list[str] | None = None) -> int:
         f"ONNX Runtime MatMul 512x768x3072, one thread: float32 {fp32_rate / 1e9:.0f}, "
         f"int8 {int8_rate / 1e9:.0f} GFLOP per CPU-second"
     )
+    bf16 = bf16_rate() if any("bf16" in b for b in args.backends.split(",")) else 0.0
+    if bf16:
+        print(f"torch matmul 512x768x3072 bfloat16, one thread: {bf16 / 1e9:.0f} GFLOP per CPU-second")
     results: dict[str, list[Row]] = {}
     for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
         results[backend] = run_backend(backend, args.every)
@@ -230,15 +259,19 @@ def main(argv: list[str] | None = None) -> int:
         "float32": cpu.cores / ((quantised + kept) / fp32_rate),
         "int8": cpu.cores / (quantised / int8_rate + kept / fp32_rate),
     }
+    if bf16:
+        limits["bf16"] = cpu.cores / ((quantised + kept) / bf16)
     print(
         f"{(quantised + kept) / 1e9:.3f} GFLOP per token "
         f"({kept / (quantised + kept):.0%} kept float32 in int8); "
-        f"limits on {cpu.cores} cores: float32 {limits['float32']:.0f}, int8 {limits['int8']:.0f} tokens/s"
+        f"limits on {cpu.cores} cores: "
+        + ", ".join(f"{kind} {value:.0f}" for kind, value in limits.items())
+        + " tokens/s"
     )
     print("| backend | step | tokens | wall s | CPU s | tokens/s | quiet tokens/s | of its limit |")
     print("|---|---|---|---|---|---|---|---|")
     for backend, rows in results.items():
-        limit = limits["int8" if "int8" in backend else "float32"]
+        limit = limits[next((k for k in ("int8", "bf16") if k in backend), "float32")]
         for r in rows:
             share = f"{r['quiet_tokens_per_s'] / limit:.2f}" if r["tokens"] else "–"
             print(
