@@ -75,3 +75,10 @@ def test_latin_digits_and_punctuation_pass_through(corrector: TypoCorrector) -> 
 
 def test_empty_vocabulary_changes_nothing() -> None:
     assert TypoCorrector({}).correct("做业太多") == "做业太多"
+
+
+def test_a_question_word_and_its_measure_word_are_never_corrected() -> None:
+    # 天起 sounds as 天气, a word of the corpus, but 哪天起 is the asker's "from which day".
+    corrector = TypoCorrector({"天气": 2, "学位": 40, "施行": 5})
+    assert corrector.correct("学前教育法是哪天起施行的") == "学前教育法是哪天起施行的"
+    assert corrector.correct("哪天起能申请学为") == "哪天起能申请学位"

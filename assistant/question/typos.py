@@ -10,7 +10,9 @@ keyword side then misses the word the documents use. The rule, with no word list
 - the stretch must be where jieba finds no dictionary words (its HMM makes up a word
   there: 做业, 听历), and the intended word must be an established dictionary word;
 - a stretch that is an established word of the general dictionary is what the user meant,
-  not a typo, and is left alone even if the documents never use it.
+  not a typo, and is left alone even if the documents never use it;
+- a question word and the measure word after it (哪天, 几号: data/typos.toml) are the
+  asker's grammar and belong to no stretch ("哪天起实施" keeps 天起).
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ import jieba.posseg as pseg
 from pypinyin import Style, lazy_pinyin, pinyin
 
 from assistant.question.lexical import STOPWORDS
+from assistant.vocab import compile_pattern, table
+
+_QUESTION_PHRASE = compile_pattern(table("assistant.question", "typos.toml")["question_phrase"])
 
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 MIN_LEN, MAX_LEN = 2, 4  # words of the length typos hit: 学位, 幼儿园, 随行卡
@@ -84,6 +89,8 @@ class TypoCorrector:
             if len(token) >= MIN_LEN and not _general_word(token):
                 unexplained.update(range(position, position + len(token)))
             position += len(token)
+        # A question word and its measure word (哪天, 几号) belong to no stretch.
+        asking = {p for m in _QUESTION_PHRASE.finditer(run) for p in range(m.start(), m.end())}
         # Characters inside a word the corpus knows are never changed (起付线 keeps 付线).
         protected: set[int] = set()
         for i in range(len(run)):
@@ -96,7 +103,8 @@ class TypoCorrector:
             replaced = False
             if i in bounds:
                 for length in range(min(MAX_LEN, len(run) - i), MIN_LEN - 1, -1):
-                    if i + length not in bounds or not unexplained & set(range(i, i + length)):
+                    span = set(range(i, i + length))
+                    if i + length not in bounds or not unexplained & span or asking & span:
                         continue
                     stretch = run[i : i + length]
                     changeable = {p - i for p in range(i, i + length) if p not in protected}
