@@ -18,6 +18,7 @@ from functools import lru_cache
 
 import jieba.posseg as pseg
 
+from assistant.grammar.contractions import names_contracted
 from assistant.grammar.sentences import PROSE_MARKS
 from assistant.question.coverage import coverage
 from assistant.question.slots import Slot
@@ -91,9 +92,10 @@ NO_SUBJECT = Subject("", "")
 
 
 def _names(phrase: str, text: str, idf: Callable[[str], float]) -> bool:
-    """`text` holds `phrase` as written, or enough of its keywords (with the terms map's
-    forms: 学费 → 收费); an empty phrase is named everywhere."""
-    if not phrase or phrase in text:
+    """`text` holds `phrase` as written or contracted (新建改扩建 → 新改扩建), or enough of
+    its keywords (with the terms map's forms: 学费 → 收费); an empty phrase is named
+    everywhere."""
+    if not phrase or phrase in text or names_contracted(phrase, text):
         return True
     tokens = search_tokens(phrase)
     return not tokens or coverage(tokens, text, idf) >= SUBJECT_COVERAGE - 1e-9
