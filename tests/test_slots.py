@@ -50,6 +50,10 @@ def _passage(pid: str, dense: float = 0.75, **meta: str) -> Passage:
         ("学前教育法从哪天起施行？", "day"),
         ("网上报名到几月几号截止？", "day"),
         ("学前教育法是哪一年施行的？", "date"),
+        ("家庭教育宣传周是一年里哪个时候？", "date"),
+        ("每年是几月份到几月份集中受理申请？", "month"),
+        ("少儿医保是工资的百分之几？", "figure"),
+        ("游戏公司晚上几点到早上几点不能提供服务？", "day"),
         ("什么时候基本消除大班额？", "date"),
         ("需要提前多长时间公告？", "duration"),
         ("民办幼儿园多久审计一次？", "duration"),
@@ -187,6 +191,17 @@ def test_a_question_for_the_day_is_not_answered_by_a_year_or_a_month_alone() -> 
     # A question for the year is answered by one.
     year = "学前教育法是哪一年施行的？"
     assert slot_of(year).filled_by("本法自2025年6月1日起施行。", year)
+
+
+def test_an_hour_answers_a_question_for_the_hour_and_a_year_no_question_for_the_month() -> None:
+    hours = "晚上几点到早上几点不能给未成年人提供网络游戏服务？"
+    assert slot_of(hours).filled_by("不得在每日二十二时至次日八时向未成年人提供网络游戏服务。", hours)
+    assert slot_of(hours).filled_by("每日9点至17点受理。", hours)
+    assert not slot_of(hours).filled_by("“十四五”时期全面推进。", hours)
+    months = "每年几月份集中受理申请？"
+    assert slot_of(months).filled_by("每年5月集中受理。", months)
+    assert slot_of(months).filled_by("每年3月至4月受理申请。", months)
+    assert not slot_of(months).filled_by("2014年起集中受理，统一管理。", months)
 
 
 def test_a_year_named_in_the_question_is_not_the_date_it_asks_for() -> None:
@@ -440,6 +455,37 @@ def test_a_question_naming_a_place_is_answered_first_from_documents_of_that_plac
     # No place named, or no document of the place named: the ranking stands.
     assert [p.id for p in in_scope("孩子几岁上小学？", ranked)] == ["sz", "law", "cq"]
     assert [p.id for p in in_scope("香港户籍的孩子怎么申请学位？", [shenzhen, national])] == ["sz", "law"]
+
+
+def test_a_question_about_a_place_no_document_covers_is_partial(lexical: LexicalIndex) -> None:
+    shenzhen = _passage("seats-1", 0.8, title="深圳市学位建设方案", issuer="深圳市教育局")
+    decision = decide("广州要新增多少公办义务教育学位？", [shenzhen], lexical)
+    assert decision.refuse and decision.partial and decision.reason == "other_place"
+    assert decision.slot.label == "广州的具体数字"
+    # The asked place or one it lies in; a document naming no place (a national law); a
+    # place that is someone's origin; a passage that names the asked place: answered.
+    assert not decide("罗湖区要新增多少公办义务教育学位？", [shenzhen], lexical).refuse
+    assert not decide("广州要新增多少公办义务教育学位？", [_passage("seats-1", 0.8)], lexical).refuse
+    assert (
+        decide("广州户籍的孩子在这要新增多少公办义务教育学位？", [shenzhen], lexical).reason != "other_place"
+    )
+    # A district's short name is shared by many cities: 西区 alone is not asked about.
+    assert decide("西区要新增多少公办义务教育学位？", [shenzhen], lexical).reason != "other_place"
+    named = _passage("seats-1", 0.8, title="深圳市学位建设方案")
+    named.text = "为广州来深务工人员子女新增公办义务教育学位3.3万座。"
+    assert decide("广州要新增多少公办义务教育学位？", [named], lexical).reason != "other_place"
+    partial = ExtractiveAnswerer().answer(
+        AnswerContext(
+            "广州要新增多少公办义务教育学位？",
+            "广州要新增多少公办义务教育学位？",
+            "hans",
+            cite([shenzhen]),
+            slot=decision.slot,
+            partial=True,
+            lexical=lexical,
+        )
+    )
+    assert partial.startswith("文件没有写明广州的具体数字")
 
 
 def test_a_question_speaking_of_a_document_by_its_kind_is_answered_first_from_such_documents() -> None:

@@ -25,6 +25,7 @@ _LEADING = re.compile(rf"^[\u4e00-\u9fff]{{2,3}}?[{LEVELS}]")
 
 _SUFFIXES: tuple[str, ...] = tuple(_DATA["suffixes"])
 _PLACE_TAGS = frozenset(_DATA["place_tags"])
+_ORIGIN: str = _DATA["origin"]  # a regex with {place} for the name
 _NAME_WORDS = 3  # a division's full name is at most this many words of the segmenter
 
 
@@ -73,16 +74,17 @@ def _codes_by_name() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str
 
 
 @lru_cache(maxsize=4096)
-def place_codes(text: str) -> frozenset[str]:
-    """The codes of the divisions `text` names: by a full name of three characters or more
-    made of whole words ("思明区", "天津市"; not 市中区 inside 城市中区), or by a name the
-    segmenter reads as a place ("在重庆渝北" → 重庆, 渝北; not the generic 城区)."""
+def named_places(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """The divisions `text` names, each as written with its codes: by a full name of three
+    characters or more made of whole words ("思明区", "天津市"; not 市中区 inside 城市中区),
+    or by a name the segmenter reads as a place ("在重庆渝北" → 重庆, 渝北; not the generic
+    城区)."""
     full, short = _codes_by_name()
     words = list(pseg.cut(text))
-    found: set[str] = set()
+    found: dict[str, frozenset[str]] = {}
     for word, flag in words:
-        if flag in _PLACE_TAGS:
-            found |= short.get(word, frozenset()) | full.get(word, frozenset())
+        if flag in _PLACE_TAGS and (codes := short.get(word, frozenset()) | full.get(word, frozenset())):
+            found[word] = found.get(word, frozenset()) | codes
     starts = [0]
     for word, _ in words:
         starts.append(starts[-1] + len(word))
@@ -90,8 +92,23 @@ def place_codes(text: str) -> frozenset[str]:
         for end in starts[i + 1 : i + 1 + _NAME_WORDS]:
             name = text[start:end]
             if len(name) >= 3 and name in full:
-                found |= full[name]
-    return frozenset(found)
+                found[name] = found.get(name, frozenset()) | full[name]
+    return tuple(found.items())
+
+
+def place_codes(text: str) -> frozenset[str]:
+    """The codes of the divisions `text` names (`named_places`)."""
+    return frozenset(code for _, codes in named_places(text) for code in codes)
+
+
+def asked_places(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """The places `text` asks about: those it names other than as someone's origin
+    ("香港户籍的孩子", "户口在重庆": data/places.toml `origin`)."""
+    return tuple(
+        (name, codes)
+        for name, codes in named_places(text)
+        if not re.search(_ORIGIN.replace("{place}", re.escape(name)), text)
+    )
 
 
 def same_scope(a: frozenset[str], b: frozenset[str]) -> bool:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 
 import jieba.posseg as pseg
 
+from assistant.grammar.places import asked_places, named_places, same_scope
 from assistant.grammar.sentences import CLAUSE_MARKS, ENDS
 from assistant.question.coverage import coverage
 from assistant.question.lexical import STOPWORDS, LexicalIndex
@@ -63,12 +64,13 @@ HEAD_WINDOW = 4
 
 # Values set anew each year (dates, scores, quotas, periods): a historical document does not
 # give this year's.
-YEARLY_SLOTS = frozenset({"date", "figure", "duration"})
+YEARLY_SLOTS = frozenset({"date", "month", "figure", "duration"})
 
 
 # Partial outcomes: the documents cover the subject, not the asked-for value
-# ("not_stated"), or cover it only for another year than the one asked ("other_year").
-PARTIAL_REASONS = frozenset({"not_stated", "other_year"})
+# ("not_stated"), or cover it only for another year than the one asked ("other_year"), or
+# only for other places than the one asked ("other_place").
+PARTIAL_REASONS = frozenset({"not_stated", "other_year", "other_place"})
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,10 @@ def decide(
         # and the documents give another year's; the closest is quoted, marked as partial.
         year = re.sub(r"\s+", "", asked_year.group(0))
         return Decision(True, "other_year", slot=replace(slot, label=f"{year}的{slot.label}"))
+    if (place := _other_place(question, tied)) and script != "en":
+        # "广州的娃买少儿医保…" answered by Shenzhen's notice: the documents cover the subject
+        # for another place; the closest is quoted, marked as not about the asked place.
+        return Decision(True, "other_place", slot=replace(slot, label=f"{place}的{slot.label or '规定'}"))
     if script == "en":
         ok = top.dense >= ENGLISH_DENSE_THRESHOLD
         return Decision(not ok, "" if ok else "no_support", top.dense, slot)
@@ -251,6 +257,34 @@ def _other_year(asked: str, passage: Passage) -> bool:
     year = int(asked[:4])
     spans = [(int(a), int(b or a)) for a, b in _TITLE_YEARS.findall(passage.title)]
     return bool(spans) and not any(a <= year <= b for a, b in spans) and str(year) not in passage.text
+
+
+def _other_place(question: str, passages: list[Passage]) -> str:
+    """The city or province the question asks about (not as someone's origin: "香港户籍的
+    孩子") when every one of `passages` is of documents of other places: its title or
+    issuer names a place, neither the asked one nor one containing or inside it, and its
+    text does not name the asked place either (a Shenzhen notice on Hong Kong pupils covers
+    香港). "" otherwise, and for documents naming no place (a national law applies
+    everywhere). `passages` come in the order `in_scope` gave them, documents of the asked
+    place first when there are any."""
+    asked = asked_places(question)
+    if not asked or not passages:
+        return ""
+
+    def codes(text: str) -> frozenset[str]:
+        return frozenset(code for _, place in named_places(text) for code in place)
+
+    # A city or a province named unambiguously: a district's short name (西区, 城区) is
+    # shared by districts of many cities, and the city it lies in is often left unsaid.
+    asked = tuple((name, codes) for name, codes in asked if len(codes) == 1 and len(next(iter(codes))) <= 4)
+    if not asked:
+        return ""
+    wanted = frozenset(code for _, place in asked for code in place)
+    for p in passages:
+        scope = codes(f"{p.title} {p.metadata.get('issuer', '')}")
+        if not scope or same_scope(wanted, scope) or same_scope(wanted, codes(p.text)):
+            return ""
+    return asked[0][0]
 
 
 def _is_stale(question: str, top: Passage) -> bool:
