@@ -5,6 +5,7 @@ knowledge/ (through the real loader) test that it carries over to documents as w
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -171,6 +172,15 @@ def test_a_question_asking_two_things_has_two_asking_clauses() -> None:
     assert len(asking_clauses("各区要新建多少学校？")) == 1  # 各区 is one word: no things in turn
     # A comma between the parts of one question does not split it.
     assert len(asking_clauses("经批准招特长生的初中，特长生最多能占多大比例？")) == 1
+    # Nor does one before which nothing is asked yet: it sets the scene.
+    assert asking_clauses("低保家庭的小孩参加住院医疗保险，保费由谁承担？") == [
+        "低保家庭的小孩参加住院医疗保险，保费由谁承担？"
+    ]
+    # A comma after which another thing is asked, once something is asked before it, does.
+    assert asking_clauses("2016年小一网上报名是几号到几号，材料啥时候去学校交呀") == [
+        "2016年小一网上报名是几号到几号",
+        "材料啥时候去学校交呀",
+    ]
     assert len(asking_clauses("Can a school charge fees for after-school care?")) == 1
 
 
@@ -196,6 +206,38 @@ def test_each_asking_clause_gets_the_sentence_that_answers_it() -> None:
         AnswerContext(question, question, "hans", citations, slot=slot_of(question), lexical=lexical)
     )
     assert answer.index("7月10日") < answer.index("视为放弃学位。 [2]")  # the first clause leads
+
+
+def test_a_clause_whose_words_no_sentence_shares_gets_the_sentence_closest_in_meaning() -> None:
+    """ "对学生掌握运动项目有没有数量上的指标" shares one word with "激励每个学生至少拥有2项
+    以上体育特长": the clause's own query vector finds it (cosines as retrieval gives them)."""
+    question = "体育课每天得排几节？对学生掌握运动项目有没有数量上的指标？"
+    first, second = asking_clauses(question)
+    sentences = (
+        "义务教育阶段学校设置每天1节体育与健康课。",
+        "激励每个学生至少拥有2项以上体育特长。",
+        "办好校园体育节。",
+    )
+
+    def citation(meaning: dict[str, float]) -> Citation:
+        cited = _citation("".join(sentences), 1, "提高学生健康素质")
+        pairs = {
+            first: ((sentences[0], 0.55), (sentences[1], 0.47), (sentences[2], 0.38)),
+            second: tuple(meaning.items()),
+        }
+        return replace(cited, clause_dense=tuple(pairs.items()))
+
+    lexical = LexicalIndex(["a"], ["".join(sentences)])
+    close = citation({sentences[0]: 0.40, sentences[1]: 0.475, sentences[2]: 0.41})
+    ranked = [Candidate(close, sentences, i, 1.0 - i / 10, 0.5, 0.5, i == 0) for i in range(3)]
+    assert clause_quotes(ranked, [sentences[0]], question, lexical) == [(close, sentences[1])]
+    # Not closer than the quote by the margin, or stating no figure the clause asks for: none.
+    near = citation({sentences[0]: 0.46, sentences[1]: 0.475, sentences[2]: 0.41})
+    ranked = [Candidate(near, sentences, i, 1.0 - i / 10, 0.5, 0.5, i == 0) for i in range(3)]
+    assert clause_quotes(ranked, [sentences[0]], question, lexical) == []
+    figureless = citation({sentences[0]: 0.40, sentences[1]: 0.41, sentences[2]: 0.50})
+    ranked = [Candidate(figureless, sentences, i, 1.0 - i / 10, 0.5, 0.5, i == 0) for i in range(3)]
+    assert clause_quotes(ranked, [sentences[0]], question, lexical) == []
 
 
 def test_each_neighbour_that_covers_the_question_joins() -> None:

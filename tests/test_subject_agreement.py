@@ -99,6 +99,23 @@ def test_a_partial_whose_quote_states_a_value_of_another_thing_stays_partial(lex
     assert settled.partial
 
 
+def test_an_answer_whose_quote_states_no_value_of_the_asked_form_is_partial(lexical: LexicalIndex) -> None:
+    # A date in another passage (a cover letter's) is no answer to "几号开始".
+    question = "积分入学网上申请是几号开始？"
+    quote = "申请积分入学的随迁子女，父母在本市务工和参加社会保险的年限要满2年。"
+    cover = "本通知自2016年3月1日起执行。"
+    decision = Decision(False, "", 0.9, slot_of(question))
+    settled = settle(decision, question, _citations(quote, cover), lexical)
+    assert settled.partial and settled.slot.label == "具体日期"
+    assert not settle(decision, question, _citations("网上申请于3月1日开始。", quote), lexical).refuse
+    # A body is open vocabulary: a quote naming none the slot knows still answers.
+    body = "思政课建设由谁全面领导？"
+    led = settle(
+        Decision(False, "", 0.9, slot_of(body)), body, _citations("坚持党对思政课建设的全面领导。"), lexical
+    )
+    assert not led.refuse
+
+
 HELP = "学校自己设计课程建设有困难，区里会派谁来协助？"
 
 

@@ -19,8 +19,10 @@ from dataclasses import replace
 from assistant.answering.extractive import rank_sentences
 from assistant.answering.quote import quoted_sentences
 from assistant.question.cite import Citation
+from assistant.question.clauses import asking_clauses
 from assistant.question.decide import Decision
 from assistant.question.lexical import LexicalIndex
+from assistant.question.slots import WRITTEN_FORM_SLOTS
 from assistant.question.subject import asked_subject
 from assistant.question.terms import search_tokens
 
@@ -29,6 +31,10 @@ _CHECKED = frozenset({"", "not_stated"})
 # An answer about a named subject whose quote states no value of the asked kind stands
 # (False: it becomes partial). Chosen on the even lines of dev, dev2 and dev_extra.
 NAMED_QUOTE_ANSWERS = False
+# The same for a question naming no subject, asking for a value known by its written form
+# (a figure, a date, a period: WRITTEN_FORM_SLOTS). A body or a name is open vocabulary
+# ("由谁全面领导" → 党): a quote without one the slot knows may still state it.
+QUOTE_WITHOUT_VALUE_ANSWERS = False
 # A partial answer's quote that states the asked value and covers this much of the
 # question's keyword weight (with its heading path) answers it, whatever the asked thing.
 PROMOTE_COVERAGE = 0.7
@@ -70,6 +76,15 @@ def settle(
         # about the subject states none (the value found is another subject's).
         named = replace(slot, label=subject.missing(slot.label, slot.names_thing))
         return Decision(True, "not_stated", decision.support, named)
+    if (
+        not holding
+        and not QUOTE_WITHOUT_VALUE_ANSWERS
+        and slot.kind in WRITTEN_FORM_SLOTS
+        and len(asking_clauses(question)) < 2
+    ):
+        # The sentence the answer would quote states no value of the asked kind: another
+        # passage's value ("2016年" of a cover letter) is no answer to "几号开始".
+        return Decision(True, "not_stated", decision.support, slot)
     return decision
 
 

@@ -24,7 +24,7 @@ from assistant.question.cite import Citation
 from assistant.question.clauses import asking_clauses
 from assistant.question.coverage import KIND_BONUS, coverage
 from assistant.question.lexical import LexicalIndex
-from assistant.question.slots import Slot, slot_of
+from assistant.question.slots import WRITTEN_FORM_SLOTS, Slot, slot_of
 from assistant.question.terms import search_tokens
 from assistant.vocab import compile_pattern, table
 
@@ -49,6 +49,7 @@ SENTENCE_MAX: int = _QUOTE["sentence_max"]
 _QUESTION = _GRAMMAR["question"]
 CLAUSE_COVERAGE: float = _QUESTION["clause_coverage"]
 CLAUSE_RANKED: int = _QUESTION["clause_ranked"]
+CLAUSE_MEANING_MARGIN: float = _QUESTION["clause_meaning_margin"]
 
 
 class Located(Protocol):
@@ -422,9 +423,9 @@ def clause_quotes(
         # slot's vocabulary does not know every answer ("由哪一级财政拨付" → 市财政).
         best = max(ranked[:CLAUSE_RANKED], key=lambda c: (fit(c), c.dense))
         sentence = best.sentences[best.at]
-        if sentence in quote or any(sentence == s for _, s in found):
-            continue
         quoted, candidate = f"{_heading(ranked[0].citation)} {quote}", f"{_heading(best.citation)} {sentence}"
+        if sentence in quote or any(sentence == s for _, s in found):
+            candidate = quoted  # nothing said beyond the quote: only meaning may add one
 
         # It says more than the quote of what the clause alone asks and no less of the whole
         # clause, and covers CLAUSE_COVERAGE of either (the clause's own words may be mostly
@@ -436,7 +437,46 @@ def clause_quotes(
             and max(own, whole) >= CLAUSE_COVERAGE
         ):
             found.append((best.citation, sentence))
+            continue
+        # Else by meaning: the sentence closest to the clause alone (its own query vector),
+        # when it is CLAUSE_MEANING_MARGIN closer than any sentence of the quote and states
+        # a value of the written form the clause asks for.
+        meant = _by_meaning(ranked, clause, slot, quote)
+        if meant is not None and not any(meant[1] == s for _, s in found):
+            found.append(meant)
     return found
+
+
+def _clause_similarity(citation: Citation, clause: str) -> dict[str, float]:
+    return dict(dict(citation.clause_dense).get(clause, ()))
+
+
+def _by_meaning(ranked: Sequence[Ranked], clause: str, slot: Slot, quote: str) -> tuple[Citation, str] | None:
+    """The sentence answering `clause` by meaning (see `clause_quotes`), or None. Only for a
+    clause asking a value known by its written form (a figure, a date, a period), whose
+    presence confirms what meaning found: for a clause asking a rule or a verdict ("罗湖有没有
+    说法", "老师之间到底流不流动") the closest sentence was as often another subject's."""
+    if slot.kind not in WRITTEN_FORM_SLOTS:
+        return None
+    quoted = -1.0
+    for citation in {id(c.citation): c.citation for c in ranked}.values():
+        for sentence, value in _clause_similarity(citation, clause).items():
+            if sentence in quote:
+                quoted = max(quoted, value)
+    scored = [
+        (value, c)
+        for c in ranked[:CLAUSE_RANKED]
+        if (value := _clause_similarity(c.citation, clause).get(c.sentences[c.at])) is not None
+    ]
+    if not scored:
+        return None
+    value, best = max(scored, key=lambda vc: vc[0])
+    sentence = best.sentences[best.at]
+    if sentence in quote or value - quoted < CLAUSE_MEANING_MARGIN:
+        return None
+    if slot.asks_value and not slot.filled_by(sentence, clause, header_of(best.citation.text)):
+        return None
+    return best.citation, sentence
 
 
 def _heading(citation: Citation) -> str:

@@ -28,6 +28,8 @@ class Citation:
     ocr_confidence: str = ""  # the lowest OCR confidence of those pages ("0.87")
     # (sentence, cosine similarity to the question) for the sentences with a stored vector
     sentence_dense: tuple[tuple[str, float], ...] = field(default=(), compare=False)
+    # (asking clause, its (sentence, cosine) pairs) for a question asking several things
+    clause_dense: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = field(default=(), compare=False)
 
     @property
     def historical(self) -> bool:
@@ -93,6 +95,7 @@ def cite(passages: list[Passage]) -> list[Citation]:
             ocr_pages=str(p.metadata.get("ocr_pages", "")),
             ocr_confidence=str(p.metadata.get("ocr_confidence", "")),
             sentence_dense=tuple(p.sentence_dense.items()),
+            clause_dense=tuple((c, tuple(d.items())) for c, d in p.clause_dense.items()),
         )
         for i, p in enumerate(passages, start=1)
     ]

@@ -12,6 +12,7 @@ from assistant.vocab import compile_pattern, table
 
 _DATA = table("assistant.question", "clauses.toml")
 _SPLIT = compile_pattern(_DATA["split"])
+_COMMA = compile_pattern(_DATA["comma"])
 _ASKS = compile_pattern(_DATA["asks"])
 CLAUSE_WORDS: int = _DATA["words"]
 _DISTRIBUTIVE = compile_pattern(_DATA["distributive"])
@@ -24,10 +25,28 @@ def asking_clauses(question: str) -> list[str]:
     (还有, 另外); a clause asks when it ends as a question or has a slot's question form.
     One clause (or none) when the question asks one thing."""
     parts = [p.strip() for p in _SPLIT.split(question) if p and p.strip()]
-    asking = [
-        p for p in parts if (_ASKS.search(p) or slot_of(p).kind) and len(search_tokens(p)) >= CLAUSE_WORDS
-    ]
+    parts = [clause for part in parts for clause in _comma_clauses(part)]
+    asking = [p for p in parts if _asks(p) and len(search_tokens(p)) >= CLAUSE_WORDS]
     return [one for clause in asking for one in _distributed(clause)]
+
+
+def _asks(text: str) -> bool:
+    return bool(_ASKS.search(text) or slot_of(text).kind)
+
+
+def _comma_clauses(part: str) -> list[str]:
+    """`part` split at the commas where what comes before already asks something and what
+    follows asks something else ("网上报名是几号到几号，材料啥时候去学校交"); a comma
+    before which nothing is asked yet only sets the scene ("低保家庭的小孩参加医保，保费由
+    谁承担") and stays inside the clause."""
+    pieces = _COMMA.split(part)
+    clauses = [pieces[0]]
+    for piece in pieces[1:]:
+        if _asks(clauses[-1]) and _asks(piece) and len(search_tokens(piece)) >= CLAUSE_WORDS:
+            clauses.append(piece)
+        else:
+            clauses[-1] = f"{clauses[-1]}，{piece}"
+    return clauses
 
 
 def _distributed(clause: str) -> list[str]:

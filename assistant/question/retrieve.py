@@ -14,9 +14,11 @@ import numpy as np
 
 from assistant.grammar.places import place_codes, same_scope
 from assistant.grammar.sentences import split_sentences
+from assistant.question.clauses import asking_clauses
 from assistant.question.coverage import answer_kind, coverage, kind_bonus
 from assistant.question.lexical import LexicalIndex
 from assistant.question.passage_rank import fitted_ranker, passage_features, weights_ranker
+from assistant.question.slots import WRITTEN_FORM_SLOTS, slot_of
 from assistant.question.snapshot import Index, SearchSnapshot, SnapshotHolder, searchable_text
 from assistant.question.terms import keyword_reach, search_tokens
 from assistant.settings import Settings
@@ -41,6 +43,8 @@ class Passage:
     ranks: dict[str, int] = field(default_factory=dict)
     # cosine similarity of each of its sentences to the question (sentence vectors)
     sentence_dense: dict[str, float] = field(default_factory=dict)
+    # for a question asking several things: each asking clause → its sentences' similarity
+    clause_dense: dict[str, dict[str, float]] = field(default_factory=dict)
     # the named figures the ranking read (question/passage_rank.py)
     features: dict[str, float] = field(default_factory=dict)
     # the score by the settings' weights (keyword-led), which the refusal decision reads
@@ -242,7 +246,30 @@ class HybridSearcher:
         # Ties (equal scores) fall back to the chunk id, so rankings repeat across processes.
         passages.sort(key=lambda p: (-p.score, p.id))
         passages = with_current(query, of_named_kind(query, in_scope(query, passages)), k)
+        self._score_clauses(snapshot, passages, query)
         return SearchResult(query=query, tokens=tokens, passages=passages, snapshot=snapshot)
+
+    def _score_clauses(self, snapshot: SearchSnapshot, passages: list[Passage], query: str) -> None:
+        """For a question asking several things, each asking clause's meaning against the
+        passages' sentences: the sentence answering a clause may share few of its words
+        ("运动项目有没有数量上的指标" → "至少拥有2项以上体育特长"). One more query
+        embedding per clause asking a figure, a date or a period, only for such questions."""
+        clauses = asking_clauses(query)
+        if len(clauses) < 2 or not passages:
+            return
+        # Only a clause asking a value of a written form is ever quoted by meaning
+        # (answering/quote.py): no embedding for the others.
+        for clause in (c for c in clauses if slot_of(c).kind in WRITTEN_FORM_SLOTS):
+            vector = np.asarray(self.embed_query(clause), dtype=np.float32)
+            whole = snapshot.chunks.similarities([p.id for p in passages], vector)
+            for p in passages:
+                sentences = split_sentences(p.text)
+                if len(sentences) == 1:  # one sentence: the chunk's own vector stands for it
+                    scores: list[float | None] = [whole.get(p.id)]
+                else:
+                    scores = snapshot.sentences.similarities(p.id, sentences, vector)
+                pairs = zip(sentences, scores, strict=True)
+                p.clause_dense[clause] = {s: v for s, v in pairs if v is not None}
 
     def _fuse(
         self,

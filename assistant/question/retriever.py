@@ -70,6 +70,7 @@ def document_of(passage: Passage, index_version: str) -> Document:
         "sentence_coverage": passage.sentence_coverage,
         "ranks": passage.ranks,
         "sentence_dense": passage.sentence_dense,
+        "clause_dense": passage.clause_dense,
         "features": passage.features,
         "keyword_led": passage.keyword_led,
     }

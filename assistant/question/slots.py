@@ -310,6 +310,9 @@ NO_SLOT = Slot("")
 
 # How many of the best passages may hold the asked-for value.
 SLOT_PASSAGES = 3
+# Slots whose values are known by their written form (a figure, a date, a period), so a
+# sentence either states one or does not; a body or a name is open vocabulary.
+WRITTEN_FORM_SLOTS = frozenset({"figure", "day", "month", "date", "duration"})
 
 
 def filling_passage(slot: Slot, question: str, texts: list[str]) -> int | None:
