@@ -53,6 +53,7 @@ def _passage(pid: str, dense: float = 0.75, **meta: str) -> Passage:
         ("家庭教育宣传周是一年里哪个时候？", "date"),
         ("每年是几月份到几月份集中受理申请？", "month"),
         ("少儿医保是工资的百分之几？", "figure"),
+        ("老师的师德在考核里排第几位？", "ordinal"),  # a rank, which "第一标准" answers
         ("游戏公司晚上几点到早上几点不能提供服务？", "day"),
         ("什么时候基本消除大班额？", "date"),
         ("需要提前多长时间公告？", "duration"),
