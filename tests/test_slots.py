@@ -205,6 +205,13 @@ def test_an_hour_answers_a_question_for_the_hour_and_a_year_no_question_for_the_
     assert not slot_of(months).filled_by("2014年起集中受理，统一管理。", months)
 
 
+def test_a_rank_is_answered_by_an_ordinal() -> None:
+    rank = "配套幼儿园应该放在第几期建？"
+    assert slot_of(rank).filled_by("幼儿园应当在首期建设。", rank)
+    assert slot_of(rank).filled_by("把师德表现作为业绩考核的第一标准。", rank)
+    assert not slot_of(rank).filled_by("新建幼儿园23所。", rank)
+
+
 def test_a_year_named_in_the_question_is_not_the_date_it_asks_for() -> None:
     slot = slot_of("2016年小一新生什么时候报到？")
     assert not slot.filled_by("2016年罗湖区小一招生工作方案。", "2016年小一新生什么时候报到？")
