@@ -321,6 +321,15 @@ def test_the_answer_leads_with_the_clause_that_states_the_figure(lexical: Lexica
     assert "3.3万座" in second and second.endswith("[1]")
 
 
+def test_a_short_clause_stating_the_date_leads_with_the_clause_it_opens(lexical: LexicalIndex) -> None:
+    """"即从6月20日起" says when; "公办小学开始报名审核" says what starts then: the lead is
+    both, and not the other date's clause that shares the word 开始."""
+    registration = _passage("seats-1")
+    registration.text = "报名时间严格执行通知规定，即从6月20日起，公办小学开始报名审核。7月20日开始发放入学通知书。"
+    answer = _answer(lexical, "小学报名是从哪天开始的？", [registration])
+    assert answer.split("\n")[0] == "即从6月20日起，公办小学开始报名审核。"
+
+
 def test_the_answer_leads_with_the_duration_and_prefers_the_passage_that_states_it(
     lexical: LexicalIndex,
 ) -> None:

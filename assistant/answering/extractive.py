@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from itertools import pairwise
 
 from assistant.answering import ranker
 from assistant.answering.base import AnswerContext, historical_note
@@ -50,6 +51,7 @@ MIN_SENTENCE = 4  # shorter "sentences" are headings or numbering left alone
 SUPPORT_RATIO = 0.6  # another passage is quoted when its best sentence scores nearly as well
 MAX_SUPPORT = 2
 LEAD_MAX = 60  # a lead line longer than this is no summary: the quote follows anyway
+OPENING_CLAUSE_MAX = 14  # a clause this short that states the value opens the next one
 _LEAD_OPENING = compile_pattern(_GRAMMAR["lead"]["opening"])
 _LEAD_CLOSING = compile_pattern(_GRAMMAR["lead"]["closing"])
 _NUMBERING = re.compile(rf"^\s*(?:{outline.MARKER})\s*")
@@ -199,9 +201,17 @@ def _lead_line(
     states the value, or the yes/no word the rule's modal verb gives."""
     line = ""
     clauses = [c for sentence in sentences for c in clauses_of(sentence)]
+    # A short clause that only states the value ("即从2016年6月20日起") opens the clause it
+    # belongs to ("公办小学开始报名审核"): it is judged, and led, with that clause.
+    following = {
+        c: nxt
+        for sentence in sentences
+        for c, nxt in pairwise(clauses_of(sentence))
+        if len(c) <= OPENING_CLAUSE_MAX and not slot.filled_by(nxt, question)
+    }
 
     def relevance(clause: str) -> float:
-        return coverage(tokens, clause, lexical.idf)
+        return coverage(tokens, f"{clause}{following.get(clause, '')}", lexical.idf)
 
     if slot.fill is not None:
         # Of the clauses that state a value of the asked kind, the one about the question
@@ -217,7 +227,10 @@ def _lead_line(
             if rows:
                 line = max(rows, key=relevance)
         if holding and not line:
-            line = _as_sentence(max(holding, key=relevance))
+            best = max(holding, key=relevance)
+            if best in following and relevance(best) > coverage(tokens, best, lexical.idf):
+                best = f"{best}，{following[best]}"
+            line = _as_sentence(best)
     elif slot.kind == "yesno":
         # The modal verb that governs the asked action: of the clauses whose modal is
         # followed by a word of that action, the most relevant one. A modal about another
