@@ -200,13 +200,14 @@ def _lead_line(
     """What was asked, in one short line taken from the quoted sentences: the clause that
     states the value, or the yes/no word the rule's modal verb gives."""
     line = ""
-    clauses = [c for sentence in sentences for c in clauses_of(sentence)]
+    by_sentence = [clauses_of(sentence) for sentence in sentences]
+    clauses = [c for own in by_sentence for c in own]
     # A short clause that only states the value ("即从2016年6月20日起") opens the clause it
     # belongs to ("公办小学开始报名审核"): it is judged, and led, with that clause.
     following = {
         c: nxt
-        for sentence in sentences
-        for c, nxt in pairwise(clauses_of(sentence))
+        for own in by_sentence
+        for c, nxt in pairwise(own)
         if len(c) <= OPENING_CLAUSE_MAX and not slot.filled_by(nxt, question)
     }
 

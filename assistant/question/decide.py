@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 
 import jieba.posseg as pseg
 
-from assistant.grammar.places import asked_places, named_places, same_scope
+from assistant.grammar.places import asked_places, place_codes, same_scope
 from assistant.grammar.sentences import CLAUSE_MARKS, ENDS
 from assistant.question.coverage import coverage
 from assistant.question.lexical import STOPWORDS, LexicalIndex
@@ -271,18 +271,15 @@ def _other_place(question: str, passages: list[Passage]) -> str:
     if not asked or not passages:
         return ""
 
-    def codes(text: str) -> frozenset[str]:
-        return frozenset(code for _, place in named_places(text) for code in place)
-
     # A city or a province named unambiguously: a district's short name (西区, 城区) is
     # shared by districts of many cities, and the city it lies in is often left unsaid.
     asked = tuple((name, codes) for name, codes in asked if len(codes) == 1 and len(next(iter(codes))) <= 4)
     if not asked:
         return ""
-    wanted = frozenset(code for _, place in asked for code in place)
+    wanted = frozenset(code for _, codes in asked for code in codes)
     for p in passages:
-        scope = codes(f"{p.title} {p.metadata.get('issuer', '')}")
-        if not scope or same_scope(wanted, scope) or same_scope(wanted, codes(p.text)):
+        scope = place_codes(f"{p.title} {p.metadata.get('issuer', '')}")
+        if not scope or same_scope(wanted, scope) or same_scope(wanted, place_codes(p.text)):
             return ""
     return asked[0][0]
 

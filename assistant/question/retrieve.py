@@ -104,6 +104,18 @@ def with_current(question: str, passages: list[Passage], k: int) -> list[Passage
     return top if current is None else [*top[:-1], current]
 
 
+def _sentence_similarities(
+    snapshot: SearchSnapshot, passage: Passage, vector: np.ndarray, whole: float | None
+) -> dict[str, float]:
+    """Each sentence of `passage` with its stored vector's cosine to `vector`; a passage of
+    one sentence has no sentence vector, and its chunk's cosine (`whole`) stands for it."""
+    sentences = split_sentences(passage.text)
+    if len(sentences) == 1:
+        return {} if whole is None else {sentences[0]: whole}
+    scores = snapshot.sentences.similarities(passage.id, sentences, vector)
+    return {s: v for s, v in zip(sentences, scores, strict=True) if v is not None}
+
+
 def in_scope(question: str, passages: list[Passage]) -> list[Passage]:
     """`passages` with those of documents about the place the question names first. A
     question naming a place (在重庆…, 天津小学…) whose passages include a document of that
@@ -233,11 +245,7 @@ class HybridSearcher:
         # Each candidate's sentences are scored against the question, so the ranking can
         # read its best sentence's meaning as well as its keywords.
         for p in passages:
-            sentences = split_sentences(p.text)
-            scores = snapshot.sentences.similarities(p.id, sentences, query_vector)
-            p.sentence_dense = {s: v for s, v in zip(sentences, scores, strict=True) if v is not None}
-            if len(sentences) == 1:  # one sentence: the chunk's own vector stands for it
-                p.sentence_dense = {sentences[0]: p.dense}
+            p.sentence_dense = _sentence_similarities(snapshot, p, query_vector, p.dense)
         passage_features(passages, reach, lambda p: max(p.sentence_dense.values(), default=None))
         ranker, weights = self.ranker, self.weights
         for p in passages:
@@ -263,13 +271,7 @@ class HybridSearcher:
             vector = np.asarray(self.embed_query(clause), dtype=np.float32)
             whole = snapshot.chunks.similarities([p.id for p in passages], vector)
             for p in passages:
-                sentences = split_sentences(p.text)
-                if len(sentences) == 1:  # one sentence: the chunk's own vector stands for it
-                    scores: list[float | None] = [whole.get(p.id)]
-                else:
-                    scores = snapshot.sentences.similarities(p.id, sentences, vector)
-                pairs = zip(sentences, scores, strict=True)
-                p.clause_dense[clause] = {s: v for s, v in pairs if v is not None}
+                p.clause_dense[clause] = _sentence_similarities(snapshot, p, vector, whole.get(p.id))
 
     def _fuse(
         self,
