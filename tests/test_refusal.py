@@ -3,6 +3,7 @@ model), answerable ones that must not be refused, and `decide()` on synthetic pa
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +28,13 @@ OFF_TOPIC = [
     "杨洋拄拐现身医院是怎么回事？",
 ]
 PERSON = ["罗湖区教育局局长叫什么名字？", "翠园中学的校长是谁？"]
-CURRENT_PROCEDURE = [
-    "2026年小一报名时间是什么时候？",
-    "今年小一学位申请什么时候开始？",
-    "2025年深圳中考录取分数线是多少？",
+# This year's value asked, and only a 2016 guide gives one: (question, the time asked).
+THIS_YEAR = [
+    ("2026年小一报名时间是什么时候？", "2026年"),
+    ("今年小一学位申请什么时候开始？", "今年"),
+    ("明年罗湖小一网上预申请几号截止", "明年"),
 ]
+CURRENT_PROCEDURE = ["2025年深圳中考录取分数线是多少？"]
 # The documents cover the subject but do not state the value asked for.
 NOT_STATED = ["罗湖的高考分数线多少分？"]
 ABUSE = [
@@ -86,12 +89,28 @@ def test_names_of_officials_are_refused(real_assistant: Assistant, question: str
 
 @pytest.mark.model
 @pytest.mark.parametrize("question", CURRENT_PROCEDURE)
-def test_current_dates_and_scores_are_refused(real_assistant: Assistant, question: str) -> None:
+def test_a_score_no_document_gives_is_not_answered(real_assistant: Assistant, question: str) -> None:
     result = _ask(real_assistant, question)
-    _assert_refused(result)
-    assert result["refusal_reason"] in {"historical", "no_support"}
-    # never answered from the 2016 guide as if it were this year's
+    assert result["refused"] is True
+    assert result["refusal_reason"] in {"no_support", "not_stated"}
     assert "4月1日" not in result["answer"]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(("question", "when"), THIS_YEAR)
+def test_this_years_date_over_a_past_years_guide_is_partial_and_names_that_year(
+    real_assistant: Assistant, question: str, when: str
+) -> None:
+    """The 2016 guide's dates are not this year's: the answer says this year's is not
+    stated before it quotes anything, and names the year of what it quotes."""
+    result = _ask(real_assistant, question)
+    assert result["refused"] is True and result["refusal_reason"] == "historical", result["answer"][:200]
+    first, rest = result["answer"].split("\n", 1)
+    assert first.startswith(f"文件没有写明{when}的"), first
+    assert first.endswith("相关内容（2016年的历史文件）："), first
+    assert not re.search(r"\d+月\d+", first)  # no date before the year is said
+    assert "[1]" in rest or "[2]" in rest
+    assert all(c["status"] == "historical" for c in result["citations"][:1])
 
 
 @pytest.mark.model
@@ -191,9 +210,20 @@ def test_decide_a_question_about_this_year_is_not_answered_from_a_historical_doc
     lexical: LexicalIndex,
 ) -> None:
     current = decide("今年小一网上预申请什么时间开始？", [_guide()], lexical)
-    assert current.refuse and current.reason == "historical"
+    assert current.refuse and current.reason == "historical" and current.partial
+    assert current.slot.label.startswith("今年的")
     coming = decide("2026年小一网上预申请是什么时间？", [_guide()], lexical)
-    assert coming.refuse and coming.reason == "historical"
+    assert coming.refuse and coming.reason == "historical" and coming.partial
+    assert coming.slot.label.startswith("2026年的")
+
+
+def test_decide_a_question_about_this_year_the_documents_do_not_cover_is_refused(
+    lexical: LexicalIndex,
+) -> None:
+    """Only what the documents would answer is quoted with its year; weak evidence of a
+    historical document is refused as any other."""
+    decision = decide("今年深圳中考体育考几个项目？", [_guide(dense=0.2)], lexical)
+    assert decision.refuse and decision.reason == "no_support"
 
 
 def test_decide_a_question_without_a_time_is_answered_from_a_historical_document(
@@ -268,3 +298,17 @@ def test_decide_a_historical_passage_tied_with_the_top_one_is_stale_evidence(lex
     assert decision.refuse and decision.reason == "historical"
     guide.score = 2.717 - 0.3
     assert decide(question, [plan, guide], lexical).reason != "historical"
+
+
+def test_decide_an_english_question_for_a_value_no_passage_states_is_partial(lexical: LexicalIndex) -> None:
+    """A fee asked in English over passages stating seats, not money: not stated, as it
+    would be in Chinese; the seats asked in English are answered."""
+    plan = [_passage("plan-1", 0.7)]
+    fee = decide("How much is the annual tuition at the new No. 19 high school?", plan, lexical, script="en")
+    assert fee.refuse and fee.partial and fee.reason == "not_stated"
+    seats = decide("How many new places will the No. 19 high school add?", plan, lexical, script="en")
+    assert not seats.refuse
+    kids = decide(
+        "What's the maximum number of kids in one PE class?", [_passage("plan-2", 0.7)], lexical, script="en"
+    )
+    assert kids.reason == "not_stated"  # 1节 is no count of children

@@ -74,7 +74,7 @@ class ExtractiveAnswerer:
         ranked, lead, lead_sentences = found.ranked, found.citation, found.quote
         lines = []
         if context.partial:
-            lines.append(_not_stated(found.slot, english))
+            lines.append(_not_stated(found.slot, english, lead))
         elif not english and found.lead:  # English answers open with the quote
             lines.append(found.lead)
         lines.append(_fact_line(lead_sentences, lead, english))
@@ -303,10 +303,15 @@ def _as_sentence(clause: str) -> str:
     return f"{clause}。" if clause else ""
 
 
-def _not_stated(slot: Slot, english: bool) -> str:
+def _not_stated(slot: Slot, english: bool, quoted: Citation) -> str:
+    """The partial answer's first line; the closest provision's year first when its
+    document is historical, so that its value never reads as this year's."""
+    year = quoted.year if quoted.historical else ""
     if english:
-        return f"The documents do not state {slot.label_en or 'this'}. The closest provision:"
-    return f"文件没有写明{slot.label or '这一点'}；相关内容："
+        closest = f" (a historical document of {year})" if year else ""
+        return f"The documents do not state {slot.label_en or 'this'}. The closest provision{closest}:"
+    closest = f"相关内容（{year}年的历史文件）" if year else "相关内容"
+    return f"文件没有写明{slot.label or '这一点'}；{closest}："
 
 
 def _where(citation: Citation, english: bool) -> str:

@@ -101,6 +101,12 @@ def place_codes(text: str) -> frozenset[str]:
     return frozenset(code for _, codes in named_places(text) for code in codes)
 
 
+def narrowest(codes: frozenset[str]) -> frozenset[str]:
+    """`codes` without those of divisions that contain another of them: "深圳市罗湖区人民政府"
+    is of 罗湖区, not of all of 深圳市."""
+    return frozenset(c for c in codes if not any(o != c and o.startswith(c) for o in codes))
+
+
 def asked_places(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
     """The places `text` asks about: those it names other than as someone's origin
     ("香港户籍的孩子", "户口在重庆": data/places.toml `origin`)."""

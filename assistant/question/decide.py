@@ -14,8 +14,10 @@ Not a bare similarity threshold: the decision combines
    a body whose best passages state none is a **partial** answer (reason "not_stated"):
    the documents cover the subject but not the value;
 4. time: a question about now or a coming year whose only evidence is a historical
-   document is not answered from it (reason "historical"); any other question answered
-   from a historical document is answered with that document's year.
+   document is not answered from it: the answer is partial (reason "historical"), saying
+   that the documents do not state this year's value and quoting the closest, labelled
+   with its document's year; any other question answered from a historical document is
+   answered with that document's year.
 The fitted figures are in docs/answers.md.
 """
 
@@ -27,11 +29,11 @@ from dataclasses import dataclass, replace
 
 import jieba.posseg as pseg
 
-from assistant.grammar.places import asked_places, place_codes, same_scope
+from assistant.grammar.places import asked_places, narrowest, place_codes, same_scope
 from assistant.grammar.sentences import CLAUSE_MARKS, ENDS
 from assistant.question.coverage import coverage
 from assistant.question.lexical import STOPWORDS, LexicalIndex
-from assistant.question.retrieve import Passage, about_now
+from assistant.question.retrieve import Passage, asked_now
 from assistant.question.slots import NO_SLOT, SLOT_PASSAGES, Slot, filling_passage, slot_of
 from assistant.question.subject import asked_subject
 from assistant.question.terms import search_tokens
@@ -62,22 +64,27 @@ CLAUSE_MIN = 4
 # Characters before the question form where the thing asked about is named (分数线|多少分).
 HEAD_WINDOW = 4
 
+# A district is named unambiguously by a name of at least this many characters (福田区, not
+# 西区).
+DISTRICT_NAME_MIN = 3
+
 # Values set anew each year (dates, scores, quotas, periods): a historical document does not
 # give this year's.
-YEARLY_SLOTS = frozenset({"date", "month", "figure", "duration"})
+YEARLY_SLOTS = frozenset({"date", "day", "month", "figure", "duration"})
 
 
 # Partial outcomes: the documents cover the subject, not the asked-for value
-# ("not_stated"), or cover it only for another year than the one asked ("other_year"), or
-# only for other places than the one asked ("other_place").
-PARTIAL_REASONS = frozenset({"not_stated", "other_year", "other_place"})
+# ("not_stated"), or cover it only for another year than the one asked ("other_year", or
+# "historical": this year's is asked and only a past year's document gives one), or only
+# for other places than the one asked ("other_place").
+PARTIAL_REASONS = frozenset({"not_stated", "other_year", "historical", "other_place"})
 
 
 @dataclass(frozen=True)
 class Decision:
     refuse: bool
-    # machine-readable: "injection", "harmful", "person", "historical", "no_support",
-    # "not_stated" (partial: the subject is covered, the asked-for value is not),
+    # machine-readable: "injection", "harmful", "person", "no_support", the partial ones
+    # (PARTIAL_REASONS: "not_stated", "other_year", "historical", "other_place"),
     # "prompt_leak" (the answer quoted an instruction prompt and was withdrawn),
     # "llm_declined" (the LLM said the documents do not answer), ""
     reason: str
@@ -130,7 +137,16 @@ def decide(
     top = passages[0]
     tied = [p for p in passages[:3] if _led(top) - _led(p) <= SCORE_TIE]
     if slot.kind in YEARLY_SLOTS and any(_is_stale(question, p) for p in tied):
-        return Decision(True, "historical", slot=slot)
+        # "今年小一几号报名" answered by the 2016 guide: a past year's value must not read as
+        # this year's. What the documents would answer is quoted, labelled with its
+        # document's year; what they would not is refused as any other question.
+        found = _by_evidence(question, passages, lexical, slot, script)
+        if found.refuse:
+            return found
+        when = re.sub(r"\s+", "", asked_now(question))
+        return Decision(
+            True, "historical", found.support, replace(slot, label=f"{when}的{slot.label or '安排'}")
+        )
     asked_year = _ASKED_YEAR.search(question)
     if slot.asks_value and asked_year and all(_other_year(asked_year.group(0), p) for p in tied):
         # "2016学年…几月几号" answered by the 2015学年 notice: the value asked is that year's,
@@ -141,9 +157,26 @@ def decide(
         # "广州的娃买少儿医保…" answered by Shenzhen's notice: the documents cover the subject
         # for another place; the closest is quoted, marked as not about the asked place.
         return Decision(True, "other_place", slot=replace(slot, label=f"{place}的{slot.label or '规定'}"))
+    return _by_evidence(question, passages, lexical, slot, script)
+
+
+def _by_evidence(
+    question: str, passages: list[Passage], lexical: LexicalIndex, slot: Slot, script: str
+) -> Decision:
+    """Answer, partial (not_stated) or refuse by the fitted model over the evidence;
+    `passages` keyword-led."""
+    top = passages[0]
     if script == "en":
-        ok = top.dense >= ENGLISH_DENSE_THRESHOLD
-        return Decision(not ok, "" if ok else "no_support", top.dense, slot)
+        if top.dense < ENGLISH_DENSE_THRESHOLD:
+            return Decision(True, "no_support", top.dense, slot)
+        if (
+            slot.asks_value
+            and filling_passage(slot, question, [p.text for p in passages[:SLOT_PASSAGES]]) is None
+        ):
+            # As for a Chinese question: the subject is covered, a value of the asked kind
+            # (a fee in 元, a count of people) is not.
+            return Decision(True, "not_stated", top.dense, slot)
+        return Decision(False, "", top.dense, slot)
     unknown = unknown_nouns(question, lexical)
     features = decision_features(question, passages, lexical, slot, unknown)
     support = answer_probability(features)
@@ -271,14 +304,19 @@ def _other_place(question: str, passages: list[Passage]) -> str:
     if not asked or not passages:
         return ""
 
-    # A city or a province named unambiguously: a district's short name (西区, 城区) is
-    # shared by districts of many cities, and the city it lies in is often left unsaid.
-    asked = tuple((name, codes) for name, codes in asked if len(codes) == 1 and len(next(iter(codes))) <= 4)
+    # A place named unambiguously: a city, a province, or a district by a name of its own
+    # (福田区, 海淀区); a district's short name (西区, 城区) is shared by districts of many
+    # cities, and the city it lies in is often left unsaid.
+    asked = tuple(
+        (name, codes)
+        for name, codes in asked
+        if len(codes) == 1 and (len(next(iter(codes))) <= 4 or len(name) >= DISTRICT_NAME_MIN)
+    )
     if not asked:
         return ""
     wanted = frozenset(code for _, codes in asked for code in codes)
     for p in passages:
-        scope = place_codes(f"{p.title} {p.metadata.get('issuer', '')}")
+        scope = narrowest(place_codes(f"{p.title} {p.metadata.get('issuer', '')}"))
         if not scope or same_scope(wanted, scope) or same_scope(wanted, place_codes(p.text)):
             return ""
     return asked[0][0]
@@ -291,4 +329,4 @@ def _is_stale(question: str, top: Passage) -> bool:
     year = str(top.metadata.get("date", ""))[:4]
     if year and year in question:
         return False  # the user asks about that time: answer, labelled with the year
-    return about_now(question)
+    return bool(asked_now(question))

@@ -84,7 +84,14 @@ HISTORICAL = "historical"
 def about_now(question: str) -> bool:
     """The question is about now or a coming year (明年, 现在, 2025年), not the past on
     purpose (当年, 以前): intents.toml [time]."""
-    return bool(_ABOUT_NOW.search(question)) and not _ABOUT_THEN.search(question)
+    return bool(asked_now(question))
+
+
+def asked_now(question: str) -> str:
+    """The words that ask about now or a coming year ("今年", "2026年"); "" when the
+    question asks about neither, or about the past on purpose."""
+    found = _ABOUT_NOW.search(question)
+    return found.group(0) if found and not _ABOUT_THEN.search(question) else ""
 
 
 def with_current(question: str, passages: list[Passage], k: int) -> list[Passage]:

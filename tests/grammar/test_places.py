@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.grammar.places import divisions, is_place_name, leading_place, place_codes, same_scope
+from assistant.grammar.places import (
+    divisions,
+    is_place_name,
+    leading_place,
+    narrowest,
+    place_codes,
+    same_scope,
+)
 from assistant.targets.bodies import normalize_body
 
 
@@ -70,3 +77,10 @@ def test_places_share_a_scope_when_one_lies_in_the_other() -> None:
     assert same_scope(place_codes("罗湖"), place_codes("深圳市"))
     assert same_scope(place_codes("广东省"), place_codes("深圳市罗湖区"))
     assert not same_scope(place_codes("重庆"), place_codes("深圳市罗湖区"))
+
+
+def test_a_name_holding_a_city_and_its_district_is_of_the_district() -> None:
+    both = place_codes("深圳市罗湖区人民政府")
+    assert narrowest(both) == place_codes("罗湖区")
+    assert not same_scope(narrowest(both), place_codes("福田区"))
+    assert narrowest(place_codes("深圳市教育局 广州市教育局")) == place_codes("深圳市 广州市")
