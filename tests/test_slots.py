@@ -55,6 +55,9 @@ def _passage(pid: str, dense: float = 0.75, **meta: str) -> Passage:
         ("少儿医保是工资的百分之几？", "figure"),
         ("老师的师德在考核里排第几位？", "ordinal"),  # a rank, which "第一标准" answers
         ("游戏公司晚上几点到早上几点不能提供服务？", "day"),
+        ("天津小学招生报名是哪两天？", "day"),  # 哪两天 asks for days, as 哪天 does
+        ("学生每天在校锻炼不少于几小时？", "duration"),
+        ("家长每天陪读多少分钟合适？", "duration"),
         ("什么时候基本消除大班额？", "date"),
         ("需要提前多长时间公告？", "duration"),
         ("民办幼儿园多久审计一次？", "duration"),
@@ -102,6 +105,25 @@ def test_a_share_is_filled_by_a_percentage_or_a_ratio_and_not_taken_for_an_age()
     assert slot_of("孩子几岁能上小学？").filled_by("年满6周岁的适龄儿童。")
     assert slot_of(age).unit is None or slot_of(age).unit.word == "岁"
     assert slot_of("站点周边多大范围算轨道沿线地区？").unit is None  # a range, not an age
+
+
+def test_a_when_question_is_answered_by_an_hour_and_an_hours_question_by_hours() -> None:
+    when = "网络游戏在哪个时间段不能向未成年人提供服务？"
+    assert slot_of(when).filled_by("不得在每日二十二时至次日八时向未成年人提供网络游戏服务。", when)
+    assert slot_of(when).filled_by("报名时间为上午8:30至11:30。", when)
+    hours = "学生每天在校锻炼不少于几小时？"
+    assert slot_of(hours).filled_by("保证学生每天校园体育活动时间不少于1小时。", hours)
+    assert not slot_of(hours).filled_by("学校应当保障学生的休息和体育锻炼时间。", hours)
+
+
+def test_seats_asked_with_words_between_are_counted_in_seats_and_a_seat_subsidy_is_money() -> None:
+    seats = "“十四五”期间计划新增多少个公办义务教育学位？"
+    assert slot_of(seats).unit is not None and slot_of(seats).unit.word == "个"
+    assert slot_of(seats).filled_by("新增公办义务教育学位3.3万座。", seats)
+    assert not slot_of(seats).filled_by("新改扩建公办义务教育学校34所。", seats)
+    subsidy = "去读民办小学的，政府给多少学位补贴？"
+    assert slot_of(subsidy).unit is None or slot_of(subsidy).unit.word != "个"
+    assert slot_of(subsidy).filled_by("小学不超过每人每年5000元。", subsidy)
 
 
 def test_a_question_for_how_much_of_a_fee_is_filled_only_by_money() -> None:
@@ -230,6 +252,13 @@ def test_a_year_named_in_the_question_is_not_the_date_it_asks_for() -> None:
         ("录取新生是否可以自行决定迁转户口？", "录取的新生可自行决定是否迁转户口", "可以。"),
         ("学校可以自行收费吗？", "学校不可自行收费", "不可以。"),
         ("能转学吗？", "可能需要办理手续", ""),  # 可能 is no permission
+        # 要求 (to demand) is no 要 (to need): a permission question
+        (
+            "幼儿园让家长统一买教辅材料 这个能要求吗",
+            "向学前儿童及其家长组织征订教辅材料，不得有下列行为",
+            "不可以。",
+        ),
+        ("幼儿园要求家长买教辅材料，可以吗", "幼儿园应当公示收费项目", ""),
     ],
 )
 def test_yes_no_lead_word_comes_from_the_modal_verb(question: str, clause: str, lead: str) -> None:
@@ -322,10 +351,12 @@ def test_the_answer_leads_with_the_clause_that_states_the_figure(lexical: Lexica
 
 
 def test_a_short_clause_stating_the_date_leads_with_the_clause_it_opens(lexical: LexicalIndex) -> None:
-    """"即从6月20日起" says when; "公办小学开始报名审核" says what starts then: the lead is
+    """ "即从6月20日起" says when; "公办小学开始报名审核" says what starts then: the lead is
     both, and not the other date's clause that shares the word 开始."""
     registration = _passage("seats-1")
-    registration.text = "报名时间严格执行通知规定，即从6月20日起，公办小学开始报名审核。7月20日开始发放入学通知书。"
+    registration.text = (
+        "报名时间严格执行通知规定，即从6月20日起，公办小学开始报名审核。7月20日开始发放入学通知书。"
+    )
     answer = _answer(lexical, "小学报名是从哪天开始的？", [registration])
     assert answer.split("\n")[0] == "即从6月20日起，公办小学开始报名审核。"
 
@@ -488,6 +519,12 @@ def test_a_question_about_a_place_no_document_covers_is_partial(lexical: Lexical
     )
     # A district's short name is shared by many cities: 西区 alone is not asked about.
     assert decide("西区要新增多少公办义务教育学位？", [shenzhen], lexical).reason != "other_place"
+    # A district by a name of its own is asked about; a district's document is of that
+    # district, not of the city its issuer's name also holds.
+    luohu = _passage("seats-1", 0.8, title="罗湖区学位建设方案", issuer="深圳市罗湖区人民政府")
+    assert decide("福田区要新增多少公办义务教育学位？", [luohu], lexical).reason == "other_place"
+    assert decide("福田区要新增多少公办义务教育学位？", [shenzhen], lexical).reason != "other_place"
+    assert decide("深圳要新增多少公办义务教育学位？", [luohu], lexical).reason != "other_place"
     named = _passage("seats-1", 0.8, title="深圳市学位建设方案")
     named.text = "为广州来深务工人员子女新增公办义务教育学位3.3万座。"
     assert decide("广州要新增多少公办义务教育学位？", [named], lexical).reason != "other_place"
