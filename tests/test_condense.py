@@ -94,6 +94,20 @@ def test_follow_up_asking_a_new_slot_keeps_the_previous_subject() -> None:
     assert "怎么" not in out  # the earlier question's own slot is gone
 
 
+def test_follow_up_asking_a_new_value_drops_the_earlier_questions_day() -> None:
+    out = condense_by_rules(
+        "那一年级每个班最多能招多少个学生？", _history("重庆2016年公办小学从哪天开始报名？")
+    )
+    assert out.startswith("重庆2016年公办小学") and out.endswith("一年级每个班最多能招多少个学生？")
+    assert "哪天" not in out  # one question, the new one
+
+
+def test_follow_up_naming_a_thing_of_its_own_takes_the_earlier_setting_not_its_predicate() -> None:
+    out = condense_by_rules("那入学通知书什么时候去哪里领？", _history("中山2015年城区小学现场报名是哪天？"))
+    assert out.startswith("中山2015年城区小学") and out.endswith("入学通知书什么时候去哪里领？")
+    assert "报名" not in out and "哪天" not in out
+
+
 def test_conditional_follow_up_keeps_the_previous_subject() -> None:
     out = condense_by_rules("要是碰上下雨天怎么办？", _history("深圳的幼儿园每天户外活动要多长时间？"))
     assert out == "深圳的幼儿园每天户外活动，碰上下雨天怎么办？"

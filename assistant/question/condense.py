@@ -95,9 +95,42 @@ def condense_by_rules(question: str, history: Sequence[Turn]) -> str:
     if not asks:
         # Only a topic: the earlier question asked again about it.
         return (swapped or f"{topic}：{previous}") + "？"
+    if _names_a_thing(named):
+        # A question of its own about a thing it names ("那入学通知书什么时候领？"): the
+        # earlier question lends its setting (place, year, school stage), not its predicate,
+        # so that the earlier ask does not steer the answer.
+        setting = _setting(swapped or previous)
+        if setting:
+            return f"{setting}{topic}？"
     # A question of its own: the earlier subject (its topic swapped) and the new question.
     subject = _subject(swapped or previous)
     return f"{subject}，{topic}？" if subject else f"{topic}？"
+
+
+# Parts of speech (jieba) of words that name a thing or set a scene: nouns, places, times,
+# numbers and the attributive 一年级.
+_NAMING_FLAGS = ("n", "s", "t", "m", "b", "j", "l")
+
+
+def _names_a_thing(named: str) -> bool:
+    """Whether a follow-up's part before its question words opens with a noun (入学通知书,
+    一年级每个班), not a preposition or a verb (由…, 碰上…)."""
+    words = [w for w in pseg.cut(named) if w.word.strip()]
+    return bool(words) and words[0].flag.startswith(_NAMING_FLAGS) and words[0].flag != "m"
+
+
+def _setting(question: str) -> str:
+    """The words naming a question's setting before its first verb, preposition or question
+    word: "重庆2016年公办小学从哪天开始报名" → "重庆2016年公办小学", "中山2015年城区小学现场
+    报名是哪天" → "中山2015年城区小学"."""
+    setting: list[str] = []
+    for w in pseg.cut(question):
+        if not w.flag.startswith(_NAMING_FLAGS) and w.flag != "uj":
+            if w.flag.startswith("v") and len(setting) > 1:
+                setting.pop()  # a noun right before the verb is the verb's own (现场报名)
+            break
+        setting.append(w.word)
+    return "".join(setting).rstrip("的")
 
 
 def _swap_topic(named: str, previous: str) -> str | None:
