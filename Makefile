@@ -77,9 +77,15 @@ load-matrix: index balancer
 # A real OpenAI-compatible embedding server (Infinity) in a virtual environment of its own
 # (its pins differ from the app's), for the remote-engine test and docs/remote-embedding.md.
 EMBEDDING_SERVER_VENV ?= .venv-infinity
+REMOTE_CHUNKS ?= 10000
 
-.PHONY: embedding-server
+.PHONY: embedding-server bench-remote
 
 embedding-server:
 	@test -x $(EMBEDDING_SERVER_VENV)/bin/infinity_emb || \
 		bash scripts/setup_venv.sh $(PYTHON) $(EMBEDDING_SERVER_VENV) 'infinity-emb[server,torch]==0.0.78'
+
+# 10,000 chunks ingested through Infinity on loopback (float32, CPU), with the stored
+# vectors' agreement with the local float32 model (docs/remote-embedding.md).
+bench-remote: model embedding-server
+	$(PY) -m benchmarks.remote_ingest --chunks $(REMOTE_CHUNKS)
