@@ -58,6 +58,8 @@ def _passage(pid: str, dense: float = 0.75, **meta: str) -> Passage:
         ("天津小学招生报名是哪两天？", "day"),  # 哪两天 asks for days, as 哪天 does
         ("学生每天在校锻炼不少于几小时？", "duration"),
         ("家长每天陪读多少分钟合适？", "duration"),
+        ("是不是还要求每个孩子练会几样运动特长", "figure"),  # 样, 种, 条, 件: measure words as 个
+        ("家里能教的劳动技能有几种？", "figure"),
         ("什么时候基本消除大班额？", "date"),
         ("需要提前多长时间公告？", "duration"),
         ("民办幼儿园多久审计一次？", "duration"),
