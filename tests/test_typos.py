@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.question.typos import TypoCorrector
+from assistant.question.typos import TypoCorrector, general_noun
 
 # token -> document frequency, as LexicalIndex holds it
 VOCABULARY = {
@@ -82,3 +82,36 @@ def test_a_question_word_and_its_measure_word_are_never_corrected() -> None:
     corrector = TypoCorrector({"天气": 2, "学位": 40, "施行": 5})
     assert corrector.correct("学前教育法是哪天起施行的") == "学前教育法是哪天起施行的"
     assert corrector.correct("哪天起能申请学为") == "哪天起能申请学位"
+
+
+@pytest.mark.parametrize(
+    "question,expected",
+    [
+        ("网上预登记到几号截止啊？现场报名又是那天", "网上预登记到几号截止啊？现场报名又是哪天"),
+        ("今年小学报名是那两天啊？", "今年小学报名是哪两天啊？"),
+        ("除了户口本，还要带那些证明？", "除了户口本，还要带哪些证明？"),
+    ],
+)
+def test_na_typed_for_which_asks_which(corrector: TypoCorrector, question: str, expected: str) -> None:
+    assert corrector.correct(question) == expected
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "就近入学是不是就一定上离家最近的那所学校？",  # asks yes or no of that school
+        "是那天吗？",
+        "孩子摔倒那天的监控录像要留存多长时间？",  # asks a period; 那天 is the day it happened
+        "那个条例管不管托班啊",
+        "能在那边读不",
+    ],
+)
+def test_na_as_that_is_left_alone(corrector: TypoCorrector, question: str) -> None:
+    assert corrector.correct(question) == question
+
+
+def test_a_noun_of_the_language_is_told_from_a_function_word_and_a_made_up_segment() -> None:
+    # 菜单 asks a thing the documents call 食谱; 还有 and 让 ask nothing; 娃吵 is jieba's
+    # guess at "娃 吵着".
+    assert general_noun("菜单") and general_noun("手机")
+    assert not any(general_noun(w) for w in ("还有", "让", "娃吵", "多大才"))

@@ -26,11 +26,13 @@ def asking_clauses(question: str) -> list[str]:
     One clause (or none) when the question asks one thing."""
     parts = [p.strip() for p in _SPLIT.split(question) if p and p.strip()]
     parts = [clause for part in parts for clause in _comma_clauses(part)]
-    asking = [p for p in parts if _asks(p) and len(search_tokens(p)) >= CLAUSE_WORDS]
+    asking = [p for p in parts if asks(p) and len(search_tokens(p)) >= CLAUSE_WORDS]
     return [one for clause in asking for one in _distributed(clause)]
 
 
-def _asks(text: str) -> bool:
+def asks(text: str) -> bool:
+    """Whether `text` asks something: it ends as a question, holds a question word or an
+    A-not-A form, or has a slot's question form."""
     return bool(_ASKS.search(text) or slot_of(text).kind)
 
 
@@ -42,7 +44,7 @@ def _comma_clauses(part: str) -> list[str]:
     pieces = _COMMA.split(part)
     clauses = [pieces[0]]
     for piece in pieces[1:]:
-        if _asks(clauses[-1]) and _asks(piece) and len(search_tokens(piece)) >= CLAUSE_WORDS:
+        if asks(clauses[-1]) and asks(piece) and len(search_tokens(piece)) >= CLAUSE_WORDS:
             clauses.append(piece)
         else:
             clauses[-1] = f"{clauses[-1]}，{piece}"

@@ -28,7 +28,13 @@ from pypinyin import Style, lazy_pinyin, pinyin
 from assistant.question.lexical import STOPWORDS
 from assistant.vocab import compile_pattern, table
 
-_QUESTION_PHRASE = compile_pattern(table("assistant.question", "typos.toml")["question_phrase"])
+_DATA = table("assistant.question", "typos.toml")
+_QUESTION_PHRASE = compile_pattern(_DATA["question_phrase"])
+_WHICH = compile_pattern(_DATA["which"])
+_CLAUSE_END = re.compile(r"(?<=[，,；;？?！!。])")
+# The question mark and the spoken particles that end any clause ("啊？"), which alone do
+# not make it ask something other than which.
+_ASKED_END = re.compile(r"[啊呀吧嘛哦？?！!\s]+$")
 
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 MIN_LEN, MAX_LEN = 2, 4  # words of the length typos hit: 学位, 幼儿园, 随行卡
@@ -61,6 +67,7 @@ class TypoCorrector:
                 self._by_reading.setdefault(_toneless(word), []).append(word)
 
     def correct(self, text: str) -> str:
+        text = which_typed_as_that(text)
         return "".join(self._correct_run(part) if _CJK_RUN.fullmatch(part) else part for part in _split(text))
 
     def corrections(self, text: str) -> list[tuple[str, str]]:
@@ -86,7 +93,7 @@ class TypoCorrector:
         unexplained: set[int] = set()
         position = 0
         for token in jieba.lcut(run):
-            if len(token) >= MIN_LEN and not _general_word(token):
+            if len(token) >= MIN_LEN and not general_word(token):
                 unexplained.update(range(position, position + len(token)))
             position += len(token)
         # A question word and its measure word (哪天, 几号) belong to no stretch.
@@ -123,22 +130,44 @@ class TypoCorrector:
 
     def _candidate(self, stretch: str, changeable: set[int]) -> str | None:
         """The corpus word `stretch` is a typo of, if any, changing one of `changeable`."""
-        if stretch in self.vocabulary or _general_word(stretch):
+        if stretch in self.vocabulary or general_word(stretch):
             return None
         candidates = []
         for word in self._by_reading.get(_reading(stretch), ()):
             changed = [k for k, (a, b) in enumerate(zip(word, stretch, strict=True)) if a != b]
             # The intended word is an established word, not a token jieba made up from
             # the documents' characters.
-            if len(changed) == 1 and changed[0] in changeable and _general_word(word) and not _numeral(word):
+            if len(changed) == 1 and changed[0] in changeable and general_word(word) and not _numeral(word):
                 candidates.append(word)
         if not candidates:
             return None
         return max(sorted(candidates), key=lambda w: self.vocabulary[w])
 
 
-def _general_word(word: str) -> bool:
+def which_typed_as_that(text: str) -> str:
+    """哪 where 那 was typed for it (data/typos.toml `which`): in a clause that asks nothing
+    else and ends as a question on 那 and a measure word."""
+    # Imported here: the clause grammar reads the slot grammar, which reads this module's
+    # corrected text only at run time.
+    from assistant.question.clauses import asks
+
+    clauses = _CLAUSE_END.split(text)
+    for n, clause in enumerate(clauses):
+        found = _WHICH.search(clause)
+        rest = _ASKED_END.sub("", clause[: found.start()] + clause[found.end() :]) if found else ""
+        if found and not asks(rest):
+            clauses[n] = clause[: found.start()] + "哪" + clause[found.end() :]
+    return "".join(clauses)
+
+
+def general_word(word: str) -> bool:
+    """A word of the language: jieba's general dictionary counts it GENERAL_WORD_FREQ times."""
     return jieba.dt.FREQ.get(word, 0) >= GENERAL_WORD_FREQ
+
+
+def general_noun(word: str) -> bool:
+    """A noun of the language (菜单, 手机): a general word jieba tags as a noun."""
+    return general_word(word) and (pseg.dt.word_tag_tab.get(word) or "").startswith("n")
 
 
 def _numeral(word: str) -> bool:
