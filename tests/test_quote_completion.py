@@ -182,6 +182,11 @@ def test_a_question_asking_two_things_has_two_asking_clauses() -> None:
         "材料啥时候去学校交呀",
     ]
     assert len(asking_clauses("Can a school charge fees for after-school care?")) == 1
+    # 多大 and 几 ask as 多少 does.
+    assert asking_clauses("游戏几点以后不能玩了？还有娃要开直播，多大才让注册啊") == [
+        "游戏几点以后不能玩了？",
+        "还有娃要开直播，多大才让注册啊",
+    ]
 
 
 def test_each_asking_clause_gets_the_sentence_that_answers_it() -> None:
@@ -206,6 +211,26 @@ def test_each_asking_clause_gets_the_sentence_that_answers_it() -> None:
         AnswerContext(question, question, "hans", citations, slot=slot_of(question), lexical=lexical)
     )
     assert answer.index("7月10日") < answer.index("视为放弃学位。 [2]")  # the first clause leads
+
+
+def test_a_second_ask_answered_next_to_the_first_is_found_in_the_quoted_passage() -> None:
+    """The sentence after the quote answers the second clause but ranks below the best
+    sentences for the whole question (real order from the Foshan measures)."""
+    question = "拟安排入读公办的名单要公示多久？公示期间有人提异议怎么处理？"
+    passage = (
+        "对拟安排入读公办学校的对象进行公示，公示时间不少于5个工作日。",
+        "公示期间有异议的，应进行复核。",
+    )
+    other = tuple(f"第{n}项：借读生按积分从高到低安排入读公办学校。" for n in range(1, 10))
+    quoted, elsewhere = (
+        _citation("".join(passage), 1, "三、组织实施"),
+        _citation("".join(other), 2, "二、入读安排"),
+    )
+    ranked = [Candidate(quoted, passage, 0, 1.0, 0.6, 0.6, True)]
+    ranked += [Candidate(elsewhere, other, i, 0.9 - i / 100, 0.5, 0.4, False) for i in range(9)]
+    ranked += [Candidate(quoted, passage, 1, 0.1, 0.3, 0.2, False)]
+    lexical = LexicalIndex(["a", "b"], ["".join(passage), "".join(other)])
+    assert clause_quotes(ranked, [passage[0]], question, lexical) == [(quoted, passage[1])]
 
 
 def test_a_clause_whose_words_no_sentence_shares_gets_the_sentence_closest_in_meaning() -> None:

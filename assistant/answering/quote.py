@@ -26,6 +26,7 @@ from assistant.question.coverage import KIND_BONUS, coverage
 from assistant.question.lexical import LexicalIndex
 from assistant.question.slots import WRITTEN_FORM_SLOTS, Slot, slot_of
 from assistant.question.terms import search_tokens
+from assistant.question.typos import general_noun
 from assistant.vocab import compile_pattern, table
 
 _GRAMMAR = table("assistant.answering", "sentences.toml")
@@ -400,7 +401,17 @@ def clause_quotes(
         return []
     quote = "".join(quoted)
     found: list[tuple[Citation, str]] = []
-    words = [search_tokens(clause) for clause in clauses]
+    # A word no document uses can be covered by no sentence: a made-up segment of spoken
+    # words (娃吵, 多大才) or a function word (还有, 让) only weighs the share the others
+    # must reach. A noun of the language the documents do not use (菜单 for 食谱) stays:
+    # the thing is asked, by another name, and meaning decides.
+    words = [_meant(search_tokens(clause), lexical) for clause in clauses]
+    # Beside the sentences ranked best for the whole question, every sentence of the quoted
+    # passage: a second ask is most often answered next to the first ("公示多久？有异议怎么
+    # 处理？" → the sentence after the quote), where the clause's words alone rank low.
+    pool = list(ranked[:CLAUSE_RANKED])
+    if ranked:
+        pool += [c for c in ranked[CLAUSE_RANKED:] if c.citation is ranked[0].citation]
 
     def covers(text: str, tokens: list[str]) -> float:
         return coverage(tokens, text, lexical.idf)
@@ -421,7 +432,7 @@ def clause_quotes(
 
         # A value of the kind the clause asks for counts in `fit`, but is not required: the
         # slot's vocabulary does not know every answer ("由哪一级财政拨付" → 市财政).
-        best = max(ranked[:CLAUSE_RANKED], key=lambda c: (fit(c), c.dense))
+        best = max(pool, key=lambda c: (fit(c), c.dense))
         sentence = best.sentences[best.at]
         quoted, candidate = f"{_heading(ranked[0].citation)} {quote}", f"{_heading(best.citation)} {sentence}"
         if sentence in quote or any(sentence == s for _, s in found):
@@ -445,6 +456,11 @@ def clause_quotes(
         if meant is not None and not any(meant[1] == s for _, s in found):
             found.append(meant)
     return found
+
+
+def _meant(tokens: list[str], lexical: LexicalIndex) -> list[str]:
+    """`tokens` that are words of the documents or nouns of the language, or all when none is."""
+    return [t for t in tokens if t in lexical.vocabulary or general_noun(t)] or tokens
 
 
 def _clause_similarity(citation: Citation, clause: str) -> dict[str, float]:
