@@ -27,6 +27,7 @@ _SUFFIXES: tuple[str, ...] = tuple(_DATA["suffixes"])
 _PLACE_TAGS = frozenset(_DATA["place_tags"])
 _ORIGIN: str = _DATA["origin"]  # a regex with {place} for the name
 _NAME_WORDS = 3  # a division's full name is at most this many words of the segmenter
+_LONGEST_SHORT = 4  # the longest short name read across a segmentation boundary (中山 in 中山东区)
 
 
 @lru_cache(maxsize=1)
@@ -82,18 +83,33 @@ def named_places(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
     full, short = _codes_by_name()
     words = list(pseg.cut(text))
     found: dict[str, frozenset[str]] = {}
-    for word, flag in words:
-        if flag in _PLACE_TAGS and (codes := short.get(word, frozenset()) | full.get(word, frozenset())):
-            found[word] = found.get(word, frozenset()) | codes
     starts = [0]
     for word, _ in words:
         starts.append(starts[-1] + len(word))
+    for (word, flag), at in zip(words, starts, strict=False):
+        if flag in _PLACE_TAGS and (codes := short.get(word, frozenset()) | full.get(word, frozenset())):
+            # Read left to right: a name that starts before the word and runs into it is
+            # the place written ("中山东区" is 中山 and 东区, not 山东).
+            earlier = _straddling(text, at, short)
+            if earlier:
+                found[earlier] = found.get(earlier, frozenset()) | short[earlier]
+                continue
+            found[word] = found.get(word, frozenset()) | codes
     for i, start in enumerate(starts):
         for end in starts[i + 1 : i + 1 + _NAME_WORDS]:
             name = text[start:end]
             if len(name) >= 3 and name in full:
                 found[name] = found.get(name, frozenset()) | full[name]
     return tuple(found.items())
+
+
+def _straddling(text: str, at: int, names: dict[str, frozenset[str]]) -> str:
+    """A name of `names` that starts before `at` and ends after it, or ""."""
+    for start in range(max(0, at - _LONGEST_SHORT + 1), at):
+        for end in range(at + 1, min(len(text), start + _LONGEST_SHORT) + 1):
+            if text[start:end] in names:
+                return text[start:end]
+    return ""
 
 
 def place_codes(text: str) -> frozenset[str]:

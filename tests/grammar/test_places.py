@@ -71,6 +71,8 @@ def test_the_places_a_text_names_by_full_or_short_name_with_their_codes() -> Non
     # Generic words that are also division names, or a name inside another word, name none.
     assert place_codes("城区学校") == frozenset() and place_codes("城市中区") == frozenset()
     assert place_codes("中华人民共和国义务教育法") == frozenset()
+    # Read left to right: 中山东区 is 中山 and its 东区, not 山东 (the segmenter's guess).
+    assert place_codes("中山东区户口的小孩") == place_codes("中山") and "37" not in place_codes("中山东区")
 
 
 def test_places_share_a_scope_when_one_lies_in_the_other() -> None:
