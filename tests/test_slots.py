@@ -118,6 +118,28 @@ def test_a_when_question_is_answered_by_an_hour_and_an_hours_question_by_hours()
     assert not slot_of(hours).filled_by("学校应当保障学生的休息和体育锻炼时间。", hours)
 
 
+def test_a_time_of_the_school_year_answers_when() -> None:
+    when = "劳动周可以放在什么时候？"
+    assert slot_of(when).filled_by("大中小学每学年设立劳动周，可在学年内或寒暑假自主安排。", when)
+    assert not slot_of(when).filled_by("劳动周以集体劳动为主。", when)
+
+
+def test_a_phone_question_is_filled_by_a_phone_number_not_a_count() -> None:
+    phone = "东区户口去哪里报名 电话多少"
+    assert slot_of(phone).kind == "phone"
+    assert slot_of(phone).filled_by("①朗晴小学（市一中初中部旁），电话88313121。", phone)
+    assert slot_of(phone).filled_by("咨询电话：0755-25461234。", phone)
+    assert not slot_of(phone).filled_by("每班不超过45人，共招3个班。", phone)
+    assert slot_of("What is the phone number of the education bureau?").kind == "phone"
+
+
+def test_a_value_asked_in_yuan_or_as_a_budget_is_money() -> None:
+    budget = "What total budget, in yuan, has Luohu allocated to the Future School project?"
+    assert slot_of(budget).kind == "figure" and slot_of(budget).unit.word == "元"
+    assert not slot_of(budget).filled_by("建成面向未来的罗湖未来学校。", budget)
+    assert slot_of(budget).filled_by("每人每年200元。", budget)
+
+
 def test_seats_asked_with_words_between_are_counted_in_seats_and_a_seat_subsidy_is_money() -> None:
     seats = "“十四五”期间计划新增多少个公办义务教育学位？"
     assert slot_of(seats).unit is not None and slot_of(seats).unit.word == "个"
@@ -527,6 +549,10 @@ def test_a_question_about_a_place_no_document_covers_is_partial(lexical: Lexical
     assert decide("福田区要新增多少公办义务教育学位？", [luohu], lexical).reason == "other_place"
     assert decide("福田区要新增多少公办义务教育学位？", [shenzhen], lexical).reason != "other_place"
     assert decide("深圳要新增多少公办义务教育学位？", [luohu], lexical).reason != "other_place"
+    # A Luohu passage naming the city it lies in says nothing of another district.
+    city = _passage("seats-1", 0.8, title="罗湖区学位建设方案", issuer="深圳市罗湖区人民政府")
+    city.text = "深圳市罗湖区新增公办义务教育学位3.3万座。"
+    assert decide("福田区要新增多少公办义务教育学位？", [city], lexical).reason == "other_place"
     named = _passage("seats-1", 0.8, title="深圳市学位建设方案")
     named.text = "为广州来深务工人员子女新增公办义务教育学位3.3万座。"
     assert decide("广州要新增多少公办义务教育学位？", [named], lexical).reason != "other_place"
