@@ -26,7 +26,7 @@ FEE = "深圳市第十九高级中学的学费是多少钱？"
         (FEE, "深圳市第十九高级中学", "该校的学费"),
         ("深圳市第十九高级中学什么时候开学？", "深圳市第十九高级中学", "该校开学的具体时间"),
         ("“领航计划”要培养多少名校长？", "领航计划", "该项目校长的具体数字"),
-        ("罗湖区教育局的电话是多少？", "罗湖区教育局", "该单位的电话"),
+        ("罗湖区教育局的电话是多少？", "罗湖区教育局", "该单位的联系电话"),
         # A kind of subject or a place alone names no specific subject.
         ("义务教育学校要新建多少所？", "", "具体数字"),
         ("深圳的幼儿园如果拒不改正，罚款是多少？", "", "具体数字"),
@@ -39,6 +39,16 @@ def test_the_subject_of_a_value_question_is_read_from_its_grammar(
     subject = asked_subject(question, slot)
     assert subject.name == name
     assert subject.missing(slot.label) == missing
+
+
+def test_a_subject_named_by_its_place_and_a_kind_of_document_is_named_by_that_documents_title() -> None:
+    # "罗湖计划…哪一年": the plan of 罗湖, whose title calls itself 行动方案.
+    question = "罗湖计划最晚在哪一年基本消除超班额现象？"
+    subject = asked_subject(question, slot_of(question))
+    assert subject.name == "罗湖计划"
+    idf = LexicalIndex(["a", "b"], ["罗湖区行动方案", "计划生育"]).idf
+    assert subject.named_in("罗湖区基础教育高质量发展行动方案 至2025年,基本消除超班额现象", idf)
+    assert not subject.named_in("福田区行动方案 至2025年,基本消除超班额现象", idf)
 
 
 def _citations(*texts: str) -> list[Citation]:

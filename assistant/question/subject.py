@@ -35,6 +35,7 @@ _COPULA = re.compile(_DATA["forms"]["copula"])
 _FORM = re.compile(_DATA["forms"]["question_form"])
 _DEED_LEAD = re.compile(_DATA["forms"]["deed_lead"])
 _JOINERS = frozenset(_DATA["forms"]["joiners"])
+_DOCUMENT = re.compile(_DATA["forms"]["document"])
 _REFERENCES = tuple((word, re.compile(pattern)) for word, pattern in _DATA["references"].items())
 _CLAUSE_BREAK = re.compile(rf"[{re.escape(PROSE_MARKS)}\s]")
 _OF = "的"
@@ -77,7 +78,7 @@ class Subject:
     def named_in(self, text: str, idf: Callable[[str], float]) -> bool:
         """Whether `text` (a sentence with its heading path and title) names the subject;
         True when the question names none."""
-        return _names(self.name, text, idf)
+        return _names(_DOCUMENT.sub("", self.name), text, idf)
 
     def states_thing(self, text: str, idf: Callable[[str], float]) -> bool:
         """Whether `text` speaks of the asked thing (学费); True when none is known."""
