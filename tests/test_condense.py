@@ -106,6 +106,9 @@ def test_follow_up_naming_a_thing_of_its_own_takes_the_earlier_setting_not_its_p
     out = condense_by_rules("那入学通知书什么时候去哪里领？", _history("中山2015年城区小学现场报名是哪天？"))
     assert out.startswith("中山2015年城区小学") and out.endswith("入学通知书什么时候去哪里领？")
     assert "报名" not in out and "哪天" not in out
+    # The thing replaces the earlier one of its kind: the setting is what came before it.
+    out = condense_by_rules("那劳动周可以放在什么时候？", _history("中小学劳动教育课每周至少要上多少？"))
+    assert out == "中小学劳动周可以放在什么时候？"
 
 
 def test_conditional_follow_up_keeps_the_previous_subject() -> None:

@@ -98,8 +98,10 @@ def condense_by_rules(question: str, history: Sequence[Turn]) -> str:
     if _names_a_thing(named):
         # A question of its own about a thing it names ("那入学通知书什么时候领？"): the
         # earlier question lends its setting (place, year, school stage), not its predicate,
-        # so that the earlier ask does not steer the answer.
-        setting = _setting(swapped or previous)
+        # so that the earlier ask does not steer the answer. When the earlier question named
+        # a thing of the same kind ("中小学劳动教育课…" before "那劳动周…"), its setting
+        # is what came before that thing.
+        setting = _setting(_before_same_kind(_setting(named) or named, previous))
         if setting:
             return f"{setting}{topic}？"
     # A question of its own: the earlier subject (its topic swapped) and the new question.
@@ -108,8 +110,8 @@ def condense_by_rules(question: str, history: Sequence[Turn]) -> str:
 
 
 # Parts of speech (jieba) of words that name a thing or set a scene: nouns, places, times,
-# numbers and the attributive 一年级.
-_NAMING_FLAGS = ("n", "s", "t", "m", "b", "j", "l")
+# numbers, the attributive 一年级 and verbal nouns (劳动 in 劳动周).
+_NAMING_FLAGS = ("n", "vn", "s", "t", "m", "b", "j", "l")
 
 
 def _names_a_thing(named: str) -> bool:
@@ -131,6 +133,15 @@ def _setting(question: str) -> str:
             break
         setting.append(w.word)
     return "".join(setting).rstrip("的")
+
+
+def _before_same_kind(thing: str, previous: str) -> str:
+    """`previous` up to its topic of the same kind as `thing`, or all of it."""
+    group = _group_of(thing)
+    for member in sorted(group or (), key=len, reverse=True):
+        if member in previous and member not in thing:
+            return previous[: previous.index(member)]
+    return previous
 
 
 def _swap_topic(named: str, previous: str) -> str | None:
