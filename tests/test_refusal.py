@@ -274,6 +274,8 @@ def test_decide_weak_evidence_is_no_support(lexical: LexicalIndex) -> None:
 def test_decide_unknown_topic_noun_lowers_support(lexical: LexicalIndex) -> None:
     assert "恒大" in unknown_nouns("恒大学位新增多少？", lexical)
     assert unknown_nouns("深圳市第十九高级中学新增多少学位？", lexical) == []
+    # An adverb the segmenter tags as an abbreviation (一共) names no topic.
+    assert "一共" not in unknown_nouns("深圳市第十九高级中学一共新增多少学位？", lexical)
     with_unknown = decide("恒大学位新增多少？", [_passage("plan-1", 0.5)], lexical)
     without = decide("高中学位新增多少？", [_passage("plan-1", 0.5)], lexical)
     assert with_unknown.support < without.support
