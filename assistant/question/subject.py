@@ -120,6 +120,9 @@ def asked_subject(question: str, slot: Slot) -> Subject:
     if explicit:
         head, _, after = head.rpartition(_OF)
         thing = _noun_phrase(after)
+        if thing and any(thing.endswith(j) for j in _JOINERS):
+            # "地址和联系电话是什么": the things joined run into the question form.
+            thing += question[slot.at : slot.until]
     else:
         thing = _trailing_nouns(head)
     quoted = _QUOTED.search(head)
