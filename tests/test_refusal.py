@@ -276,6 +276,8 @@ def test_decide_unknown_topic_noun_lowers_support(lexical: LexicalIndex) -> None
     assert unknown_nouns("深圳市第十九高级中学新增多少学位？", lexical) == []
     # An adverb the segmenter tags as an abbreviation (一共) names no topic.
     assert "一共" not in unknown_nouns("深圳市第十九高级中学一共新增多少学位？", lexical)
+    # A segment made up of a modal and a verb (能罚) is no noun; a made-up name (恒大) is.
+    assert "能罚" not in unknown_nouns("在学校里抽烟按规定能罚多少？", lexical)
     with_unknown = decide("恒大学位新增多少？", [_passage("plan-1", 0.5)], lexical)
     without = decide("高中学位新增多少？", [_passage("plan-1", 0.5)], lexical)
     assert with_unknown.support < without.support

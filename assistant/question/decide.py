@@ -35,7 +35,7 @@ from assistant.question.coverage import coverage
 from assistant.question.lexical import STOPWORDS, LexicalIndex
 from assistant.question.retrieve import Passage, asked_now
 from assistant.question.slots import NO_SLOT, SLOT_PASSAGES, Slot, filling_passage, slot_of
-from assistant.question.subject import asked_subject
+from assistant.question.subject import asked_subject, made_up_verb_phrase
 from assistant.question.terms import search_tokens
 from assistant.vocab import compile_pattern, table
 
@@ -100,7 +100,10 @@ def _topic_nouns(question: str) -> list[str]:
     return [
         w.word
         for w in pseg.cut(question)
-        if w.flag in _NOUN_FLAGS and len(w.word) >= 2 and w.word not in STOPWORDS
+        if w.flag in _NOUN_FLAGS
+        and len(w.word) >= 2
+        and w.word not in STOPWORDS
+        and not made_up_verb_phrase(w.word)
     ]
 
 

@@ -143,6 +143,14 @@ def asked_subject(question: str, slot: Slot) -> Subject:
     return Subject(name, thing, explicit, action, deed if len(deed) >= MIN_THING else "")
 
 
+def made_up_verb_phrase(word: str) -> bool:
+    """A segment the segmenter made up (in no dictionary) that opens with a copula or modal
+    verb (能罚 = 能 + 罚): a verb phrase, not a noun."""
+    return pseg.dt.word_tag_tab.get(word) is None and any(
+        _COPULA.fullmatch(word[:n]) for n in range(1, len(word))
+    )
+
+
 def _content(text: str) -> list[tuple[str, str]]:
     """The tagged words of `text` without the copulas and adverbs that end it (是, 要…)."""
     words = list(tagged(text))
