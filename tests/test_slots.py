@@ -549,6 +549,9 @@ def test_a_question_about_a_place_no_document_covers_is_partial(lexical: Lexical
     assert decide("福田区要新增多少公办义务教育学位？", [luohu], lexical).reason == "other_place"
     assert decide("福田区要新增多少公办义务教育学位？", [shenzhen], lexical).reason != "other_place"
     assert decide("深圳要新增多少公办义务教育学位？", [luohu], lexical).reason != "other_place"
+    # In English, by the place's pinyin.
+    english = decide("How many public school places will Guangzhou add?", [shenzhen], lexical, "en")
+    assert english.reason == "other_place" and english.slot.label_en.endswith("for Guangzhou")
     # A Luohu passage naming the city it lies in says nothing of another district.
     city = _passage("seats-1", 0.8, title="罗湖区学位建设方案", issuer="深圳市罗湖区人民政府")
     city.text = "深圳市罗湖区新增公办义务教育学位3.3万座。"

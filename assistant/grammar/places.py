@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import jieba.posseg as pseg
+from pypinyin import Style, lazy_pinyin
 
 from assistant.vocab import table
 
@@ -100,6 +101,11 @@ def named_places(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
             name = text[start:end]
             if len(name) >= 3 and name in full:
                 found[name] = found.get(name, frozenset()) | full[name]
+    # An English question names a province or city in pinyin ("Shanghai's primary schools").
+    english = _english_names()
+    for word in _LATIN_WORD.findall(text):
+        if word[0].isupper() and (codes := english.get(word.lower())):
+            found[word] = found.get(word, frozenset()) | codes
     return tuple(found.items())
 
 
@@ -110,6 +116,22 @@ def _straddling(text: str, at: int, names: dict[str, frozenset[str]]) -> str:
             if text[start:end] in names:
                 return text[start:end]
     return ""
+
+
+@lru_cache(maxsize=1)
+def _english_names() -> dict[str, frozenset[str]]:
+    """Provinces and cities by their short name in pinyin ("shanghai", "zhongshan"), as an
+    English question writes them; districts are left out, their pinyin too often shared."""
+    _, short = _codes_by_name()
+    names: dict[str, set[str]] = {}
+    for name, codes in short.items():
+        wide = {c for c in codes if len(c) <= 4}
+        if wide:
+            names.setdefault("".join(lazy_pinyin(name, style=Style.NORMAL)), set()).update(wide)
+    return {k: frozenset(v) for k, v in names.items()}
+
+
+_LATIN_WORD = re.compile(r"[A-Za-z]{4,}")
 
 
 def place_codes(text: str) -> frozenset[str]:

@@ -156,10 +156,12 @@ def decide(
         # and the documents give another year's; the closest is quoted, marked as partial.
         year = re.sub(r"\s+", "", asked_year.group(0))
         return Decision(True, "other_year", slot=replace(slot, label=f"{year}的{slot.label}"))
-    if (place := _other_place(question, tied)) and script != "en":
+    if place := _other_place(question, tied):
         # "广州的娃买少儿医保…" answered by Shenzhen's notice: the documents cover the subject
         # for another place; the closest is quoted, marked as not about the asked place.
-        return Decision(True, "other_place", slot=replace(slot, label=f"{place}的{slot.label or '规定'}"))
+        label = f"{place}的{slot.label or '规定'}"
+        label_en = f"{slot.label_en or 'the rules'} for {place}"
+        return Decision(True, "other_place", slot=replace(slot, label=label, label_en=label_en))
     return _by_evidence(question, passages, lexical, slot, script)
 
 

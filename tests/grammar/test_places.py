@@ -71,6 +71,11 @@ def test_the_places_a_text_names_by_full_or_short_name_with_their_codes() -> Non
     # Generic words that are also division names, or a name inside another word, name none.
     assert place_codes("城区学校") == frozenset() and place_codes("城市中区") == frozenset()
     assert place_codes("中华人民共和国义务教育法") == frozenset()
+    # An English question names a province or city in pinyin; districts and lower-case
+    # words are not read so.
+    assert place_codes("registration open in Shanghai for 2026?") == {"31"}
+    assert place_codes("We live in Zhongshan's urban area") == {"4420"}
+    assert place_codes("Under the Points table, when does a Parent apply?") == frozenset()
     # Read left to right: 中山东区 is 中山 and its 东区, not 山东 (the segmenter's guess).
     assert place_codes("中山东区户口的小孩") == place_codes("中山") and "37" not in place_codes("中山东区")
 
