@@ -111,6 +111,13 @@ def test_follow_up_naming_a_thing_of_its_own_takes_the_earlier_setting_not_its_p
     assert out == "中小学劳动周可以放在什么时候？"
 
 
+def test_a_pronoun_after_a_question_that_opens_with_a_scene_refers_to_the_scene() -> None:
+    out = condense_by_rules("这个由谁批准？", _history("武汉有孩子因病需要缓学，家长要提供什么证明？"))
+    assert out == "武汉有孩子因病需要缓学，这个由谁批准？"
+    # A named institution is still what a pronoun refers to.
+    assert condense_by_rules("它的学位有多少？", _history("翠竹小学今年招几个班？")).startswith("翠竹小学")
+
+
 def test_conditional_follow_up_keeps_the_previous_subject() -> None:
     out = condense_by_rules("要是碰上下雨天怎么办？", _history("深圳的幼儿园每天户外活动要多长时间？"))
     assert out == "深圳的幼儿园每天户外活动，碰上下雨天怎么办？"

@@ -67,6 +67,15 @@ def _group_of(term: str) -> tuple[str, ...] | None:
     return None
 
 
+def _scene(question: str) -> str:
+    """The opening clause of a question that asks in a later clause ("武汉有孩子因病需要缓学，
+    家长要提供什么证明" → "武汉有孩子因病需要缓学"), or ""."""
+    clauses = [c for c in re.split(f"[{COMMAS}]", question) if c.strip()]
+    if len(clauses) < 2 or _ASKS.search(clauses[0]) or not any(_ASKS.search(c) for c in clauses[1:]):
+        return ""
+    return clauses[0].strip()
+
+
 def _main_topic(question: str) -> str:
     """What a pronoun most likely refers to: a named institution, else the longest noun."""
     institutions = [m.group(0) for m in _INSTITUTION.finditer(question)]
@@ -82,6 +91,11 @@ def condense_by_rules(question: str, history: Sequence[Turn]) -> str:
     previous = strip_final_stops(history[-1][0])
     core = strip_final_stops(question.strip())
     if _PRONOUN.search(core) and not _FOLLOW_UP_TAIL.search(question):
+        scene = _scene(previous)
+        if scene and not _INSTITUTION.search(previous):
+            # "这个由谁批准？" after "武汉有孩子因病需要缓学，家长要提供什么证明？": 这个 is
+            # what the earlier question's opening clause tells of, not one of its nouns.
+            return f"{scene}，{core}？"
         topic = _main_topic(previous)
         if topic:
             return _PRONOUN.sub(topic + "的", core, count=1).replace("的的", "的") + "？"
