@@ -25,16 +25,17 @@ import jieba
 import jieba.posseg as pseg
 from pypinyin import Style, lazy_pinyin, pinyin
 
+from assistant.grammar.sentences import ENDS, PROSE_MARKS
 from assistant.question.lexical import STOPWORDS
 from assistant.vocab import compile_pattern, table
 
 _DATA = table("assistant.question", "typos.toml")
 _QUESTION_PHRASE = compile_pattern(_DATA["question_phrase"])
 _WHICH = compile_pattern(_DATA["which"])
-_CLAUSE_END = re.compile(r"(?<=[，,；;？?！!。])")
+_CLAUSE_END = re.compile(f"(?<=[{re.escape(PROSE_MARKS)}])")
 # The question mark and the spoken particles that end any clause ("啊？"), which alone do
 # not make it ask something other than which.
-_ASKED_END = re.compile(r"[啊呀吧嘛哦？?！!\s]+$")
+_ASKED_END = re.compile(f"[啊呀吧嘛哦{re.escape(ENDS)}\\s]+$")
 
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 MIN_LEN, MAX_LEN = 2, 4  # words of the length typos hit: 学位, 幼儿园, 随行卡
