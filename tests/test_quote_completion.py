@@ -233,6 +233,18 @@ def test_a_second_ask_answered_next_to_the_first_is_found_in_the_quoted_passage(
     assert clause_quotes(ranked, [passage[0]], question, lexical) == [(quoted, passage[1])]
 
 
+def test_a_clause_is_covered_by_its_meant_words_a_made_up_segment_weighs_nothing() -> None:
+    """ "入学前要签什么": 前要 is the segmenter's guess and can be covered by nothing; 签, a
+    single character the documents use only inside 签订, still counts (real wording of the
+    Wuhan notice)."""
+    question = "择校以后还能享受分配生名额吗？入学前要签什么？"
+    sentences = ("择校生不得享受“分配生”资格。", "凡择校入学的学生，在入学前必须签订承诺书。")
+    cited = _citation("".join(sentences), 1, "一、做好新生入学工作")
+    ranked = [Candidate(cited, sentences, i, 1.0 - i / 10, 0.5, 0.5, i == 0) for i in range(2)]
+    lexical = LexicalIndex(["a"], ["".join(sentences)])
+    assert clause_quotes(ranked, [sentences[0]], question, lexical) == [(cited, sentences[1])]
+
+
 def test_a_clause_whose_words_no_sentence_shares_gets_the_sentence_closest_in_meaning() -> None:
     """ "对学生掌握运动项目有没有数量上的指标" shares one word with "激励每个学生至少拥有2项
     以上体育特长": the clause's own query vector finds it (cosines as retrieval gives them)."""

@@ -402,9 +402,9 @@ def clause_quotes(
     quote = "".join(quoted)
     found: list[tuple[Citation, str]] = []
     # A word no document uses can be covered by no sentence: a made-up segment of spoken
-    # words (娃吵, 多大才) or a function word (还有, 让) only weighs the share the others
-    # must reach. A noun of the language the documents do not use (菜单 for 食谱) stays:
-    # the thing is asked, by another name, and meaning decides.
+    # words (娃吵, 多大才) or a verb only weighs the share the others must reach. A noun of
+    # the language the documents do not use (菜单 for 食谱) stays: the thing is asked, by
+    # another name, and meaning decides; so does a single character (签 inside 签订).
     words = [_meant(search_tokens(clause), lexical) for clause in clauses]
     # Beside the sentences ranked best for the whole question, every sentence of the quoted
     # passage: a second ask is most often answered next to the first ("公示多久？有异议怎么
@@ -459,8 +459,9 @@ def clause_quotes(
 
 
 def _meant(tokens: list[str], lexical: LexicalIndex) -> list[str]:
-    """`tokens` that are words of the documents or nouns of the language, or all when none is."""
-    return [t for t in tokens if t in lexical.vocabulary or general_noun(t)] or tokens
+    """`tokens` that are words of the documents, single characters (签 inside 签订) or nouns of
+    the language; all of them when none is."""
+    return [t for t in tokens if t in lexical.vocabulary or len(t) < 2 or general_noun(t)] or tokens
 
 
 def _clause_similarity(citation: Citation, clause: str) -> dict[str, float]:
