@@ -11,7 +11,7 @@ import pytest
 
 from assistant.answering.prompts import load_prompt
 from assistant.chain import Assistant
-from assistant.question.decide import decide, unknown_nouns
+from assistant.question.decide import decide, decision_features, unknown_nouns
 from assistant.question.lexical import LexicalIndex
 from assistant.question.retrieve import Passage
 
@@ -278,6 +278,10 @@ def test_decide_unknown_topic_noun_lowers_support(lexical: LexicalIndex) -> None
     assert "一共" not in unknown_nouns("深圳市第十九高级中学一共新增多少学位？", lexical)
     # A segment made up of a modal and a verb (能罚) is no noun; a made-up name (恒大) is.
     assert "能罚" not in unknown_nouns("在学校里抽烟按规定能罚多少？", lexical)
+    # A word naming a value (数目) is no unknown thing whose value is asked.
+    counted = decision_features("特色学校打造的数目，是几所？", [_passage("plan-1", 0.5)], lexical)
+    assert counted["unknown_asked"] == 0.0
+    assert decision_features("恒大是几所？", [_passage("plan-1", 0.5)], lexical)["unknown_asked"] == 1.0
     with_unknown = decide("恒大学位新增多少？", [_passage("plan-1", 0.5)], lexical)
     without = decide("高中学位新增多少？", [_passage("plan-1", 0.5)], lexical)
     assert with_unknown.support < without.support
