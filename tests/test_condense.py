@@ -118,6 +118,13 @@ def test_a_pronoun_after_a_question_that_opens_with_a_scene_refers_to_the_scene(
     assert condense_by_rules("它的学位有多少？", _history("翠竹小学今年招几个班？")).startswith("翠竹小学")
 
 
+def test_a_follow_up_naming_another_document_puts_it_in_place_of_the_earlier_one() -> None:
+    out = condense_by_rules("那学前教育法呢？", _history("《家庭教育促进法》是从哪天起施行的？"))
+    assert out == "学前教育法是从哪天起施行的？"
+    out = condense_by_rules("那深圳的条例呢？", _history("学前教育法对幼儿园收费有什么规定？"))
+    assert out == "深圳的条例对幼儿园收费有什么规定？"
+
+
 def test_conditional_follow_up_keeps_the_previous_subject() -> None:
     out = condense_by_rules("要是碰上下雨天怎么办？", _history("深圳的幼儿园每天户外活动要多长时间？"))
     assert out == "深圳的幼儿园每天户外活动，碰上下雨天怎么办？"

@@ -32,6 +32,13 @@ _TOPIC_TAIL = re.compile(rf"(的话)?(?:{_FOLLOW_UP_TAIL.pattern})")
 
 # Interchangeable topics: a follow-up naming one swaps out its sibling in the earlier question.
 TOPIC_GROUPS: tuple[tuple[str, ...], ...] = tuple(tuple(group) for group in _VOCAB["topics"]["groups"])
+# Kinds of document ("…法", "…条例"): a follow-up naming a document ("那学前教育法呢？")
+# puts it in place of the one the earlier question named.
+_KINDS = "|".join(
+    sorted(table("assistant.question", "intents.toml")["document"]["kinds"], key=len, reverse=True)
+)
+_DOCUMENT = re.compile(f"《[^》]{{2,40}}》|[\u4e00-\u9fff]{{2,20}}?(?:{_KINDS})(?![律规人定院治])")
+_NAMES_DOCUMENT = re.compile(f"^[\u4e00-\u9fff]{{2,20}}(?:{_KINDS})$")
 SHORT_FOLLOW_UP = 10
 
 
@@ -160,6 +167,10 @@ def _before_same_kind(thing: str, previous: str) -> str:
 
 def _swap_topic(named: str, previous: str) -> str | None:
     """`previous` with its topic of the same kind as `named` replaced by it, if it has one."""
+    document = re.sub("(里面|里|当中|中)$", "", named.strip("《》"))
+    if _NAMES_DOCUMENT.match(document) and (earlier := _DOCUMENT.search(previous)):
+        # One document for another ("那学前教育法呢？" after "《家庭教育促进法》是从哪天起施行的？").
+        return previous[: earlier.start()] + document + previous[earlier.end() :]
     group = _group_of(named)
     if not group:
         return None
