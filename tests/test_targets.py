@@ -204,6 +204,10 @@ def test_list_questions(table: list[Target]) -> None:
     assert any(t.unit == "节" for t in periodic) and any(t.unit == "课时" for t in periodic)
     plan_period = answer_list_question("十四五期间有哪些目标", table)
     assert plan_period and any(t.value == "0.8万" for t in plan_period)
+    # 每天 setting the scene of a question about a thing no daily row names: retrieval's.
+    assert answer_list_question("孩子每天作业写到很晚，对布置作业提了哪几条总体要求？", table) is None
+    sport = answer_list_question("每天的体育课有哪些要求？", table)
+    assert sport and any(t.unit == "节" for t in sport)
 
 
 @pytest.mark.parametrize(

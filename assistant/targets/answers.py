@@ -7,6 +7,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+import jieba
+import jieba.posseg as pseg
+
 from assistant.grammar.dates import PLAN_PERIOD_NAME, YEAR
 from assistant.targets.bodies import body_suffix_pattern, normalize_body
 from assistant.targets.deadlines import plan_period_years
@@ -50,9 +53,26 @@ def answer_list_question(
         rows = [t for t in rows if _within(t, period)]
     if recurrences:
         rows = [t for t in rows if _SAME_RECURRENCE.get(t.recurrence, t.recurrence) in recurrences]
+        if not (year or period or body) and not _about_rows(q, rows):
+            # "每天" only set the scene ("孩子每天作业写到很晚，…对作业提了哪几条要求"): the
+            # question is about a thing no row of that recurrence names.
+            return None
     if body:
         rows = filter_targets(rows, body=body)
     return rows
+
+
+def _about_rows(q: str, rows: Sequence[Target]) -> bool:
+    """Whether `rows` name what `q` asks about: one of its nouns (not a place, not the
+    list's own word such as 要求 or 目标), or it names none."""
+    nouns = [
+        w.word
+        for w in pseg.cut(q)
+        if w.flag.startswith("n") and w.flag != "ns" and len(w.word) >= 2 and not _TOPIC_CUE.search(w.word)
+    ]
+    # A noun is named by any of its words (体育课 by 体育 in 体育与健康课).
+    words = {w for n in nouns for w in jieba.cut_for_search(n) if len(w) >= 2}
+    return not nouns or any(w in f"{t.what}{t.sentence}" for t in rows for w in words)
 
 
 def _question_period(q: str) -> tuple[int, int] | None:
