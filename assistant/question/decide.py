@@ -34,7 +34,7 @@ from assistant.grammar.sentences import CLAUSE_MARKS, ENDS
 from assistant.question.coverage import coverage
 from assistant.question.lexical import STOPWORDS, LexicalIndex
 from assistant.question.retrieve import Passage, asked_now
-from assistant.question.slots import NO_SLOT, SLOT_PASSAGES, Slot, filling_passage, slot_of
+from assistant.question.slots import NO_SLOT, SLOT_PASSAGES, VALUE_WORD, Slot, filling_passage, slot_of
 from assistant.question.subject import asked_subject, made_up_verb_phrase
 from assistant.question.terms import search_tokens
 from assistant.vocab import compile_pattern, table
@@ -61,7 +61,6 @@ SCORE_TIE = 0.02
 _CLAUSE_BREAK = re.compile(rf"[{re.escape(ENDS + CLAUSE_MARKS)}\s]+")
 CLAUSE_MIN = 4
 
-_VALUE_WORD = compile_pattern(table("assistant.question", "slots.toml")["value_words"]["pattern"])
 # Characters before the question form where the thing asked about is named (分数线|多少分).
 HEAD_WINDOW = 4
 
@@ -286,7 +285,7 @@ def _asks_about_unknown(question: str, slot: Slot, unknown: list[str]) -> bool:
     """Whether a word the knowledge base never uses stands right before the question
     form, as the thing whose value is asked for ("分数线多少分", "学费是多少")."""
     window = question[max(0, slot.at - HEAD_WINDOW) : slot.at]
-    return any(noun in window and not _VALUE_WORD.match(noun) for noun in unknown)
+    return any(noun in window and not VALUE_WORD.match(noun) for noun in unknown)
 
 
 def _other_year(asked: str, passage: Passage) -> bool:

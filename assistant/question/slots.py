@@ -29,6 +29,8 @@ _ASKS_CHANGE = compile_pattern(_DATA["holds"]["asks_change"])
 _RELATIVE_REACH = 6
 _GENERAL_CLASSIFIER = "个"
 _INDEFINITE = compile_pattern(_DATA["indefinite"]["form"])
+# Words that name a value, not a thing (数目, 总数).
+VALUE_WORD = compile_pattern(_DATA["value_words"]["pattern"])
 _CLAUSE_BREAK = re.compile(rf"[{re.escape(PROSE_MARKS)}\s]+(?=\S)")
 _CLAUSE_END = re.compile(rf"[{re.escape(PROSE_MARKS)}\n]")
 

@@ -155,9 +155,11 @@ def which_typed_as_that(text: str) -> str:
     clauses = _CLAUSE_END.split(text)
     for n, clause in enumerate(clauses):
         found = _WHICH.search(clause)
-        rest = _ASKED_END.sub("", clause[: found.start()] + clause[found.end() :]) if found else ""
-        if found and not asks(rest):
-            clauses[n] = clause[: found.start()] + "哪" + clause[found.end() :]
+        if found is None:
+            continue
+        before, after = clause[: found.start()], clause[found.end() :]
+        if not asks(_ASKED_END.sub("", before + after)):
+            clauses[n] = f"{before}哪{after}"
     return "".join(clauses)
 
 
