@@ -81,15 +81,21 @@ _RADICAL_SUPPLEMENT: dict[int, str] = {
 _KANGXI_RADICALS = re.compile("[\u2f00-\u2fdf]")
 
 _CJK_SPACE = re.compile(rf"(?<=[{_CJK_CLASS}])[ \t\u3000]+(?=[{_CJK_CLASS}])")
+# One space between a figure and an ideograph ("2015 年 4 月 30日", "80 分") is the PDF
+# writer's spacing of mixed-script runs; a wider gap may separate table columns.
+_FIGURE_SPACE = re.compile(rf"(?<=[0-9])[ \t](?=[{_CJK_CLASS}])|(?<=[{_CJK_CLASS}])[ \t](?=[0-9])")
 # Keep the conventional space after an article marker: "第一条 为了…".
 _ARTICLE_MARKER = re.compile(rf"^\s*{outline.ORDINAL}[ \t\u3000]+")
 # A line opening with numbering or an annex label starts anew: never part of a wrap.
 _HEADING = re.compile(rf"^\s*(?:{outline.MARKER}|{outline.ANNEX})")
 _JOINABLE_EDGE = re.compile(rf"[{_CJK_CLASS}A-Za-z0-9“‘’]")
 _CJK_CHAR = re.compile(rf"[{_CJK_CLASS}]")
-# A wrapped line fills the text width; a line clearly shorter than the block's longest
-# line ended its paragraph (or is a heading/table cell).
+# A wrapped line fills the text width; a line clearly shorter than the block's full
+# lines ended its paragraph (or is a heading/table cell). The full width is the upper
+# quartile of the block's line widths, not the longest line: a table row run together
+# into one long line must not make every prose line look short.
 _FULL_LINE_SHARE = 0.75
+_FULL_LINE_QUANTILE = 0.75
 
 
 def normalize_width(text: str) -> str:
@@ -131,8 +137,12 @@ def _remove_cjk_spaces(line: str) -> str:
     marker = _ARTICLE_MARKER.match(line)
     if marker:
         head = marker.group().rstrip(" \t\u3000")
-        return head + " " + _CJK_SPACE.sub("", line[marker.end() :])
-    return _CJK_SPACE.sub("", line)
+        return head + " " + _tight(line[marker.end() :])
+    return _tight(line)
+
+
+def _tight(text: str) -> str:
+    return _FIGURE_SPACE.sub("", _CJK_SPACE.sub("", text))
 
 
 def join_wrapped_lines(text: str) -> str:
@@ -143,7 +153,7 @@ def join_wrapped_lines(text: str) -> str:
 
 def _join_block(block: str) -> str:
     lines = block.split("\n")
-    full_width = max((_display_width(line.strip()) for line in lines), default=0)
+    full_width = _full_width([_display_width(line.strip()) for line in lines if line.strip()])
     out: list[str] = []
     previous = ""  # the last physical line, not the joined one: fullness is per line
     for line in lines:
@@ -164,6 +174,13 @@ def _is_wrap(previous: str, line: str, full_width: int) -> bool:
     last, first = prev[-1], nxt[0]
     edges_ok = bool(_JOINABLE_EDGE.match(last) and _JOINABLE_EDGE.match(first))
     return edges_ok and bool(_CJK_CHAR.match(last) or _CJK_CHAR.match(first))
+
+
+def _full_width(widths: list[int]) -> float:
+    if not widths:
+        return 0.0
+    ordered = sorted(widths)
+    return ordered[min(len(ordered) - 1, int(_FULL_LINE_QUANTILE * len(ordered)))]
 
 
 def _display_width(text: str) -> int:

@@ -102,3 +102,30 @@ def test_repair_pdf_text_does_not_join_after_the_last_short_line() -> None:
         "各中小学校要落实课后服务工作要求，确保每一名有需要的学生都能参加课后服务\n"
         "同时加强教师队伍建设，提高教师待遇水平，保障教师合法权益不受侵害"
     )
+
+
+def test_a_figure_and_its_ideographs_are_joined_but_table_columns_stay_apart() -> None:
+    # pypdf spaces mixed-script runs ("2015 年 4 月 30日", "80 分"); a wider gap is a column.
+    text = repair_pdf_text(
+        "各民办学校应在 2015 年 4 月 30日前上报。本科学历，80 分；\n福清   20600   100% 50%"
+    )
+    assert "应在2015年4月30日前上报" in text
+    assert "本科学历，80分；" in text
+    assert "福清   20600   100% 50%" in text
+
+
+def test_a_wrapped_article_is_joined_although_a_table_row_on_the_page_is_longer() -> None:
+    # A table row run together into one long line must not make the prose lines look short.
+    page = "\n".join(
+        [
+            "第四条 符合申请资格的新莞人子女可以向其父母一方服",
+            "务地或其父母在东莞市拥有产权清晰的自有居所所在地（两者",
+            "任选其一）的镇街新莞人服务部门提出申请，通过积分制方式，",
+            "入读申请地所在镇街的义务教育阶段公办学校或政府购买学位",
+            "的民办学校。",
+            "父母在不同镇街服务以在申请地服务的一方情况进行积分选择以服务地申请父母一方缴纳社会",
+        ]
+    )
+    text = repair_pdf_text(page)
+    assert "可以向其父母一方服务地或其父母在东莞市" in text
+    assert "购买学位的民办学校。" in text
