@@ -20,7 +20,7 @@ import logging
 import re
 
 from assistant.documents.metadata import ends_like_title, is_furniture, is_garbled, parse_dates, rules
-from assistant.documents.metadata.issuer import suffix_pattern
+from assistant.documents.metadata.issuer import is_organ, suffix_pattern
 from assistant.documents.structure import TABLE_CELL
 from assistant.grammar.outline import starts_numbered
 from assistant.grammar.sentences import (
@@ -128,7 +128,11 @@ def clean_web_text(text: str, name: str = "", boilerplate: frozenset[str] = froz
             "%s: dropped %d garbled line(s) (font without a Unicode map)", name or "text", len(garbled)
         )
     lines = [line for line in lines if not is_garbled(line)]
-    lines = [line for line in lines if not is_cms_metadata(line) and not _is_furniture_line(line)]
+    lines = [
+        line
+        for line in lines
+        if not is_cms_metadata(line) and not _is_furniture_line(line) and not _is_print_line(line)
+    ]
     lines = _strip_menu_runs(lines)
     lines = _strip_header(lines)
     lines = _strip_footer(lines)
@@ -237,6 +241,22 @@ def _is_prose(line: str) -> bool:
     if _CONTACT.search(text) and not starts_numbered(text):
         return False  # a contact or address block, not the document's text
     return not re.search(rules()["furniture"]["footer"], text)
+
+
+_PRINT_ENDS = tuple(rules()["closing"]["print_ends"])
+
+
+def _is_print_line(line: str) -> bool:
+    """The 版记's print line: the printing office (or nothing), a date, 印发."""
+    text = line.strip().replace(" ", "").replace("\u3000", "")
+    if not text.endswith(_PRINT_ENDS):
+        return False
+    dates = parse_dates(text)
+    if not dates:
+        return False
+    _, start, end = dates[-1]
+    before, after = text[:start], text[end:]
+    return after in _PRINT_ENDS and (not before or is_organ(before))
 
 
 def _is_closing_line(line: str) -> bool:

@@ -119,3 +119,21 @@ def test_a_menu_entry_ending_like_a_plan_or_a_standard_stays_menu() -> None:
     cleaned = clean_web_text("\n\n".join([*menu, title, body]))
     assert not any(item in cleaned for item in menu)
     assert title in cleaned and body in cleaned
+
+
+def test_the_print_line_of_the_closing_block_is_no_sentence() -> None:
+    # "XX办公室 2016年4月25日印发" dates the printing: a date question must not quote it.
+    text = "\n".join(
+        [
+            "关于印发某区2016年入学工作意见的通知",
+            "各中小学：",
+            "现将《某区2016年入学工作意见》印发给你们，请认真遵照执行。",
+            "某区教育委员会",
+            "2016年4月25日",
+            "（三）规范管理，严明纪律。严格执行招生计划，严禁弄虚作假。",
+            "某区教育委员会办公室 2016年4月25日印发",
+        ]
+    )
+    cleaned = clean_web_text(text)
+    assert "印发给你们" in cleaned and "严禁弄虚作假" in cleaned
+    assert "2016年4月25日印发" not in cleaned

@@ -102,6 +102,19 @@ def test_signing_date_wins_over_posting_and_print_dates() -> None:
     assert meta.issuer == "某市人民政府"
 
 
+def test_a_joint_signature_is_led_by_its_first_body() -> None:
+    # Seven bodies sign, two to a line: the issuer is the first, not the one above the date.
+    text = (
+        "关于印发《某区随迁子女接受义务教育工作的实施细则》的通知\n各街道办事处、派出所，中小学校：\n"
+        "经区政府同意，现将实施细则印发你们，请遵照执行。\n"
+        "某市某区教育局\u00a0\u00a0\u00a0\u00a0 某市某区委编办\n\n"
+        "某市某区公安分局        某市某区财政局\n\n某市某工商行政管理局\n\n2015年12月30日\n"
+    )
+    meta = detect_metadata(text, today=TODAY)
+    assert meta.issuer == "某市某区教育局"
+    assert meta.date == "2015-12-30"
+
+
 def test_validity_from_an_in_force_date_expires() -> None:
     text = "关于调整某市学生医疗保险的通知\n各区：\n一、具体事项如下。\n十五、本通告自2010年9月1日起实施，有效期3年。\n"
     expired = detect_metadata(text, today=TODAY)

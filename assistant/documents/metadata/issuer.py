@@ -118,17 +118,38 @@ def closings(lines: list[str]) -> list[Closing]:
                 continue
             issuer = _strip_seal(before)
         else:
-            for j in range(i - 1, max(-1, i - 4), -1):
-                prev = squeeze(line_text(lines[j]))
-                if not prev:
-                    continue
-                if is_organ(prev):
-                    issuer = _strip_seal(prev)
-                break
+            issuer = _signature_above(lines, i)
         if after.endswith("印发"):
             continue  # "XX办公室 2016年4月1日印发": the print office, not the 落款
         out.append(Closing(issuer=issuer, date=iso, line=i))
     return out
+
+
+_SIGNATURE_LINES = 8  # a joint signature: seven bodies, two to a line, blank lines between
+_SIDE_BY_SIDE = re.compile(r"\s{2,}")  # spaces, ideographic or no-break ones
+
+
+def _organs(line: str) -> list[str]:
+    """The bodies a signature line names: one, or several set side by side."""
+    parts = [squeeze(p) for p in _SIDE_BY_SIDE.split(line_text(line).strip()) if p.strip()]
+    if len(parts) > 1 and is_organ(parts[0]) and sum(map(is_organ, parts)) * 2 >= len(parts):
+        return parts  # 成华区教育局 beside 成华区委编办: a short form the suffixes miss
+    whole = squeeze(line_text(line))
+    return [whole] if is_organ(whole) else []
+
+
+def _signature_above(lines: list[str], i: int) -> str:
+    """The body that signs above a bare date line. A joint signature lists its bodies
+    from the leading one: the first body of the block's first line."""
+    first = ""
+    for j in range(i - 1, max(-1, i - 1 - _SIGNATURE_LINES), -1):
+        if not squeeze(line_text(lines[j])):
+            continue
+        organs = _organs(lines[j])
+        if not organs:
+            break
+        first = organs[0]
+    return _strip_seal(first) if first else ""
 
 
 def detect_issuer(
