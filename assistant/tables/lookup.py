@@ -262,8 +262,13 @@ class RowIndex:
         # The question names the row itself (its name cell), not a place the row serves.
         named = any(self._names_row(i, k) for k in names for i in chosen)
         if (listing or counting) and not named:
-            chosen = [i for i in chosen if not self.records[i].subtotal][:MAX_LIST_ROWS]
-            return TableMatch("count" if counting else "list", rows=chosen, names=names, condition=condition)
+            rows_listed = [i for i in chosen if not self.records[i].subtotal][:MAX_LIST_ROWS]
+            # One row, and the listed thing is not what the rows are ("社保年限…哪些险种"
+            # in a table of 项目): the question asks what that row holds.
+            if counting or len(rows_listed) > 1 or self._lists_rows(q, rows_listed):
+                return TableMatch(
+                    "count" if counting else "list", rows=rows_listed, names=names, condition=condition
+                )
         chosen = self._closest_rows(chosen, rest_grams)
         total = len(chosen)
         chosen = chosen[:MAX_LOOKUP_ROWS]
@@ -275,6 +280,22 @@ class RowIndex:
         if not asked and not condition:
             return None  # the row is named but the question asks what it does not hold
         return TableMatch("lookup", rows=chosen, asked=asked, names=names, condition=condition, total=total)
+
+    def _lists_rows(self, question: str, rows: list[int]) -> bool:
+        """Whether the thing a list question asks for ("哪些学校") is what the rows are: a
+        word of it in the name column's header or the table's caption."""
+        if not rows:
+            return False
+        record = self.records[rows[0]]
+        named_by = name_column_of([k for k, _ in record.cells]) + record.table
+        words = vocabulary()["question"]["list"]
+        for word in words:
+            at = question.find(word)
+            if at < 0:
+                continue
+            listed = re.split(r"[是的有要在\s]", question[at + len(word) :], maxsplit=1)[0]
+            return not listed or any(listed[k : k + 2] in named_by for k in range(len(listed) - 1))
+        return True
 
     def road_of(self, text: str) -> str:
         """The longest known road `text` ends with ("我家住人民路" → "人民路")."""

@@ -158,3 +158,34 @@ def test_a_place_no_row_lists_but_a_passage_names_goes_to_the_text_path() -> Non
     assert _text_mentions(snapshot, ["榄塘村"])  # type: ignore[arg-type]
     assert _text_mentions(snapshot, ["桥榄塘村"])  # a character run on from the area in front
     assert not _text_mentions(snapshot, ["翠竹苑"])  # type: ignore[arg-type]
+
+
+def _points_table(tmp_path: Path) -> RowIndex:
+    html = tmp_path / "points.html"
+    html.write_text(
+        "<html><body><p>积分项目及标准一览表</p><table>"
+        "<tr><td>项目</td><td>内容</td><td>分值</td></tr>"
+        "<tr><td>学历</td><td>本科学历</td><td>80分</td></tr>"
+        "<tr><td>在莞参保年限</td><td>包括城镇基本养老保险、失业保险、工伤保险</td><td>每满1年1.5分</td></tr>"
+        "<tr><td>在莞居住时间</td><td>持有效居住证</td><td>每满1年2分</td></tr>"
+        "</table></body></html>",
+        encoding="utf-8",
+    )
+    chunks = row_chunks(_meta(html))
+    # The name cell as a PDF's text layer spaces it (pdfplumber keeps the spaces).
+    metas = [
+        {
+            k: v.replace("在莞参保年限", "四 、在 莞参 保年限") if isinstance(v, str) else v
+            for k, v in c.metadata().items()
+        }
+        for c in chunks
+    ]
+    return RowIndex([record_from_metadata(m) for m in metas], [c.id for c in chunks], metas)
+
+
+def test_a_list_of_what_one_row_holds_is_no_list_of_rows(tmp_path: Path) -> None:
+    points = _points_table(tmp_path)
+    # 险种 are not what the rows are (项目): the question asks what that one row holds.
+    match = points.match("社保年限那一项是按哪些险种来算分的？")
+    assert match is None or match.kind != "list"
+    # (A list of the rows themselves stays a list, even of one: test_list_count_and_total.)
