@@ -92,6 +92,13 @@ def test_rules_are_about_shape_not_this_page() -> None:
     assert cleaned.strip() == "为进一步规范中小学招生入学工作，现就有关事项通知如下，请各校认真贯彻执行。"
 
 
+def test_a_breadcrumb_led_by_its_label_or_the_site_home_is_chrome() -> None:
+    page = "栏目导航 网站首页>>公告>>公告\n\n某区2015年随迁子女积分入学公告\n\n一、申请条件如下，请家长留意。\n"
+    cleaned = clean_web_text(page)
+    assert "网站首页" not in cleaned and "栏目导航" not in cleaned
+    assert "一、申请条件如下，请家长留意。" in cleaned
+
+
 def test_predicates() -> None:
     assert is_nav_item("  • 政务公开")
     assert not is_nav_item("学位建设攻坚行动")
