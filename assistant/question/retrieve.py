@@ -4,6 +4,7 @@ question. Every search reads one `SearchSnapshot` from start to end."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable
@@ -169,6 +170,11 @@ def _first(passages: list[Passage], preferred: list[bool]) -> list[Passage]:
     ]
 
 
+# Chunks of the asked place's documents added when the search found fewer of them.
+SCOPED_CANDIDATES = 8
+_places_of = functools.lru_cache(maxsize=4096)(place_codes)  # a document's title and issuer
+
+
 class HybridSearcher:
     """Searches the current snapshot of the active collection.
 
@@ -243,6 +249,7 @@ class HybridSearcher:
         # question's keywords are a glossary's partial translation); the dense side,
         # multilingual, always reads all of it.
         reach = keyword_reach(query)
+        dense_hits += self._scoped_hits(snapshot, query, query_vector, dense_hits + lexical_hits)
         passages = self._fuse(snapshot, dense_hits, lexical_hits, reach)
         self._fill_dense(snapshot, passages, query_vector)
         # Words no passage contains cannot tell passages apart; they matter to refusal only.
@@ -260,9 +267,38 @@ class HybridSearcher:
             p.keyword_led = weights.score(p.features)
         # Ties (equal scores) fall back to the chunk id, so rankings repeat across processes.
         passages.sort(key=lambda p: (-p.score, p.id))
-        passages = with_current(query, of_named_kind(query, in_scope(query, passages)), k)
+        # The asked place comes first, then the asked kind of document within it.
+        passages = with_current(query, in_scope(query, of_named_kind(query, passages)), k)
         self._score_clauses(snapshot, passages, query)
         return SearchResult(query=query, tokens=tokens, passages=passages, snapshot=snapshot)
+
+    def _scoped_hits(
+        self,
+        snapshot: SearchSnapshot,
+        query: str,
+        vector: np.ndarray,
+        hits: list[tuple[str, float]],
+    ) -> list[tuple[str, float]]:
+        """The nearest chunks of the documents of the place the question names, when few
+        of `hits` are of such a document: a parent who names 惠城区 asks about its rules,
+        however the question's words rank the other cities' rules."""
+        asked = place_codes(query)
+        if not asked or not hits:
+            return []
+        documents = snapshot.chunks.documents()
+        scoped = [
+            doc
+            for doc, named in documents.items()
+            if (codes := place_codes(named)) and same_scope(asked, codes)
+        ]
+        if not scoped:
+            return []
+        seen = {cid for cid, _ in hits}
+        wanted = set(scoped)
+        if sum(1 for cid in seen if cid.split(":", 1)[0] in wanted) >= SCOPED_CANDIDATES:
+            return []
+        extra = snapshot.chunks.nearest_in(vector, SCOPED_CANDIDATES, scoped)
+        return [(cid, score) for cid, score in extra if cid not in seen]
 
     def _score_clauses(self, snapshot: SearchSnapshot, passages: list[Passage], query: str) -> None:
         """For a question asking several things, each asking clause's meaning against the

@@ -80,6 +80,7 @@ class ChromaChunks:
         self.collection = collection
         self._cache: dict[str, StoredChunk] = {}
         self._vectors: dict[str, np.ndarray] = {}
+        self._documents: dict[str, str] | None = None
 
     def count(self) -> int:
         return self.collection.count() if self.collection is not None else 0
@@ -125,6 +126,33 @@ class ChromaChunks:
                 vectors = {**vectors, **dict(zip(got["ids"], fetched, strict=True))}
         query = np.asarray(vector, dtype=np.float32)
         return {cid: float(vectors[cid] @ query) for cid in ids if cid in vectors}
+
+    def nearest_in(self, vector: np.ndarray, k: int, doc_ids: list[str]) -> list[tuple[str, float]]:
+        """The k nearest text chunks of the given documents."""
+        if self.collection is None or k <= 0 or not doc_ids:
+            return []
+        got = self.collection.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32)],
+            n_results=k,
+            include=["distances"],
+            where={"$and": [{"kind": {"$ne": "row"}}, {"doc_id": {"$in": doc_ids}}]},
+        )
+        return [(cid, 1.0 - float(d)) for cid, d in zip(got["ids"][0], got["distances"][0], strict=True)]
+
+    def documents(self) -> dict[str, str]:
+        """Each document's title and issuer, by document id; read once (metadata only)."""
+        if self._documents is None:
+            found: dict[str, str] = {}
+            if self.collection is not None:
+                total = self.collection.count()
+                for offset in range(0, total, READ_PAGE):
+                    got = self.collection.get(include=["metadatas"], limit=READ_PAGE, offset=offset)
+                    for meta in got["metadatas"] or []:
+                        doc = str(meta.get("doc_id", ""))
+                        if doc and doc not in found:
+                            found[doc] = f"{meta.get('title', '')} {meta.get('issuer', '')}"
+            self._documents = found
+        return self._documents
 
     def in_section(self, doc_id: str, section: str) -> list[StoredChunk]:
         if self.collection is None:
