@@ -90,12 +90,15 @@ _ARTICLE_MARKER = re.compile(rf"^\s*{outline.ORDINAL}[ \t\u3000]+")
 _HEADING = re.compile(rf"^\s*(?:{outline.MARKER}|{outline.ANNEX})")
 _JOINABLE_EDGE = re.compile(rf"[{_CJK_CLASS}A-Za-z0-9“‘’]")
 _CJK_CHAR = re.compile(rf"[{_CJK_CLASS}]")
-# A wrapped line fills the text width; a line clearly shorter than the block's full
-# lines ended its paragraph (or is a heading/table cell). The full width is the upper
-# quartile of the block's line widths, not the longest line: a table row run together
-# into one long line must not make every prose line look short.
+# A wrapped line fills the text width; a line clearly shorter than the full width ended
+# its paragraph (or is a heading/table cell). The full width is the document's usual one
+# (the 90th percentile of its line widths: a table row run together into one long line
+# must not make every prose line look short), or a block's longest line when shorter (a
+# portrait page beside landscape annex pages); a block of a few lines (a masthead above
+# its 文号) has no width of its own.
 _FULL_LINE_SHARE = 0.75
-_FULL_LINE_QUANTILE = 0.75
+_FULL_LINE_QUANTILE = 0.9
+_BLOCK_MIN_LINES = 4
 
 
 def normalize_width(text: str) -> str:
@@ -148,12 +151,14 @@ def _tight(text: str) -> str:
 def join_wrapped_lines(text: str) -> str:
     """Join lines that a PDF wrapped mid-sentence; blank lines (paragraphs) stay."""
     blocks = re.split(r"\n[ \t]*\n", text)
-    return "\n\n".join(_join_block(block) for block in blocks)
+    document = _full_width([_display_width(line.strip()) for line in text.split("\n") if line.strip()])
+    return "\n\n".join(_join_block(block, document) for block in blocks)
 
 
-def _join_block(block: str) -> str:
+def _join_block(block: str, document_width: float) -> str:
     lines = block.split("\n")
-    full_width = _full_width([_display_width(line.strip()) for line in lines if line.strip()])
+    widths = [_display_width(line.strip()) for line in lines if line.strip()]
+    full_width = min(max(widths), document_width) if len(widths) >= _BLOCK_MIN_LINES else document_width
     out: list[str] = []
     previous = ""  # the last physical line, not the joined one: fullness is per line
     for line in lines:
@@ -165,15 +170,30 @@ def _join_block(block: str) -> str:
     return "\n".join(out)
 
 
-def _is_wrap(previous: str, line: str, full_width: int) -> bool:
+def _is_wrap(previous: str, line: str, full_width: float) -> bool:
     prev, nxt = previous.rstrip(), line.lstrip()
     if not prev or not nxt or ends_line(prev) or _HEADING.match(nxt):
         return False
+    if _split_year(prev, nxt):
+        return True  # "统计至20" / "15年5月31日": a narrow table cell wrapped a year
     if _display_width(prev.strip()) < _FULL_LINE_SHARE * full_width:
         return False
     last, first = prev[-1], nxt[0]
     edges_ok = bool(_JOINABLE_EDGE.match(last) and _JOINABLE_EDGE.match(first))
     return edges_ok and bool(_CJK_CHAR.match(last) or _CJK_CHAR.match(first))
+
+
+_TRAILING_DIGITS = re.compile(r"(?<!\d)(\d{1,3})$")
+_LEADING_YEAR_END = re.compile(r"^(\d{1,3})年")
+
+
+def _split_year(previous: str, line: str) -> bool:
+    """A year cut in two by a line break: its digits before and after make 19xx or 20xx."""
+    head, tail = _TRAILING_DIGITS.search(previous), _LEADING_YEAR_END.match(line)
+    if not head or not tail:
+        return False
+    year = head.group(1) + tail.group(1)
+    return len(year) == 4 and year[:2] in ("19", "20")
 
 
 def _full_width(widths: list[int]) -> float:

@@ -93,7 +93,9 @@ def test_rules_are_about_shape_not_this_page() -> None:
 
 
 def test_a_breadcrumb_led_by_its_label_or_the_site_home_is_chrome() -> None:
-    page = "栏目导航 网站首页>>公告>>公告\n\n某区2015年随迁子女积分入学公告\n\n一、申请条件如下，请家长留意。\n"
+    page = (
+        "栏目导航 网站首页>>公告>>公告\n\n某区2015年随迁子女积分入学公告\n\n一、申请条件如下，请家长留意。\n"
+    )
     cleaned = clean_web_text(page)
     assert "网站首页" not in cleaned and "栏目导航" not in cleaned
     assert "一、申请条件如下，请家长留意。" in cleaned

@@ -123,9 +123,28 @@ def test_a_wrapped_article_is_joined_although_a_table_row_on_the_page_is_longer(
             "任选其一）的镇街新莞人服务部门提出申请，通过积分制方式，",
             "入读申请地所在镇街的义务教育阶段公办学校或政府购买学位",
             "的民办学校。",
+            "申请人父母的学历、职称、在莞服务年限、在莞参保年",
+            "限、在莞居住时间、在莞纳税、在莞参加社会服务等方面情况",
+            "作为计算积分的依据。",
+            "第五条 本方案共有十个积分项目，其中一至八项为基本",
+            "积分；第九、十项为加、扣分项目，具体标准见附件。",
             "父母在不同镇街服务以在申请地服务的一方情况进行积分选择以服务地申请父母一方缴纳社会",
         ]
     )
     text = repair_pdf_text(page)
     assert "可以向其父母一方服务地或其父母在东莞市" in text
     assert "购买学位的民办学校。" in text
+    assert "在莞参保年限、在莞居住时间" in text
+
+
+def test_a_masthead_above_its_number_is_not_joined_to_it() -> None:
+    # A block of a few short lines has no width of its own: the document's is used.
+    prose = "根据有关规定，结合本市实际，现就二〇一六年普通高等学校招生考试工作通知如下：\n" * 12
+    text = repair_pdf_text(f"天津市招生委员会文件\n津招委高发〔2016〕8 号\n\n{prose}")
+    assert text.startswith("天津市招生委员会文件\n津招委高发〔2016〕8号")
+
+
+def test_a_year_cut_by_a_narrow_table_cell_is_joined() -> None:
+    text = repair_pdf_text("“近5年”是从2010年6月1日统计至20\n15年5月31日。\n第20\n15条")
+    assert "统计至2015年5月31日。" in text
+    assert "第20\n15条" in text  # no year: the break stands
