@@ -27,6 +27,7 @@ from pypdf import PdfReader
 
 from assistant.documents.errors import DocumentError
 from assistant.documents.loaded import LoadedText, tidy
+from assistant.documents.metadata import is_garbled
 from assistant.documents.ocr import OCR_VERSION, PageText, ScanInfo, config, engine_name, message, read_page
 from assistant.documents.pdf_text import join_pages, strip_page_number
 from assistant.documents.text_repair import normalize_width, repair_pdf_text
@@ -124,6 +125,18 @@ def read_pdf_scan(
     data: bytes, filename: str, text_pages: list[str], scanned: list[int]
 ) -> tuple[list[str], ScanInfo]:
     """Every page's text: the text layer's where it has one, OCR's for `scanned` pages."""
+    texts, info = _read_pages(data, filename, len(text_pages), scanned, _pdf_page_images(data))
+    # A short text layer (a page with one line) stays unless OCR read more than it holds.
+    used = {i: t for i, t in texts.items() if len("".join(t.split())) > len("".join(text_pages[i].split()))}
+    pages = [used.get(i, text) for i, text in enumerate(text_pages)]
+    kept = tuple((number, text) for number, text in info.pages if number - 1 in used)
+    confidence = {n: c for n, c in info.confidence.items() if n - 1 in used}
+    whole = all(i in used or not text.strip() for i, text in enumerate(text_pages))
+    return pages, ScanInfo(kept, confidence, info.skipped, whole=whole)
+
+
+def _pdf_page_images(data: bytes) -> Callable[[int], Image.Image | None]:
+    """A page's image for OCR, rendered by PDFium (None for a blank page)."""
     import pypdfium2 as pdfium
 
     render = config()["render"]
@@ -142,14 +155,67 @@ def read_pdf_scan(
             finally:
                 document.close()
 
-    texts, info = _read_pages(data, filename, len(text_pages), scanned, image_of)
-    # A short text layer (a page with one line) stays unless OCR read more than it holds.
-    used = {i: t for i, t in texts.items() if len("".join(t.split())) > len("".join(text_pages[i].split()))}
-    pages = [used.get(i, text) for i, text in enumerate(text_pages)]
-    kept = tuple((number, text) for number, text in info.pages if number - 1 in used)
-    confidence = {n: c for n, c in info.confidence.items() if n - 1 in used}
-    whole = all(i in used or not text.strip() for i, text in enumerate(text_pages))
-    return pages, ScanInfo(kept, confidence, info.skipped, whole=whole)
+    return image_of
+
+
+# --- garbled lines of a text layer ---------------------------------------------------------
+
+SPLICE_MAX_LINES = 4  # OCR lines that may stand for one run of garbled lines
+SPLICE_MATCH = 0.5  # share of a text-layer line's character pairs an OCR line must hold
+_READABLE = re.compile(r"[\u4e00-\u9fff0-9A-Za-z]")  # a line OCR can be matched on
+
+
+def garbled_pages(text_pages: list[str]) -> list[int]:
+    """0-based indices of pages whose text layer has a garbled line (a title set in a font
+    without a Unicode map) while the rest of the page reads."""
+    return [i for i, text in enumerate(text_pages) if any(is_garbled(line) for line in text.split("\n"))]
+
+
+def _pairs(text: str) -> set[str]:
+    text = "".join(text.split())
+    return {text[k : k + 2] for k in range(len(text) - 1)}
+
+
+def _match(line: str, ocr_lines: list[str], start: int) -> int:
+    """The OCR line from `start` on that reads as `line` (-1 when none does)."""
+    want = _pairs(line)
+    if not want:
+        return -1
+    best, at = 0.0, -1
+    for k in range(start, len(ocr_lines)):
+        share = len(want & _pairs(ocr_lines[k])) / len(want)
+        if share > best:
+            best, at = share, k
+    return at if best >= SPLICE_MATCH else -1
+
+
+def splice_garbled(text_page: str, ocr_text: str) -> str:
+    """`text_page` with each run of garbled lines replaced by the OCR lines read between
+    its two neighbours (the lines are dropped, as before, when they cannot be placed)."""
+    ocr_lines = [line for line in ocr_text.split("\n") if line.strip()]
+    lines = text_page.split("\n")
+    out: list[str] = []
+    cursor, i = 0, 0
+    while i < len(lines):
+        if not is_garbled(lines[i]):
+            out.append(lines[i])
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and (is_garbled(lines[j]) or not lines[j].strip()):
+            j += 1
+        before = next((line for line in reversed(out) if _READABLE.search(line)), "")
+        lo = _match(before, ocr_lines, cursor) if before else cursor - 1
+        hi = _match(lines[j], ocr_lines, max(lo + 1, cursor)) if j < len(lines) else len(ocr_lines)
+        if (before and lo < 0) or hi < 0:
+            i = j
+            continue
+        between = ocr_lines[lo + 1 : hi]
+        if 0 < len(between) <= SPLICE_MAX_LINES and not any(is_garbled(x) for x in between):
+            out.extend(between)
+            cursor = hi
+        i = j
+    return "\n".join(out)
 
 
 def _is_blank(page: object) -> bool:
@@ -366,13 +432,21 @@ def _load_scan(data: bytes, filename: str, fmt: str) -> LoadedText | None:
         fmt_name = "image"
     else:
         scanned = scanned_pages(data) if context.enabled else None
-        if not scanned:
+        if scanned is None:
             return None
-        pages, info = read_pdf_scan(data, filename, _text_layer(data), scanned)
-        if not info.pages and not info.skipped and any(page.strip() for page in pages):
+        text_pages = _text_layer(data)
+        garbled = [i for i in garbled_pages(text_pages) if i not in scanned]
+        if garbled:
+            text_pages = _splice_pages(data, filename, text_pages, garbled)
+        if not scanned:
+            if not garbled:
+                return None
+            return LoadedText(text=_as_text(text_pages), format="pdf", encoding=None)
+        pages, info = read_pdf_scan(data, filename, text_pages, scanned)
+        if not garbled and not info.pages and not info.skipped and any(page.strip() for page in pages):
             return None  # OCR added nothing: the text reader's result, exactly as before
         fmt_name = "pdf"
-    text = tidy(normalize_width(repair_pdf_text(join_pages([strip_page_number(p) for p in pages]))))
+    text = _as_text(pages)
     if not text.strip():
         reasons = "；".join(reason for _, reason in info.skipped)
         if fmt == "image" and info.skipped:
@@ -381,6 +455,21 @@ def _load_scan(data: bytes, filename: str, fmt: str) -> LoadedText | None:
             f"{filename}: OCR found no text on {len(pages)} pages", message("no_text", pages=len(pages))
         )
     return LoadedText(text=text, format=fmt_name, encoding=None, scan=info)
+
+
+def _as_text(pages: list[str]) -> str:
+    return tidy(normalize_width(repair_pdf_text(join_pages([strip_page_number(p) for p in pages]))))
+
+
+def _splice_pages(data: bytes, filename: str, text_pages: list[str], garbled: list[int]) -> list[str]:
+    """The text layer with its garbled lines read by OCR where they can be placed."""
+    texts, _ = _read_pages(data, filename, len(text_pages), garbled, _pdf_page_images(data))
+    out = list(text_pages)
+    for index in garbled:
+        if index in texts:
+            out[index] = splice_garbled(text_pages[index], texts[index])
+            log.info("%s: page %d: garbled line(s) read by OCR", filename, index + 1)
+    return out
 
 
 def _text_layer(data: bytes) -> list[str]:

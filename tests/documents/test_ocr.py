@@ -25,6 +25,7 @@ from scan_images import unlisted as _unlisted
 from assistant.documents import ocr, scans
 from assistant.documents.errors import DocumentError
 from assistant.documents.loaders import load_bytes
+from assistant.documents.metadata import is_garbled
 from assistant.documents.pipeline import prepare_document
 from assistant.question.cite import Citation
 
@@ -304,3 +305,18 @@ def test_the_frames_of_a_many_page_tiff_are_each_read_whole_when_pages_are_read_
 
     assert info.skipped == ()
     assert texts == [f"宽{100 + 20 * index}" for index in range(16)]
+
+
+# --- 1. a text layer with garbled lines: those lines only are read by OCR -------------------
+
+
+def test_garbled_lines_are_replaced_by_the_ocr_lines_between_their_neighbours() -> None:
+    layer = "东教基〔2015〕3 号\n\nܱႿቓݺ໡൧  ୍ၬༀ࢝ტ\nᅱള۽ቔ֥๙ᆩ\n各镇（街）宣教办（局），各义务教育民办学校：\n为规范招生行为，现提出如下意见。"
+    read = "东莞市教育局文件\n东教基〔2015〕3号\n关于做好我市2015年义务教育阶段民办学校\n招生工作的通知\n各镇（街）宣教办（局），各义务教育民办学校：\n为规范招生行为，现提出如下意见。"
+    spliced = scans.splice_garbled(layer, read)
+    assert (
+        "东教基〔2015〕3 号\n\n关于做好我市2015年义务教育阶段民办学校\n招生工作的通知\n各镇（街）" in spliced
+    )
+    assert not any(is_garbled(line) for line in spliced.split("\n"))
+    # Lines that cannot be placed (OCR read neither neighbour) are dropped, as before.
+    assert "招生工作的通知" not in scans.splice_garbled(layer, "一页别的文字\n毫不相干")

@@ -239,6 +239,15 @@ def test_real_file_metadata_and_text(name: str) -> None:
 
 
 @pytest.mark.usefixtures("needs_sources")
+def test_a_masthead_set_in_a_font_without_a_unicode_map_is_read_by_ocr() -> None:
+    # The text layer gives "฿ࣃ൧ᅱള…" for the red masthead; OCR reads that page and its
+    # lines between the neighbours the text layer does read are put in their place.
+    loaded = load_document(SOURCES_EXTRA / "tianjin_2016_college_entrance_exam_admission_rules.pdf")
+    assert "天津市招生委员会文件\n津招委高发〔2016〕8号" in loaded.text
+    assert not any(is_garbled(line) for line in loaded.text.split("\n"))
+
+
+@pytest.mark.usefixtures("needs_sources")
 def test_wuhan_body_in_its_layout_table_is_read_in_full() -> None:
     text = load_document(
         SOURCES_EXTRA / "wuhan_2016_compulsory_education_new_student_admission_notice.docx"
