@@ -29,7 +29,7 @@ T = TypeVar("T")
 
 # Bump when loading, cleaning, structure or chunking changes, so re-ingest redoes every
 # document even though no file changed.
-PIPELINE_VERSION = "9"
+PIPELINE_VERSION = "11"
 
 
 @dataclass(frozen=True)

@@ -55,9 +55,31 @@ _FIRST_SENTENCE = re.compile(rf"^[^{_FINAL_STOPS}\n]*")
 _SPLIT = re.compile(rf"(?<=[{_ENDS_CLASS}])(?![{_CLOSERS_CLASS}])|(?<=[{_ENDS_CLASS}][{_CLOSERS_CLASS}])|\n+")
 
 
+# A round bracket left open holds its sentence together: "具备“三证”（户口簿和身份证；劳动
+# 合同；暂住证。下同）即符合报名条件。" is one sentence, not three.
+_ROUND_OPEN = re.compile(r"[（(]")
+_ROUND_CLOSE = re.compile(r"[）)]")
+BRACKETED_MAX = 300  # an opening bracket never closed (a typo) holds no more than this
+
+
 def split_sentences(text: str) -> list[str]:
-    """The sentences of `text`, stripped, in order; empty pieces are dropped."""
-    return [s.strip() for s in _SPLIT.split(text) if s and s.strip()]
+    """The sentences of `text`, stripped, in order; empty pieces are dropped. An end mark
+    inside round brackets ends no sentence."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        held = ""
+        for piece in _SPLIT.split(line):
+            if not piece:
+                continue
+            held += piece
+            depth = len(_ROUND_OPEN.findall(held)) - len(_ROUND_CLOSE.findall(held))
+            if depth > 0 and len(held) < BRACKETED_MAX:
+                continue
+            out.append(held)
+            held = ""
+        if held:
+            out.append(held)
+    return [s.strip() for s in out if s.strip()]
 
 
 def clauses(sentence: str) -> list[str]:

@@ -46,6 +46,20 @@ def test_commas_colons_and_decimals_do_not_split() -> None:
     assert split_sentences("新增学位3.3万座，其中：小学1.5万座。") == ["新增学位3.3万座，其中：小学1.5万座。"]
 
 
+def test_an_end_mark_inside_round_brackets_ends_no_sentence() -> None:
+    text = "1.入学条件：具备“三证”（户口簿和身份证；劳动合同或营业执照；暂住证。下同）即符合报名条件。2.其他条件。"
+    assert split_sentences(text) == [
+        "1.入学条件：具备“三证”（户口簿和身份证；劳动合同或营业执照；暂住证。下同）即符合报名条件。",
+        "2.其他条件。",
+    ]
+    # A bracket never closed holds its line together no further than the line's end.
+    assert split_sentences("（一）目标；（二）任务。\n第三条（略") == [
+        "（一）目标；",
+        "（二）任务。",
+        "第三条（略",
+    ]
+
+
 def test_empty_text_has_no_sentences() -> None:
     assert split_sentences("") == []
     assert split_sentences("\n \n") == []
