@@ -199,3 +199,16 @@ def test_the_sentence_stating_the_asked_period_leads_not_its_neighbours(real_ass
     neighbours = [s for i, s in enumerate(best.sentences) if abs(i - best.at) == 1]
     assert neighbours and all("两小时" not in s for s in neighbours)
     assert all(c.score < best.score for c in ranked if c.citation is best.citation and c.at != best.at)
+
+
+def test_a_caption_states_no_fact_and_is_never_a_candidate() -> None:
+    # An annex's caption set on two lines comes close to the question in meaning; it never
+    # leads, and the row of points does.
+    caption, rest = "2015年某市新莞人子女积分制入学", "积分材料一览表"
+    row = "3．本科学历，80分；"
+    question = "积分入学家长本科学历能积多少分？"
+    citations = [_citation(1, f"{caption}\n{rest}\n{row}", {caption: 0.9, rest: 0.8, row: 0.5})]
+    ranked = rank_sentences(
+        citations, question, slot_of(question), search_tokens(question), LexicalIndex([], [])
+    )
+    assert [c.sentence for c in ranked] == [row]

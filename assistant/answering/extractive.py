@@ -20,6 +20,7 @@ from assistant.answering.quote import (
     clause_quotes,
     continuation,
     enacting,
+    is_caption,
     labels,
     quoted_sentences,
     written_sentence,
@@ -163,7 +164,12 @@ def rank_sentences(
         header = header_of(citation.text)
         dense = dict(citation.sentence_dense)
         for i, sentence in enumerate(sentences):
-            if len(sentence) < MIN_SENTENCE or enacting(sentence, question) or asks_itself(sentence):
+            if (
+                len(sentence) < MIN_SENTENCE
+                or enacting(sentence, question)
+                or asks_itself(sentence)
+                or is_caption(sentences, i)
+            ):
                 continue
             # The heading path counts with the sentence: "实施要求" names what its bare
             # lines are, the article heading the subject of its sentences; so does the label

@@ -72,6 +72,19 @@ def labels(sentence: str) -> bool:
     return bool(_LABEL.search(sentence))
 
 
+_CAPTION = compile_pattern(_GRAMMAR["caption"]["pattern"])
+
+
+def is_caption(sentences: Sequence[str], at: int) -> bool:
+    """Whether sentence `at` is a table's, a list's or a document's name standing alone,
+    or the first line of one set on two lines: it states no fact."""
+    line = sentences[at].strip()
+    if _CAPTION.search(line):
+        return True
+    following = sentences[at + 1].strip() if at + 1 < len(sentences) else ""
+    return bool(following) and bool(_CAPTION.search(line + following))
+
+
 def asks_itself(sentence: str) -> bool:
     """Whether `sentence` is itself a question (a FAQ's "…是什么？"): it never answers one;
     the sentences after it do."""
