@@ -87,15 +87,27 @@ def named_places(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
     starts = [0]
     for word, _ in words:
         starts.append(starts[-1] + len(word))
+    before: frozenset[str] = frozenset()  # the codes of the place just named
+    named_until = 0  # where the last place read as a whole word ends
     for (word, flag), at in zip(words, starts, strict=False):
-        if flag in _PLACE_TAGS and (codes := short.get(word, frozenset()) | full.get(word, frozenset())):
+        codes = short.get(word, frozenset()) | full.get(word, frozenset())
+        # A district's short name right after its city ("深圳宝安") is a place, however
+        # the segmenter tags it (宝安 reads as a person's name).
+        inside = frozenset(c for c in codes if any(c != b and c.startswith(b) for b in before))
+        before = codes if flag in _PLACE_TAGS else inside
+        if inside and flag not in _PLACE_TAGS:
+            found[word] = found.get(word, frozenset()) | inside
+            continue
+        if flag in _PLACE_TAGS and codes:
             # Read left to right: a name that starts before the word and runs into it is
             # the place written ("中山东区" is 中山 and 东区, not 山东).
-            earlier = _straddling(text, at, short)
+            # A place read whole before it is not cut into ("天津南开" is 南开, not 津南).
+            earlier = _straddling(text, at, short, named_until)
             if earlier:
                 found[earlier] = found.get(earlier, frozenset()) | short[earlier]
                 continue
             found[word] = found.get(word, frozenset()) | codes
+            named_until = at + len(word)
     for i, start in enumerate(starts):
         for end in starts[i + 1 : i + 1 + _NAME_WORDS]:
             name = text[start:end]
@@ -109,9 +121,9 @@ def named_places(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
     return tuple(found.items())
 
 
-def _straddling(text: str, at: int, names: dict[str, frozenset[str]]) -> str:
-    """A name of `names` that starts before `at` and ends after it, or ""."""
-    for start in range(max(0, at - _LONGEST_SHORT + 1), at):
+def _straddling(text: str, at: int, names: dict[str, frozenset[str]], first: int = 0) -> str:
+    """A name of `names` that starts before `at` (not before `first`) and ends after it."""
+    for start in range(max(first, at - _LONGEST_SHORT + 1), at):
         for end in range(at + 1, min(len(text), start + _LONGEST_SHORT) + 1):
             if text[start:end] in names:
                 return text[start:end]

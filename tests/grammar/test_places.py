@@ -80,6 +80,14 @@ def test_the_places_a_text_names_by_full_or_short_name_with_their_codes() -> Non
     assert place_codes("中山东区户口的小孩") == place_codes("中山") and "37" not in place_codes("中山东区")
 
 
+def test_a_district_named_right_after_its_city_is_a_place_however_it_is_tagged() -> None:
+    # The segmenter reads 宝安 as a person's name; after 深圳 it is Shenzhen's district.
+    assert place_codes("深圳宝安这边租房子住了三年了") == {"4403", "440306"}
+    assert place_codes("王宝安是谁") == frozenset()
+    # A place read whole is not cut into: 天津南开 is 天津 and 南开, not 津南.
+    assert place_codes("天津南开的小学") == {"12", "120104"}
+
+
 def test_places_share_a_scope_when_one_lies_in_the_other() -> None:
     assert same_scope(place_codes("罗湖"), place_codes("深圳市"))
     assert same_scope(place_codes("广东省"), place_codes("深圳市罗湖区"))
