@@ -235,3 +235,11 @@ def test_chat_answerer_rewrite_empty_reply_keeps_the_question() -> None:
     llm = GenericFakeChatModel(messages=iter([AIMessage(content="")]))
     answerer = ChatAnswerer(llm, "openai")
     assert answerer.rewrite("那高中呢？", _history("幼儿园学位会增加多少？")) == "那高中呢？"
+
+
+def test_a_follow_up_asking_another_year_keeps_its_own_year_only() -> None:
+    # The earlier question's 2016年 would make the year asked (2026) look answered.
+    standalone = condense_by_rules(
+        "那今年2026年的面谈是哪天？", [("上海2016年民办小学面谈是哪天？", "2016年5月7日。")]
+    )
+    assert "2026年" in standalone and "2016年" not in standalone and standalone.startswith("上海")

@@ -92,6 +92,9 @@ def _main_topic(question: str) -> str:
     return max(nouns, key=len) if nouns else ""
 
 
+_YEAR = re.compile(r"(19|20)\d{2}\s*年(度)?|[今明去前后]年")
+
+
 def condense_by_rules(question: str, history: Sequence[Turn]) -> str:
     if not history or not is_follow_up(question):
         return question
@@ -123,6 +126,8 @@ def condense_by_rules(question: str, history: Sequence[Turn]) -> str:
         # a thing of the same kind ("中小学劳动教育课…" before "那劳动周…"), its setting
         # is what came before that thing.
         setting = _setting(_before_same_kind(_setting(named) or named, previous))
+        if setting and _YEAR.search(topic):
+            setting = _YEAR.sub("", setting)  # "那今年2026年的面谈…": the year asked is its own
         if setting:
             return f"{setting}{topic}？"
     # A question of its own: the earlier subject (its topic swapped) and the new question.
