@@ -544,6 +544,12 @@ def test_a_question_about_a_place_no_document_covers_is_partial(lexical: Lexical
     )
     # A district's short name is shared by many cities: 西区 alone is not asked about.
     assert decide("西区要新增多少公办义务教育学位？", [shenzhen], lexical).reason != "other_place"
+    # After its city it is the district asked about, not the whole city: a 罗湖 guide does
+    # not answer for 宝安, and does for 罗湖.
+    luohu = _passage("seats-1", 0.8, title="罗湖区学位建设方案", issuer="深圳市罗湖区教育局")
+    baoan = decide("深圳宝安要新增多少公办义务教育学位？", [luohu], lexical)
+    assert baoan.reason == "other_place" and baoan.slot.label == "宝安的具体数字"
+    assert not decide("深圳罗湖区要新增多少公办义务教育学位？", [luohu], lexical).refuse
     # A district by a name of its own is asked about; a district's document is of that
     # district, not of the city its issuer's name also holds.
     luohu = _passage("seats-1", 0.8, title="罗湖区学位建设方案", issuer="深圳市罗湖区人民政府")

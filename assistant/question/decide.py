@@ -311,15 +311,24 @@ def _other_place(question: str, passages: list[Passage]) -> str:
 
     # A place named unambiguously: a city, a province, or a district by a name of its own
     # (福田区, 海淀区); a district's short name (西区, 城区) is shared by districts of many
-    # cities, and the city it lies in is often left unsaid.
+    # cities, and the city it lies in is often left unsaid ...
+    every = frozenset(code for _, codes in asked for code in codes)
     asked = tuple(
         (name, codes)
         for name, codes in asked
-        if len(codes) == 1 and (len(next(iter(codes))) <= 4 or len(name) >= DISTRICT_NAME_MIN)
+        if len(codes) == 1
+        and (
+            len(next(iter(codes))) <= 4
+            or len(name) >= DISTRICT_NAME_MIN
+            # ... or by its short name after the city it lies in (深圳宝安)
+            or any(c != o and c.startswith(o) for c in codes for o in every)
+        )
     )
+    # A city and a district in it ("深圳宝安"): the district is the place asked about.
+    wanted = narrowest(frozenset(code for _, codes in asked for code in codes))
+    asked = tuple((name, codes) for name, codes in asked if codes & wanted)
     if not asked:
         return ""
-    wanted = frozenset(code for _, codes in asked for code in codes)
     for p in passages:
         scope = narrowest(place_codes(f"{p.title} {p.metadata.get('issuer', '')}"))
         # The text covers the asked place when it names it or a place inside it; a Luohu
