@@ -35,6 +35,10 @@ FEE = "深圳市第十九高级中学的学费是多少钱？"
         # A kind of subject or a place alone names no specific subject.
         ("义务教育学校要新建多少所？", "", "具体数字"),
         ("深圳的幼儿园如果拒不改正，罚款是多少？", "", "具体数字"),
+        # A condition ending in 的话 is no "X的Y", and a modal with its verb (会扣, 能积)
+        # is no noun: nothing named is missing.
+        ("家长近五年有刑事犯罪纪录的话会扣几分？", "", "具体数字"),
+        ("东莞积分入学，家长是本科学历能积多少分？", "本科学历", "本科学历的具体数字"),
     ],
 )
 def test_the_subject_of_a_value_question_is_read_from_its_grammar(
