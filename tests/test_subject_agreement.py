@@ -15,7 +15,7 @@ from assistant.question.cite import Citation
 from assistant.question.decide import Decision
 from assistant.question.lexical import LexicalIndex
 from assistant.question.slots import slot_of
-from assistant.question.subject import asked_subject
+from assistant.question.subject import asked_subject, other_stage
 
 FEE = "深圳市第十九高级中学的学费是多少钱？"
 
@@ -108,6 +108,19 @@ def test_a_partial_whose_quote_states_another_subjects_value_stays_partial_and_n
 ) -> None:
     settled = settle(_decision("not_stated"), QUESTION, _citations("红岭中学学费每学期2500元。"), lexical)
     assert settled.partial and settled.slot.label == "该校的学费"
+
+
+def test_a_value_of_another_school_stage_is_partial_naming_the_stage_asked(lexical: LexicalIndex) -> None:
+    # 小学's quota is no answer for 初中; a level covering the stage (义务教育) is.
+    question = "初中一年级每班招多少人？"
+    decision = Decision(False, "", 0.9, slot_of(question))
+    settled = settle(decision, question, _citations("小学一年级每班招生45人。"), lexical)
+    assert settled.partial and settled.slot.label.startswith("初中的")
+    covered = settle(decision, question, _citations("义务教育学校每班招生45人。"), lexical)
+    assert not covered.refuse
+    # 小升初 asks about both of its stages; a sentence naming no stage is not judged.
+    assert other_stage("小升初每班招多少人？", "小学毕业生每班45人。") == ""
+    assert other_stage("初中每班招多少人？", "每班招生45人。") == ""
 
 
 def test_a_partial_whose_quote_states_a_value_of_another_thing_stays_partial(lexical: LexicalIndex) -> None:

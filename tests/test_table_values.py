@@ -13,7 +13,7 @@ from assistant.answering.base import AnswerContext
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.documents.manifest import DocumentMeta
 from assistant.documents.pipeline import prepare_document
-from assistant.grammar.table_rows import cells, header_of, with_units
+from assistant.grammar.table_rows import cells, header_of, unit_note, with_units
 from assistant.question.cite import Citation
 from assistant.question.lexical import LexicalIndex
 from assistant.question.slots import filling_passage, slot_of
@@ -70,6 +70,17 @@ def test_a_count_of_classes_is_not_read_from_a_class_size() -> None:
 )
 def test_a_table_states_the_value_its_column_names(question: str, stated: bool) -> None:
     assert (filling_passage(slot_of(question), question, [PLAN]) == 0) is stated
+
+
+def test_a_tables_unit_note_in_its_heading_path_reads_its_numbers() -> None:
+    # Districts and their pupils side by side, the unit in the caption above the table.
+    quota = "鼓楼 | 9580 | 台江 | 4170 | 仓山 | 13400\n福清 | 20600 | 闽侯 | 7800 | 闽清 | 3300"
+    section = "附件1 > 福州市2016年小学招生计划 > （单位：人）"
+    people, fee = "福清的小学招生计划是多少人？", "福清的小学学费是多少钱？"
+    assert filling_passage(slot_of(people), people, [quota], [section]) == 0
+    assert filling_passage(slot_of(people), people, [quota]) is None  # no note, no unit
+    assert filling_passage(slot_of(fee), fee, [quota], [section]) is None  # 人 is no 元
+    assert unit_note("（单位：万元）") == "万元" and unit_note("学位安排") == ""
 
 
 def test_a_real_spreadsheets_row_answers_with_its_cells_named_by_the_header() -> None:

@@ -22,8 +22,8 @@ from assistant.question.cite import Citation
 from assistant.question.clauses import asking_clauses
 from assistant.question.decide import Decision
 from assistant.question.lexical import LexicalIndex
-from assistant.question.slots import WRITTEN_FORM_SLOTS
-from assistant.question.subject import asked_subject
+from assistant.question.slots import WRITTEN_FORM_SLOTS, table_header
+from assistant.question.subject import asked_subject, other_stage
 from assistant.question.terms import search_tokens
 
 # Outcomes the check may change: an answer, and a partial answer for a missing value.
@@ -56,9 +56,14 @@ def settle(
     best = ranked[0]
     quoted = quoted_sentences(best, slot, question, tokens, lexical)
     where = _where(best.citation)
-    holding = [s for s in quoted if slot.filled_by(s, question)]
+    header = table_header(best.citation.text, best.citation.section)
+    holding = [s for s in quoted if slot.filled_by(s, question, header)]
     subject = asked_subject(question, slot)
     about = [s for s in holding if subject.named_in(f"{where} {s}", lexical.idf)]
+    stage = other_stage(question, " ".join([where, *quoted]))
+    if stage and holding:
+        # The value is of another school stage: 小学's quota is no answer for 初中.
+        return Decision(True, "not_stated", decision.support, replace(slot, label=f"{stage}的{slot.label}"))
     if decision.partial:
         # The quote states the asked value about the asked subject and of the asked
         # thing: it names the thing (学费), or covers the question's keywords as a whole,

@@ -34,7 +34,7 @@ from assistant.question.coverage import coverage
 from assistant.question.lexical import LexicalIndex
 from assistant.question.normalize import in_script
 from assistant.question.retrieve import about_now
-from assistant.question.slots import Slot, asked_verb, fact_verdict, slot_of, yes_no
+from assistant.question.slots import Slot, asked_verb, fact_verdict, slot_of, table_header, yes_no
 from assistant.question.subject import tagged
 from assistant.question.terms import search_tokens
 from assistant.vocab import compile_pattern, table
@@ -161,7 +161,7 @@ def rank_sentences(
     found: list[Candidate] = []
     for citation in citations[:CANDIDATE_PASSAGES]:
         sentences = tuple(split_sentences(citation.text)) or (citation.text,)
-        header = header_of(citation.text)
+        header = table_header(citation.text, citation.section)
         dense = dict(citation.sentence_dense)
         for i, sentence in enumerate(sentences):
             if (

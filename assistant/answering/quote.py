@@ -24,7 +24,7 @@ from assistant.question.cite import Citation
 from assistant.question.clauses import asking_clauses
 from assistant.question.coverage import KIND_BONUS, coverage
 from assistant.question.lexical import LexicalIndex
-from assistant.question.slots import WRITTEN_FORM_SLOTS, Slot, slot_of
+from assistant.question.slots import WRITTEN_FORM_SLOTS, Slot, slot_of, table_header
 from assistant.question.terms import search_tokens
 from assistant.question.typos import general_noun
 from assistant.vocab import compile_pattern, table
@@ -139,7 +139,7 @@ def quoted_sentences(
             chosen.add(n_index)
         # Each neighbour that covers the question joins, before and after.
         chosen.update(i for i in neighbours if joins(sentences[i], slot, question, tokens, lexical))
-    header = header_of(best.citation.text)
+    header = table_header(best.citation.text, best.citation.section)
     if slot.fill is not None and not any(slot.filled_by(sentences[i], question, header) for i in chosen):
         holders = [i for i in range(len(sentences)) if slot.filled_by(sentences[i], question, header)]
         if holders:
@@ -440,7 +440,8 @@ def clause_quotes(
 
         def fit(c: Ranked, tokens: list[str] = tokens, slot: Slot = slot, clause: str = clause) -> float:
             sentence = c.sentences[c.at]
-            holds = KIND_BONUS if slot.filled_by(sentence, clause, header_of(c.citation.text)) else 0.0
+            header = table_header(c.citation.text, c.citation.section)
+            holds = KIND_BONUS if slot.filled_by(sentence, clause, header) else 0.0
             return coverage(tokens, f"{_heading(c.citation)} {sentence}", lexical.idf) + holds
 
         # A value of the kind the clause asks for counts in `fit`, but is not required: the
@@ -504,7 +505,9 @@ def _by_meaning(ranked: Sequence[Ranked], clause: str, slot: Slot, quote: str) -
     sentence = best.sentences[best.at]
     if sentence in quote or value - quoted < CLAUSE_MEANING_MARGIN:
         return None
-    if slot.asks_value and not slot.filled_by(sentence, clause, header_of(best.citation.text)):
+    if slot.asks_value and not slot.filled_by(
+        sentence, clause, table_header(best.citation.text, best.citation.section)
+    ):
         return None
     return best.citation, sentence
 

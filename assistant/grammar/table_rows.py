@@ -16,6 +16,21 @@ CELL = _DATA["cell"]  # "|": the loaders join cells with " | "
 BARE_NUMBER = compile_pattern(_DATA["bare_number"])
 # "学位：12", "计划招生人数: 45": a label, a colon and a number without a unit.
 LABELLED_NUMBER = compile_pattern(_DATA["labelled_number"])
+UNIT_NOTE = compile_pattern(_DATA["unit_note"])
+
+
+def unit_note(text: str) -> str:
+    """The unit a caption or heading path gives every number of its table ("（单位：人）"
+    → 人), or ""."""
+    m = UNIT_NOTE.search(text)
+    return m.group("unit") if m else ""
+
+
+def with_declared_unit(sentence: str, unit: str) -> str:
+    """A table row with `unit` after each bare number cell (the table's note gives it)."""
+    if CELL not in sentence or not unit:
+        return sentence
+    return f" {CELL} ".join(f"{c}{unit}" if BARE_NUMBER.fullmatch(c) else c for c in cells(sentence))
 
 
 def cells(line: str) -> list[str]:

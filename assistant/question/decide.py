@@ -176,7 +176,7 @@ def _by_evidence(
             return Decision(True, "no_support", top.dense, slot)
         if (
             slot.asks_value
-            and filling_passage(slot, question, [p.text for p in passages[:SLOT_PASSAGES]]) is None
+            and filling_passage(slot, question, *_texts_and_sections(passages[:SLOT_PASSAGES])) is None
         ):
             # As for a Chinese question: the subject is covered, a value of the asked kind
             # (a fee in 元, a count of people) is not.
@@ -195,7 +195,7 @@ def _by_evidence(
         return Decision(True, "no_support", support, slot)
     if slot.asks_value and (
         _asks_about_unknown(question, slot, unknown)
-        or filling_passage(slot, question, [p.text for p in passages[:SLOT_PASSAGES]]) is None
+        or filling_passage(slot, question, *_texts_and_sections(passages[:SLOT_PASSAGES])) is None
     ):
         # The subject is covered, the value is not: the thing whose value is asked for is a
         # word the documents never use (分数线多少分), or no sentence of the best passages
@@ -218,7 +218,7 @@ def decision_features(
     top = passages[0]
     other_doc = [_led(p) for p in passages[1:] if p.doc_id != top.doc_id]
     sentence_dense = [v for p in passages[:3] for v in p.sentence_dense.values()]
-    filled = filling_passage(slot, question, [p.text for p in passages[:SLOT_PASSAGES]]) is not None
+    filled = filling_passage(slot, question, *_texts_and_sections(passages[:SLOT_PASSAGES])) is not None
     return {
         "passage_dense": top.dense,
         "sentence_dense": max(sentence_dense, default=top.dense),
@@ -295,6 +295,10 @@ def _other_year(asked: str, passage: Passage) -> bool:
     year = int(asked[:4])
     spans = [(int(a), int(b or a)) for a, b in _TITLE_YEARS.findall(passage.title)]
     return bool(spans) and not any(a <= year <= b for a, b in spans) and str(year) not in passage.text
+
+
+def _texts_and_sections(passages: list[Passage]) -> tuple[list[str], list[str]]:
+    return [p.text for p in passages], [p.section for p in passages]
 
 
 def _other_place(question: str, passages: list[Passage]) -> str:

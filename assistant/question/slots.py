@@ -18,7 +18,7 @@ import jieba
 import jieba.posseg as pseg
 
 from assistant.grammar.sentences import PROSE_MARKS, split_sentences, strip_final_stops
-from assistant.grammar.table_rows import header_of, with_units
+from assistant.grammar.table_rows import header_of, unit_note, with_declared_unit, with_units
 from assistant.vocab import compile_pattern, table
 
 _DATA = table("assistant.question", "slots.toml")
@@ -132,9 +132,16 @@ class Slot:
 
     def read(self, sentence: str, header: Sequence[str] = ()) -> str:
         """`sentence` with the asked unit after each bare number whose column or label
-        names it: "西片 | 钟村毓秀小学 | 7" under "拟招生班数" reads "7个班"."""
+        names it: "西片 | 钟村毓秀小学 | 7" under "拟招生班数" reads "7个班"; a table whose
+        note gives the asked unit ("（单位：人）", passed among `header`) reads each bare
+        number with it."""
         unit = self.unit
-        if unit is None or unit.column is None:
+        if unit is None:
+            return sentence
+        declared = next((note for name in header if (note := unit_note(name))), "")
+        if declared and re.fullmatch(unit.fill, declared):
+            sentence = with_declared_unit(sentence, declared)
+        if unit.column is None:
             return sentence
         column = unit.column
         return with_units(sentence, header, lambda name: unit.word if column.search(name) else "")
@@ -310,6 +317,13 @@ def fact_verdict(question: str, slot: Slot, sentence: str, action: Sequence[str]
 NO_SLOT = Slot("")
 
 
+def table_header(text: str, section: str = "") -> list[str]:
+    """The column names of the table a passage holds, with its heading path when that
+    gives the unit of the table's numbers (`Slot.read`)."""
+    header = header_of(text)
+    return [*header, section] if unit_note(section) else header
+
+
 # How many of the best passages may hold the asked-for value.
 SLOT_PASSAGES = 3
 # Slots whose values are known by their written form (a figure, a date, a period), so a
@@ -317,14 +331,15 @@ SLOT_PASSAGES = 3
 WRITTEN_FORM_SLOTS = frozenset({"figure", "day", "month", "date", "duration"})
 
 
-def filling_passage(slot: Slot, question: str, texts: list[str]) -> int | None:
+def filling_passage(slot: Slot, question: str, texts: list[str], sections: Sequence[str] = ()) -> int | None:
     """The index of the first text with a sentence that states the asked-for value, or
     None. Only the best passages are given, so the value is one about the question's
-    subject; a unit the question names (多少钱 → 元) keeps other figures out."""
+    subject; a unit the question names (多少钱 → 元) keeps other figures out. `sections`:
+    the texts' heading paths, whose unit note ("（单位：人）") reads a table's numbers."""
     if slot.fill is None:
         return None
     for i, text in enumerate(texts):
-        header = header_of(text)
+        header = table_header(text, sections[i] if i < len(sections) else "")
         if any(slot.filled_by(sentence, question, header) for sentence in split_sentences(text)):
             return i
     return None

@@ -95,6 +95,27 @@ class Subject:
 
 NO_SUBJECT = Subject("", "")
 
+_STAGES = {stage: re.compile(pattern) for stage, pattern in _DATA["stages"].items()}
+_STAGE_COVER = {word: frozenset(stages) for word, stages in _DATA["stage_cover"].items()}
+
+
+def stages_named(text: str) -> frozenset[str]:
+    """The school stages `text` names, by a stage's own words or a level covering it."""
+    named = {stage for stage, pattern in _STAGES.items() if pattern.search(text)}
+    for word, covered in _STAGE_COVER.items():
+        if word in text:
+            named |= covered
+    return frozenset(named)
+
+
+def other_stage(question: str, text: str) -> str:
+    """The stage a question asks about when `text` names only other stages, else ""."""
+    asked = stages_named(question)
+    if len(asked) != 1:
+        return ""
+    named = stages_named(text)
+    return next(iter(asked)) if named and not named & asked else ""
+
 
 def _names(phrase: str, text: str, idf: Callable[[str], float]) -> bool:
     """`text` holds `phrase` as written or contracted (新建改扩建 → 新改扩建), or enough of
