@@ -60,9 +60,10 @@ def settle(
     holding = [s for s in quoted if slot.filled_by(s, question, header)]
     subject = asked_subject(question, slot)
     about = [s for s in holding if subject.named_in(f"{where} {s}", lexical.idf)]
-    stage = other_stage(question, " ".join([where, *quoted]))
+    stage = "" if subject.name else other_stage(question, " ".join([where, *quoted]))
     if stage and holding:
-        # The value is of another school stage: 小学's quota is no answer for 初中.
+        # The value is of another school stage: 小学's quota is no answer for 初中. (A
+        # named school is judged by its name below: 翠竹小学 is no stage asked about.)
         return Decision(True, "not_stated", decision.support, replace(slot, label=f"{stage}的{slot.label}"))
     if decision.partial:
         # The quote states the asked value about the asked subject and of the asked
