@@ -289,7 +289,7 @@ class HybridSearcher:
         scoped = [
             doc
             for doc, named in documents.items()
-            if (codes := place_codes(named)) and same_scope(asked, codes)
+            if (codes := _places_of(named)) and same_scope(asked, codes)
         ]
         if not scoped:
             return []
