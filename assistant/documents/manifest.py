@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -48,13 +49,14 @@ class DocumentMeta:
 
 
 def doc_id_for(path: Path) -> str:
-    """A stable, Chroma-safe id from a file name (Chinese names are hashed)."""
+    """A stable, Chroma-safe id from a file name. A name with other than ASCII characters
+    ("2016年滨海新区小学招生入学工作方案.docx") keeps its ASCII part as a hint and adds a hash
+    of the whole name: two bureau files of one year must not both become "2016"."""
     stem = re.sub(r"[^a-zA-Z0-9._-]+", "-", path.stem).strip("-._").lower()
-    if len(stem) < 3:
-        import hashlib
-
-        stem = "doc-" + hashlib.sha1(path.name.encode()).hexdigest()[:10]
-    return stem[:64]
+    if len(stem) >= 3 and path.stem.isascii():
+        return stem[:64]
+    digest = hashlib.sha1(path.name.encode()).hexdigest()[:10]
+    return f"{stem[:40]}-{digest}" if len(stem) >= 3 else f"doc-{digest}"
 
 
 def _guess(path: Path, doc_id: str) -> DocumentMeta:
@@ -82,6 +84,8 @@ def read_manifest(knowledge_dir: Path) -> list[DocumentMeta]:
     metas: list[DocumentMeta] = []
     for path in sorted(knowledge_dir.iterdir()):
         if not path.is_file() or path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            continue
+        if path.name.startswith("."):  # hidden files, such as the "._通知.doc" a Mac archive adds
             continue
         if path.name in by_file:
             doc_id, entry = by_file[path.name]

@@ -20,16 +20,18 @@ from assistant.documents.errors import DocumentError
 from assistant.documents.loaders import PAGE_SUFFIXES, LoadedText, load_bytes, load_document
 from assistant.documents.manifest import DocumentMeta
 from assistant.documents.metadata import detect_metadata, is_furniture, is_garbled
+from assistant.documents.metadata.common import CJK
 from assistant.documents.ocr import IMAGE_SUFFIXES, index_key, mark_scan_pages
 from assistant.documents.structure import parse_sections
 from assistant.documents.table_rows import row_chunks
+from assistant.grammar.outline import is_annex_label, starts_numbered
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # Bump when loading, cleaning, structure or chunking changes, so re-ingest redoes every
 # document even though no file changed.
-PIPELINE_VERSION = "11"
+PIPELINE_VERSION = "12"
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ def content_hash(meta: DocumentMeta, embedder_name: str) -> str:
     return digest.hexdigest()
 
 
+# A file name with this many Chinese characters is the title its bureau gave the file.
+_NAMED_FILE_MIN = 6
 _LATER_FIELDS = ("url", "fetched", "superseded_by")
 _HOST = re.compile(rb"""(?:href|src|action)\s*=\s*["']?https?://([A-Za-z0-9.-]+)""", re.I)
 
@@ -103,10 +107,15 @@ def _folder_boilerplate(folder: str, pages: tuple[tuple[str, int, int], ...]) ->
 
 
 def _title_from_text(text: str, fallback: str) -> str:
-    """The first plausible line, when no line is shaped like a title."""
+    """When no line is shaped like a title: a file name in Chinese words (a bureau names its
+    files by their titles), else the first plausible line that is no numbered heading."""
+    if len(CJK.findall(fallback)) >= _NAMED_FILE_MIN:
+        return fallback
     for line in text.split("\n"):
         line = line.strip().lstrip("#").strip()
-        if 4 <= len(line) <= 60 and not is_furniture(line) and not is_garbled(line):
+        if not 4 <= len(line) <= 60 or is_furniture(line) or is_garbled(line):
+            continue
+        if not starts_numbered(line) and not is_annex_label(line):
             return line
     return fallback
 

@@ -32,6 +32,9 @@ MARKER = "|".join([ORDINAL, *STYLES.values()])
 # The numbering of items below the statute's articles: 一、 （一） 1. （1） ①.
 ITEM = "|".join(STYLES[style] for style in ORDER[ORDER.index("article") + 1 :])
 
+# An annex label alone on its line ("附件", "附件1", "附表二："), the line above an annex's title.
+_ANNEX_LABEL_RX = re.compile(rf"^\s*(?:{ANNEX})\s*[{NUMERALS}\d]*\s*[:：]?\s*$")
+
 _STYLE_RX = {name: re.compile(rf"^(?:{source})") for name, source in STYLES.items()}
 _MARKER_RX = re.compile(rf"^\s*(?:{MARKER})")
 
@@ -39,6 +42,11 @@ _MARKER_RX = re.compile(rf"^\s*(?:{MARKER})")
 def starts_numbered(line: str) -> bool:
     """The line opens with outline numbering (leading spaces allowed)."""
     return bool(_MARKER_RX.match(line))
+
+
+def is_annex_label(line: str) -> bool:
+    """The line is an annex label and nothing else."""
+    return bool(_ANNEX_LABEL_RX.match(line))
 
 
 def style_of(line: str, styles: tuple[str, ...] = ORDER) -> str | None:

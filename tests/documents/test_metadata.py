@@ -246,3 +246,45 @@ def test_manifest_overrides_and_unlisted_files_are_detected(tmp_path: Path) -> N
     chunk_meta = unlisted.chunks[0].metadata()
     assert chunk_meta["doc_number"] == "某教委〔2016〕12号"
     assert chunk_meta["status_reason"] == unlisted.meta.status_reason != ""
+
+
+def test_bureau_file_names_of_one_year_get_their_own_ids(tmp_path: Path) -> None:
+    names = [
+        "2016年滨海新区小学招生入学工作方案.docx",
+        "2016年南京市建邺区小学入学工作实施办法.docx",
+        "2016年上海黄浦区小升初初中阶段招生工作实施意见.docx",
+        "北京非京籍儿童入学手册.pdf",
+        "plan-2016.txt",
+    ]
+    for name in names:
+        (tmp_path / name).write_text("罗湖区教育局通知", encoding="utf-8")
+    (tmp_path / "._2016年滨海新区小学招生入学工作方案.docx").write_bytes(b"\x00\x05\x16\x07")  # a Mac's fork
+
+    metas = read_manifest(tmp_path)
+
+    ids = sorted(m.doc_id for m in metas)
+    assert len(ids) == len(set(ids)) == len(names)  # the hidden fork is no document
+    assert "plan-2016" in ids  # ASCII names keep their readable id
+    assert sum(i.startswith("2016-") for i in ids) == 3
+    assert all(len(i) <= 64 and i.isascii() for i in ids)
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        ("二七区2015年小学招生详细说明.txt", "二七区2015年小学招生详细说明"),
+        ("erqi-2015.txt", "今年计划招170个班"),
+    ],
+)
+def test_untitled_file_is_titled_by_its_chinese_name_not_its_first_heading(
+    tmp_path: Path, name: str, title: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(
+        "一、关于今年的基本招生政策\n\n今年计划招170个班\n\n（一）报名时间：2015年8月18日——19日。\n",
+        encoding="utf-8",
+    )
+
+    (meta,) = read_manifest(tmp_path)
+
+    assert prepare_document(meta, today=TODAY).meta.title == title

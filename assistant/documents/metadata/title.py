@@ -20,6 +20,7 @@ from assistant.documents.metadata.common import (
     squeeze,
 )
 from assistant.grammar.dates import DATE, DOC_NUMBER
+from assistant.grammar.outline import is_annex_label
 from assistant.grammar.sentences import COLONS, PUNCTUATION
 
 
@@ -86,6 +87,8 @@ def detect_title(lines: list[str], html_title: str = "") -> str:
     for i, text in enumerate(texts):
         raw = head[i]
         if not text or is_furniture(raw) or is_garbled(raw) or DOC_NUMBER.search(squeeze(text)):
+            continue
+        if is_annex_label(text):  # "附件1" above an annex's own title is not part of it
             continue
         # A title wrapped over lines may look complete after its first piece ("…办法" +
         # "指导意见的通知"): the longest title-shaped join within max_lines wins.
