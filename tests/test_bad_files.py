@@ -46,9 +46,9 @@ MESSAGES = {
     "scanned.pdf": "扫描件共 1 页，均未识别出文字（可能是空白页或图片过于模糊）。",
     "empty.txt": "文件为空（0 字节），请检查后重新上传。",
     "huge.txt": "文件太大（1.5 MB），上限为 1 MB。",
-    "setup.exe": "不支持的文件类型 .exe，支持：.txt .md .html .mht .pdf .docx .xlsx .xls .png .jpg .jpeg .tif .tiff",
+    "setup.exe": "不支持的文件类型 .exe，支持：.txt .md .html .mht .pdf .docx .doc .rtf .xlsx .xls .png .jpg .jpeg .tif .tiff",
     "report.pdf.txt": "文件内容与扩展名 .txt 不符。",
-    "letter.docx": "这是旧版 Word（.doc）文件，请在 Word 中另存为 .docx 后重新上传。",
+    "letter.docx": "旧版 Word 文件《letter.docx》已损坏或无法读取，请在 Word 中另存为 .docx 后重新上传。",
     "binary.txt": "无法识别文件编码，请另存为 UTF-8 后重新上传。",
 }
 GOOD = {
@@ -106,7 +106,7 @@ def bad_files() -> dict[str, bytes]:
         "huge.txt": ("罗湖区" * 200 + "\n").encode() * 874,  # 1.5 MB of real text
         "setup.exe": b"MZ\x90\x00" + bytes(200),
         "report.pdf.txt": good_pdf,  # a PDF with a .txt name
-        "letter.docx": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600),  # an old .doc renamed
+        "letter.docx": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600),  # a damaged old .doc, renamed
         "binary.txt": bytes(range(256)) * 8,
     }
 

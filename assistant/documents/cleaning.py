@@ -211,8 +211,12 @@ def _heads_table(lines: list[str], i: int) -> bool:
     """Whether line `i` ("所属地 | 编号 | 办学机构名称 | …") is the header row of a table: the
     next line is a data row (no link row) with as many cells. A menu is followed by no such row."""
     after = next((line for line in lines[i + 1 :] if line.strip()), "")
-    width = len(lines[i].split(TABLE_CELL))
-    return TABLE_CELL in after and len(after.split(TABLE_CELL)) == width and not _is_link_row(after)
+    return TABLE_CELL in after and _width(after) == _width(lines[i]) and not _is_link_row(after)
+
+
+def _width(row: str) -> int:
+    """Cells in a table row; an empty last cell ("… | 市公安局 |") counts, its space trimmed."""
+    return row.strip().count(TABLE_CELL.strip()) + 1
 
 
 def _strip_menu_runs(lines: list[str]) -> list[str]:

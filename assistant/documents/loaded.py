@@ -12,7 +12,7 @@ from assistant.documents.ocr import ScanInfo
 @dataclass(frozen=True)
 class LoadedText:
     text: str  # normalize_width applied, \n line breaks, paragraphs separated by blank lines
-    format: str  # "txt" | "md" | "html" | "pdf" | "docx"
+    format: str  # "txt" | "md" | "html" | "pdf" | "docx" | "doc" | "rtf" | "sheet" | "image"
     encoding: str | None
     title: str = ""  # an HTML page's <title> (or the title its script sets), for metadata
     scan: ScanInfo | None = None  # the pages read by OCR, when any were

@@ -1,5 +1,6 @@
-"""Load .txt/.md/.html/.mht/.pdf/.docx files into normalised plain text (a PDF's text layer
-is read by pdf_text.py, scanned pages by scans.py, a page saved as one file by web_archive.py).
+"""Load .txt/.md/.html/.mht/.pdf/.docx/.doc/.rtf files into normalised plain text (a PDF's
+text layer is read by pdf_text.py, scanned pages by scans.py, a page saved as one file by
+web_archive.py, Word files of earlier years by legacy_word.py).
 
 Every failure a user can cause (bad encoding, encrypted or scanned PDF, corrupt file, wrong
 extension) is raised as a DocumentError with a Chinese message that says what to do.
@@ -21,6 +22,8 @@ from docx.text.paragraph import Paragraph
 
 from assistant.documents.encoding import decode_bytes
 from assistant.documents.errors import DocumentError
+from assistant.documents.legacy_word import OLE_MAGIC as _OLE_MAGIC
+from assistant.documents.legacy_word import doc_as_docx, rtf_text, sniff
 from assistant.documents.loaded import LoadedText, tidy
 from assistant.documents.ocr import IMAGE_SUFFIXES
 from assistant.documents.pdf_text import load_pdf
@@ -31,11 +34,12 @@ from assistant.tables.model import TableError
 from assistant.tables.readers import docx_text, read_workbook, tables_as_text
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".shtml", ".mht", ".mhtml")
-SUPPORTED_SUFFIXES += (".pdf", ".docx", ".xlsx", ".xls")
+SUPPORTED_SUFFIXES += (".pdf", ".docx", ".doc", ".rtf", ".xlsx", ".xls")
 _FORMATS = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html", ".shtml": "html"}
 # A page saved as one file (.mht/.mhtml, "网页，单个文件"): its HTML part is read as a page.
 _FORMATS |= {".mht": "mhtml", ".mhtml": "mhtml"}
 _FORMATS |= {".pdf": "pdf", ".docx": "docx", ".xlsx": "sheet", ".xls": "sheet"}
+_FORMATS |= {".doc": "doc", ".rtf": "rtf"}
 # Saved pages read as HTML from their own bytes (a web archive's are MIME, not HTML).
 PAGE_SUFFIXES = tuple(suffix for suffix, fmt in _FORMATS.items() if fmt == "html")
 # Scans: image files, and PDF pages without a text layer, are read by OCR (scans.py).
@@ -44,7 +48,6 @@ _FORMATS |= dict.fromkeys(IMAGE_SUFFIXES, "image")
 
 _PDF_MAGIC = b"%PDF-"
 _ZIP_MAGIC = b"PK\x03\x04"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc/.xls
 _BINARY_MAGICS = (_PDF_MAGIC, _ZIP_MAGIC, _OLE_MAGIC)
 # The spec allows junk before the header; readers accept it within the first 1 KiB.
 _PDF_HEADER_WINDOW = 1024
@@ -90,6 +93,8 @@ def load_bytes(data: bytes, filename: str) -> LoadedText:
     if not data:
         raise DocumentError("empty file", "文件为空（0 字节），请检查后重新上传。")
     _check_magic(data, suffix)
+    if fmt in ("doc", "docx") and (held := sniff(data)) is not None:
+        fmt = held  # a Word name over RTF, a saved page or (.docx) an old binary file
     if fmt in ("pdf", "image"):  # scanned pages and images: OCR (PDFium and the engine load here)
         from assistant.documents.scans import load_scan
 
@@ -120,6 +125,10 @@ def _read_text(data: bytes, fmt: str, filename: str = "") -> tuple[str, str | No
         text, encoding = load_pdf(data), None
     elif fmt == "docx":
         text, encoding = _load_docx(data), None
+    elif fmt == "doc":
+        text, encoding = _load_docx(doc_as_docx(data, filename)), None
+    elif fmt == "rtf":
+        text, encoding = rtf_text(data)
     elif fmt == "html":
         text, encoding, title = _load_html(data)
     elif fmt == "mhtml":
@@ -160,13 +169,12 @@ def _check_magic(data: bytes, suffix: str) -> None:
         matches = _PDF_MAGIC in data[:_PDF_HEADER_WINDOW]
     elif suffix in (".xls", ".xlsx"):  # an encrypted .xlsx is an OLE container
         matches = data.startswith((_OLE_MAGIC, _ZIP_MAGIC))
-    elif suffix == ".docx":
-        if data.startswith(_OLE_MAGIC):
-            raise DocumentError(
-                "legacy .doc saved as .docx",
-                "这是旧版 Word（.doc）文件，请在 Word 中另存为 .docx 后重新上传。",
-            )
-        matches = data.startswith(_ZIP_MAGIC)
+    elif suffix == ".docx":  # an old binary file renamed .docx is read as the .doc it is
+        matches = data.startswith((_ZIP_MAGIC, _OLE_MAGIC))
+    elif suffix == ".doc":
+        matches = sniff(data) is not None
+    elif suffix == ".rtf":
+        matches = sniff(data) == "rtf"
     else:
         matches = not data.startswith(_BINARY_MAGICS)
     if not matches:

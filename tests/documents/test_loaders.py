@@ -311,11 +311,17 @@ def test_truncated_docx_is_corrupt(tmp_path: Path) -> None:
     assert _error(path).user_message == "Word 文件已损坏或不是有效的 .docx 文件。"
 
 
-def test_legacy_doc_renamed_to_docx(tmp_path: Path) -> None:
+def test_damaged_legacy_doc_renamed_to_docx(tmp_path: Path) -> None:
     path = tmp_path / "old.docx"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512))
 
-    assert _error(path).user_message == ("这是旧版 Word（.doc）文件，请在 Word 中另存为 .docx 后重新上传。")
+    error = _error(path)
+
+    assert (
+        error.user_message
+        == "旧版 Word 文件《old.docx》已损坏或无法读取，请在 Word 中另存为 .docx 后重新上传。"
+    )
+    assert "unreadable .doc" in str(error)
 
 
 # --- generic checks ---------------------------------------------------------------------
@@ -338,7 +344,7 @@ def test_unsupported_suffix(tmp_path: Path) -> None:
 
     assert (
         _error(path).user_message
-        == "不支持的文件类型 .xyz，支持：.txt .md .html .mht .pdf .docx .xlsx .xls .png .jpg .jpeg .tif .tiff"
+        == "不支持的文件类型 .xyz，支持：.txt .md .html .mht .pdf .docx .doc .rtf .xlsx .xls .png .jpg .jpeg .tif .tiff"
     )
 
 
