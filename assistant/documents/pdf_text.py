@@ -11,7 +11,7 @@ from pypdf import PasswordType, PdfReader
 
 from assistant.documents.errors import DocumentError
 from assistant.documents.text_repair import repair_pdf_text
-from assistant.grammar.pages import is_page_number
+from assistant.grammar.pages import bare_number, is_page_number
 from assistant.grammar.sentences import ends_line
 
 _MIN_PDF_TEXT_CHARS = 20
@@ -32,7 +32,7 @@ def load_pdf(data: bytes) -> str:
         raise
     except Exception as exc:  # pypdf raises many types for malformed files
         raise DocumentError(f"corrupt PDF: {exc!r}", _PDF_CORRUPT) from exc
-    text = repair_pdf_text(join_pages([strip_page_number(page) for page in pages]))
+    text = repair_pdf_text(join_pages(strip_page_numbers(pages)))
     if pages and len(_WHITESPACE.sub("", text)) < _MIN_PDF_TEXT_CHARS:
         raise DocumentError("PDF has no text layer", _PDF_NO_TEXT)
     return text
@@ -46,6 +46,30 @@ def strip_page_number(page: str) -> str:
     while lines and (not lines[0].strip() or is_page_number(lines[0])):
         lines.pop(0)
     return "\n".join(lines)
+
+
+def strip_page_numbers(pages: list[str]) -> list[str]:
+    """Each page without its printed page number. A bare number ("3") is one only where such
+    numbers, on the same edge, count up with the pages on at least two of them."""
+    pages = [strip_page_number(page) for page in pages]
+    edges: dict[tuple[str, int], list[int]] = {}
+    for index, page in enumerate(pages):
+        lines = page.split("\n")
+        for edge, line in (("top", lines[0]), ("bottom", lines[-1])):
+            if (number := bare_number(line)) is not None and len(lines) > 1:
+                edges.setdefault((edge, number - index), []).append(index)
+    numbered = {
+        (edge, index) for (edge, _), indexes in edges.items() if len(indexes) >= 2 for index in indexes
+    }
+    out: list[str] = []
+    for index, page in enumerate(pages):
+        lines = page.split("\n")
+        if ("bottom", index) in numbered:
+            lines.pop()
+        if ("top", index) in numbered:
+            lines.pop(0)
+        out.append("\n".join(lines).strip("\n"))
+    return out
 
 
 def join_pages(pages: list[str]) -> str:

@@ -29,7 +29,7 @@ from assistant.documents.errors import DocumentError
 from assistant.documents.loaded import LoadedText, tidy
 from assistant.documents.metadata import is_garbled
 from assistant.documents.ocr import OCR_VERSION, PageText, ScanInfo, config, engine_name, message, read_page
-from assistant.documents.pdf_text import join_pages, strip_page_number
+from assistant.documents.pdf_text import join_pages, strip_page_numbers
 from assistant.documents.text_repair import normalize_width, repair_pdf_text
 
 if TYPE_CHECKING:
@@ -458,7 +458,7 @@ def _load_scan(data: bytes, filename: str, fmt: str) -> LoadedText | None:
 
 
 def _as_text(pages: list[str]) -> str:
-    return tidy(normalize_width(repair_pdf_text(join_pages([strip_page_number(p) for p in pages]))))
+    return tidy(normalize_width(repair_pdf_text(join_pages(strip_page_numbers(pages)))))
 
 
 def _splice_pages(data: bytes, filename: str, text_pages: list[str], garbled: list[int]) -> list[str]:

@@ -129,6 +129,25 @@ def test_pdf_page_numbers_inside_a_sentence_are_dropped_and_the_sentence_joined(
     assert "做出全面鉴定，并对其真实性负责。" in text
 
 
+def test_pdf_bare_page_numbers_that_count_with_the_pages_are_dropped() -> None:
+    # A manual's page number is a bare "1", "2" above its text; the cover's title must not
+    # start with it, and a table cell of one figure is no page number.
+    data = _pdf(
+        [
+            ["1", "小学入学服务系统使用手册", "（非本市户籍适龄儿童）"],
+            ["2", "一、注册", "登录页后点击“注册”。"],
+            ["3", "二、信息采集", "班额 | 人数", "一年级 | 45", "45"],
+        ]
+    )
+    loaded = load_bytes(data, "manual.pdf")
+    lines = [line for line in loaded.text.splitlines() if line.strip()]
+    assert lines[0].startswith("小学入学服务系统使用手册")
+    assert not any(line.strip() in ("1", "2", "3") for line in lines)
+    assert lines[-1].strip() == "45"  # bottom numbers that do not count with the pages stay
+    meta = detect_metadata(loaded.text, loaded.title, today=TODAY)
+    assert meta.title == "小学入学服务系统使用手册（非本市户籍适龄儿童）"
+
+
 def test_garbled_lines_are_dropped_and_logged(caplog: pytest.LogCaptureFixture) -> None:
     text = (
         "฿ࣃ൧ᅱള຾ჴ߶໓ࡱ\n\n津招委高发〔2016〕8号\n\n关于印发招生考试工作规定的通知\n\n各单位：现将规定印发给你们。"
