@@ -22,6 +22,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from assistant.grammar.places import asked_places, place_codes, same_scope
 from assistant.grammar.sentences import ALL_MARKS
 from assistant.tables.model import Record, record_from_metadata, vocabulary
 from assistant.tables.places import HouseRange, house_number, house_ranges, place_keys, place_spans
@@ -93,6 +94,7 @@ class RowIndex:
         self.name_keys: dict[str, set[int]] = defaultdict(set)
         self.roads: dict[str, list[tuple[int, HouseRange]]] = defaultdict(list)
         self.names: list[str] = []
+        self._doc_places: dict[str, frozenset[str]] = {}  # doc_id → the places its title names
         if maps is not None:
             self._restore(maps)
         else:
@@ -224,10 +226,12 @@ class RowIndex:
         listing = any(w in q for w in words["list"])
         counting = any(w in q for w in words["count"])
         hits = self.found_keys(q)
+        asked = frozenset(code for _, codes in asked_places(question) for code in codes)
         rows: dict[int, float] = defaultdict(float)
         for _, _, key in hits:
             for i in self.keys[key]:
-                rows[i] += len(key)
+                if self._of_place(i, asked):
+                    rows[i] += len(key)
         condition = ""
         numbered = house_number(q)
         if numbered:
@@ -246,7 +250,9 @@ class RowIndex:
         rest_grams = bigrams(rest)
         if not rows:
             if any(w in q for w in words["total"]):
-                totals = {i: 0.0 for i, r in enumerate(self.records) if r.subtotal}
+                totals = {
+                    i: 0.0 for i, r in enumerate(self.records) if r.subtotal and self._of_place(i, asked)
+                }
                 best_doc = {
                     self.records[i].doc_id for i in self._best_tables(totals, rest_grams, keep_all=True)
                 }
@@ -280,6 +286,19 @@ class RowIndex:
         if not asked and not condition:
             return None  # the row is named but the question asks what it does not hold
         return TableMatch("lookup", rows=chosen, asked=asked, names=names, condition=condition, total=total)
+
+    def _of_place(self, i: int, asked: frozenset[str]) -> bool:
+        """Whether row `i` may answer a question about the places `asked`: its document
+        (title and issuer) names no place, or one that lies in or holds an asked one. A
+        Fuzhou table does not answer "郑州二七区…一共招多少人"."""
+        if not asked:
+            return True
+        doc_id = self.records[i].doc_id
+        if doc_id not in self._doc_places:
+            meta = self.metas[i]
+            self._doc_places[doc_id] = place_codes(f"{self.records[i].title} {meta.get('issuer', '')}")
+        scope = self._doc_places[doc_id]
+        return not scope or same_scope(asked, scope)
 
     def _lists_rows(self, question: str, rows: list[int]) -> bool:
         """Whether the thing a list question asks for ("哪些学校") is what the rows are: a

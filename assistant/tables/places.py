@@ -161,9 +161,11 @@ def place_spans(question: str) -> list[str]:
     """Place-like words of a question, each with its shorter endings ("住在翠竹苑" gives
     "翠竹苑" too), for suggestions when nothing matches."""
     spans: list[str] = []
+    leads = tuple(vocabulary()["places"]["leads"])
     for word in place_words(question):
         if word.endswith(tuple(vocabulary()["places"]["coarse"])):
             continue
+        # A name starts after the last word in front of a place ("…打工的住铁路以东" → 铁路).
+        word = word[max(word.rfind(lead) + len(lead) for lead in leads) :]
         spans.extend(word[-n:] for n in range(3, min(len(word), 8) + 1))
-    leads = tuple(vocabulary()["places"]["leads"])
-    return list(dict.fromkeys(s for s in spans if not s.startswith(leads)))
+    return list(dict.fromkeys(spans))

@@ -14,7 +14,7 @@ from assistant.documents.manifest import DocumentMeta
 from assistant.documents.table_rows import row_chunks
 from assistant.tables.lookup import RowIndex
 from assistant.tables.model import record_from_metadata
-from assistant.tables.places import house_number, house_ranges, place_keys
+from assistant.tables.places import house_number, house_ranges, place_keys, place_spans
 
 
 def _meta(path: Path, status: str = "current", date: str = "2025-03-01") -> DocumentMeta:
@@ -110,6 +110,25 @@ def test_list_count_and_total(zoning: RowIndex) -> None:
     assert total is not None and total.kind == "total"
     text, _, _ = answer_rows(total, zoning, "全区一共有多少个班？")
     assert "46" in text
+
+
+def test_a_question_about_another_place_is_not_answered_from_this_table(zoning: RowIndex) -> None:
+    # The table is 罗湖区's: a total, a list or a lookup asked of 郑州二七区 or of 福田区 goes
+    # to the text path; the table's own district, or its city, still reads it.
+    assert zoning.match("郑州二七区2015年小学一共计划招多少个班？") is None
+    assert zoning.match("福田区翠竹园有哪些学校？") is None
+    total = zoning.match("罗湖区全区一共有多少个班？")
+    assert total is not None and total.kind == "total"
+    listed = zoning.match("深圳翠竹园有哪些学校？")
+    assert listed is not None and listed.kind == "list"
+
+
+def test_a_junk_span_is_no_place_to_report_missing(zoning: RowIndex) -> None:
+    # "…打工的住铁路以东": the words before 住 are no part of a place's name, and 铁路 alone
+    # is too short to report as a place the tables do not list.
+    assert place_spans("我们是外地来郑州打工的住铁路以东孩子去哪个学校报名") == []
+    assert place_spans("我家住在翠竹苑，读哪个学校") == ["翠竹苑"]
+    assert zoning.match("我们是外地来打工的住铁路以东孩子去哪个学校报名") is None
 
 
 def test_row_named_but_value_not_in_table_goes_to_text_path(zoning: RowIndex) -> None:
