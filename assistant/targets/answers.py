@@ -11,6 +11,7 @@ import jieba
 import jieba.posseg as pseg
 
 from assistant.grammar.dates import PLAN_PERIOD_NAME, YEAR
+from assistant.grammar.sentences import clauses
 from assistant.targets.bodies import body_suffix_pattern, normalize_body
 from assistant.targets.deadlines import plan_period_years
 from assistant.targets.model import Target, deadline_years, filter_targets
@@ -36,7 +37,10 @@ def answer_list_question(
     the table has no such row". `targets` may be a loader, called only for list-style
     questions (building the table reads every chunk)."""
     q = question_simplified.strip()
-    if not (_LIST_CUE.search(q) and _TOPIC_CUE.search(q)):
+    # The clause that asks the list names tasks, goals or duties ("…要完成哪些目标"); a word
+    # before it only sets the scene ("招生工作意见附表里，…分成哪几大类").
+    listing = next((c for c in clauses(q) if _LIST_CUE.search(c)), "")
+    if not _TOPIC_CUE.search(listing):
         return None
     if _SINGLE_FACT.search(q) and "哪些" not in q:
         return None
