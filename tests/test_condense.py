@@ -243,3 +243,13 @@ def test_a_follow_up_asking_another_year_keeps_its_own_year_only() -> None:
         "那今年2026年的面谈是哪天？", [("上海2016年民办小学面谈是哪天？", "2016年5月7日。")]
     )
     assert "2026年" in standalone and "2016年" not in standalone and standalone.startswith("上海")
+
+
+def test_the_earlier_setting_ends_before_the_group_it_asked_about() -> None:
+    # "本区户籍的孩子" is whom the earlier question asked about, not where or when: the new
+    # group (外地来宁务工人员的随迁子女) takes the earlier place and year only.
+    out = condense_by_rules(
+        "那外地来宁务工人员的随迁子女是什么时候报名登记？",
+        _history("南京建邺区2016年本区户籍的孩子小学什么时候报名？"),
+    )
+    assert out == "南京建邺区2016年外地来宁务工人员的随迁子女是什么时候报名登记？"

@@ -138,6 +138,8 @@ def condense_by_rules(question: str, history: Sequence[Turn]) -> str:
 # Parts of speech (jieba) of words that name a thing or set a scene: nouns, places, times,
 # numbers, the attributive 一年级 and verbal nouns (劳动 in 劳动周).
 _NAMING_FLAGS = ("n", "vn", "s", "t", "m", "b", "j", "l")
+# Of these, the words of a place, a time or a number (罗湖区, 2016年, 明年).
+_SCENE_FLAGS = ("ns", "t", "m")
 
 
 def _names_a_thing(named: str) -> bool:
@@ -152,12 +154,20 @@ def _setting(question: str) -> str:
     word: "重庆2016年公办小学从哪天开始报名" → "重庆2016年公办小学", "中山2015年城区小学现场
     报名是哪天" → "中山2015年城区小学"."""
     setting: list[str] = []
+    scene = 0  # words up to the last place, time or number
     for w in pseg.cut(question):
-        if not w.flag.startswith(_NAMING_FLAGS) and w.flag != "uj":
+        if w.flag == "uj" and setting:
+            # "…2016年本区户籍的孩子": a 的-phrase names whom the question is about, not
+            # where or when; the setting ends with the place or time before it.
+            setting = setting[:scene]
+            break
+        if not w.flag.startswith(_NAMING_FLAGS):
             if w.flag.startswith("v") and len(setting) > 1:
                 setting.pop()  # a noun right before the verb is the verb's own (现场报名)
             break
         setting.append(w.word)
+        if w.flag.startswith(_SCENE_FLAGS):
+            scene = len(setting)
     return "".join(setting).rstrip("的")
 
 
