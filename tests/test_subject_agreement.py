@@ -39,6 +39,11 @@ FEE = "深圳市第十九高级中学的学费是多少钱？"
         # is no noun: nothing named is missing.
         ("家长近五年有刑事犯罪纪录的话会扣几分？", "", "具体数字"),
         ("东莞积分入学，家长是本科学历能积多少分？", "本科学历", "本科学历的具体数字"),
+        # A school's short numbered name is a name; a district the segmenter tags as a
+        # person (建邺区) is a place; a place's one-character short form after a verb
+        # ("来宁": come to Nanjing) makes no name of the group it stands in.
+        ("郑州一中的统招录取分数线是多少分？", "郑州一中", "郑州一中的具体数字"),
+        ("南京建邺区2016年外地来宁务工人员的随迁子女是什么时候报名登记？", "", "具体时间"),
     ],
 )
 def test_the_subject_of_a_value_question_is_read_from_its_grammar(

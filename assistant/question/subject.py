@@ -20,6 +20,7 @@ import jieba
 import jieba.posseg as pseg
 
 from assistant.grammar.contractions import names_contracted
+from assistant.grammar.places import is_place_name
 from assistant.grammar.sentences import PROSE_MARKS
 from assistant.question.coverage import coverage
 from assistant.question.slots import Slot
@@ -212,8 +213,11 @@ def _named_phrase(head: str) -> str:
         elif runs[-1]:
             runs.append([])
     for run in reversed(runs):
-        named = any(flag in _NAME or _ORDINAL.match(word) for word, flag in run)
-        only_place = all(flag in _PLACE for word, flag in run)
+        # A one-character name is a place's short form after a verb ("来宁务工人员": come
+        # to Nanjing), never what makes a phrase a name.
+        named = any((flag in _NAME and len(word) > 1) or _ORDINAL.match(word) for word, flag in run)
+        # A division's name is a place whatever its tag (jieba tags 建邺区 as a person's name).
+        only_place = all(flag in _PLACE or is_place_name(word) for word, flag in run)
         if named and not only_place:
             return "".join(word for word, _ in run)
     return ""
