@@ -72,6 +72,11 @@ def _passage(pid: str, dense: float = 0.75, **meta: str) -> Passage:
         ("课程体系由哪几类课程构成？", "list"),
         ("积分入学从申请到派位要经过哪几个环节？", "list"),  # 哪几个 asks which, not how many
         ("积分入学有几个环节？", "figure"),
+        ("小学招生入学定在哪几天？", "day"),  # which days, not how many
+        ("公示几天？", "duration"),
+        ("孩子是不是必须交一份入学体检表？", "yesno"),
+        ("How long is a suspension of schooling normally?", "duration"),
+        ("What was the full score for PE, and how was it split?", "figure"),
         ("民办学校有哪些招生做法算违规？举几个例子。", "list"),  # 举几个例子: examples, no count
         ("我们是公办初中，今年想招几个体育特长生，政策上可以吗？", "yesno"),  # 几个: a few
         ("小一学位怎么申请？", "procedure"),
