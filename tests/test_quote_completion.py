@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from assistant.answering.base import AnswerContext
-from assistant.answering.extractive import Candidate, ExtractiveAnswerer
+from assistant.answering.extractive import Candidate, ExtractiveAnswerer, rank_sentences
 from assistant.answering.quote import (
     LIST_MAX,
     SENTENCE_MAX,
@@ -446,3 +446,27 @@ def test_a_documents_basis_and_a_cover_letters_forwarding_sentence_enact_it() ->
     # A rule that a body makes a plan is no enacting sentence.
     assert not enacting("根据《义务教育法》，各区制定招生方案。", "谁制定招生方案？")
     assert not enacting("根据学位情况，学校制定招生方案。", "谁制定招生方案？")
+
+
+def test_a_list_questions_best_sentence_is_the_one_announcing_the_list() -> None:
+    # By meaning the last item ("6.入学安排承诺书。") is closest to "要交哪些材料"; the sentence
+    # announcing the materials holds the answer and leads, its items quoted with it.
+    question = "渝北区随迁子女申请上学要交哪些材料？"
+    sentences = (
+        "随迁子女申请入学时，由其法定监护人持以下证明材料的原件和复印件，向居住地区教育行政部门报名登记。",
+        "1.适龄儿童少年与法定监护人的户口簿；",
+        "2.法定监护人的合法工作证明；",
+        "3.入学安排承诺书。",
+    )
+    text = "".join(sentences)
+    dense = tuple(zip(sentences, (0.56, 0.60, 0.62, 0.74), strict=True))
+    citation = Citation(1, "d", "招生方案", "", "2016", "current", "流动人口随迁子女入学", text, text, 1.0, "d:0001:x",
+                        sentence_dense=dense)  # fmt: skip
+    lexical = LexicalIndex(["d:0001:x"], [text])
+    slot = slot_of(question)
+    ranked = rank_sentences([citation], question, slot, search_tokens(question), lexical)
+    assert ranked[0].sentence == sentences[0] and ranked[0].holds
+    answer = ExtractiveAnswerer(lexical).answer(
+        AnswerContext(question, question, "hans", [citation], slot=slot)
+    )
+    assert all(item.rstrip("；。") in answer for item in sentences[1:])

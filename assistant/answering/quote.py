@@ -194,6 +194,11 @@ def _runs_on(sentence: str) -> bool:
     return sentence.rstrip()[-1:] in SEMICOLONS
 
 
+def announces_list(sentence: str) -> bool:
+    """The sentence announces a list (持以下证明材料…, 有下列情形之一的：)."""
+    return bool(_ANNOUNCE.search(sentence))
+
+
 def _announces(clauses: tuple[str, ...]) -> bool:
     """The written sentence announces a list: one of its clauses names it (下列情形之一),
     or it ends in a colon."""
