@@ -146,3 +146,17 @@ def test_the_print_line_of_the_closing_block_is_no_sentence() -> None:
     cleaned = clean_web_text(text)
     assert "印发给你们" in cleaned and "严禁弄虚作假" in cleaned
     assert "2016年4月25日印发" not in cleaned
+
+
+def test_a_sites_list_of_related_articles_is_chrome_and_a_time_in_a_sentence_is_not() -> None:
+    page = (
+        "（二十八）本意见由白云区教育行政部门负责解释。\n"
+        "相关文章\n"
+        "广州市白云区学校艺术教育发展2015年度报告 2016-7-4 15:02:42\n"
+        "关于印发《广州市白云区2016年义务教育阶段学校招生计划》的通知 2016-4-15 17:10:26\n"
+        "网上报名时间为2016年5月5日 8:30至5月15日 17:00。\n"
+    )
+    cleaned = clean_web_text(page)
+    assert "17:10:26" not in cleaned and "15:02:42" not in cleaned
+    assert "（二十八）本意见由白云区教育行政部门负责解释。" in cleaned
+    assert "网上报名时间为2016年5月5日 8:30至5月15日 17:00。" in cleaned

@@ -61,7 +61,7 @@ def as_date(iso: str, end_of_period: bool = False) -> dt.date | None:
 
 
 _FURNITURE_KEYS = ("masthead", "breadcrumb", "widget", "index_fields", "separator")
-_FURNITURE_KEYS += ("nav_line", "url_line", "timestamp", "file_link", "footer")
+_FURNITURE_KEYS += ("nav_line", "url_line", "timestamp", "listed_link", "file_link", "footer")
 
 
 def is_furniture(line: str) -> bool:
