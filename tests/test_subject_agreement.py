@@ -209,36 +209,3 @@ def test_a_body_asked_for_by_its_deed_is_answered_with_the_body(real_assistant: 
     result = real_assistant.ask(HELP)
     assert not result.refused, result.answer
     assert result.answer.startswith("组建课程建设专家团队。"), result.answer
-
-
-def _scene_and_date(date_doc: str) -> tuple[str, list[Citation], LexicalIndex]:
-    question = "滨海新区2016年小学招生入学定在哪几天？"
-    scene = "深入贯彻落实小学招生工作指导意见的精神，坚持依法招生。"
-    dated = "滨海新区小学招生入学时间为：2016年5月21日（星期六）、22日（星期日）。"
-    citations = [
-        Citation(1, "d1", "招生方案", "", "2016", "current", "一、指导思想", scene, scene, 1.0, "c1",
-                 sentence_dense=((scene, 0.80),)),
-        Citation(2, date_doc, "招生方案", "", "2016", "current", "四、相关政策", dated, dated, 0.9, "c2",
-                 sentence_dense=((dated, 0.40),)),
-    ]  # fmt: skip
-    return question, citations, LexicalIndex(["c1", "c2"], [scene, dated])
-
-
-def test_a_value_question_is_led_by_the_related_sentence_of_its_document_that_states_the_value() -> None:
-    # The best sentence by meaning states no date; the one of the same document the answer
-    # would show beside it does: that one leads, never "文件没有写明具体日期" above the date.
-    question, citations, lexical = _scene_and_date("d1")
-    slot = slot_of(question)
-    assert not settle(Decision(False, "", 0.9, slot), question, citations, lexical).refuse
-    answer = ExtractiveAnswerer(lexical).answer(
-        AnswerContext(question, question, "hans", citations, slot=slot)
-    )
-    assert answer.splitlines()[0].startswith("2016年5月21日")
-    assert "[2]" in answer.splitlines()[1]
-
-
-def test_a_value_of_another_document_does_not_lead_for_the_best_sentence() -> None:
-    question, citations, lexical = _scene_and_date("d2")
-    slot = slot_of(question)
-    settled = settle(Decision(False, "", 0.9, slot), question, citations, lexical)
-    assert settled.partial and settled.slot.label == "具体日期"

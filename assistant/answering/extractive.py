@@ -197,33 +197,7 @@ def rank_sentences(
     # is cited; a historical document's sentences then follow (retrieve.with_current).
     now = about_now(question) and any(not c.citation.historical for c in found)
     found.sort(key=lambda c: (now and c.citation.historical, -c.score, c.citation.number, c.at))
-    return _value_first(found) if slot.fill is not None else found
-
-
-def _value_first(ranked: list[Candidate]) -> list[Candidate]:
-    """For a question asking a value, when the best sentence states none: a sentence of the
-    same document that the answer would show beside it as related, and that states the
-    value, leads instead, if it covers the question nearly as well (SUPPORT_RATIO of the
-    best one's keyword coverage). A table row or a list item ("3．本科学历，80分；") carries
-    less context than the sentence about the rule, so meaning alone ranks it lower; a
-    sentence of another document, or about another thing (its keywords not the question's),
-    never leads for it."""
-    if not ranked or ranked[0].holds:
-        return ranked
-    best = ranked[0]
-    shown = 0
-    sections = {best.citation.section}
-    for k, candidate in enumerate(ranked[1:], start=1):
-        if shown >= MAX_SUPPORT or candidate.score < SUPPORT_RATIO * best.score:
-            break
-        if candidate.citation.section in sections:
-            continue
-        same_document = candidate.citation.doc_id == best.citation.doc_id
-        if candidate.holds and same_document and candidate.coverage >= SUPPORT_RATIO * best.coverage:
-            return [candidate, *ranked[:k], *ranked[k + 1 :]]
-        sections.add(candidate.citation.section)
-        shown += 1
-    return ranked
+    return found
 
 
 def _lead_line(
