@@ -597,3 +597,9 @@ def test_a_question_speaking_of_a_document_by_its_kind_is_answered_first_from_su
     assert named_kind("有什么办法让孩子多运动？") == ""
     # No passage of the kind named: the ranking stands.
     assert [p.id for p in of_named_kind("那个条例里怎么说？", [guide, plan])] == ["guide", "plan"]
+
+
+def test_a_total_or_full_score_is_asked_in_points() -> None:
+    total = slot_of("上海2016年中考，按分数计的那几门加起来总分是多少？")
+    assert total.filled_by("语文、数学、外语、物理、化学、体育科目考试成绩采用分数制，总分为630分；")
+    assert not total.filled_by("录取总分（即语文、数学等共6门科目学业考试成绩的总分）须达到控制线。")
