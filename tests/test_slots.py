@@ -175,6 +175,12 @@ def test_a_change_of_a_score_or_fee_is_not_the_score_or_fee_asked_for() -> None:
         assert slot_of(change).filled_by(sentence, change)
     assert slot_of(level).filled_by("本科一批录取控制分数线为 520 分。", level)
     assert slot_of(level).filled_by("总分不低于 60 分。", level)  # a bound is a level
+    # The same in English: a cut-off score is a level, "by how many points is it raised" a change.
+    level_en = "What was the minimum admission cut-off score?"
+    change_en = "By how many points is the cut-off raised in the second batch?"
+    raised = "参加第二批次录取学校录取时，分数线需提高10分。"
+    assert not slot_of(level_en).filled_by(raised, level_en)
+    assert slot_of(change_en).filled_by(raised, change_en)
     fee = "学费是多少钱？"
     assert not slot_of(fee).filled_by("学费每学期上调200元。", fee)
     assert slot_of(fee).filled_by("学费每学期4000元。", fee)
