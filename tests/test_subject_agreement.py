@@ -209,3 +209,14 @@ def test_a_body_asked_for_by_its_deed_is_answered_with_the_body(real_assistant: 
     result = real_assistant.ask(HELP)
     assert not result.refused, result.answer
     assert result.answer.startswith("组建课程建设专家团队。"), result.answer
+
+
+def test_a_quote_that_only_refers_to_another_document_makes_the_answer_partial(lexical: LexicalIndex) -> None:
+    question = "白云区来穗务工人员的孩子按积分入学申请公办学位，要交哪些材料？"
+    pointer = "具体方案见《广州市白云区进城务工人员随迁子女接受义务教育暂行办法》。"
+    settled = settle(Decision(False, "", 0.9, slot_of(question)), question, _citations(pointer), lexical)
+    assert settled.partial and settled.slot.label == "具体内容"
+    stated = "随迁子女申请积分入学，须提交户口簿、居住证和劳动合同。"
+    assert not settle(
+        Decision(False, "", 0.9, slot_of(question)), question, _citations(stated), lexical
+    ).refuse

@@ -1,6 +1,8 @@
 """The outcome checked against the sentence it would quote, before the answer is sent.
 
-Two checks on a question asking for a value (a figure, a date, a period, a body):
+A quote that only sends the reader to another document ("具体方案见《…》。") makes any
+answer partial: the documents say where the answer is, not what it is. Two checks on a
+question asking for a value (a figure, a date, a period, a body):
 - **subject gate**: an answer whose quoted value comes from a sentence that does not name
   the question's subject (the named school, body, programme or group; the sentence with
   its heading path and document title) is a partial answer that names what is missing
@@ -17,12 +19,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from assistant.answering.extractive import rank_sentences
-from assistant.answering.quote import quoted_sentences
+from assistant.answering.quote import only_refers, quoted_sentences
 from assistant.question.cite import Citation
 from assistant.question.clauses import asking_clauses
 from assistant.question.decide import Decision
 from assistant.question.lexical import LexicalIndex
-from assistant.question.slots import WRITTEN_FORM_SLOTS, table_header
+from assistant.question.slots import WRITTEN_FORM_SLOTS, slot_of, table_header
 from assistant.question.subject import asked_subject, other_stage
 from assistant.question.terms import search_tokens
 
@@ -38,6 +40,9 @@ QUOTE_WITHOUT_VALUE_ANSWERS = False
 # A partial answer's quote that states the asked value and covers this much of the
 # question's keyword weight (with its heading path) answers it, whatever the asked thing.
 PROMOTE_COVERAGE = 0.7
+# What a partial answer says is missing when the quote only refers to another document.
+REFERENCE_LABEL = "具体内容"
+REFERENCE_LABEL_EN = "the details"
 
 
 def settle(
@@ -45,6 +50,11 @@ def settle(
 ) -> Decision:
     """The decision after checking the quoted value against the asked subject."""
     slot = decision.slot
+    if not decision.refuse and not decision.reason and _refers_elsewhere(question, citations, lexical):
+        # "具体方案见《…》": the documents say where the answer is, not what it is.
+        label, label_en = slot.label or REFERENCE_LABEL, slot.label_en or REFERENCE_LABEL_EN
+        details = replace(slot, label=label, label_en=label_en)
+        return Decision(True, "not_stated", decision.support, details)
     if script == "en" or decision.reason not in _CHECKED or not slot.asks_value or slot.fill is None:
         return decision
     if not decision.refuse and decision.reason:
@@ -92,6 +102,13 @@ def settle(
         # passage's value ("2016年" of a cover letter) is no answer to "几号开始".
         return Decision(True, "not_stated", decision.support, slot)
     return decision
+
+
+def _refers_elsewhere(question: str, citations: list[Citation], lexical: LexicalIndex) -> bool:
+    """The sentence an answer would lead with only sends the reader to another document."""
+    slot = slot_of(question)
+    ranked = rank_sentences(citations, question, slot, search_tokens(question), lexical)
+    return bool(ranked) and only_refers(ranked[0].sentence)
 
 
 def _where(citation: Citation) -> str:

@@ -75,6 +75,14 @@ def labels(sentence: str) -> bool:
 _CAPTION = compile_pattern(_GRAMMAR["caption"]["pattern"])
 
 
+_REFERENCE = compile_pattern(_GRAMMAR["reference"]["pattern"])
+
+
+def only_refers(sentence: str) -> bool:
+    """The sentence only sends the reader to another document ("具体方案见《…》。")."""
+    return bool(_REFERENCE.search(sentence.strip()))
+
+
 def is_caption(sentences: Sequence[str], at: int) -> bool:
     """Whether sentence `at` is a table's, a list's or a document's name standing alone,
     or the first line of one set on two lines: it states no fact."""
