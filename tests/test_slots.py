@@ -196,6 +196,10 @@ def test_a_count_by_the_general_classifier_is_filled_only_by_a_count_of_the_noun
     assert not slot.filled_by("设有数学与应用数学、数据计算及应用两个专业。", question)
     assert slot.filled_by("数学与应用数学专业设有三个方向，分别是金融数学、统计和计算。", question)
     assert slot.filled_by("方向有3个。", question)
+    # The noun as the documents name it counts: a count of 孩子 by "一名适龄儿童".
+    children = "同一套住房六年内可以安排几个孩子在施教区小学就读？"
+    assert slot_of(children).filled_by("原则上每套住房六年内只安排一名适龄儿童在施教区小学就读。", children)
+    assert not slot_of(children).filled_by("每套住房六年内只能登记一次。", children)
     # Another classifier says what it counts: no noun is required.
     assert slot_of("要新建几所学校？").counted == ""
     assert slot_of("要新建几所学校？").filled_by("新建、改扩建中小学34所。", "要新建几所学校？")

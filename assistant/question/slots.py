@@ -19,6 +19,7 @@ import jieba.posseg as pseg
 
 from assistant.grammar.sentences import PROSE_MARKS, split_sentences, strip_final_stops
 from assistant.grammar.table_rows import header_of, unit_note, with_declared_unit, with_units
+from assistant.question.terms import expansions
 from assistant.vocab import compile_pattern, table
 
 _DATA = table("assistant.question", "slots.toml")
@@ -125,7 +126,9 @@ class Slot:
         if self.counted:
             start = max((b.end() for b in _CLAUSE_END.finditer(text, 0, m.start())), default=0)
             end = next((b.start() for b in _CLAUSE_END.finditer(text, m.end())), len(text))
-            return self.counted in text[start:end]
+            # The noun as the documents name it counts too (孩子: 儿童, 学生; terms.toml).
+            forms = (self.counted, *expansions(self.counted, keep_present=True))
+            return any(form in text[start:end] for form in forms)
         if self.named:
             return _names_one(m.group(0), self.named, question)
         return True
