@@ -21,6 +21,7 @@ from assistant.documents.loaders import PAGE_SUFFIXES, LoadedText, load_bytes, l
 from assistant.documents.manifest import DocumentMeta
 from assistant.documents.metadata import detect_metadata, is_furniture, is_garbled
 from assistant.documents.metadata.common import CJK
+from assistant.documents.metadata.validity import status
 from assistant.documents.ocr import IMAGE_SUFFIXES, index_key, mark_scan_pages
 from assistant.documents.structure import parse_sections
 from assistant.documents.table_rows import row_chunks
@@ -31,7 +32,7 @@ T = TypeVar("T")
 
 # Bump when loading, cleaning, structure or chunking changes, so re-ingest redoes every
 # document even though no file changed.
-PIPELINE_VERSION = "13"
+PIPELINE_VERSION = "14"
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,11 @@ def with_detected_metadata(
         return meta
     found = detect_metadata(loaded.text, html_title=loaded.title, today=today)
     title = found.title or _title_from_text(text, meta.title)
+    issuer, date = found.issuer or meta.issuer, found.date or meta.date
+    state, reason = found.status, found.status_reason
+    if not found.title:
+        # Titled by its file name ("二七区2015年小学招生详细说明"): the year there dates it.
+        state, reason = status(title, issuer, date, found.valid_until, today or dt.date.today())
     log.info("%s: detected %s", meta.path.name, ", ".join(found.detected) or "nothing")
     # A document another one replaced (assistant/sync/supersede.py) stays historical.
     superseded = bool(meta.superseded_by)
@@ -136,12 +142,12 @@ def with_detected_metadata(
         meta,
         title=title,
         short_title=title,
-        issuer=found.issuer or meta.issuer,
-        date=found.date or meta.date,
-        status="historical" if superseded else found.status,
+        issuer=issuer,
+        date=date,
+        status="historical" if superseded else state,
         doc_number=found.doc_number,
         valid_until=found.valid_until,
-        status_reason=meta.status_reason if superseded else found.status_reason,
+        status_reason=meta.status_reason if superseded else reason,
         detected=",".join(found.detected),
     )
 

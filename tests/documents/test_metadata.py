@@ -270,14 +270,15 @@ def test_bureau_file_names_of_one_year_get_their_own_ids(tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize(
-    ("name", "title"),
+    ("name", "title", "status"),
     [
-        ("二七区2015年小学招生详细说明.txt", "二七区2015年小学招生详细说明"),
-        ("erqi-2015.txt", "今年计划招170个班"),
+        # The year in the name dates the year's admission rules, as a title's would.
+        ("二七区2015年小学招生详细说明.txt", "二七区2015年小学招生详细说明", "historical"),
+        ("erqi-2015.txt", "今年计划招170个班", "current"),
     ],
 )
 def test_untitled_file_is_titled_by_its_chinese_name_not_its_first_heading(
-    tmp_path: Path, name: str, title: str
+    tmp_path: Path, name: str, title: str, status: str
 ) -> None:
     path = tmp_path / name
     path.write_text(
@@ -287,4 +288,5 @@ def test_untitled_file_is_titled_by_its_chinese_name_not_its_first_heading(
 
     (meta,) = read_manifest(tmp_path)
 
-    assert prepare_document(meta, today=TODAY).meta.title == title
+    prepared = prepare_document(meta, today=TODAY).meta
+    assert (prepared.title, prepared.status) == (title, status)
