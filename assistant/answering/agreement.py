@@ -24,7 +24,7 @@ from assistant.question.cite import Citation
 from assistant.question.clauses import asking_clauses
 from assistant.question.decide import Decision
 from assistant.question.lexical import LexicalIndex
-from assistant.question.slots import WRITTEN_FORM_SLOTS, slot_of, table_header
+from assistant.question.slots import WRITTEN_FORM_SLOTS, table_header
 from assistant.question.subject import asked_subject, other_stage
 from assistant.question.terms import search_tokens
 
@@ -50,20 +50,28 @@ def settle(
 ) -> Decision:
     """The decision after checking the quoted value against the asked subject."""
     slot = decision.slot
-    if not decision.refuse and not decision.reason and _refers_elsewhere(question, citations, lexical):
-        # "具体方案见《…》": the documents say where the answer is, not what it is.
-        label, label_en = slot.label or REFERENCE_LABEL, slot.label_en or REFERENCE_LABEL_EN
-        details = replace(slot, label=label, label_en=label_en)
-        return Decision(True, "not_stated", decision.support, details)
-    if script == "en" or decision.reason not in _CHECKED or not slot.asks_value or slot.fill is None:
+    answered = not decision.refuse and not decision.reason
+    checks_value = (
+        script != "en"
+        and decision.reason in _CHECKED
+        and slot.asks_value
+        and slot.fill is not None
+        and (decision.refuse or not decision.reason)
+    )
+    if not answered and not checks_value:
         return decision
-    if not decision.refuse and decision.reason:
-        return decision
+    # The sentences the answer would quote, ranked once for both checks.
     tokens = search_tokens(question)
     ranked = rank_sentences(citations, question, slot, tokens, lexical)
     if not ranked:
         return decision
     best = ranked[0]
+    if answered and only_refers(best.sentence):
+        # "具体方案见《…》": the documents say where the answer is, not what it is.
+        label, label_en = slot.label or REFERENCE_LABEL, slot.label_en or REFERENCE_LABEL_EN
+        return Decision(True, "not_stated", decision.support, replace(slot, label=label, label_en=label_en))
+    if not checks_value:
+        return decision
     quoted = quoted_sentences(best, slot, question, tokens, lexical)
     where = _where(best.citation)
     header = table_header(best.citation.text, best.citation.section)
@@ -102,13 +110,6 @@ def settle(
         # passage's value ("2016年" of a cover letter) is no answer to "几号开始".
         return Decision(True, "not_stated", decision.support, slot)
     return decision
-
-
-def _refers_elsewhere(question: str, citations: list[Citation], lexical: LexicalIndex) -> bool:
-    """The sentence an answer would lead with only sends the reader to another document."""
-    slot = slot_of(question)
-    ranked = rank_sentences(citations, question, slot, search_tokens(question), lexical)
-    return bool(ranked) and only_refers(ranked[0].sentence)
 
 
 def _where(citation: Citation) -> str:

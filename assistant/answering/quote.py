@@ -210,7 +210,7 @@ def announces_list(sentence: str) -> bool:
 def _announces(clauses: tuple[str, ...]) -> bool:
     """The written sentence announces a list: one of its clauses names it (下列情形之一),
     or it ends in a colon."""
-    return any(_ANNOUNCE.search(clause) for clause in clauses)
+    return any(announces_list(clause) for clause in clauses)
 
 
 def continuation(
@@ -256,7 +256,7 @@ def list_items(
     it does, when its written sentence began in an earlier clause (None: read it). A list
     longer than LIST_MAX keeps, with `relevance`, the items most relevant to the question
     (in their order, "……" where items are left out); without it, its first items."""
-    if not (_ANNOUNCE.search(sentences[at]) if announced is None else announced):
+    if not (announces_list(sentences[at]) if announced is None else announced):
         return []
     run: list[str] = []
     depth: int | None = None  # the rank of the items' numbering, once the first is seen
