@@ -9,13 +9,14 @@ import pytest
 
 from assistant.answering.agreement import settle
 from assistant.answering.base import AnswerContext
-from assistant.answering.extractive import ExtractiveAnswerer
+from assistant.answering.extractive import ExtractiveAnswerer, rank_sentences
 from assistant.chain import Assistant
 from assistant.question.cite import Citation
 from assistant.question.decide import Decision
 from assistant.question.lexical import LexicalIndex
 from assistant.question.slots import slot_of
 from assistant.question.subject import asked_subject, other_stage
+from assistant.question.terms import search_tokens
 
 FEE = "深圳市第十九高级中学的学费是多少钱？"
 
@@ -220,3 +221,31 @@ def test_a_quote_that_only_refers_to_another_document_makes_the_answer_partial(l
     assert not settle(
         Decision(False, "", 0.9, slot_of(question)), question, _citations(stated), lexical
     ).refuse
+
+
+def test_any_answer_from_a_sentence_of_another_school_stage_is_partial_naming_the_stage(
+    lexical: LexicalIndex,
+) -> None:
+    # A materials question asks for no value of a kind; the 小学 rules still do not answer
+    # a question about 幼儿园 registration.
+    question = "幼儿园报名要准备什么材料？"
+    decision = Decision(False, "", 0.9, slot_of(question))
+    primary = "适龄儿童报名小学时须携带户口簿和房产证。"
+    settled = settle(decision, question, _citations(primary), lexical)
+    assert settled.partial and settled.slot.label == "幼儿园的相关规定"
+    # 托幼机构 names the 幼儿园 stage: a sentence about them answers.
+    nursery = "托幼机构在册儿童报名时须携带户口簿。"
+    assert not settle(decision, question, _citations(nursery), lexical).refuse
+
+
+def test_sentences_of_another_school_stage_are_ranked_after_the_others(lexical: LexicalIndex) -> None:
+    question = "初一学生的考试次数有规定吗？"
+    citations = _citations(
+        "小学一年级考试次数每学期不超过一次。", "从严控制考试次数，落实考试成绩等级制评价。"
+    )
+    ranked = rank_sentences(citations, question, slot_of(question), search_tokens(question), lexical)
+    assert ranked[0].sentence.startswith("从严控制考试次数")
+    # With nothing else cited, the other stage's sentence is still ranked (and settled
+    # as partial by the check above).
+    alone = rank_sentences(citations[:1], question, slot_of(question), search_tokens(question), lexical)
+    assert alone and alone[0].sentence.startswith("小学一年级")

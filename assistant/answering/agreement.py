@@ -43,6 +43,9 @@ PROMOTE_COVERAGE = 0.7
 # What a partial answer says is missing when the quote only refers to another document.
 REFERENCE_LABEL = "具体内容"
 REFERENCE_LABEL_EN = "the details"
+# What a partial answer says is missing when the quote is about another school stage and
+# the question asks for no value of a kind.
+STAGE_LABEL = "相关规定"
 
 
 def settle(
@@ -70,10 +73,16 @@ def settle(
         # "具体方案见《…》": the documents say where the answer is, not what it is.
         label, label_en = slot.label or REFERENCE_LABEL, slot.label_en or REFERENCE_LABEL_EN
         return Decision(True, "not_stated", decision.support, replace(slot, label=label, label_en=label_en))
-    if not checks_value:
-        return decision
     quoted = quoted_sentences(best, slot, question, tokens, lexical)
-    where = _where(best.citation)
+    where = best.citation.context
+    if not checks_value:
+        stage = other_stage(question, " ".join([where, *quoted])) if answered else ""
+        if stage and not asked_subject(question, slot).name:
+            # "东城区幼儿园报名要带什么材料" answered by the 小学 enrolment rules: what the
+            # quote says is of another school stage, whatever the question asks for.
+            label = f"{stage}的{slot.label or STAGE_LABEL}"
+            return Decision(True, "not_stated", decision.support, replace(slot, label=label))
+        return decision
     header = table_header(best.citation.text, best.citation.section)
     holding = [s for s in quoted if slot.filled_by(s, question, header)]
     subject = asked_subject(question, slot)
@@ -110,8 +119,3 @@ def settle(
         # passage's value ("2016年" of a cover letter) is no answer to "几号开始".
         return Decision(True, "not_stated", decision.support, slot)
     return decision
-
-
-def _where(citation: Citation) -> str:
-    """What names a sentence's subject besides the sentence: its document and heading path."""
-    return f"{citation.title} {citation.issuer} {citation.section}"

@@ -36,7 +36,7 @@ from assistant.question.lexical import LexicalIndex
 from assistant.question.normalize import in_script
 from assistant.question.retrieve import about_now
 from assistant.question.slots import Slot, asked_verb, fact_verdict, slot_of, table_header, yes_no
-from assistant.question.subject import tagged
+from assistant.question.subject import other_stage, tagged
 from assistant.question.terms import search_tokens
 from assistant.vocab import compile_pattern, table
 
@@ -196,7 +196,10 @@ def rank_sentences(
     # A question about now or a coming year is answered from a document in force when one
     # is cited; a historical document's sentences then follow (retrieve.with_current).
     now = about_now(question) and any(not c.citation.historical for c in found)
-    found.sort(key=lambda c: (now and c.citation.historical, -c.score, c.citation.number, c.at))
+    # A question about one school stage is answered from a sentence of another stage (the
+    # 小学 rules for "初一…") only when no cited sentence is left: those follow too.
+    other = {id(c): bool(other_stage(question, f"{c.citation.context} {c.sentence}")) for c in found}
+    found.sort(key=lambda c: (now and c.citation.historical, other[id(c)], -c.score, c.citation.number, c.at))
     return found
 
 

@@ -40,6 +40,12 @@ class Citation:
         return self.date[:4]
 
     @property
+    def context(self) -> str:
+        """What names a sentence's subject besides the sentence: its document and heading
+        path."""
+        return f"{self.title} {self.issuer} {self.section}"
+
+    @property
     def label(self) -> str:
         """《title》 section, with the year of a historical document."""
         badge = f"（{self.year}年历史文件）" if self.historical and self.year else ""
