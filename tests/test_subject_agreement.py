@@ -45,6 +45,17 @@ FEE = "深圳市第十九高级中学的学费是多少钱？"
         # ("来宁": come to Nanjing) makes no name of the group it stands in.
         ("郑州一中的统招录取分数线是多少分？", "郑州一中", "郑州一中的具体数字"),
         ("南京建邺区2016年外地来宁务工人员的随迁子女是什么时候报名登记？", "", "具体时间"),
+        # The noun phrase right after 的 is the thing even when the clause runs on; a
+        # final 的 after the asked action is no part of it; a modal glued to a verb (能积)
+        # is no thing.
+        ("罗湖公办小学的课后服务一个学期要交多少钱？", "罗湖公办小学", "该校的课后服务"),
+        ("武汉外国语学校是哪一年创办的？", "武汉外国语学校", "该校创办的具体时间"),
+        ("东莞积分入学，父母是本科学历的能积多少分？", "本科学历", "本科学历的具体数字"),
+        # A time clause's 的 (报名的时候) makes no "X的Y"; one noun before a running clause
+        # (基础|分是) is no thing; a noun after the question form is (多少奖金).
+        ("娃今年天津高考，报名的时候考务费要交多少钱啊？", "", "具体数字"),
+        ("2016年罗湖小一申请，A类的基础分是多少分啊？", "", "具体数字"),
+        ("评上师德标兵的老师能拿多少奖金？", "师德标兵", "师德标兵奖金的具体数字"),
     ],
 )
 def test_the_subject_of_a_value_question_is_read_from_its_grammar(
@@ -249,3 +260,25 @@ def test_sentences_of_another_school_stage_are_ranked_after_the_others(lexical: 
     # as partial by the check above).
     alone = rank_sentences(citations[:1], question, slot_of(question), search_tokens(question), lexical)
     assert alone and alone[0].sentence.startswith("小学一年级")
+
+
+def test_a_sentence_stating_the_value_of_the_named_subject_leads_however_short(lexical: LexicalIndex) -> None:
+    # "3．本科学历，80分；" is short and unlike the question to the dense model; the
+    # article's opening sentence reads more like it and states no value.
+    question = "东莞积分入学，家长是本科学历能积多少分？"
+    citations = _citations(
+        "符合申请资格的新莞人子女可以通过积分制方式入读公办学校。",
+        "3．本科学历，80分；",
+    )
+    slot = slot_of(question)
+    ranked = rank_sentences(citations, question, slot, search_tokens(question), lexical)
+    assert ranked[0].sentence == "3．本科学历，80分；"
+    # A partial answer whose quote names the subject and states its value answers.
+    settled = settle(Decision(True, "not_stated", 0.9, slot), question, citations, lexical)
+    assert not settled.refuse and settled.reason == ""
+    # Of two sentences naming the subject and stating a date, the one that speaks of the
+    # asked action (创办) leads, not one dating another (录取).
+    founded = "武汉外国语学校是哪一年创办的？"
+    dated = _citations("武汉外国语学校于7月20日以前完成录取工作。", "武汉外国语学校创办于1964年。")
+    ranked = rank_sentences(dated, founded, slot_of(founded), search_tokens(founded), lexical)
+    assert ranked[0].sentence == "武汉外国语学校创办于1964年。"

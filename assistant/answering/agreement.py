@@ -99,6 +99,9 @@ def settle(
         # (组建…专家团队，…协助学校…). Then it answers.
         if about and (
             best.coverage >= PROMOTE_COVERAGE
+            # The value of a named subject with no other thing asked ("本科学历能积多少分"):
+            # a sentence naming the subject and stating the value states it.
+            or (subject.name and not subject.thing)
             or (subject.thing and any(subject.states_thing(f"{where} {s}", lexical.idf) for s in about))
             or any(subject.states_deed(s, lexical.idf) for s in about)
         ):

@@ -36,7 +36,7 @@ from assistant.question.lexical import LexicalIndex
 from assistant.question.normalize import in_script
 from assistant.question.retrieve import about_now
 from assistant.question.slots import Slot, asked_verb, fact_verdict, slot_of, table_header, yes_no
-from assistant.question.subject import other_stage, tagged
+from assistant.question.subject import asked_subject, other_stage, tagged
 from assistant.question.terms import search_tokens
 from assistant.vocab import compile_pattern, table
 
@@ -199,7 +199,26 @@ def rank_sentences(
     # A question about one school stage is answered from a sentence of another stage (the
     # 小学 rules for "初一…") only when no cited sentence is left: those follow too.
     other = {id(c): bool(other_stage(question, f"{c.citation.context} {c.sentence}")) for c in found}
-    found.sort(key=lambda c: (now and c.citation.historical, other[id(c)], -c.score, c.citation.number, c.at))
+    # A value asked of a named subject ("本科学历能积多少分") comes from a sentence that
+    # states a value of the asked kind and names the subject ("3．本科学历，80分；"), however
+    # short and unlike the question it reads: such sentences lead.
+    subject = asked_subject(question, slot) if slot.asks_value else None
+    stating = {
+        id(c): bool(subject and subject.name and c.holds)
+        and subject.named_in(f"{c.citation.context} {c.sentence}", lexical.idf)
+        and subject.states_thing(f"{c.citation.context} {c.sentence}", lexical.idf)
+        for c in found
+    }
+    found.sort(
+        key=lambda c: (
+            now and c.citation.historical,
+            not stating[id(c)],
+            other[id(c)],
+            -c.score,
+            c.citation.number,
+            c.at,
+        )
+    )
     return found
 
 

@@ -41,12 +41,16 @@ _DOCUMENT = re.compile(_DATA["forms"]["document"])
 _REFERENCES = tuple((word, re.compile(pattern)) for word, pattern in _DATA["references"].items())
 _CLAUSE_BREAK = re.compile(rf"[{re.escape(PROSE_MARKS)}\s]|{_DATA['forms']['conditional']}")
 _OF = "的"
+# Sentence-final particles after the asked action ("哪一年创办的" → 创办).
+_PARTICLES = re.compile(_DATA["forms"]["final_particles"])
+_TIME = _DATA["forms"]["time_modifier"]
 
 # Share of the subject name's keyword weight (idf) a sentence with its heading path and
 # document title must hold to be about the subject (chosen on the even lines of dev,
 # dev2 and dev_extra, confirmed on the odd ones; docs/answers.md).
 SUBJECT_COVERAGE = 1.0
 MIN_THING = 2  # characters
+LEADING_WORDS_MIN = 2  # words of a noun phrase read from the start of a running clause
 # A dictionary entry seen fewer times than this in the segmenter's corpus is no word of
 # the language for made_up_verb_phrase (会扣: 3; 学费 950, 会议 28,363).
 RARE_WORD = 10
@@ -145,7 +149,8 @@ def asked_subject(question: str, slot: Slot) -> Subject:
     explicit = _OF in head
     if explicit:
         head, _, after = head.rpartition(_OF)
-        thing = _noun_phrase(after)
+        # "…的课后服务一个学期要交多少钱": the noun phrase right after 的 is the thing.
+        thing = _noun_phrase(after) or _leading_nouns(after)
         if thing and any(thing.endswith(j) for j in _JOINERS):
             # "地址和联系电话是什么": the things joined run into the question form.
             thing += question[slot.at : slot.until]
@@ -158,7 +163,8 @@ def asked_subject(question: str, slot: Slot) -> Subject:
     action = False
     if name and not thing:
         # "…什么时候开学": the asked thing follows the question form.
-        thing = _trailing_nouns(_FORM.sub("", question[slot.at : end]), verbs=True)
+        asked = _FORM.sub("", question[slot.at : end])
+        thing = _trailing_nouns(_PARTICLES.sub("", asked), verbs=True)
         explicit = action = True
     if len(thing) < MIN_THING:  # a unit (班, 分) is no thing: the slot's label says it better
         thing = ""
@@ -187,7 +193,9 @@ def _content(text: str) -> list[tuple[str, str]]:
 def _noun_phrase(text: str) -> str:
     """`text` when it is all noun phrase (学费, 住宿费和伙食费), else ""."""
     words = _content(text)
-    if words and all(flag in _NOUN or word in _JOINERS for word, flag in words):
+    if words and all(
+        (flag in _NOUN and not made_up_verb_phrase(word)) or word in _JOINERS for word, flag in words
+    ):
         return "".join(word for word, _ in words)
     return ""
 
@@ -201,6 +209,20 @@ def _trailing_nouns(text: str, verbs: bool = False) -> str:
             break
         run.insert(0, word)
     return "".join(run)
+
+
+def _leading_nouns(text: str) -> str:
+    """The run of noun words that opens `text` (课后服务一个学期要交 → 课后服务)."""
+    run: list[tuple[str, str]] = []
+    for word, flag in tagged(text):
+        if (flag not in _NOUN and flag != _TIME) or made_up_verb_phrase(word):
+            break
+        run.append((word, flag))
+    while run and run[-1][1] == _TIME:
+        run.pop()
+    # One word alone is too weak a reading of a clause that runs on ("基础|分是",
+    # "老师|能拿…奖金"): only a compound (课后|服务) is taken for the thing.
+    return "".join(word for word, _ in run) if len(run) >= LEADING_WORDS_MIN else ""
 
 
 def _named_phrase(head: str) -> str:
