@@ -470,3 +470,18 @@ def test_a_list_questions_best_sentence_is_the_one_announcing_the_list() -> None
         AnswerContext(question, question, "hans", [citation], slot=slot)
     )
     assert all(item.rstrip("；。") in answer for item in sentences[1:])
+
+
+def test_items_numbered_with_one_character_marks_are_items_of_the_list() -> None:
+    # ⑴ and ⒈ are single characters of the （1） and 1. styles (Word's automatic numbering).
+    materials = (
+        "随迁子女到我区公办初中就读，同时提供以下材料原件及复印件：⑴家庭户口簿和父母身份证；",
+        "⑵居住满一年的居住证或暂住证；",
+        "⑶监护人相对稳定工作证明；",
+        "⑷就读本区小学的学籍卡。",
+        "6.其他事项。",
+    )
+    quote = _quote(materials, 0, "随迁子女上公办初中要准备哪些材料？")
+    assert quote == list(materials[:4])
+    dotted = ("须提交下列材料：", "⒈户口簿；", "⒉房产证。", "二、其他")
+    assert _quote(dotted, 0, "要提交哪些材料？") == list(dotted[:3])
