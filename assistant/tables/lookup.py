@@ -260,7 +260,7 @@ class RowIndex:
                 chosen = [i for i in totals if self.records[i].doc_id in best_doc]
                 if chosen:
                     return TableMatch("total", rows=chosen, asked=self._asked(chosen, rest))
-            return self._not_found(q)
+            return self._not_found(question)  # its punctuation bounds the names
         best = max(rows.values())
         rows = {i: s for i, s in rows.items() if s >= best}
         chosen = self._best_tables(rows, rest_grams, keep_all=listing or counting)

@@ -7,13 +7,14 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.grammar.sentences import BRACKETS, CLAUSE_MARKS, COLONS, SEMICOLONS
+from assistant.grammar.sentences import BRACKETS, CLAUSE_MARKS, COLONS, PROSE_MARKS, SEMICOLONS
 from assistant.tables.model import vocabulary
 
 # Cell separators of a flattened table row ("a | b", "a/b") split names too.
 _SEPARATORS = re.compile(rf"[\s{re.escape(CLAUSE_MARKS + SEMICOLONS + COLONS + BRACKETS)}/|]+")
 _NAME_BREAK = re.compile(rf"[\s{re.escape(CLAUSE_MARKS + SEMICOLONS + COLONS + BRACKETS)}]")
 _CLAUSE_END = re.compile(f"[{re.escape(CLAUSE_MARKS + SEMICOLONS)}]")
+_BREAKS = frozenset(PROSE_MARKS + COLONS + " \t\n")
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,9 @@ def place_words(text: str) -> list[str]:
     words: list[str] = []
     start = 0
     for i, char in enumerate(text):
+        if char in _BREAKS:
+            start = i + 1  # no name runs across a clause's punctuation ("小升初，进城")
+            continue
         ending = 2 if text[i - 1 : i + 1] in two and i >= 1 else 1 if char in one else 0
         if not ending or i + 1 - start <= ending:
             continue

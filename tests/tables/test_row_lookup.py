@@ -129,6 +129,10 @@ def test_a_junk_span_is_no_place_to_report_missing(zoning: RowIndex) -> None:
     assert place_spans("我们是外地来郑州打工的住铁路以东孩子去哪个学校报名") == []
     assert place_spans("我家住在翠竹苑，读哪个学校") == ["翠竹苑"]
     assert zoning.match("我们是外地来打工的住铁路以东孩子去哪个学校报名") is None
+    # No name runs across a clause's punctuation: "小升初，进城务工人员…" holds none.
+    question = "郑州市2015年小升初，进城务工人员随迁子女住的区和父母上班单位不在同一个区，应该在哪个区入学？"
+    assert place_spans(question) == []
+    assert zoning.match(question) is None
 
 
 def test_row_named_but_value_not_in_table_goes_to_text_path(zoning: RowIndex) -> None:
