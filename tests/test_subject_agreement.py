@@ -138,6 +138,8 @@ def test_a_value_of_another_school_stage_is_partial_naming_the_stage_asked(lexic
     # 小升初 asks about both of its stages; a sentence naming no stage is not judged.
     assert other_stage("小升初每班招多少人？", "小学毕业生每班45人。") == ""
     assert other_stage("初中每班招多少人？", "每班招生45人。") == ""
+    # A question about both stages of 小升初 is not answered from a 高中 document.
+    assert other_stage("郑州小升初特长生由哪个部门组织？", "郑州市市区普通高中招生工作意见") == "小学、初中"
 
 
 def test_a_partial_whose_quote_states_a_value_of_another_thing_stays_partial(lexical: LexicalIndex) -> None:

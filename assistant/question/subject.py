@@ -114,12 +114,13 @@ def stages_named(text: str) -> frozenset[str]:
 
 
 def other_stage(question: str, text: str) -> str:
-    """The stage a question asks about when `text` names only other stages, else ""."""
+    """The stages a question asks about ("初中", "小学、初中" for 小升初) when `text` names
+    only other stages, else ""."""
     asked = stages_named(question)
-    if len(asked) != 1:
-        return ""
     named = stages_named(text)
-    return next(iter(asked)) if named and not named & asked else ""
+    if not asked or not named or named & asked:
+        return ""
+    return "、".join(stage for stage in _STAGES if stage in asked)
 
 
 def _names(phrase: str, text: str, idf: Callable[[str], float]) -> bool:
