@@ -14,6 +14,7 @@ from assistant.answering.extractive import Candidate, ExtractiveAnswerer, rank_s
 from assistant.answering.quote import (
     LIST_MAX,
     SENTENCE_MAX,
+    announcing_heading,
     clause_quotes,
     continuation,
     enacting,
@@ -30,7 +31,7 @@ from assistant.question.cite import Citation
 from assistant.question.clauses import asking_clauses
 from assistant.question.coverage import coverage
 from assistant.question.lexical import LexicalIndex
-from assistant.question.slots import slot_of
+from assistant.question.slots import filling_passage, slot_of
 from assistant.question.terms import search_tokens
 
 KNOWLEDGE = Path(__file__).resolve().parents[1] / "knowledge"
@@ -470,6 +471,52 @@ def test_a_list_questions_best_sentence_is_the_one_announcing_the_list() -> None
         AnswerContext(question, question, "hans", [citation], slot=slot)
     )
     assert all(item.rstrip("；。") in answer for item in sentences[1:])
+
+
+BONUSES = (
+    (
+        "六、政策性优录 > （一）符合下列条件之一的考生，升学成绩总分加20分参加录取 > 1.烈士子女",
+        "1.烈士子女。",
+    ),
+    (
+        "六、政策性优录 > （二）符合下列条件之一的考生，升学成绩总分加10分参加录取 > 3.因公牺牲军人子女",
+        "3.因公牺牲军人子女。",
+    ),
+    (
+        "六、政策性优录 > （三）符合下列条件之一的考生，升学成绩总分加5分参加录取",
+        "1.农村应届毕业年级女生。2.华侨子女、归侨子女和少数民族子女。",
+    ),
+)
+
+
+def test_a_list_items_value_is_its_announcing_headings() -> None:
+    # "1.烈士子女。" states no value; the heading announcing its list does (加20分). The item
+    # that names whom the question asks about leads its list's items, and is quoted with
+    # the heading, which gives the lead line.
+    citations = [_citation(text, i, section) for i, (section, text) in enumerate(BONUSES, start=1)]
+    lexical = LexicalIndex([c.chunk_id for c in citations], [f"{c.section} {c.text}" for c in citations])
+    for question, heading, item in (
+        ("武汉中考烈士子女能加多少分？", BONUSES[0][0].split(" > ")[1], "1.烈士子女。"),
+        ("武汉中考华侨子女能加几分？", BONUSES[2][0].split(" > ")[1], "2.华侨子女、归侨子女和少数民族子女。"),
+    ):
+        slot, tokens = slot_of(question), search_tokens(question)
+        ranked = rank_sentences(citations, question, slot, tokens, lexical)
+        assert ranked[0].sentence == item
+        assert quoted_sentences(ranked[0], slot, question, tokens, lexical) == [heading, item]
+        context = AnswerContext(question, question, "hans", citations, slot=slot, lexical=lexical)
+        assert ExtractiveAnswerer().answer(context).startswith(heading.split("，")[1]), question
+    # An item under a heading that announces no list, or a numbered line that is no item
+    # of it, takes no value from it.
+    plain = _citation("1.烈士子女。", 1, "六、政策性优录 > （一）升学成绩总分加20分")
+    assert announcing_heading(plain, "1.烈士子女。") == ""
+    assert announcing_heading(citations[0], "烈士子女可以加分。") == ""
+
+
+def test_a_chunk_of_items_under_a_heading_stating_the_value_fills_the_slot() -> None:
+    question = "武汉中考烈士子女能加多少分？"
+    section, text = BONUSES[0]
+    assert filling_passage(slot_of(question), question, [text], [section]) == 0
+    assert filling_passage(slot_of(question), question, [text], ["六、政策性优录"]) is None
 
 
 def test_items_numbered_with_one_character_marks_are_items_of_the_list() -> None:

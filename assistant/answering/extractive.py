@@ -17,6 +17,7 @@ from assistant.answering.base import AnswerContext, historical_note
 from assistant.answering.quote import (
     ITEM,
     announces_list,
+    announcing_heading,
     asks_itself,
     clause_quotes,
     continuation,
@@ -160,6 +161,9 @@ def rank_sentences(
     dense similarity to the question (sentence vectors), keyword coverage, slot fit and
     passage rank (answering/ranker.py)."""
     found: list[Candidate] = []
+    # Items whose value their list's heading states, with how much of the question the
+    # item's own words cover: items of one list differ only by whom they name.
+    listed: dict[tuple[int, int], float] = {}
     for citation in citations[:CANDIDATE_PASSAGES]:
         sentences = tuple(split_sentences(citation.text)) or (citation.text,)
         header = table_header(citation.text, citation.section)
@@ -184,12 +188,17 @@ def rank_sentences(
             d = dense.get(sentence, 0.0)
             # A list question's value is a list: a sentence announcing one holds it (its
             # items are quoted with it).
+            heading = announcing_heading(citation, sentence) if slot.fill is not None else ""
             holds = (
                 bool(slot.filled_by(sentence, question, header))
+                # A list item whose value its announcing heading states ("加20分…：1.烈士子女").
+                or bool(heading and slot.filled_by(heading, question))
                 or (slot.kind == "yesno" and bool(yes_no(question, sentence)))
                 or (slot.kind == "list" and announces_list(sentence))
             )
             found.append(Candidate(citation, sentences, i, 0.0, d, cov, holds))
+            if heading and holds and not slot.filled_by(sentence, question, header):
+                listed[(citation.number, i)] = coverage(tokens, sentence, lexical.idf)
     # The model's score orders the sentences as P(states an asked-for fact) does.
     scored = ranker.scores(found, question, slot, tokens, lexical)
     found = [replace(c, score=s) for c, s in zip(found, scored, strict=True)]
@@ -209,10 +218,14 @@ def rank_sentences(
         and subject.states_thing(f"{c.citation.context} {c.sentence}", lexical.idf)
         for c in found
     }
+    # The item that names the most of the question leads its list's items.
+    named = max(listed.values(), default=0.0)
+    naming = {key for key, cov in listed.items() if named > 0 and cov >= named}
     found.sort(
         key=lambda c: (
             now and c.citation.historical,
             not stating[id(c)],
+            (c.citation.number, c.at) not in naming,
             other[id(c)],
             -c.score,
             c.citation.number,

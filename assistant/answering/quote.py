@@ -9,9 +9,11 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from assistant.documents.chunking import PATH_SEPARATOR
 from assistant.grammar import outline
 from assistant.grammar.sentences import (
     CLAUSE_MARKS,
+    ENDS,
     OPENING_BRACKETS,
     QUOTATION_MARKS,
     SEMICOLONS,
@@ -120,6 +122,16 @@ def quoted_sentences(
     (a short sentence, or the next clause of the rule), or the nearest sentence stating the
     asked-for value when it states none."""
     sentences, at = best.sentences, best.at
+    header = table_header(best.citation.text, best.citation.section)
+    heading = announcing_heading(best.citation, sentences[at])
+    if (
+        slot.fill is not None
+        and heading
+        and not slot.filled_by(sentences[at], question, header)
+        and slot.filled_by(heading, question)
+    ):
+        # "1.烈士子女。" under "（一）…升学成绩总分加20分参加录取": the value is the heading's.
+        return [heading, sentences[at]]
     if slot.kind == LIST:
         # A question asking which items, answered by one item: the list it belongs to.
         siblings = sibling_items(sentences, at, lambda item: coverage(tokens, item, lexical.idf))
@@ -147,7 +159,6 @@ def quoted_sentences(
             chosen.add(n_index)
         # Each neighbour that covers the question joins, before and after.
         chosen.update(i for i in neighbours if joins(sentences[i], slot, question, tokens, lexical))
-    header = table_header(best.citation.text, best.citation.section)
     if slot.fill is not None and not any(slot.filled_by(sentences[i], question, header) for i in chosen):
         holders = [i for i in range(len(sentences)) if slot.filled_by(sentences[i], question, header)]
         if holders:
@@ -205,6 +216,22 @@ def _runs_on(sentence: str) -> bool:
 def announces_list(sentence: str) -> bool:
     """The sentence announces a list (持以下证明材料…, 有下列情形之一的：)."""
     return bool(_ANNOUNCE.search(sentence))
+
+
+def announcing_heading(citation: Citation, sentence: str) -> str:
+    """The heading that announces the list a numbered item stands in ("（一）符合下列条件之一
+    的考生，升学成绩总分加20分参加录取" above "1.烈士子女。"): the item says what that rule is
+    about, the heading what the rule is. "" when `sentence` is no item or no heading above
+    it announces a list."""
+    item = sentence.strip().rstrip(ENDS)
+    if not item or not ITEM.match(item):
+        return ""
+    for part in reversed(citation.section.split(PATH_SEPARATOR)):
+        part = part.strip()
+        if not part or item.startswith(part) or part.startswith(item):
+            continue  # the item is its own heading
+        return part if announces_list(part) else ""
+    return ""
 
 
 def _announces(clauses: tuple[str, ...]) -> bool:

@@ -17,6 +17,8 @@ from functools import lru_cache
 import jieba
 import jieba.posseg as pseg
 
+from assistant.documents.chunking import PATH_SEPARATOR
+from assistant.grammar.outline import starts_numbered
 from assistant.grammar.sentences import PROSE_MARKS, split_sentences, strip_final_stops
 from assistant.grammar.table_rows import header_of, unit_note, with_declared_unit, with_units
 from assistant.question.terms import expansions
@@ -342,7 +344,14 @@ def filling_passage(slot: Slot, question: str, texts: list[str], sections: Seque
     if slot.fill is None:
         return None
     for i, text in enumerate(texts):
-        header = table_header(text, sections[i] if i < len(sections) else "")
+        section = sections[i] if i < len(sections) else ""
+        header = table_header(text, section)
         if any(slot.filled_by(sentence, question, header) for sentence in split_sentences(text)):
+            return i
+        # Numbered items under a heading that states their value ("（一）…加20分参加录取" >
+        # "1.烈士子女"; the last part may be the first item's own heading).
+        if starts_numbered(text) and any(
+            slot.filled_by(part, question) for part in section.split(PATH_SEPARATOR)[-2:]
+        ):
             return i
     return None
