@@ -233,6 +233,16 @@ def test_a_which_question_is_filled_only_by_a_name_of_the_kind_it_asks_for() -> 
     assert slot_of(field).filled_by("团队在可降解农药领域取得突破。", field)
 
 
+def test_a_body_question_is_filled_by_a_bureau_of_any_kind_or_an_offices_short_form() -> None:
+    question = "社保缴纳证明找哪个部门开？"
+    slot = slot_of(question)
+    assert slot.filled_by("区人力资源和社会保障局负责为进城务工人员出具社会保险缴纳证明。", question)
+    assert slot.filled_by("特长生招生工作由市中招办体艺组组织实施。", question)
+    assert slot.filled_by("由市教委统一部署。", question)
+    # 局 in a word that names no bureau (格局, 局面) is no body.
+    assert not slot.filled_by("形成多元办学格局，局面稳定。", question)
+
+
 def test_a_website_question_is_filled_only_by_a_site_or_platform() -> None:
     slot = slot_of("电脑派位的结果在哪个网站上查？")
     assert slot.filled_by("登录“罗湖教育信息网”（http://www.luohuedu.net）查询。")
