@@ -83,6 +83,16 @@ def test_follow_up_naming_a_sibling_role_swaps_it() -> None:
     assert out == "深圳的幼儿园保育员要什么学历？"
 
 
+def test_follow_up_naming_another_district_swaps_the_district() -> None:
+    out = condense_by_rules(
+        "那怀柔区呢？", _history("北京顺义区2016年非京籍幼升小，租房合同有什么时间要求？")
+    )
+    assert out == "北京怀柔区2016年非京籍幼升小，租房合同有什么时间要求？"
+    assert condense_by_rules("那福田区呢？", _history("罗湖区要新增多少学位？")) == "福田区要新增多少学位？"
+    # A place of another level is no sibling: the earlier question is asked about it.
+    assert condense_by_rules("那深圳呢？", _history("罗湖区要新增多少学位？")) != "深圳要新增多少学位？"
+
+
 def test_comparison_follow_up_swaps_the_kind_of_school() -> None:
     out = condense_by_rules("民办的也一样吗？", _history("公办幼儿园的收费标准由谁制定？"))
     assert out == "民办幼儿园的收费标准由谁制定？"

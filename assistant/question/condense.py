@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 import jieba.posseg as pseg
 
+from assistant.grammar.places import asked_places, same_scope
 from assistant.grammar.sentences import CLAUSE_MARKS, COMMAS, strip_final_stops
 from assistant.vocab import compile_pattern, table
 
@@ -186,6 +187,14 @@ def _swap_topic(named: str, previous: str) -> str | None:
     if _NAMES_DOCUMENT.match(document) and (earlier := _DOCUMENT.search(previous)):
         # One document for another ("那学前教育法呢？" after "《家庭教育促进法》是从哪天起施行的？").
         return previous[: earlier.start()] + document + previous[earlier.end() :]
+    places = asked_places(named)
+    if places and "".join(name for name, _ in places) == named:
+        # One place for another of the same level ("那怀柔区呢？" after "北京顺义区…"): the
+        # earlier place that the new one does not lie in or hold is replaced.
+        codes = places[-1][1]
+        for name, earlier in asked_places(previous):
+            if not same_scope(codes, earlier) and len(next(iter(earlier))) == len(next(iter(codes))):
+                return previous.replace(name, named, 1)
     group = _group_of(named)
     if not group:
         return None
