@@ -553,6 +553,12 @@ def test_a_question_naming_a_place_is_answered_first_from_documents_of_that_plac
     # No place named, or no document of the place named: the ranking stands.
     assert [p.id for p in in_scope("孩子几岁上小学？", ranked)] == ["sz", "law", "cq"]
     assert [p.id for p in in_scope("香港户籍的孩子怎么申请学位？", [shenzhen, national])] == ["sz", "law"]
+    # A city's file of its districts' rules: the part whose heading names the district
+    # asked about comes first.
+    haidian = _passage("seats-1", title="北京各区幼升小政策汇总", section="海淀区")
+    dongcheng = _passage("seats-1", title="北京各区幼升小政策汇总", section="东城区")
+    haidian.id, dongcheng.id = "hd", "dc"
+    assert [p.id for p in in_scope("北京东城区社保补缴还算数吗？", [haidian, dongcheng])] == ["dc", "hd"]
 
 
 def test_a_question_about_a_place_no_document_covers_is_partial(lexical: LexicalIndex) -> None:
@@ -588,6 +594,12 @@ def test_a_question_about_a_place_no_document_covers_is_partial(lexical: Lexical
     city = _passage("seats-1", 0.8, title="罗湖区学位建设方案", issuer="深圳市罗湖区人民政府")
     city.text = "深圳市罗湖区新增公办义务教育学位3.3万座。"
     assert decide("福田区要新增多少公办义务教育学位？", [city], lexical).reason == "other_place"
+    # A city's file of its districts' rules speaks of the district its heading names: the
+    # 罗湖区 part does not answer for 福田区, and does for 罗湖区.
+    districts = _passage("seats-1", 0.8, title="深圳各区学位建设方案汇总", section="罗湖区")
+    fu = decide("福田区要新增多少公办义务教育学位？", [districts], lexical)
+    assert fu.reason == "other_place" and fu.slot.label == "福田区的具体数字"
+    assert decide("罗湖区要新增多少公办义务教育学位？", [districts], lexical).reason != "other_place"
     named = _passage("seats-1", 0.8, title="深圳市学位建设方案")
     named.text = "为广州来深务工人员子女新增公办义务教育学位3.3万座。"
     assert decide("广州要新增多少公办义务教育学位？", [named], lexical).reason != "other_place"

@@ -334,7 +334,9 @@ def _other_place(question: str, passages: list[Passage]) -> str:
     if not asked:
         return ""
     for p in passages:
-        scope = narrowest(place_codes(f"{p.title} {p.metadata.get('issuer', '')}"))
+        # The heading path narrows the document's place: a city's file of its districts'
+        # rules ("北京各区幼升小政策汇总 > 顺义区") speaks of one district in each part.
+        scope = narrowest(place_codes(f"{p.title} {p.metadata.get('issuer', '')} {p.section}"))
         # The text covers the asked place when it names it or a place inside it; a Luohu
         # guide naming 深圳 says nothing of 福田区.
         named = place_codes(p.text)

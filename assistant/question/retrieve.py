@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.grammar.places import place_codes, same_scope
+from assistant.grammar.places import narrowest, place_codes, same_scope
 from assistant.grammar.sentences import split_sentences
 from assistant.question.clauses import asking_clauses
 from assistant.question.coverage import answer_kind, coverage, kind_bonus
@@ -130,11 +130,15 @@ def in_scope(question: str, passages: list[Passage]) -> list[Passage]:
     place, or of a place it lies in, is answered from those and from documents naming no
     place (a national law); documents of other places (a Shenzhen guide for a Chongqing
     question) follow, in their order. Places are read from the question and from each
-    document's title and issuer (grammar/places.py)."""
-    asked = place_codes(question)
+    passage's document title, issuer and heading path (grammar/places.py)."""
+    asked = narrowest(place_codes(question))
     if not asked:
         return passages
-    scopes = [place_codes(f"{p.title} {p.metadata.get('issuer', '')}") for p in passages]
+    # The heading path narrows a document's place (a city's file of its districts' rules:
+    # "北京各区幼升小政策汇总 > 东城区"), and the narrowest place asked is the one asked about.
+    scopes = [
+        narrowest(place_codes(f"{p.title} {p.metadata.get('issuer', '')} {p.section}")) for p in passages
+    ]
     if not any(same_scope(asked, scope) for scope in scopes if scope):
         return passages  # no document of the asked place: nothing to prefer
     return _first(passages, [not scope or same_scope(asked, scope) for scope in scopes])
