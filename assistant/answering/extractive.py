@@ -188,16 +188,18 @@ def rank_sentences(
             d = dense.get(sentence, 0.0)
             # A list question's value is a list: a sentence announcing one holds it (its
             # items are quoted with it).
-            heading = announcing_heading(citation, sentence) if slot.fill is not None else ""
+            own = bool(slot.filled_by(sentence, question, header))
+            # A list item whose value its announcing heading states ("加20分…：1.烈士子女").
+            heading = announcing_heading(citation, sentence) if slot.fill is not None and not own else ""
+            by_heading = bool(heading and slot.filled_by(heading, question))
             holds = (
-                bool(slot.filled_by(sentence, question, header))
-                # A list item whose value its announcing heading states ("加20分…：1.烈士子女").
-                or bool(heading and slot.filled_by(heading, question))
+                own
+                or by_heading
                 or (slot.kind == "yesno" and bool(yes_no(question, sentence)))
                 or (slot.kind == "list" and announces_list(sentence))
             )
             found.append(Candidate(citation, sentences, i, 0.0, d, cov, holds))
-            if heading and holds and not slot.filled_by(sentence, question, header):
+            if by_heading:
                 listed[(citation.number, i)] = coverage(tokens, sentence, lexical.idf)
     # The model's score orders the sentences as P(states an asked-for fact) does.
     scored = ranker.scores(found, question, slot, tokens, lexical)
@@ -214,8 +216,8 @@ def rank_sentences(
     subject = asked_subject(question, slot) if slot.asks_value else None
     stating = {
         id(c): bool(subject and subject.name and c.holds)
-        and subject.named_in(f"{c.citation.context} {c.sentence}", lexical.idf)
-        and subject.states_thing(f"{c.citation.context} {c.sentence}", lexical.idf)
+        and subject.named_in(where := f"{c.citation.context} {c.sentence}", lexical.idf)
+        and subject.states_thing(where, lexical.idf)
         for c in found
     }
     # The item that names the most of the question leads its list's items.

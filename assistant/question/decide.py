@@ -250,7 +250,7 @@ def _subject_missing(question: str, slot: Slot, passages: list[Passage], lexical
     if not subject.name:
         return 0.0
     best = passages[:SLOT_PASSAGES]
-    texts = (f"{p.title} {p.metadata.get('issuer', '')} {p.section} {p.text}" for p in best)
+    texts = (f"{p.context} {p.text}" for p in best)
     return float(not any(subject.named_in(t, lexical.idf) for t in texts))
 
 
@@ -336,7 +336,7 @@ def _other_place(question: str, passages: list[Passage]) -> str:
     for p in passages:
         # The heading path narrows the document's place: a city's file of its districts'
         # rules ("北京各区幼升小政策汇总 > 顺义区") speaks of one district in each part.
-        scope = narrowest(place_codes(f"{p.title} {p.metadata.get('issuer', '')} {p.section}"))
+        scope = narrowest(place_codes(p.context))
         # The text covers the asked place when it names it or a place inside it; a Luohu
         # guide naming 深圳 says nothing of 福田区.
         named = place_codes(p.text)

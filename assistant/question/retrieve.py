@@ -64,6 +64,12 @@ class Passage:
         return str(self.metadata.get("title", ""))
 
     @property
+    def context(self) -> str:
+        """What names the passage's subject and place besides its text: its document's
+        title and issuer, and its heading path (as `Citation.context`)."""
+        return f"{self.title} {self.metadata.get('issuer', '')} {self.section}"
+
+    @property
     def searchable(self) -> str:
         return searchable_text(self.title, self.section, self.text)
 
@@ -136,9 +142,7 @@ def in_scope(question: str, passages: list[Passage]) -> list[Passage]:
         return passages
     # The heading path narrows a document's place (a city's file of its districts' rules:
     # "北京各区幼升小政策汇总 > 东城区"), and the narrowest place asked is the one asked about.
-    scopes = [
-        narrowest(place_codes(f"{p.title} {p.metadata.get('issuer', '')} {p.section}")) for p in passages
-    ]
+    scopes = [narrowest(place_codes(p.context)) for p in passages]
     if not any(same_scope(asked, scope) for scope in scopes if scope):
         return passages  # no document of the asked place: nothing to prefer
     return _first(passages, [not scope or same_scope(asked, scope) for scope in scopes])
