@@ -284,3 +284,18 @@ def test_a_sentence_stating_the_value_of_the_named_subject_leads_however_short(l
     dated = _citations("武汉外国语学校于7月20日以前完成录取工作。", "武汉外国语学校创办于1964年。")
     ranked = rank_sentences(dated, founded, slot_of(founded), search_tokens(founded), lexical)
     assert ranked[0].sentence == "武汉外国语学校创办于1964年。"
+
+
+def test_a_rule_whose_condition_the_askers_case_meets_leads_its_alternatives(lexical: LexicalIndex) -> None:
+    question = "我们在东莞买的房子都住了快七年了，孩子积分入学能加几分？"
+    citations = _citations(
+        "1．居所方面：在东莞市拥有产权清晰的自有居所，5年以内的（含5年），30分；5年以上的，40分。"
+    )
+    ranked = rank_sentences(citations, question, slot_of(question), search_tokens(question), lexical)
+    assert ranked[0].sentence == "5年以上的，40分。"
+    # With no condition met, nothing is reordered: the rule the case fails may be the
+    # one asked about.
+    teacher = "我做了三年主班老师，竞聘园长对从业年限有什么要求？"
+    rule = _citations("园长应当具有5年以上幼儿园教师工作经历。", "幼儿园园长由举办者任命。")
+    ranked = rank_sentences(rule, teacher, slot_of(teacher), search_tokens(teacher), lexical)
+    assert ranked[0].sentence.startswith("园长应当具有5年以上")

@@ -27,7 +27,7 @@ from assistant.answering.quote import (
     quoted_sentences,
     written_sentence,
 )
-from assistant.grammar import outline
+from assistant.grammar import outline, thresholds
 from assistant.grammar.sentences import PROSE_MARKS, split_sentences
 from assistant.grammar.sentences import clauses as clauses_of
 from assistant.grammar.table_rows import aligned, header_of
@@ -154,6 +154,15 @@ class Candidate:
         return self.sentences[self.at]
 
 
+def _meets(cases: list[thresholds.Quantity], candidate: Candidate) -> int:
+    """0: the sentence states an asked-for value under a condition the case meets; 1: it
+    sets no condition on the case's quantities; 2: the case fails its condition."""
+    verdict = thresholds.fit(cases, candidate.sentence)
+    if verdict > 0:
+        return 0 if candidate.holds else 1
+    return 2 if verdict < 0 else 1
+
+
 def rank_sentences(
     citations: list[Citation], question: str, slot: Slot, tokens: list[str], lexical: LexicalIndex
 ) -> list[Candidate]:
@@ -220,6 +229,14 @@ def rank_sentences(
         and subject.states_thing(where, lexical.idf)
         for c in found
     }
+    # A rule whose condition the asker's stated quantity meets ("5年以上的，40分" for a house
+    # lived in six years) answers before one whose condition it fails ("5年以内…30分").
+    # Only alternatives are reordered: when no cited rule's condition is met, the rule the
+    # case fails may be the very one asked about ("做了三年…园长要几年").
+    cases = thresholds.case_quantities(question)
+    meets = {id(c): _meets(cases, c) for c in found} if cases else {}
+    if 0 not in meets.values():
+        meets = {}
     # The item that names the most of the question leads its list's items.
     named = max(listed.values(), default=0.0)
     naming = {key for key, cov in listed.items() if named > 0 and cov >= named}
@@ -229,6 +246,7 @@ def rank_sentences(
             not stating[id(c)],
             (c.citation.number, c.at) not in naming,
             other[id(c)],
+            meets.get(id(c), 1),
             -c.score,
             c.citation.number,
             c.at,
