@@ -236,6 +236,19 @@ def test_a_quote_that_only_refers_to_another_document_makes_the_answer_partial(l
     ).refuse
 
 
+def test_a_quote_that_leaves_the_asked_detail_to_a_later_text_makes_the_answer_partial(
+    lexical: LexicalIndex,
+) -> None:
+    question = "热点学校空余学额电脑派位，报名参加派位的孩子必须满足什么条件？"
+    deferred = "确有较大空余学额的，经批准后按派位计划数招生（《空余学额电脑派位实施办法》另行制定）。"
+    settled = settle(Decision(False, "", 0.9, slot_of(question)), question, _citations(deferred), lexical)
+    assert settled.partial and settled.slot.label == "具体内容"
+    # A sentence that states the asked value answers, whatever it leaves to later.
+    when = "热点学校空余学额电脑派位什么时候报名？"
+    dated = "空余学额派位于7月10日报名（具体办法另文通知）。"
+    assert not settle(Decision(False, "", 0.9, slot_of(when)), when, _citations(dated), lexical).refuse
+
+
 def test_any_answer_from_a_sentence_of_another_school_stage_is_partial_naming_the_stage(
     lexical: LexicalIndex,
 ) -> None:

@@ -1,7 +1,8 @@
 """The outcome checked against the sentence it would quote, before the answer is sent.
 
-A quote that only sends the reader to another document ("具体方案见《…》。") makes any
-answer partial: the documents say where the answer is, not what it is. Two checks on a
+A quote that only sends the reader to another document ("具体方案见《…》。"), or leaves
+the asked detail to a later text ("具体办法另文通知"), makes any answer partial: the
+documents say where or that the answer will be, not what it is. Two checks on a
 question asking for a value (a figure, a date, a period, a body):
 - **subject gate**: an answer whose quoted value comes from a sentence that does not name
   the question's subject (the named school, body, programme or group; the sentence with
@@ -19,7 +20,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from assistant.answering.extractive import rank_sentences
-from assistant.answering.quote import only_refers, quoted_sentences
+from assistant.answering.quote import defers, only_refers, quoted_sentences
 from assistant.question.cite import Citation
 from assistant.question.clauses import asking_clauses
 from assistant.question.decide import Decision
@@ -69,8 +70,9 @@ def settle(
     if not ranked:
         return decision
     best = ranked[0]
-    if answered and only_refers(best.sentence):
-        # "具体方案见《…》": the documents say where the answer is, not what it is.
+    if answered and (only_refers(best.sentence) or defers(best.sentence, slot, question)):
+        # "具体方案见《…》", "具体办法另文通知": the documents say where or that the answer
+        # will be, not what it is.
         label, label_en = slot.label or REFERENCE_LABEL, slot.label_en or REFERENCE_LABEL_EN
         return Decision(True, "not_stated", decision.support, replace(slot, label=label, label_en=label_en))
     quoted = quoted_sentences(best, slot, question, tokens, lexical)

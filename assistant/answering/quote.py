@@ -78,11 +78,20 @@ _CAPTION = compile_pattern(_GRAMMAR["caption"]["pattern"])
 
 
 _REFERENCE = compile_pattern(_GRAMMAR["reference"]["pattern"])
+_DEFERRAL = compile_pattern(_GRAMMAR["deferral"]["pattern"])
 
 
 def only_refers(sentence: str) -> bool:
     """The sentence only sends the reader to another document ("具体方案见《…》。")."""
     return bool(_REFERENCE.search(sentence.strip()))
+
+
+def defers(sentence: str, slot: Slot, question: str) -> bool:
+    """The sentence leaves its details to a later or separate text ("具体办法另文通知") and
+    does not itself state what `question` asks: a value of the asked kind, or a verdict."""
+    if slot.kind == "yesno" or not _DEFERRAL.search(sentence):
+        return False
+    return slot.fill is None or not slot.filled_by(sentence, question)
 
 
 def is_caption(sentences: Sequence[str], at: int) -> bool:
