@@ -36,7 +36,7 @@ from assistant.question.lexical import STOPWORDS, LexicalIndex
 from assistant.question.retrieve import Passage, asked_now
 from assistant.question.slots import NO_SLOT, SLOT_PASSAGES, VALUE_WORD, Slot, filling_passage, slot_of
 from assistant.question.subject import asked_subject, made_up_verb_phrase
-from assistant.question.terms import search_tokens
+from assistant.question.terms import expansions, search_tokens
 from assistant.vocab import compile_pattern, table
 
 _INTENTS = table("assistant.question", "intents.toml")
@@ -108,8 +108,14 @@ def _topic_nouns(question: str) -> list[str]:
 
 
 def unknown_nouns(question: str, lexical: LexicalIndex) -> list[str]:
-    """Topic nouns of the question that occur nowhere in the knowledge base."""
-    return [n for n in _topic_nouns(question) if lexical.idf(n) >= lexical.max_idf]
+    """Topic nouns of the question that occur nowhere in the knowledge base, in their own
+    form or in a policy-language form the term maps give them (房子 → 住房, 居所)."""
+    return [
+        n
+        for n in _topic_nouns(question)
+        if lexical.idf(n) >= lexical.max_idf
+        and all(lexical.idf(term) >= lexical.max_idf for term in expansions(n, keep_present=True))
+    ]
 
 
 def guard(question: str) -> Decision | None:
