@@ -138,6 +138,12 @@ def test_a_value_of_another_school_stage_is_partial_naming_the_stage_asked(lexic
     # 小升初 asks about both of its stages; a sentence naming no stage is not judged.
     assert other_stage("小升初每班招多少人？", "小学毕业生每班45人。") == ""
     assert other_stage("初中每班招多少人？", "每班招生45人。") == ""
+    # A stage named besides 小升初 is the one asked; 幼升小 is the 小学's enrolment.
+    assert other_stage("那二七区的小升初，初中是什么时候报名？", "二七区小学招生详细说明 报名时间") == "初中"
+    assert other_stage("北京幼升小报名要带什么材料？", "幼儿园招生 报名时带户口簿") == "小学"
+    # A level's word read across a stage's names no level: 高中学业 holds 中学, which
+    # would cover 初中 too.
+    assert other_stage("上海高中学业水平考试的报名时间？", "报名就读民办初中的学生填报志愿") == "高中"
     # A question about both stages of 小升初 is not answered from a 高中 document.
     assert other_stage("郑州小升初特长生由哪个部门组织？", "郑州市市区普通高中招生工作意见") == "小学、初中"
 

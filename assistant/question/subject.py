@@ -25,7 +25,7 @@ from assistant.grammar.sentences import PROSE_MARKS
 from assistant.question.coverage import coverage
 from assistant.question.slots import Slot
 from assistant.question.terms import search_tokens
-from assistant.vocab import table
+from assistant.vocab import alternation, table
 
 _DATA = table("assistant.question", "subject.toml")
 _NOUN = frozenset(_DATA["tags"]["noun"])
@@ -101,14 +101,22 @@ class Subject:
 NO_SUBJECT = Subject("", "")
 
 _STAGES = {stage: re.compile(pattern) for stage, pattern in _DATA["stages"].items()}
+_TRANSITIONS = re.compile(alternation(_DATA["stage_transitions"]["words"]))
 _STAGE_COVER = {word: frozenset(stages) for word, stages in _DATA["stage_cover"].items()}
 
 
 def stages_named(text: str) -> frozenset[str]:
     """The school stages `text` names, by a stage's own words or a level covering it."""
-    named = {stage for stage, pattern in _STAGES.items() if pattern.search(text)}
+    named: set[str] = set()
+    spans: list[tuple[int, int]] = []
+    for stage, pattern in _STAGES.items():
+        for match in pattern.finditer(text):
+            named.add(stage)
+            spans.append(match.span())
     for word, covered in _STAGE_COVER.items():
-        if word in text:
+        # A level's word read across a stage's ("高中学业" holds 中学) names no level.
+        starts = (m.start() for m in re.finditer(re.escape(word), text))
+        if any(not any(lo < at < hi for lo, hi in spans) for at in starts):
             named |= covered
     return frozenset(named)
 
@@ -117,6 +125,9 @@ def other_stage(question: str, text: str) -> str:
     """The stages a question asks about ("初中", "小学、初中" for 小升初) when `text` names
     only other stages, else ""."""
     asked = stages_named(question)
+    # "小升初，初中是什么时候报名": the stage named besides the transition is the one asked.
+    explicit = stages_named(_TRANSITIONS.sub("", question)) if _TRANSITIONS.search(question) else frozenset()
+    asked = explicit or asked
     named = stages_named(text)
     if not asked or not named or named & asked:
         return ""
