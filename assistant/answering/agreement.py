@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from assistant.answering.extractive import rank_sentences
+from assistant.answering.names import asked_kind, lists_names
 from assistant.answering.quote import defers, only_refers, quoted_sentences
 from assistant.question.cite import Citation
 from assistant.question.clauses import asking_clauses
@@ -44,6 +45,10 @@ PROMOTE_COVERAGE = 0.7
 # What a partial answer says is missing when the quote only refers to another document.
 REFERENCE_LABEL = "具体内容"
 REFERENCE_LABEL_EN = "the details"
+# What a partial answer says is missing when a question asks which schools or places by
+# name and the quote names fewer than two.
+NAMES_LABEL = "具体名单"
+NAMES_LABEL_EN = "the list of names"
 # What a partial answer says is missing when the quote is about another school stage and
 # the question asks for no value of a kind.
 STAGE_LABEL = "相关规定"
@@ -77,6 +82,19 @@ def settle(
         return Decision(True, "not_stated", decision.support, replace(slot, label=label, label_en=label_en))
     quoted = quoted_sentences(best, slot, question, tokens, lexical)
     where = best.citation.context
+    kind = asked_kind(question)
+    if (
+        answered
+        and kind
+        and all(asked_kind(clause) for clause in asking_clauses(question))
+        and not lists_names(" ".join(quoted), kind)
+    ):
+        # "有哪些一般初中…请列出学校名单" answered by the rule that such schools exist: the
+        # documents do not list them. (A question asking something else as well may be
+        # answered by what its other clause asks.)
+        return Decision(
+            True, "not_stated", decision.support, replace(slot, label=NAMES_LABEL, label_en=NAMES_LABEL_EN)
+        )
     if not checks_value:
         stage = other_stage(question, " ".join([where, *quoted])) if answered else ""
         if stage and not asked_subject(question, slot).name:
