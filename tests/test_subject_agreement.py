@@ -77,6 +77,17 @@ def test_a_subject_named_by_its_place_and_a_kind_of_document_is_named_by_that_do
     assert not subject.named_in("福田区行动方案 至2025年,基本消除超班额现象", idf)
 
 
+def test_a_colloquial_words_document_forms_are_alternatives() -> None:
+    # 小升初 is written 初中 or 招生 in documents: either names it.
+    question = "东城区小升初特长生考查通过的学生名单由哪个机构在网上公示？"
+    subject = asked_subject(question, slot_of(question))
+    assert subject.name == "东城区小升初特长生考查"
+    idf = LexicalIndex(["a", "b"], ["东城区特长生考查", "区教育招生考试中心"]).idf
+    text = "东城区特长生入学工作方案 区教育招生考试中心网上公示考查通过的学生名单"
+    assert subject.named_in(text, idf)
+    assert not subject.named_in("西城区特长生入学工作方案 区教育招生考试中心网上公示考查通过的学生名单", idf)
+
+
 def _citations(*texts: str) -> list[Citation]:
     return [
         Citation(i, f"d{i}", "招生文件", "", "2024", "current", "收费", text, text, 1.0, f"c{i}",

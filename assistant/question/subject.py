@@ -24,7 +24,7 @@ from assistant.grammar.places import is_place_name
 from assistant.grammar.sentences import PROSE_MARKS
 from assistant.question.coverage import coverage
 from assistant.question.slots import Slot
-from assistant.question.terms import search_tokens
+from assistant.question.terms import COLLOQUIAL, search_tokens
 from assistant.vocab import alternation, table
 
 _DATA = table("assistant.question", "subject.toml")
@@ -136,11 +136,16 @@ def other_stage(question: str, text: str) -> str:
 
 def _names(phrase: str, text: str, idf: Callable[[str], float]) -> bool:
     """`text` holds `phrase` as written or contracted (新建改扩建 → 新改扩建), or enough of
-    its keywords (with the terms map's forms: 学费 → 收费); an empty phrase is named
-    everywhere."""
+    its keywords (with the terms map's forms, any one of a word's: 学费 → 收费); an empty
+    phrase is named everywhere."""
     if not phrase or phrase in text or names_contracted(phrase, text):
         return True
     tokens = search_tokens(phrase)
+    # A colloquial word's document forms are alternatives: 小升初 is named by 初中 or by
+    # 招生, not only by both.
+    for word, forms in COLLOQUIAL.items():
+        if word in phrase and any(form in text for form in forms):
+            tokens = [t for t in tokens if t not in forms or t in text]
     return not tokens or coverage(tokens, text, idf) >= SUBJECT_COVERAGE - 1e-9
 
 
