@@ -93,6 +93,21 @@ def test_follow_up_naming_another_district_swaps_the_district() -> None:
     assert condense_by_rules("那深圳呢？", _history("罗湖区要新增多少学位？")) != "深圳要新增多少学位？"
 
 
+def test_follow_up_naming_another_group_or_subject_swaps_it() -> None:
+    history = _history("泉州中心市区片区内户籍的孩子哪几天去小学报名登记？")
+    assert (
+        condense_by_rules("随迁子女呢？", history) == "泉州中心市区片区内随迁子女的孩子哪几天去小学报名登记？"
+    )
+    # The earlier group is part of the new one's name.
+    assert condense_by_rules("那非户籍的呢？", _history("罗湖区户籍儿童小一申请要什么材料？")) == (
+        "罗湖区非户籍儿童小一申请要什么材料？"
+    )
+    assert (
+        condense_by_rules("那数学呢？", _history("成都2016年中考语文考多长时间？"))
+        == "成都2016年中考数学考多长时间？"
+    )
+
+
 def test_comparison_follow_up_swaps_the_kind_of_school() -> None:
     out = condense_by_rules("民办的也一样吗？", _history("公办幼儿园的收费标准由谁制定？"))
     assert out == "民办幼儿园的收费标准由谁制定？"

@@ -201,6 +201,11 @@ def _swap_topic(named: str, previous: str) -> str | None:
     for member in sorted(group, key=len, reverse=True):
         if member in previous and member not in named:
             return previous.replace(member, named, 1)
+    core = named.rstrip("的")
+    for member in sorted(group, key=len, reverse=True):
+        if member in previous and member in core and core not in previous:
+            # "那非户籍的呢？" after "户籍儿童…": the earlier topic is part of the new one.
+            return previous.replace(member, core, 1)
     return None
 
 
