@@ -1,16 +1,9 @@
 """A question asking which schools or places by name, and the names a quote holds
-(answering/names.py, answering/agreement.py)."""
+(answering/names.py; the partial answer it makes: test_subject_agreement.py)."""
 
 from __future__ import annotations
 
-import pytest
-
-from assistant.answering.agreement import settle
 from assistant.answering.names import asked_kind, names_in
-from assistant.question.cite import Citation
-from assistant.question.decide import Decision
-from assistant.question.lexical import LexicalIndex
-from assistant.question.slots import slot_of
 
 
 def test_the_kind_of_name_a_question_asks_a_list_of() -> None:
@@ -42,24 +35,3 @@ def test_names_are_told_from_descriptions_and_clauses() -> None:
     assert {"民办普通高中", "中职学校"} <= names_in(kinds, "school")
     towns = "具有惠城区小金口、水口、三栋、汝湖等4镇（街道）户籍的儿童"
     assert {"水口", "三栋", "汝湖"} <= names_in(towns, "place")
-
-
-@pytest.fixture(scope="module")
-def lexical() -> LexicalIndex:
-    texts = ["东城区初中入学工作。", "福州小学招生计划。"]
-    return LexicalIndex(["c0", "c1"], texts)
-
-
-def _cite(text: str) -> list[Citation]:
-    return [Citation(1, "d1", "入学工作意见", "", "2024", "current", "初中入学", text, text, 1.0, "c1",
-                     sentence_dense=((text, 0.7),))]  # fmt: skip
-
-
-def test_an_answer_naming_no_list_of_the_asked_kind_is_partial(lexical: LexicalIndex) -> None:
-    question = "东城区有哪些一般初中可以就近登记入学？请列出学校名单。"
-    decision = Decision(False, "", 0.9, slot_of(question))
-    rule = "一批次为就近登记就读一般初中，全区所有初中学校都可选择填报。"
-    settled = settle(decision, question, _cite(rule), lexical)
-    assert settled.partial and settled.slot.label == "具体名单"
-    named = "就近登记的一般初中为：北京市第五中学分校、北京市第一七一中学、东直门中学。"
-    assert not settle(decision, question, _cite(named), lexical).refuse

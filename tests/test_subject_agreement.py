@@ -266,19 +266,33 @@ def test_a_quote_that_leaves_the_asked_detail_to_a_later_text_makes_the_answer_p
     assert not settle(Decision(False, "", 0.9, slot_of(when)), when, _citations(dated), lexical).refuse
 
 
-def test_any_answer_from_a_sentence_of_another_school_stage_is_partial_naming_the_stage(
-    lexical: LexicalIndex,
+@pytest.mark.parametrize(
+    ("question", "lacking", "label", "stating"),
+    [
+        # A materials question asks for no value of a kind; the 小学 rules still do not
+        # answer a question about 幼儿园 registration. 托幼机构 names the 幼儿园 stage.
+        (
+            "幼儿园报名要准备什么材料？",
+            "适龄儿童报名小学时须携带户口簿和房产证。",
+            "幼儿园的相关规定",
+            "托幼机构在册儿童报名时须携带户口簿。",
+        ),
+        # A list of names asked for, answered by the rule that the schools exist.
+        (
+            "东城区有哪些一般初中可以就近登记入学？请列出学校名单。",
+            "一批次为就近登记就读一般初中，全区所有初中学校都可选择填报。",
+            "具体名单",
+            "就近登记的一般初中为：北京市第五中学分校、北京市第一七一中学、东直门中学。",
+        ),
+    ],
+)
+def test_an_answer_whose_quote_lacks_the_asked_stage_or_names_is_partial_naming_them(
+    lexical: LexicalIndex, question: str, lacking: str, label: str, stating: str
 ) -> None:
-    # A materials question asks for no value of a kind; the 小学 rules still do not answer
-    # a question about 幼儿园 registration.
-    question = "幼儿园报名要准备什么材料？"
     decision = Decision(False, "", 0.9, slot_of(question))
-    primary = "适龄儿童报名小学时须携带户口簿和房产证。"
-    settled = settle(decision, question, _citations(primary), lexical)
-    assert settled.partial and settled.slot.label == "幼儿园的相关规定"
-    # 托幼机构 names the 幼儿园 stage: a sentence about them answers.
-    nursery = "托幼机构在册儿童报名时须携带户口簿。"
-    assert not settle(decision, question, _citations(nursery), lexical).refuse
+    settled = settle(decision, question, _citations(lacking), lexical)
+    assert settled.partial and settled.slot.label == label
+    assert not settle(decision, question, _citations(stating), lexical).refuse
 
 
 def test_sentences_of_another_school_stage_are_ranked_after_the_others(lexical: LexicalIndex) -> None:
