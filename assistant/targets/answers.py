@@ -63,6 +63,10 @@ def answer_list_question(
             return None
     if body:
         rows = filter_targets(rows, body=body)
+    elif (year or period) and not _names_its_thing(listing, rows):
+        # "…2016年…，暂住证有什么要求": the year only sets the scene of a question about a
+        # thing of its own, which no row of that year names.
+        return None
     return rows
 
 
@@ -77,6 +81,26 @@ def _about_rows(q: str, rows: Sequence[Target]) -> bool:
     # A noun is named by any of its words (体育课 by 体育 in 体育与健康课).
     words = {w for n in nouns for w in jieba.cut_for_search(n) if len(w) >= 2}
     return not nouns or any(w in f"{t.what}{t.sentence}" for t in rows for w in words)
+
+
+# Parts of speech (jieba) of the words that ask, link or set a time or place in a listing
+# clause; its other words name the thing it lists the requirements of.
+_NOT_A_THING = ("r", "x", "u", "p", "c", "d", "m", "t", "f", "q", "ns")
+
+
+def _names_its_thing(listing: str, rows: Sequence[Target]) -> bool:
+    """Whether `rows` name the thing the listing clause asks about (暂住证 in "暂住证有什么
+    要求", tagged a verb by the segmenter), or the clause names none ("要完成哪些目标")."""
+    words = [
+        w.word
+        for w in pseg.cut(listing)
+        if len(w.word) >= 2
+        and not w.flag.startswith(_NOT_A_THING)
+        and not _TOPIC_CUE.search(w.word)
+        and not _LIST_CUE.search(w.word)
+    ]
+    parts = {part for word in words for part in jieba.cut_for_search(word) if len(part) >= 2}
+    return not words or any(part in f"{t.what}{t.sentence}" for t in rows for part in parts)
 
 
 def _question_period(q: str) -> tuple[int, int] | None:
