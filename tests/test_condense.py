@@ -108,6 +108,13 @@ def test_follow_up_naming_another_group_or_subject_swaps_it() -> None:
     )
 
 
+def test_the_earlier_setting_ends_before_a_stage_the_follow_up_names_anew() -> None:
+    out = condense_by_rules(
+        "那二七区的小升初，初中是什么时候报名？", _history("郑州二七区2015年小学什么时候报名？")
+    )
+    assert out.startswith("郑州二七区2015年") and "小学" not in out
+
+
 def test_comparison_follow_up_swaps_the_kind_of_school() -> None:
     out = condense_by_rules("民办的也一样吗？", _history("公办幼儿园的收费标准由谁制定？"))
     assert out == "民办幼儿园的收费标准由谁制定？"

@@ -126,7 +126,13 @@ def condense_by_rules(question: str, history: Sequence[Turn]) -> str:
         # so that the earlier ask does not steer the answer. When the earlier question named
         # a thing of the same kind ("中小学劳动教育课…" before "那劳动周…"), its setting
         # is what came before that thing.
-        setting = _setting(_before_same_kind(_setting(named) or named, previous))
+        # The setting ends at the first of its bounds: the 的-phrase of whom the earlier
+        # question asked about, or a topic of the kind the follow-up names anew.
+        setting = min(
+            _setting(_before_same_kind(_setting(named) or named, previous)),
+            _setting(_before_same_kind(_setting(named) or named, previous, named)),
+            key=len,
+        )
         if setting and _YEAR.search(topic):
             setting = _YEAR.sub("", setting)  # "那今年2026年的面谈…": the year asked is its own
         if setting:
@@ -172,12 +178,15 @@ def _setting(question: str) -> str:
     return "".join(setting).rstrip("的")
 
 
-def _before_same_kind(thing: str, previous: str) -> str:
-    """`previous` up to its topic of the same kind as `thing`, or all of it."""
-    group = _group_of(thing)
-    for member in sorted(group or (), key=len, reverse=True):
-        if member in previous and member not in thing:
-            return previous[: previous.index(member)]
+def _before_same_kind(thing: str, previous: str, named: str = "") -> str:
+    """`previous` up to its topic of the same kind as `thing`, or as a topic `named` holds
+    ("那二七区的小升初，初中…" after "郑州二七区2015年小学…": up to 小学), or all of it."""
+    groups = [group for group in (_group_of(thing),) if group]
+    groups += [group for group in TOPIC_GROUPS if any(member in named for member in group)]
+    for group in groups:
+        for member in sorted(group, key=len, reverse=True):
+            if member in previous and member not in thing and member not in named:
+                return previous[: previous.index(member)]
     return previous
 
 
