@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.grammar.sentences import CLOSING_BRACKETS, ENUMERATION_COMMA, OPENING_BRACKETS, PUNCTUATION
 from assistant.question.subject import tagged
 from assistant.vocab import table
 
@@ -25,14 +26,16 @@ _ANY_KIND = re.compile("|".join(_NAMES["kinds"].values()))
 _PLACE_BEFORE = re.compile(_NAMES["generic"]["place_before"])
 _CLAUSE_TAGS = frozenset(_NAMES["generic"]["clause_tags"])
 _ENUMERATION_END = re.compile(_NAMES["generic"]["enumeration_end"])
-_CLAUSE = re.compile(r"[，,。；;：:！!？?\n]")
-_ITEM_MARK = "、"
-_REMARK = re.compile(r"[（(][^）)]*[）)]")
+# Clauses end at commas, colons and sentence ends; a bracketed remark is no part of a name.
+_CLAUSE = re.compile(f"{PUNCTUATION.pattern}|\n")
+_REMARK = re.compile(
+    rf"[{re.escape(OPENING_BRACKETS)}][^{re.escape(CLOSING_BRACKETS)}]*[{re.escape(CLOSING_BRACKETS)}]"
+)
 _ASKS = re.compile(_NAMES["asks"].replace("{kinds}", "|".join(_NAMES["kinds"].values())))
 _GENERIC = re.compile(f"(?:{_NAMES['generic']['words']})")
 # What ends the words before a name: a mark, a space, or a word that links a name to the
 # clause it stands in ("到德化街小学报名" → 德化街).
-_BEFORE_NAME = re.compile(r"[^\u4e00-\u9fff]|[的到在为由是至和及与或从向对把将被等即如]")
+_BEFORE_NAME = re.compile(rf"[^\u4e00-\u9fff]|{_NAMES['generic']['linking']}")
 NAME_MIN = 2  # characters of a name before its kind's word, descriptions left out
 LIST_MIN = 2  # names that make a list
 _REACH = 10  # characters read before a kind's word
@@ -75,7 +78,7 @@ def _enumerated(text: str, words: re.Pattern[str]) -> set[str]:
     a kind's word, or items before 等 and a count of the kind."""
     found: set[str] = set()
     for clause in _CLAUSE.split(_REMARK.sub("", text)):
-        items = [item.strip() for item in clause.split(_ITEM_MARK)]
+        items = [item.strip() for item in clause.split(ENUMERATION_COMMA)]
         if len(items) < LIST_MIN:
             continue
         if all(words.search(item) and words.search(item).end() == len(item) for item in items):
