@@ -69,7 +69,7 @@ def names_in(text: str, kind: str) -> set[str]:
             and not _PLACE_BEFORE.search(head)
             and not any(flag in _CLAUSE_TAGS for _, flag in tagged(head))
         ):
-            found.add(before[cut:] + match.group())
+            found.add(head + match.group())
     return found | _enumerated(text, words)
 
 
@@ -81,10 +81,11 @@ def _enumerated(text: str, words: re.Pattern[str]) -> set[str]:
         items = [item.strip() for item in clause.split(ENUMERATION_COMMA)]
         if len(items) < LIST_MIN:
             continue
-        if all(words.search(item) and words.search(item).end() == len(item) for item in items):
+        ends = [words.search(item) for item in items]
+        if all(end and end.end() == len(item) for end, item in zip(ends, items, strict=True)):
             found.update(items)
             continue
-        last = words.search(items[-1])
+        last = ends[-1]
         if last and _ENUMERATION_END.search(items[-1][: last.start()]):
             items[-1] = _ENUMERATION_END.sub("", items[-1][: last.start()])
             found.update(item for item in items if item)

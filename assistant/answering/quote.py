@@ -37,7 +37,7 @@ _ENACTING = compile_pattern(_GRAMMAR["enacting"]["sentence"])
 _LABEL = compile_pattern(_GRAMMAR["list"]["label"])
 _QUESTION_LINE = compile_pattern(_GRAMMAR["list"]["question_line"])
 _ASKS_PURPOSE = compile_pattern(_GRAMMAR["enacting"]["asks"])
-ITEM = re.compile(rf"^\s*(?:{outline.ITEM})")  # the numbering that opens a list item
+ITEM = outline.ITEM_START  # the numbering that opens a list item
 _ITEM_STYLES = outline.ORDER[outline.ORDER.index("article") + 1 :]
 LIST = "list"  # the slot of a question asking which items (question/data/slots.toml)
 

@@ -37,6 +37,8 @@ _ANNEX_LABEL_RX = re.compile(rf"^\s*(?:{ANNEX})\s*[{NUMERALS}\d]*\s*[:：]?\s*$"
 
 _STYLE_RX = {name: re.compile(rf"^(?:{source})") for name, source in STYLES.items()}
 _MARKER_RX = re.compile(rf"^\s*(?:{MARKER})")
+# The numbering that opens a list item at a line's or sentence's start.
+ITEM_START = re.compile(rf"^\s*(?:{ITEM})")
 
 
 def starts_numbered(line: str) -> bool:

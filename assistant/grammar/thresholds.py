@@ -34,12 +34,11 @@ _RELATIONS: dict[str, Callable[[float, float], bool]] = {
     "eq": operator.eq,
 }
 # Longer words first: 周岁 before 岁, 不满 before 满, 及以上 before 以上.
-_by_length = sorted
-_UNIT = alternation(_by_length(_UNITS, key=len, reverse=True))
+_UNIT = alternation(sorted(_UNITS, key=len, reverse=True))
 _NOT_AFTER = alternation(_DATA["not_after"])
 _NOT_BEFORE = alternation(_DATA["not_before"])
-_BEFORE_WORDS = alternation(_by_length(_BEFORE, key=len, reverse=True))
-_AFTER_WORDS = alternation(_by_length(_AFTER, key=len, reverse=True))
+_BEFORE_WORDS = alternation(sorted(_BEFORE, key=len, reverse=True))
+_AFTER_WORDS = alternation(sorted(_AFTER, key=len, reverse=True))
 _NUMBER = rf"\d+(?:\.\d+)?|[{CHARACTERS}]+"
 # A number and its unit; what stands before it and after it decides what it is.
 _QUANTITY = re.compile(
@@ -48,7 +47,6 @@ _QUANTITY = re.compile(
     rf"(?:[（(]含[^）)]{{0,8}}[）)])?(?P<after>{_AFTER_WORDS})?"
 )
 _WINDOW = re.compile(rf"(?:{_NOT_BEFORE})$")
-_ITEM = re.compile(rf"^\s*(?:{outline.ITEM})")
 # A bare number of points in a rule is what it awards ("…的，20分"), not a condition.
 _AWARDED = frozenset({"points"})
 _WORD = re.compile(r"[\u4e00-\u9fff]{2}")
@@ -107,7 +105,7 @@ def conditions(sentence: str) -> list[Quantity]:
     """The conditions a rule's sentence sets on a quantity: those written with a
     comparator ("5年以上", "不满6周岁"), and in a list item a bare quantity ("接受6年小学
     教育的") other than the points it awards."""
-    item = bool(_ITEM.match(sentence))
+    item = bool(outline.ITEM_START.match(sentence))
     return [
         q for _, q in _quantities(sentence) if q.relation != "eq" or (item and q.dimension not in _AWARDED)
     ]

@@ -128,9 +128,10 @@ def condense_by_rules(question: str, history: Sequence[Turn]) -> str:
         # is what came before that thing.
         # The setting ends at the first of its bounds: the 的-phrase of whom the earlier
         # question asked about, or a topic of the kind the follow-up names anew.
+        thing = _setting(named) or named
         setting = min(
-            _setting(_before_same_kind(_setting(named) or named, previous)),
-            _setting(_before_same_kind(_setting(named) or named, previous, named)),
+            _setting(_before_same_kind(thing, previous)),
+            _setting(_before_same_kind(thing, previous, named)),
             key=len,
         )
         if setting and _YEAR.search(topic):
@@ -207,11 +208,12 @@ def _swap_topic(named: str, previous: str) -> str | None:
     group = _group_of(named)
     if not group:
         return None
-    for member in sorted(group, key=len, reverse=True):
+    members = sorted(group, key=len, reverse=True)
+    for member in members:
         if member in previous and member not in named:
             return previous.replace(member, named, 1)
     core = named.rstrip("的")
-    for member in sorted(group, key=len, reverse=True):
+    for member in members:
         if member in previous and member in core and core not in previous:
             # "那非户籍的呢？" after "户籍儿童…": the earlier topic is part of the new one.
             return previous.replace(member, core, 1)

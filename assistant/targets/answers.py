@@ -78,9 +78,7 @@ def _about_rows(q: str, rows: Sequence[Target]) -> bool:
         for w in pseg.cut(q)
         if w.flag.startswith("n") and w.flag != "ns" and len(w.word) >= 2 and not _TOPIC_CUE.search(w.word)
     ]
-    # A noun is named by any of its words (体育课 by 体育 in 体育与健康课).
-    words = {w for n in nouns for w in jieba.cut_for_search(n) if len(w) >= 2}
-    return not nouns or any(w in f"{t.what}{t.sentence}" for t in rows for w in words)
+    return _rows_name(nouns, rows)
 
 
 # Parts of speech (jieba) of the words that ask, link or set a time or place in a listing
@@ -99,6 +97,12 @@ def _names_its_thing(listing: str, rows: Sequence[Target]) -> bool:
         and not _TOPIC_CUE.search(w.word)
         and not _LIST_CUE.search(w.word)
     ]
+    return _rows_name(words, rows)
+
+
+def _rows_name(words: list[str], rows: Sequence[Target]) -> bool:
+    """Whether a row names one of `words`, or there is none to name. A word is named by any
+    of its parts (体育课 by 体育 in 体育与健康课)."""
     parts = {part for word in words for part in jieba.cut_for_search(word) if len(part) >= 2}
     return not words or any(part in f"{t.what}{t.sentence}" for t in rows for part in parts)
 
