@@ -89,6 +89,19 @@ def _passage(pid: str, dense: float = 0.75, **meta: str) -> Passage:
         ("劳动教育的意义", ""),
         ("汪建熙是哪个系的毕业生？", "named"),
         ("孩子户口在榄塘村，上小学去哪所学校？", "named"),
+        # 好几年, 十几岁: "several", the asker's case, not a question for a period or age.
+        ("在郑州打工好几年了 娃今年小学毕业想在郑州上初中 去报名要带啥证件啊", ""),
+        ("孩子十几岁了还能读吗", "yesno"),
+        # English "when" asks only as a question word; after it a subject is a condition.
+        ("When do we collect the admission notice?", "date"),
+        ("The exam is held when?", "date"),
+        ("How are places allocated when several schools share one catchment area?", ""),
+        (
+            "In 2016, when a private junior middle school has more applicants than places, "
+            "what is the ratio between lottery and independent admission?",
+            "figure",
+        ),
+        ("What was the tuition fee charged by private junior middle schools in 2016?", "figure"),
     ],
 )
 def test_the_slot_of_a_question(question: str, kind: str) -> None:
@@ -203,6 +216,35 @@ def test_a_count_by_the_general_classifier_is_filled_only_by_a_count_of_the_noun
     # Another classifier says what it counts: no noun is required.
     assert slot_of("要新建几所学校？").counted == ""
     assert slot_of("要新建几所学校？").filled_by("新建、改扩建中小学34所。", "要新建几所学校？")
+
+
+def test_a_count_closing_its_clause_counts_the_noun_of_the_clause_it_opens_onto() -> None:
+    question = "鸿志班招多少个学生？"
+    sentence = "开设“鸿志班”（免费班），招生数35名，招收品学兼优但家境贫寒的应届小学五年级学生。"
+    assert slot_of(question).filled_by(sentence, question)
+    # A count followed by its own noun counts that noun, not the next clause's.
+    directions = "数学专业设有几个方向？"
+    assert not slot_of(directions).filled_by("设有两个专业，分别培养方向不同的学生。", directions)
+
+
+def test_a_count_by_the_general_classifier_counts_the_head_of_the_noun_phrase() -> None:
+    question = "那这三个区具体各拿出多少个优质高中名额投向其他区？"
+    slot = slot_of(question)
+    assert slot.counted == "名额"
+    sentence = "将东城区、西城区、海淀区三个区的部分新增优质高中招生计划投向其他区。"
+    assert not slot.filled_by(sentence, question)  # 三个区 counts districts
+    assert slot.filled_by("每区拿出200个名额投向其他区。", question)
+
+
+def test_english_questions_for_a_ratio_a_fee_or_bonus_points_name_their_unit() -> None:
+    ratio = "What is the ratio between lottery admission and independent admission?"
+    assert slot_of(ratio).filled_by("2016年电脑派位和自主招生比例为2:8。", ratio)
+    fee = "What was the tuition fee charged by private schools?"
+    assert slot_of(fee).unit is not None and slot_of(fee).unit.word == "元"
+    assert not slot_of(fee).filled_by("每个学生限填报3所民办初中。", fee)
+    points = "How many bonus points are added for children of martyrs?"
+    assert slot_of(points).filled_by("烈士子女，升学成绩总分加20分。", points)
+    assert not slot_of(points).filled_by("录取加分政策按省招考委有关规定执行。", points)
 
 
 def test_a_which_question_is_filled_only_by_a_name_of_the_kind_it_asks_for() -> None:

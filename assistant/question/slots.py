@@ -127,7 +127,10 @@ class Slot:
             return False
         if self.counted:
             start = max((b.end() for b in _CLAUSE_END.finditer(text, 0, m.start())), default=0)
-            end = next((b.start() for b in _CLAUSE_END.finditer(text, m.end())), len(text))
+            ends = [b.start() for b in _CLAUSE_END.finditer(text, m.end())][:2] + [len(text)] * 2
+            # A count that closes its clause ("招生数35名，招收…学生") names what it counts in
+            # the clause it opens onto, as a predicate does.
+            end = ends[1] if not text[m.end() : ends[0]].strip() else ends[0]
             # The noun as the documents name it counts too (孩子: 儿童, 学生; terms.toml).
             forms = (self.counted, *expansions(self.counted, keep_present=True))
             return any(form in text[start:end] for form in forms)
@@ -196,6 +199,9 @@ def slot_of(question: str) -> Slot:
     return Slot("")
 
 
+COUNTED_WORDS = 3
+
+
 def _counted_noun(form: str, after: str) -> str:
     """The noun a count by the general classifier counts: what follows 几个 / 多少个
     ("几个方向" → 方向); "" when the count has another classifier (几所: 所 says what is
@@ -204,10 +210,15 @@ def _counted_noun(form: str, after: str) -> str:
         after = after[len(_GENERAL_CLASSIFIER) :]
     elif not form.endswith(_GENERAL_CLASSIFIER):
         return ""
-    words = pseg.lcut(after)
-    if words and words[0].flag.startswith("n") and len(words[0].word) >= 2:
-        return str(words[0].word)
-    return ""
+    # The head of the noun phrase after it: "多少个优质高中名额" counts 名额 (a phrase of at
+    # most COUNTED_WORDS words: "名额投向其他区" goes on with a verb jieba may tag a noun).
+    nouns = []
+    for w in pseg.lcut(_CLAUSE_END.split(after, maxsplit=1)[0])[:COUNTED_WORDS]:
+        if not w.flag.startswith(_PHRASE_TAGS):
+            break
+        if w.flag.startswith("n") and not w.flag.startswith("nr"):
+            nouns.append(str(w.word))
+    return nouns[-1] if nouns and len(nouns[-1]) >= 2 else ""
 
 
 # A name before the noun of a which-question: the run of letters and digits it ends.
