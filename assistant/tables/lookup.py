@@ -413,6 +413,8 @@ class RowIndex:
     def _not_found(self, q: str) -> TableMatch | None:
         if not any(w in q for w in vocabulary()["asks"]["which"]):
             return None
+        if any(w in q for w in vocabulary()["question"]["when"]):
+            return None
         spans = place_spans(q)
         if not spans or not self._choices:
             return None

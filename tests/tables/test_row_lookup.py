@@ -94,6 +94,13 @@ def test_absent_place_gets_closest_names_never_a_school(zoning: RowIndex) -> Non
     assert "小学" not in text and not passages
 
 
+def test_a_question_asking_when_is_no_failed_lookup_of_a_place(zoning: RowIndex) -> None:
+    # "划片" makes it sound like a lookup, but it asks the day a range was published: the
+    # text answers it, and a place no row lists is not reported missing.
+    assert zoning.match("翠竹苑的招生划片范围是哪一天公布的？") is None
+    assert zoning.match("翠竹苑划片在哪所学校？") is not None
+
+
 def test_place_in_two_rows_gives_both(zoning: RowIndex) -> None:
     question = "人民路对口哪所学校？"
     match = zoning.match(question)
