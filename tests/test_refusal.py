@@ -217,6 +217,17 @@ def test_decide_a_question_about_this_year_is_not_answered_from_a_historical_doc
     assert coming.slot.label.startswith("2026年的")
 
 
+def test_decide_this_year_telling_the_askers_case_does_not_ask_this_years_value(
+    lexical: LexicalIndex,
+) -> None:
+    """今年 in a clause of its own says when the child enrols; the clause that asks the
+    date does not ask this year's, and the historical guide answers it with its year."""
+    told = decide("孩子今年上一年级，小一网上预申请是什么时间？", [_guide()], lexical)
+    assert not told.refuse and told.reason == ""
+    asked = decide("孩子上一年级，今年小一网上预申请是什么时间？", [_guide()], lexical)
+    assert asked.refuse and asked.reason == "historical" and asked.slot.label.startswith("今年的")
+
+
 def test_decide_a_question_about_this_year_the_documents_do_not_cover_is_refused(
     lexical: LexicalIndex,
 ) -> None:

@@ -145,7 +145,7 @@ def decide(
     slot = slot_of(question)
     top = passages[0]
     tied = [p for p in passages[:3] if _led(top) - _led(p) <= SCORE_TIE]
-    if slot.kind in YEARLY_SLOTS and any(_is_stale(question, p) for p in tied):
+    if slot.kind in YEARLY_SLOTS and _now_asked(question, slot) and any(_is_stale(question, p) for p in tied):
         # "今年小一几号报名" answered by the 2016 guide: a past year's value must not read as
         # this year's. What the documents would answer is quoted, labelled with its
         # document's year; what they would not is refused as any other question.
@@ -349,6 +349,18 @@ def _other_place(question: str, passages: list[Passage]) -> str:
         if not scope or same_scope(wanted, scope) or any(n.startswith(w) for n in named for w in wanted):
             return ""
     return asked[0][0]
+
+
+def _now_asked(question: str, slot: Slot) -> bool:
+    """The word of now (今年, 明年) stands in the clause that asks the slot's value:
+    "今年天津小学是几号报名" asks this year's date; "我家娃今年武汉中考 … 最多能降多少" tells
+    when the child sits the exam and asks the rule."""
+    now = asked_now(question)
+    if not now or slot.at < 0:
+        return bool(now)
+    start = max((m.end() for m in _CLAUSE_BREAK.finditer(question, 0, slot.at)), default=0)
+    end = next((m.start() for m in _CLAUSE_BREAK.finditer(question, slot.at)), len(question))
+    return bool(asked_now(question[start:end]))
 
 
 def _is_stale(question: str, top: Passage) -> bool:
