@@ -136,7 +136,7 @@ def _keys(node: dict[str, Any], prefix: str = "") -> list[str]:
 # Tables whose keys are data themselves (a question word, a slot name), read by iterating.
 _ITERATED = ("asks.", "slots.", "units.", "polarity.", "topics.", "map.", "colloquial.", "english.", "kinds.")
 _ITERATED += ("questions.same_recurrence.", "references.", "facts.verdicts.", "stages.", "stage_cover.")
-_ITERATED += ("condition_before.", "condition_after.")
+_ITERATED += ("condition_before.", "condition_after.", "added.")
 
 
 @pytest.mark.parametrize(

@@ -42,7 +42,8 @@ def _table() -> tuple[tuple[str, str], ...]:
         return ()
     path = Path(next(iter(spec.submodule_search_locations))) / "resources" / "adcodes.csv"
     with path.open(encoding="utf-8", newline="") as rows:
-        return tuple((row["name"], _own_code(row["adcode"])) for row in csv.DictReader(rows))
+        listed = tuple((row["name"], _own_code(row["adcode"])) for row in csv.DictReader(rows))
+    return listed + tuple((name, _own_code(code)) for name, code in _DATA["added"].items())
 
 
 def _own_code(adcode: str) -> str:
@@ -113,6 +114,15 @@ def named_places(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
             name = text[start:end]
             if len(name) >= 3 and name in full:
                 found[name] = found.get(name, frozenset()) | full[name]
+    # A heading that is a place and nothing else ("平谷", "密云县" in "北京各区…汇总 > 密云县")
+    # names it, by its short name or under a former suffix (县 became 区), whatever the
+    # segmenter makes of the word.
+    for part in _HEADING_PARTS.split(text):
+        part = part.strip()
+        stems = (part[: -len(x)] for x in _SUFFIXES if part.endswith(x) and part[: -len(x)] in short)
+        stem = next(stems, part)
+        if part not in found and stem in short:
+            found[part] = short[stem]
     # An English question names a province or city in pinyin ("Shanghai's primary schools").
     english = _english_names()
     for word in _LATIN_WORD.findall(text):
@@ -144,6 +154,8 @@ def _english_names() -> dict[str, frozenset[str]]:
 
 
 _LATIN_WORD = re.compile(r"[A-Za-z]{4,}")
+# What parts a heading path into its headings (question/cite.py joins them with " > ").
+_HEADING_PARTS = re.compile(r"\s*[>|\n]\s*")
 
 
 def place_codes(text: str) -> frozenset[str]:
@@ -180,6 +192,11 @@ def is_place_name(name: str) -> bool:
     if len(name) < 3 or name[-1] not in LEVELS:
         return False
     return name in divisions() or not re.search(NOT_PLACE_CHARS, name[:-1])
+
+
+def is_short_division_name(word: str) -> bool:
+    """A division's name without its level word ("丰泽" for 丰泽区, "渝北"), as users write it."""
+    return word in _codes_by_name()[1]
 
 
 def leading_place(text: str) -> str:

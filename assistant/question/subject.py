@@ -20,7 +20,7 @@ import jieba
 import jieba.posseg as pseg
 
 from assistant.grammar.contractions import names_contracted
-from assistant.grammar.places import is_place_name
+from assistant.grammar.places import is_place_name, is_short_division_name
 from assistant.grammar.sentences import PROSE_MARKS
 from assistant.question.coverage import coverage
 from assistant.question.slots import Slot
@@ -256,7 +256,9 @@ def _named_phrase(head: str) -> str:
         # to Nanjing), never what makes a phrase a name.
         named = any((flag in _NAME and len(word) > 1) or _ORDINAL.match(word) for word, flag in run)
         # A division's name is a place whatever its tag (jieba tags 建邺区 as a person's name).
-        only_place = all(flag in _PLACE or is_place_name(word) for word, flag in run)
+        only_place = all(
+            flag in _PLACE or is_place_name(word) or is_short_division_name(word) for word, flag in run
+        )
         if named and not only_place:
             return "".join(word for word, _ in run)
     return ""

@@ -99,3 +99,17 @@ def test_a_name_holding_a_city_and_its_district_is_of_the_district() -> None:
     assert narrowest(both) == place_codes("罗湖区")
     assert not same_scope(narrowest(both), place_codes("福田区"))
     assert narrowest(place_codes("深圳市教育局 广州市教育局")) == place_codes("深圳市 广州市")
+
+
+def test_a_heading_that_is_a_place_names_it_by_its_short_or_former_name() -> None:
+    # The parts of a city's file of its districts' rules: "北京各区幼升小政策汇总 > 平谷".
+    assert place_codes("北京各区幼升小政策汇总 > 平谷") >= {"110117"}
+    assert place_codes("北京各区幼升小政策汇总 > 密云县") >= {"110118"}  # now 密云区
+    # In running text a short name is read only where the segmenter reads a place.
+    assert "110117" not in place_codes("平谷的孩子")
+
+
+def test_divisions_set_up_after_the_registry_table_are_known() -> None:
+    # 龙华区 of 深圳 (2016): the package lists only 海口's; after 深圳 it is 深圳's.
+    assert place_codes("我在深圳龙华打工") >= {"440309"}
+    assert "440311" in place_codes("光明区")
