@@ -127,7 +127,7 @@ def clean_web_text(text: str, name: str = "", boilerplate: frozenset[str] = froz
         log.warning(
             "%s: dropped %d garbled line(s) (font without a Unicode map)", name or "text", len(garbled)
         )
-    lines = [line for line in lines if not is_garbled(line)]
+    lines = [line for line in lines if not is_garbled(line) and not _is_ornament(line)]
     lines = [
         line
         for line in lines
@@ -170,6 +170,14 @@ def _title_like(text: str) -> bool:
     """Shaped like a document's title: "关于…", or ending in the type of a normative
     document (通知, 办法 …); a menu entry may end in 规划 or 标准."""
     return "关于" in text or ends_like_title(text, normative_only=True)
+
+
+def _is_ornament(line: str) -> bool:
+    """A line of symbols alone ("☀☀☀☀…", "※※※", "————"): a divider, no text to retrieve."""
+    return bool(line.strip()) and not _WORD_CHARACTER.search(line)
+
+
+_WORD_CHARACTER = re.compile(r"\w")
 
 
 def _is_furniture_line(line: str) -> bool:

@@ -160,3 +160,12 @@ def test_a_sites_list_of_related_articles_is_chrome_and_a_time_in_a_sentence_is_
     assert "17:10:26" not in cleaned and "15:02:42" not in cleaned
     assert "（二十八）本意见由白云区教育行政部门负责解释。" in cleaned
     assert "网上报名时间为2016年5月5日 8:30至5月15日 17:00。" in cleaned
+
+
+def test_a_line_of_ornaments_is_dropped_and_text_around_it_kept() -> None:
+    first = "申请人在海淀租房的，应提交规范有效的房屋租赁合同、房主房产证原件和房主身份证原件。"
+    second = "租住农民个人房且无房产证的，须提交以下三种证明之一：房屋地契证明、建房屋审批证明。"
+    text = f"{first}\n\n☀☀☀☀☀☀☀☀☀☀☀☀\n\n{second}\n※※※\n"
+    cleaned = clean_web_text(text)
+    assert "☀" not in cleaned and "※" not in cleaned
+    assert cleaned == f"{first}\n\n{second}\n"
