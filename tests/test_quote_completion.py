@@ -234,6 +234,25 @@ def test_a_second_ask_answered_next_to_the_first_is_found_in_the_quoted_passage(
     assert clause_quotes(ranked, [passage[0]], question, lexical) == [(quoted, passage[1])]
 
 
+def test_a_value_a_clause_asks_is_taken_from_the_sentence_beside_the_quote() -> None:
+    """ "哪天考？考多长时间？": the quote states the duration; the date is two sentences on in
+    the same paragraph and shares no keyword of the clause but 考 (the Shanghai 2016
+    opinions, as written)."""
+    question = "中考的思想品德是哪天考的？考多长时间？"
+    passage = (
+        "3.思想品德科目考试采用开卷形式，考试时间为70分钟。",
+        "考试成绩按“优秀、良好、合格、不合格”评定。",
+        "考试定于2016年5月28日（星期六）举行。",
+        "4.另有一项安排。",
+    )
+    quoted = _citation("".join(passage), 1, "二、考试评价工作")
+    ranked = [Candidate(quoted, passage, i, 1.0 - i / 10, 0.5, 0.3, False) for i in range(len(passage))]
+    lexical = LexicalIndex(["a"], ["".join(passage)])
+    assert clause_quotes(ranked, list(passage[:2]), question, lexical) == [(quoted, passage[2])]
+    # A quote that states the date already needs nothing beside it.
+    assert clause_quotes(ranked, list(passage[:3]), question, lexical) == []
+
+
 def test_a_clause_is_covered_by_its_meant_words_a_made_up_segment_weighs_nothing() -> None:
     """ "入学前要签什么": 前要 is the segmenter's guess and can be covered by nothing; 签, a
     single character the documents use only inside 签订, still counts (real wording of the
@@ -251,30 +270,37 @@ def test_a_clause_whose_words_no_sentence_shares_gets_the_sentence_closest_in_me
     以上体育特长": the clause's own query vector finds it (cosines as retrieval gives them)."""
     question = "体育课每天得排几节？对学生掌握运动项目有没有数量上的指标？"
     first, second = asking_clauses(question)
+    # The answering sentence stands apart from the quote: one beside it would be taken
+    # for what it states (test_a_value_a_clause_asks_is_taken_from_the_sentence_beside_the_quote).
     sentences = (
         "义务教育阶段学校设置每天1节体育与健康课。",
-        "激励每个学生至少拥有2项以上体育特长。",
         "办好校园体育节。",
+        "开展校园足球活动。",
+        "推进学校体育场馆开放。",
+        "激励每个学生至少拥有2项以上体育特长。",
     )
 
     def citation(meaning: dict[str, float]) -> Citation:
         cited = _citation("".join(sentences), 1, "提高学生健康素质")
         pairs = {
-            first: ((sentences[0], 0.55), (sentences[1], 0.47), (sentences[2], 0.38)),
+            first: ((sentences[0], 0.55), (sentences[4], 0.47), (sentences[1], 0.38)),
             second: tuple(meaning.items()),
         }
         return replace(cited, clause_dense=tuple(pairs.items()))
 
     lexical = LexicalIndex(["a"], ["".join(sentences)])
-    close = citation({sentences[0]: 0.40, sentences[1]: 0.475, sentences[2]: 0.41})
-    ranked = [Candidate(close, sentences, i, 1.0 - i / 10, 0.5, 0.5, i == 0) for i in range(3)]
-    assert clause_quotes(ranked, [sentences[0]], question, lexical) == [(close, sentences[1])]
+    order = (0, 4, 1, 2, 3)  # ranked as retrieval would rank them for the whole question
+    close = citation({sentences[0]: 0.40, sentences[4]: 0.475, sentences[1]: 0.41})
+    ranked = [Candidate(close, sentences, i, 1.0 - r / 10, 0.5, 0.5, i == 0) for r, i in enumerate(order)]
+    assert clause_quotes(ranked, [sentences[0]], question, lexical) == [(close, sentences[4])]
     # Not closer than the quote by the margin, or stating no figure the clause asks for: none.
-    near = citation({sentences[0]: 0.46, sentences[1]: 0.475, sentences[2]: 0.41})
-    ranked = [Candidate(near, sentences, i, 1.0 - i / 10, 0.5, 0.5, i == 0) for i in range(3)]
+    near = citation({sentences[0]: 0.46, sentences[4]: 0.475, sentences[1]: 0.41})
+    ranked = [Candidate(near, sentences, i, 1.0 - r / 10, 0.5, 0.5, i == 0) for r, i in enumerate(order)]
     assert clause_quotes(ranked, [sentences[0]], question, lexical) == []
-    figureless = citation({sentences[0]: 0.40, sentences[1]: 0.41, sentences[2]: 0.50})
-    ranked = [Candidate(figureless, sentences, i, 1.0 - i / 10, 0.5, 0.5, i == 0) for i in range(3)]
+    figureless = citation({sentences[0]: 0.40, sentences[4]: 0.41, sentences[1]: 0.50})
+    ranked = [
+        Candidate(figureless, sentences, i, 1.0 - r / 10, 0.5, 0.5, i == 0) for r, i in enumerate(order)
+    ]
     assert clause_quotes(ranked, [sentences[0]], question, lexical) == []
 
 

@@ -516,9 +516,33 @@ def clause_quotes(
         # when it is CLAUSE_MEANING_MARGIN closer than any sentence of the quote and states
         # a value of the written form the clause asks for.
         meant = _by_meaning(ranked, clause, slot, quote)
+        if meant is None:
+            meant = _beside_quote(ranked[0], quoted, slot, clause)
         if meant is not None and not any(meant[1] == s for _, s in found):
             found.append(meant)
     return found
+
+
+BESIDE_REACH = 2  # sentences after the quote's last (and one before its first) looked at
+
+
+def _beside_quote(lead: Ranked, quoted: list[str], slot: Slot, clause: str) -> tuple[Citation, str] | None:
+    """The sentence next to the quote that states the value a clause asks by its written
+    form (a date, a period, a figure), when the quote states none: "思想品德…考试时间为70
+    分钟。…考试定于2016年5月28日举行。" answers "哪天考？考多长时间？" in one paragraph, and
+    the date's sentence shares no word with the clause but 考."""
+    if slot.kind not in WRITTEN_FORM_SLOTS or any(slot.filled_by(q, clause) for q in quoted):
+        return None
+    places = [i for i, sentence in enumerate(lead.sentences) if sentence in quoted]
+    if not places:
+        return None
+    first, last = min(places), max(places)
+    near = [*range(last + 1, last + 1 + BESIDE_REACH), first - 1]
+    header = table_header(lead.citation.text, lead.citation.section)
+    for i in near:
+        if 0 <= i < len(lead.sentences) and slot.filled_by(lead.sentences[i], clause, header):
+            return lead.citation, lead.sentences[i]
+    return None
 
 
 def _meant(tokens: list[str], lexical: LexicalIndex) -> list[str]:
