@@ -56,6 +56,8 @@ FEE = "深圳市第十九高级中学的学费是多少钱？"
         ("娃今年天津高考，报名的时候考务费要交多少钱啊？", "", "具体数字"),
         ("2016年罗湖小一申请，A类的基础分是多少分啊？", "", "具体数字"),
         ("评上师德标兵的老师能拿多少奖金？", "师德标兵", "师德标兵奖金的具体数字"),
+        # Districts by their short names, whatever their tag, are places, not a name.
+        ("泉州鲤城、丰泽2016年小学一年级一个班一般招多少学生？", "", "具体数字"),
     ],
 )
 def test_the_subject_of_a_value_question_is_read_from_its_grammar(
@@ -182,6 +184,18 @@ def test_an_answer_whose_quote_states_no_value_of_the_asked_form_is_partial(lexi
         Decision(False, "", 0.9, slot_of(body)), body, _citations("坚持党对思政课建设的全面领导。"), lexical
     )
     assert not led.refuse
+
+
+def test_an_english_question_whose_quote_states_no_value_of_the_asked_form_is_partial(
+    lexical: LexicalIndex,
+) -> None:
+    question = "How many bonus points are added for children of revolutionary martyrs?"
+    decision = Decision(False, "", 0.9, slot_of(question))
+    rule = "五年制高职的有关录取加分政策按省招考委有关规定执行。"
+    settled = settle(decision, question, _citations(rule), lexical, script="en")
+    assert settled.partial and settled.slot.label_en == "the figure"
+    added = "烈士子女，升学成绩总分加20分参加录取。"
+    assert not settle(decision, question, _citations(added), lexical, script="en").refuse
 
 
 HELP = "学校自己设计课程建设有困难，区里会派谁来协助？"

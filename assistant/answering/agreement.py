@@ -27,7 +27,7 @@ from assistant.question.clauses import asking_clauses
 from assistant.question.decide import Decision
 from assistant.question.lexical import LexicalIndex
 from assistant.question.slots import WRITTEN_FORM_SLOTS, table_header
-from assistant.question.subject import asked_subject, other_stage
+from assistant.question.subject import NO_SUBJECT, asked_subject, other_stage
 from assistant.question.terms import search_tokens
 
 # Outcomes the check may change: an answer, and a partial answer for a missing value.
@@ -60,9 +60,11 @@ def settle(
     """The decision after checking the quoted value against the asked subject."""
     slot = decision.slot
     answered = not decision.refuse and not decision.reason
+    # An English question's words name no subject in the Chinese text, but the slot's
+    # written form (a figure, a date) is read in the quote all the same.
+    english = script == "en"
     checks_value = (
-        script != "en"
-        and decision.reason in _CHECKED
+        decision.reason in _CHECKED
         and slot.asks_value
         and slot.fill is not None
         and (decision.refuse or not decision.reason)
@@ -105,9 +107,9 @@ def settle(
         return decision
     header = table_header(best.citation.text, best.citation.section)
     holding = [s for s in quoted if slot.filled_by(s, question, header)]
-    subject = asked_subject(question, slot)
+    subject = NO_SUBJECT if english else asked_subject(question, slot)
     about = [s for s in holding if subject.named_in(f"{where} {s}", lexical.idf)]
-    stage = "" if subject.name else other_stage(question, " ".join([where, *quoted]))
+    stage = "" if subject.name or english else other_stage(question, " ".join([where, *quoted]))
     if stage and holding:
         # The value is of another school stage: 小学's quota is no answer for 初中. (A
         # named school is judged by its name below: 翠竹小学 is no stage asked about.)
