@@ -85,6 +85,19 @@ def test_the_features_of_a_candidate_are_relative_to_its_question() -> None:
     assert by_sentence[a]["neighbour_dense"] == pytest.approx(0.6)
 
 
+def test_a_rules_case_is_matched_against_the_case_the_question_states() -> None:
+    question = "随迁子女家长拿不出有效证件的，孩子的学籍还能注册吗？"
+    lexical = LexicalIndex([], [])
+    rule = ranker.case_match("对不能提供有效证件的，暂不予以学籍注册。", question, lexical)
+    other = ranker.case_match("申请人在海淀租房的，应提交房屋租赁合同。", question, lexical)
+    assert rule > 0.4 and other == 0.0
+    # A case written without a comma before its outcome, a list item's number before it.
+    assert ranker.case_match("未进行预约登记的不予安排入学。", "没有预约登记还能入学吗", lexical) >= 0.5
+    assert ranker.case_match("(2)租住农民个人房且无房产证的，须提交以下证明", "租农民个人房", lexical) > 0
+    # A sentence that states no case has none to match.
+    assert ranker.case_match("2016学年，本区继续实施学年注册制度。", question, lexical) == 0.0
+
+
 def test_a_model_file_naming_a_feature_nobody_computes_is_refused() -> None:
     with pytest.raises(ValueError, match="sentence_colour"):
         _model(dense=1.0, sentence_colour=0.5)

@@ -18,9 +18,12 @@ from assistant.answering.quote import Located
 from assistant.question.coverage import coverage
 from assistant.question.lexical import LexicalIndex
 from assistant.question.slots import Slot, yes_no
+from assistant.question.terms import search_tokens
 from assistant.vocab import compile_pattern, table
 
-_ANNOUNCE = compile_pattern(table("assistant.answering", "sentences.toml")["list"]["announce"])
+_SENTENCES = table("assistant.answering", "sentences.toml")
+_ANNOUNCE = compile_pattern(_SENTENCES["list"]["announce"])
+_CASE = compile_pattern(_SENTENCES["case"]["pattern"])
 
 
 class Sentence(Located, Protocol):
@@ -53,6 +56,7 @@ FEATURE_NAMES = (
     "announces",  # the sentence announces a list (its items follow)
     "neighbour_dense",  # the best dense of the sentences before and after it (0 when none)
     "neighbour_holds",  # a sentence before or after it states a value of the asked kind
+    "case_match",  # share of the keyword weight of the rule's case ("…的，") the question holds
 )
 
 
@@ -92,9 +96,20 @@ def sentence_features(
                 "announces": float(bool(_ANNOUNCE.search(sentence))),
                 "neighbour_dense": max((n.dense for n in neighbours), default=0.0),
                 "neighbour_holds": float(any(n.holds for n in neighbours)),
+                "case_match": case_match(sentence, question, lexical),
             }
         )
     return rows
+
+
+def case_match(sentence: str, question: str, lexical: LexicalIndex) -> float:
+    """How much of the case a rule's sentence is written for the question states: "拿不出
+    有效证件的…还能注册吗" holds 有效 and 证件 of "对不能提供有效证件的，暂不予以学籍注册";
+    0 for a sentence that states no case."""
+    found = _CASE.search(sentence)
+    if not found:
+        return 0.0
+    return coverage(search_tokens(found["case"]), question, lexical.idf)
 
 
 class RankerModel:
