@@ -212,12 +212,7 @@ def _counted_noun(form: str, after: str) -> str:
         return ""
     # The head of the noun phrase after it: "多少个优质高中名额" counts 名额 (a phrase of at
     # most COUNTED_WORDS words: "名额投向其他区" goes on with a verb jieba may tag a noun).
-    nouns = []
-    for w in pseg.lcut(_CLAUSE_END.split(after, maxsplit=1)[0])[:COUNTED_WORDS]:
-        if not w.flag.startswith(_PHRASE_TAGS):
-            break
-        if w.flag.startswith("n") and not w.flag.startswith("nr"):
-            nouns.append(str(w.word))
+    nouns = _phrase_nouns(pseg.lcut(_CLAUSE_END.split(after, maxsplit=1)[0])[:COUNTED_WORDS])
     return nouns[-1] if nouns and len(nouns[-1]) >= 2 else ""
 
 
@@ -239,19 +234,26 @@ _PROPER_TAGS = ("ns", "nt", "nz", "nr")
 _RARE_WORD_FREQ = 100
 
 
+def _phrase_nouns(words: list[pseg.pair]) -> list[str]:
+    """The nouns (not a person's name) of the noun phrase `words` open with: the words up to
+    the first whose tag is not one of _PHRASE_TAGS."""
+    nouns = []
+    for w in words:
+        if not w.flag.startswith(_PHRASE_TAGS):
+            break
+        if w.flag.startswith("n") and not w.flag.startswith("nr"):
+            nouns.append(str(w.word))
+    return nouns
+
+
 def _asked_noun(after: str) -> str:
     """The noun a which-question asks a name of: the last noun of the phrase that follows
     the form ("哪个国内第一个中心" → 中心, "哪个领域取得…" → 领域), or its first word when the
     segmenter tags none a noun and it is one character ("哪个系的" → 系)."""
     words = pseg.lcut(_CLAUSE_END.split(after, maxsplit=1)[0])
-    phrase = []
-    for w in words:
-        if not w.flag.startswith(_PHRASE_TAGS):
-            break
-        phrase.append(w)
-    nouns = [w.word for w in phrase if w.flag.startswith("n") and not w.flag.startswith("nr")]
+    nouns = _phrase_nouns(words)
     if nouns:
-        return str(nouns[-1])
+        return nouns[-1]
     first = words[0].word if words else ""
     return str(first) if len(first) == 1 and "\u4e00" <= first <= "\u9fff" else ""
 
