@@ -158,11 +158,13 @@ class _Outline:
     def __init__(self) -> None:
         self.stack: list[tuple[int, str]] = []  # (rank, title)
         self.in_article = False  # numbered lines after 第X条 are that article's items
+        self.line = ""  # the line of the innermost heading, as written
 
-    def push(self, style: str, title: str) -> None:
+    def push(self, style: str, title: str, line: str = "") -> None:
         self.close(style)
         self.stack.append((RANKS[style], title))
         self.in_article = False
+        self.line = line or title
 
     def close(self, style: str) -> None:
         """Close the open headings of `style`'s rank or deeper."""
@@ -277,9 +279,10 @@ def _consume_line(
         return True
     kind = None if outline.in_article else _outline_kind(line)
     if kind and len(line) <= HEADING_MAX and not SENTENCE_END.search(line) and _balanced(line):
-        outline.push(kind, line.rstrip(COLONS))
+        outline.push(kind, line.rstrip(COLONS), line)
         return True
     if kind:
+        _item_not_heading(kind, outline, sections)
         lead = _LEAD_PHRASE.match(line)
         if lead and not PUNCTUATION.search(lead.group(1)[2:]):
             outline.push(kind, lead.group(1))
@@ -291,6 +294,18 @@ def _consume_line(
         return seen_heading
     _append_body(sections, outline.path, line)
     return seen_heading
+
+
+def _item_not_heading(kind: str, outline: _Outline, sections: list[Section]) -> None:
+    """A numbered line read as a heading ("（2）非本市招生对象的：") with nothing under it,
+    followed by a sibling item that is a sentence ("（3）…不一致的；"): it was an item of
+    that list, and goes back into its text."""
+    path = outline.path
+    if not outline.stack or outline.stack[-1][0] != RANKS[kind]:
+        return
+    if any(s.path[: len(path)] == path for s in sections):
+        return
+    _append_body(sections, path[:-1], outline.line)
 
 
 def _append_body(sections: list[Section], path: tuple[str, ...], line: str) -> None:

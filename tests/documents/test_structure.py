@@ -118,3 +118,23 @@ def test_parse_sections_generic_markdown() -> None:
         title="某条例",
     )
     assert [s.path for s in sections] == [("第一章 总则", "第一条"), ("第一章 总则", "第二条")]
+
+
+def test_a_list_item_read_as_a_heading_goes_back_into_the_list() -> None:
+    # "（2）…的：" looks like a heading (numbered, no full stop); with nothing under it and a
+    # sibling item that is a sentence after it, it is an item of the list.
+    text = (
+        "二、学位申请方法\n\n"
+        "下列情况之一者，学校不予受理学位申请：\n"
+        "（1）申请材料不齐或虚假的；\n"
+        "（2）非本市义务教育阶段小学新生招生对象的：\n"
+        "（3）家长提供的证件内容和网上预报名填报的信息不一致的；\n"
+        "（4）申请学位的住房材料地址不在招生地段范围内；"
+    )
+    sections = parse_sections(text)
+    assert [s.path for s in sections] == [("二、学位申请方法",)]
+    lines = sections[0].text.split("\n")
+    assert [line[:3] for line in lines[1:]] == ["（1）", "（2）", "（3）", "（4）"]
+    # A titled item that opens a list of its own is still a heading.
+    titled = parse_sections("（一）加强领导。各街道要成立工作小组。\n（二）明确责任。各学校要落实责任。")
+    assert [s.path for s in titled] == [("（一）加强领导",), ("（二）明确责任",)]
