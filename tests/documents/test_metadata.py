@@ -163,6 +163,10 @@ def test_rules_for_a_past_intake_are_historical(title: str) -> None:
         ("欢迎访问某市教育网！关于做好招生工作的通知", "欢迎访问某市教育网！关于做好招生工作的通知"),
         ("关于做好招生工作的通知 共128行 (45.6 KB)", "关于做好招生工作的通知 共128行 (45.6 KB)"),
         ("关于做好招生工作的通知 | 预览 | 下载", "关于做好招生工作的通知"),
+        (
+            "269 lines (135 sloc) 12.3 KB 关于做好招生工作的通知",
+            "269 lines (135 sloc)   关于做好招生工作的通知",
+        ),
     ],
 )
 def test_portal_banner_and_file_viewer_furniture_leave_the_title(page_title: str, first_line: str) -> None:
@@ -290,3 +294,14 @@ def test_untitled_file_is_titled_by_its_chinese_name_not_its_first_heading(
 
     prepared = prepare_document(meta, today=TODAY).meta
     assert (prepared.title, prepared.status) == (title, status)
+
+
+def test_a_signing_date_above_the_annex_is_no_part_of_its_title() -> None:
+    lines = [
+        "各区、县（市）人民政府，市政府各部门、各直属单位：",
+        "    《某市义务教育阶段进城务工人员子女就学管理暂行办法》已经市政府同意，现印发给你们。",
+        "                                  二○○八年四月十八日",
+        "       某市义务教育阶段进城务工人员子女就学管理暂行办法",
+        "    为使进城务工人员子女依法接受义务教育，制定本办法。",
+    ]
+    assert detect_title(lines) == "某市义务教育阶段进城务工人员子女就学管理暂行办法"

@@ -90,6 +90,8 @@ def detect_title(lines: list[str], html_title: str = "") -> str:
             continue
         if is_annex_label(text):  # "附件1" above an annex's own title is not part of it
             continue
+        if not DATE.sub("", squeeze(text)).strip():  # a 落款 date line above the annex's title
+            continue
         # A title wrapped over lines may look complete after its first piece ("…办法" +
         # "指导意见的通知"): the longest title-shaped join within max_lines wins.
         joined, best = text, ""
