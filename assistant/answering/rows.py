@@ -9,10 +9,11 @@ from typing import Any
 
 from assistant.question.lexical import tokenize
 from assistant.question.retrieve import Passage
+from assistant.question.slots import slot_of
 from assistant.question.snapshot import SearchSnapshot
 from assistant.settings import Settings
 from assistant.tables.lookup import RowIndex, TableMatch, name_column_of
-from assistant.tables.model import Record
+from assistant.tables.model import Record, vocabulary
 from assistant.tables.store import row_index
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,8 @@ def answer_from_rows(
             match = None  # the earlier question's miss is not this one's
     if match is None:
         return None
+    if match.kind == "not_found" and slot_of(question).kind in vocabulary()["question"]["no_row_slots"]:
+        return None  # "…阶段进城务工人员…由哪个部门建立": asks a body, not a place's row
     if match.kind == "not_found" and _text_mentions(snapshot, match.names):
         return None  # no row lists the place, but a passage does (a scanned zoning table)
     text, passages, rows = answer_rows(match, index, question)

@@ -41,6 +41,9 @@ def test_ask_json_has_table_rows_and_cites_the_row(zoning_assistant: tuple[Any, 
     missing = assistant.ask("翠竹苑对口哪所学校？").to_json()
     assert missing["refused"] and missing["refusal_reason"] == "not_in_table"
     assert "相近的有" in missing["answer"] and missing["table_rows"] == []
+    # A question asking for a body looks no row up by the place-like word it holds.
+    body = assistant.ask("翠竹苑的学位申请由哪个部门负责审核？").to_json()
+    assert body["refusal_reason"] != "not_in_table" and body["table_rows"] == []
     # A question on the text documents is not taken by the rows.
     assert assistant.ask("幼儿园要新增多少所？").to_json()["table_rows"] == []
     # The row index is saved beside the collection and read by a new assistant.
