@@ -231,6 +231,19 @@ def test_the_lead_line_of_a_body_question_is_not_a_body_the_question_names() -> 
     assert ExtractiveAnswerer().answer(context).splitlines()[0] == "组建课程建设专家团队。"
 
 
+def test_the_lead_line_of_a_body_question_is_the_body_doing_the_asked_deed() -> None:
+    # 教育行政部门 and 公安部门 both stand in the quote; the question names 教育部门 and a
+    # deed (建立…登记制度, 提供名册) that only the clauses after 公安部门 hold.
+    question = "进城务工人员学龄期子女登记制度由哪个部门建立并向教育部门提供人员名册？"
+    quote = (
+        "各级公安部门要加强对进城务工人员暂住证的管理，建立进城务工人员学龄期子女登记制度，"
+        "积极配合各区、县（市）教育行政部门了解相关数据，提供相关人员名册。"
+        "各级教育行政部门要根据进城务工人员学龄期子女的实际情况，及时制订进城务工子女入学方案。"
+    )
+    context = AnswerContext(question, question, "hans", _citations(quote), slot=slot_of(question))
+    assert ExtractiveAnswerer().answer(context).splitlines()[0].startswith("各级公安部门")
+
+
 @pytest.mark.model
 def test_a_named_schools_fee_is_partial_naming_the_school(real_assistant: Assistant) -> None:
     result = real_assistant.ask(FEE)

@@ -37,7 +37,7 @@ from assistant.question.lexical import LexicalIndex
 from assistant.question.normalize import in_script
 from assistant.question.retrieve import about_now
 from assistant.question.slots import Slot, asked_verb, fact_verdict, slot_of, table_header, yes_no
-from assistant.question.subject import asked_subject, other_stage, tagged
+from assistant.question.subject import BODY, asked_subject, other_stage, tagged
 from assistant.question.terms import search_tokens
 from assistant.vocab import compile_pattern, table
 
@@ -54,6 +54,7 @@ MIN_SENTENCE = 4  # shorter "sentences" are headings or numbering left alone
 SUPPORT_RATIO = 0.6  # another passage is quoted when its best sentence scores nearly as well
 MAX_SUPPORT = 2
 LEAD_MAX = 60  # a lead line longer than this is no summary: the quote follows anyway
+BODY_NAME_REACH = 2  # characters before a body's kind (部门, 局) that name it
 OPENING_CLAUSE_MAX = 14  # a clause this short that states the value opens the next one
 _LEAD_OPENING = compile_pattern(_GRAMMAR["lead"]["opening"])
 _LEAD_CLOSING = compile_pattern(_GRAMMAR["lead"]["closing"])
@@ -277,8 +278,14 @@ def _lead_line(
         if len(c) <= OPENING_CLAUSE_MAX and not slot.filled_by(nxt, question)
     }
 
+    # A body is the subject of the clauses after it in its sentence ("各级公安部门要加强…，
+    # 建立…登记制度，…提供相关人员名册"): they are what it does, and judge it.
+    governed = (
+        {c: "".join(own[k:]) for own in by_sentence for k, c in enumerate(own)} if slot.kind == BODY else {}
+    )
+
     def relevance(clause: str) -> float:
-        return coverage(tokens, f"{clause}{following.get(clause, '')}", lexical.idf)
+        return coverage(tokens, governed.get(clause) or f"{clause}{following.get(clause, '')}", lexical.idf)
 
     if slot.fill is not None:
         # Of the clauses that state a value of the asked kind, the one about the question
@@ -333,7 +340,12 @@ def _states_new(slot: Slot, clause: str, question: str) -> bool:
     """Whether `clause` states a value of the asked kind that the question does not."""
     if not slot.filled_by(clause, question) or slot.fill is None:
         return False
-    return any(m.group(0) not in question for m in slot.fill.finditer(clause))
+    # A body is named by the words before its kind ("公安部门" where the question says
+    # "向教育部门…由哪个部门"): the kind alone is no value.
+    reach = BODY_NAME_REACH if slot.kind == BODY else 0
+    return any(
+        clause[max(0, m.start() - reach) : m.end()] not in question for m in slot.fill.finditer(clause)
+    )
 
 
 def asked_action(question: str, slot: Slot) -> list[str]:
