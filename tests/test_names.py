@@ -16,6 +16,11 @@ def test_the_kind_of_name_a_question_asks_a_list_of() -> None:
     assert asked_kind("考查通过的名单由哪个单位在网上公示？") == ""
     assert asked_kind("天津本市户口的孩子上小学，要拿哪些证件去学区片学校？") == ""
     assert asked_kind("大龙那边有哪些民办中小学？") == "school"
+    # The kind's word before 都有哪些, and 哪几所 by its measure word, ask for names too.
+    assert asked_kind("可以招收特长生的初中学校都有哪些？") == "school"
+    assert asked_kind("孩子购房入学能去的学校具体是哪几所啊") == "school"
+    # Which cases a school refuses: the noun after 哪些 is a list's, not a school's name.
+    assert asked_kind("遇到哪些情况学校不予受理？") == ""
 
 
 def test_names_are_told_from_descriptions_and_clauses() -> None:

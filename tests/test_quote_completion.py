@@ -558,3 +558,20 @@ def test_items_numbered_with_one_character_marks_are_items_of_the_list() -> None
     assert quote == list(materials[:4])
     dotted = ("须提交下列材料：", "⒈户口簿；", "⒉房产证。", "二、其他")
     assert _quote(dotted, 0, "要提交哪些材料？") == list(dotted[:3])
+
+
+def test_an_item_of_a_list_its_heading_announces_holds_the_asked_list() -> None:
+    # The heading "三、…须提供以下材料的原件和复印件" announces the list its items make up:
+    # for a question asking which papers, each item holds the asked value.
+    items = "（一）家庭户籍本和父母身份证；（二）在杭的有效暂住证；（三）适龄儿童的预防接种证。"
+    listed = _citation(items, 1, "三、进城务工人员子女入学时，须提供以下材料的原件和复印件")
+    prose = _citation("符合条件的子女在杭就学，应提前1个月向实际居住地学校提出申请。", 2, "四、办理手续")
+    question = "务工人员子女入学要提供哪些材料的原件和复印件？"
+    lexical = LexicalIndex(["a", "b"], [listed.text, prose.text])
+    ranked = rank_sentences([listed, prose], question, slot_of(question), search_tokens(question), lexical)
+    assert {c.sentence: c.holds for c in ranked} == {
+        "（一）家庭户籍本和父母身份证；": True,
+        "（二）在杭的有效暂住证；": True,
+        "（三）适龄儿童的预防接种证。": True,
+        "符合条件的子女在杭就学，应提前1个月向实际居住地学校提出申请。": False,
+    }

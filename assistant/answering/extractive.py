@@ -207,6 +207,9 @@ def rank_sentences(
                 or by_heading
                 or (slot.kind == "yesno" and bool(yes_no(question, sentence)))
                 or (slot.kind == "list" and announces_list(sentence))
+                # An item of the list its heading announces ("三、…须提供以下材料：" above
+                # "（二）…暂住证…；"): the item is part of the asked list.
+                or (slot.kind == "list" and bool(announcing_heading(citation, sentence)))
             )
             found.append(Candidate(citation, sentences, i, 0.0, d, cov, holds))
             if by_heading:

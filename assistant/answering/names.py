@@ -33,6 +33,8 @@ _REMARK = re.compile(
 )
 _ASKS = re.compile(_NAMES["asks"].replace("{kinds}", "|".join(_NAMES["kinds"].values())))
 _GENERIC = re.compile(f"(?:{_NAMES['generic']['words']})")
+# "哪些情况学校不予受理" asks which cases: the noun after 哪些 is a list's, not a name's.
+_LIST_NOUN = re.compile(table("assistant.answering", "sentences.toml")["list"]["nouns"])
 # What ends the words before a name: a mark, a space, or a word that links a name to the
 # clause it stands in ("到德化街小学报名" → 德化街).
 _BEFORE_NAME = re.compile(rf"[^\u4e00-\u9fff]|{_NAMES['generic']['linking']}")
@@ -46,6 +48,10 @@ def asked_kind(question: str) -> str:
     for match in _ASKS.finditer(question):
         if match["gap"] and any(flag in _CLAUSE_TAGS for _, flag in tagged(match["gap"])):
             continue
+        if match["gap"] and _LIST_NOUN.match(match["gap"]):
+            continue
+        if match["schools"]:
+            return "school"
         asked = match["kind"] or match["named"]
         return next((kind for kind, words in _WORDS.items() if words.fullmatch(asked)), "")
     return ""

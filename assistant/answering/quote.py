@@ -32,7 +32,14 @@ from assistant.question.typos import general_noun
 from assistant.vocab import compile_pattern, table
 
 _GRAMMAR = table("assistant.answering", "sentences.toml")
-_ANNOUNCE = compile_pattern(_GRAMMAR["list"]["announce"])
+_ANNOUNCE = compile_pattern(
+    {
+        "alternatives": [
+            a.replace("{nouns}", _GRAMMAR["list"]["nouns"])
+            for a in _GRAMMAR["list"]["announce"]["alternatives"]
+        ]
+    }
+)
 _ENACTING = compile_pattern(_GRAMMAR["enacting"]["sentence"])
 _LABEL = compile_pattern(_GRAMMAR["list"]["label"])
 _QUESTION_LINE = compile_pattern(_GRAMMAR["list"]["question_line"])
