@@ -244,6 +244,16 @@ def test_the_lead_line_of_a_body_question_is_the_body_doing_the_asked_deed() -> 
     assert ExtractiveAnswerer().answer(context).splitlines()[0].startswith("各级公安部门")
 
 
+def test_a_subject_named_with_its_category_is_named_without_it() -> None:
+    # A points table lists "大学本科 | 20分" for a parent's "大学本科学历".
+    question = "番禺区积分入读公办学校，大学本科学历能积多少分？"
+    subject = asked_subject(question, slot_of(question))
+    assert subject.name == "大学本科学历"
+    idf = LexicalIndex(["a", "b"], ["大学本科 | 20分", "硕士 | 23分"]).idf
+    assert subject.named_in("（6）大学本科 | 20分", idf)
+    assert not subject.named_in("（4）硕士 | 23分", idf)
+
+
 @pytest.mark.model
 def test_a_named_schools_fee_is_partial_naming_the_school(real_assistant: Assistant) -> None:
     result = real_assistant.ask(FEE)

@@ -38,6 +38,7 @@ _FORM = re.compile(_DATA["forms"]["question_form"])
 _DEED_LEAD = re.compile(_DATA["forms"]["deed_lead"])
 _JOINERS = frozenset(_DATA["forms"]["joiners"])
 _DOCUMENT = re.compile(_DATA["forms"]["document"])
+_CATEGORY = re.compile(_DATA["forms"]["category"])
 _REFERENCES = tuple((word, re.compile(pattern)) for word, pattern in _DATA["references"].items())
 _CLAUSE_BREAK = re.compile(rf"[{re.escape(PROSE_MARKS)}\s]|{_DATA['forms']['conditional']}")
 _OF = "的"
@@ -87,7 +88,10 @@ class Subject:
     def named_in(self, text: str, idf: Callable[[str], float]) -> bool:
         """Whether `text` (a sentence with its heading path and title) names the subject;
         True when the question names none."""
-        return _names(_DOCUMENT.sub("", self.name), text, idf)
+        name = _DOCUMENT.sub("", self.name)
+        return _names(name, text, idf) or (
+            (bare := _CATEGORY.sub("", name)) != name and _names(bare, text, idf)
+        )
 
     def states_thing(self, text: str, idf: Callable[[str], float]) -> bool:
         """Whether `text` speaks of the asked thing (学费); True when none is known."""
