@@ -208,6 +208,9 @@ def test_list_questions(table: list[Target]) -> None:
     assert answer_list_question("孩子每天作业写到很晚，对布置作业提了哪几条总体要求？", table) is None
     sport = answer_list_question("每天的体育课有哪些要求？", table)
     assert sport and any(t.unit == "节" for t in sport)
+    # A place the plan is not of: its rows are no answer, retrieval's.
+    assert answer_list_question("2023年罗湖区有哪些目标？", table)
+    assert answer_list_question("2023年天津市有哪些目标？", table) is None
     # A year setting the scene of a question about a thing of its own that no row of the
     # year names (暂住证, which the segmenter tags a verb): retrieval's too.
     assert answer_list_question("2025年，暂住证有什么要求？", table) is None

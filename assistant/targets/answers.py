@@ -11,6 +11,7 @@ import jieba
 import jieba.posseg as pseg
 
 from assistant.grammar.dates import PLAN_PERIOD_NAME, YEAR
+from assistant.grammar.places import asked_places, place_codes
 from assistant.grammar.sentences import clauses
 from assistant.targets.bodies import body_suffix_pattern, normalize_body
 from assistant.targets.deadlines import plan_period_years
@@ -51,6 +52,21 @@ def answer_list_question(
     if not (year or period or recurrences or body):
         return None  # list-style, but about nothing the table can filter on
     rows = list(targets() if callable(targets) else targets)
+    asked = frozenset(code for _, codes in asked_places(q) for code in codes)
+    if asked:
+        # "2016年深圳…有什么要求" is about 深圳: rows of other places' documents are no answer,
+        # nor a province's. A document is of the place when one of its rows (title, heading
+        # or sentence) names it or a place inside it.
+        of_place = {
+            t.doc_id
+            for t in rows
+            if any(
+                c.startswith(a) for c in place_codes(f"{t.doc_id} {t.section} {t.sentence}") for a in asked
+            )
+        }
+        rows = [t for t in rows if t.doc_id in of_place]
+        if not rows:
+            return None
     if year:
         rows = filter_targets(rows, year=year.group(1))
     if period:
