@@ -14,6 +14,7 @@ from assistant.answering.extractive import Candidate, ExtractiveAnswerer, rank_s
 from assistant.answering.quote import (
     LIST_MAX,
     SENTENCE_MAX,
+    announces_list,
     announcing_heading,
     clause_quotes,
     continuation,
@@ -575,3 +576,11 @@ def test_an_item_of_a_list_its_heading_announces_holds_the_asked_list() -> None:
         "（三）适龄儿童的预防接种证。": True,
         "符合条件的子女在杭就学，应提前1个月向实际居住地学校提出申请。": False,
     }
+
+
+def test_items_written_on_after_the_colon_are_an_announced_list() -> None:
+    inline = ("所需印证材料：①监护人及儿童户口簿；", "②身份证；", "③居住证；", "④免疫接种卡。", "三、其他事项。")
+    assert announces_list(inline[0])
+    assert _quote(inline, 0, "申请积分入学要准备哪些印证材料？") == list(inline[:4])
+    # A colon followed by prose announces no list of its own.
+    assert not announces_list("报名时间：6月25日至26日。")
