@@ -319,6 +319,18 @@ def test_an_hour_answers_a_question_for_the_hour_and_a_year_no_question_for_the_
     assert not slot_of(months).filled_by("2014年起集中受理，统一管理。", months)
 
 
+def test_a_date_or_an_age_is_no_period() -> None:
+    question = "外地户口的孩子报名入园，家长需要在天津缴纳社保满几年？"
+    slot = slot_of(question)
+    assert slot.kind == "duration"
+    # A birth-date range and an age state no period; a number of years or months does.
+    assert not slot.filled_by("年满3周岁（2012年9月1日至2013年8月31日间出生）", question)
+    assert not slot.filled_by("自二○一六年三月起施行", question)
+    assert slot.filled_by("在我市缴纳社会保险累计满3年", question).group(0) == "3年"
+    assert slot.filled_by("连续居住满12个月及以上", question).group(0) == "12个月"
+    assert slot.filled_by("学位锁定六年", question).group(0) == "六年"
+
+
 def test_a_rank_is_answered_by_an_ordinal() -> None:
     rank = "配套幼儿园应该放在第几期建？"
     assert slot_of(rank).filled_by("幼儿园应当在首期建设。", rank)
