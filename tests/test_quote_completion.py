@@ -476,6 +476,15 @@ def test_a_documents_basis_and_a_cover_letters_forwarding_sentence_enact_it() ->
     assert not enacting("根据学位情况，学校制定招生方案。", "谁制定招生方案？")
 
 
+def test_the_opening_of_a_guiding_thought_enacts_its_document() -> None:
+    # 滨海新区's 2016 plan opens its 指导思想 with what it carries out: no date of enrolment.
+    opening = "深入贯彻落实《2016年天津市小学招生入学工作指导意见》（津教委〔2016〕12号）的精神，坚持以国家和天津市有关法律法规为依据。"
+    assert enacting(opening, "天津滨海新区2016年小学招生入学定在哪几天？")
+    assert not enacting(opening, "滨海新区的方案是依据什么制定的？")
+    # Carrying out a document's spirit with a rule of its own is a rule.
+    assert not enacting("认真贯彻落实市教委文件精神，各学校不得提前招生。", "能提前招生吗？")
+
+
 def test_a_list_questions_best_sentence_is_the_one_announcing_the_list() -> None:
     # By meaning the last item ("6.入学安排承诺书。") is closest to "要交哪些材料"; the sentence
     # announcing the materials holds the answer and leads, its items quoted with it.
@@ -579,7 +588,13 @@ def test_an_item_of_a_list_its_heading_announces_holds_the_asked_list() -> None:
 
 
 def test_items_written_on_after_the_colon_are_an_announced_list() -> None:
-    inline = ("所需印证材料：①监护人及儿童户口簿；", "②身份证；", "③居住证；", "④免疫接种卡。", "三、其他事项。")
+    inline = (
+        "所需印证材料：①监护人及儿童户口簿；",
+        "②身份证；",
+        "③居住证；",
+        "④免疫接种卡。",
+        "三、其他事项。",
+    )
     assert announces_list(inline[0])
     assert _quote(inline, 0, "申请积分入学要准备哪些印证材料？") == list(inline[:4])
     # A colon followed by prose announces no list of its own.
