@@ -14,7 +14,8 @@ from assistant.grammar.sentences import CLOSING_BRACKETS, ENUMERATION_COMMA, OPE
 from assistant.question.subject import tagged
 from assistant.vocab import table
 
-_NAMES = table("assistant.answering", "sentences.toml")["names"]
+_SENTENCES = table("assistant.answering", "sentences.toml")
+_NAMES = _SENTENCES["names"]
 # A kind's words run together are one ("初中学校"); those a stage's people follow are none.
 _KINDS = {
     kind: re.compile(f"(?:{words})+(?!{_NAMES['generic']['not_after']})")
@@ -34,7 +35,7 @@ _REMARK = re.compile(
 _ASKS = re.compile(_NAMES["asks"].replace("{kinds}", "|".join(_NAMES["kinds"].values())))
 _GENERIC = re.compile(f"(?:{_NAMES['generic']['words']})")
 # "哪些情况学校不予受理" asks which cases: the noun after 哪些 is a list's, not a name's.
-_LIST_NOUN = re.compile(table("assistant.answering", "sentences.toml")["list"]["nouns"])
+_LIST_NOUN = re.compile(_SENTENCES["list"]["nouns"])
 # What ends the words before a name: a mark, a space, or a word that links a name to the
 # clause it stands in ("到德化街小学报名" → 德化街).
 _BEFORE_NAME = re.compile(rf"[^\u4e00-\u9fff]|{_NAMES['generic']['linking']}")

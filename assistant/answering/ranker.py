@@ -14,16 +14,14 @@ import math
 from collections.abc import Sequence
 from typing import Protocol
 
-from assistant.answering.quote import Located
+from assistant.answering.quote import Located, announces_list
 from assistant.question.coverage import coverage
 from assistant.question.lexical import LexicalIndex
 from assistant.question.slots import Slot, yes_no
 from assistant.question.terms import search_tokens
 from assistant.vocab import compile_pattern, table
 
-_SENTENCES = table("assistant.answering", "sentences.toml")
-_ANNOUNCE = compile_pattern(_SENTENCES["list"]["announce"])
-_CASE = compile_pattern(_SENTENCES["case"]["pattern"])
+_CASE = compile_pattern(table("assistant.answering", "sentences.toml")["case"]["pattern"])
 
 
 class Sentence(Located, Protocol):
@@ -93,7 +91,7 @@ def sentence_features(
                 "position": c.at / max(1, len(c.sentences) - 1),
                 "length": math.log(max(1, len(sentence))),
                 "historical": float(c.citation.historical),
-                "announces": float(bool(_ANNOUNCE.search(sentence))),
+                "announces": float(announces_list(sentence)),
                 "neighbour_dense": max((n.dense for n in neighbours), default=0.0),
                 "neighbour_holds": float(any(n.holds for n in neighbours)),
                 "case_match": case_match(sentence, question, lexical),
