@@ -303,7 +303,8 @@ def _item_not_heading(kind: str, outline: _Outline, sections: list[Section]) -> 
     path = outline.path
     if not outline.stack or outline.stack[-1][0] != RANKS[kind]:
         return
-    if any(s.path[: len(path)] == path for s in sections):
+    # What a heading holds is appended after it, under its path: the last section tells.
+    if sections and sections[-1].path[: len(path)] == path:
         return
     _append_body(sections, path[:-1], outline.line)
 
