@@ -147,6 +147,43 @@ def test_ingest_stores_the_pooled_sentence_vectors(settings_factory: Any, pooled
     assert bool(standalone) is not pooled  # pooled: no sentence embedded on its own
 
 
+class _RunReportingEmbedder(HashEmbedder):
+    """Reports each text as a finished run, from two threads, as a local ONNX model does."""
+
+    reports_runs = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.call_sizes: list[int] = []
+
+    def embed_documents(self, texts: list[str], done: Any = None) -> np.ndarray:  # type: ignore[override]
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.call_sizes.append(len(texts))
+        vectors = super().embed_documents(texts)
+        if done is not None:
+            with ThreadPoolExecutor(2) as pool:
+                list(pool.map(lambda _i: done(1), range(len(texts))))
+        return vectors
+
+
+def test_a_model_that_reports_its_runs_gets_every_chunk_in_one_call(settings_factory: Any) -> None:
+    settings: Settings = settings_factory(refresh_seconds=0.0, embedding_batch_size=2)
+    make_knowledge(settings.knowledge_dir, SAMPLE_DOCS)
+    embedder = _RunReportingEmbedder()
+    seen: list[float] = []
+    index = KnowledgeIndex(settings, embedder=embedder)
+    report = index.ingest(progress=lambda share, what: seen.append(share) if what == "建立索引" else None)
+    ids, _, _ = index.all_chunks()
+    assert report.chunks == len(ids) > 2
+    # The chunks went in one call, not in twos as the batch size says.
+    assert embedder.call_sizes[0] == len(ids)
+    assert len(seen) == len(ids) and seen[-1] == 1.0 and seen == sorted(seen)  # one step a chunk
+    made = {tuple(np.round(hash_vector(t), 5)) for t in embedder.embedded[: len(ids)]}
+    got = index.active().get(ids=ids, include=["embeddings"])  # type: ignore[union-attr]
+    assert {tuple(np.round(np.asarray(v, dtype=np.float32), 5)) for v in got["embeddings"]} == made  # type: ignore[union-attr]
+
+
 # --- the real model ---------------------------------------------------------------------
 
 
@@ -165,6 +202,13 @@ def chunk_texts() -> list[str]:
     metas = sorted(knowledge_metas(Settings()), key=lambda m: m.doc_id)
     chunks = [c for meta in metas[:2] for c in prepare_document(meta).chunks]
     return [c.embed_text for c in chunks[::7][:10]]
+
+
+def test_each_run_reports_its_texts_as_it_ends(onnx_int8: Any, chunk_texts: list[str]) -> None:
+    counts: list[int] = []
+    vectors = onnx_int8.embed_documents(chunk_texts, done=counts.append)
+    assert sum(counts) == len(chunk_texts) and len(counts) > 1
+    assert np.allclose(vectors, onnx_int8.embed_documents(chunk_texts), atol=1e-6)
 
 
 def test_chunk_vectors_batched_agree_with_one_at_a_time(onnx_int8: Any, chunk_texts: list[str]) -> None:

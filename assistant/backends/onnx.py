@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -227,6 +227,10 @@ class OnnxEmbedder:
     def pools_sentences(self) -> bool:
         return self._head is not None
 
+    # embed_documents(texts, done) reports each run as it ends, so a caller can hand it
+    # thousands of texts at once and still show progress (indexing/ingest.py).
+    reports_runs = True
+
     def _new_session(self, threads: int) -> Any:
         import onnxruntime as ort
 
@@ -287,10 +291,15 @@ class OnnxEmbedder:
         return out
 
     def embed_ids(
-        self, ids: list[list[int]], layout: Layout | None = None, on_states: Any = None
+        self,
+        ids: list[list[int]],
+        layout: Layout | None = None,
+        on_states: Any = None,
+        done: Callable[[int], None] | None = None,
     ) -> np.ndarray:
         """Vectors of tokenised documents in the layout's batches and parallel runs;
-        `on_states(index, states)` sees each text's token states when given."""
+        `on_states(index, states)` sees each text's token states when given, and
+        `done(count)` hears of each run's texts as it ends (from the run's thread)."""
         layout = layout or self.layout
         out = np.zeros((len(ids), self.dim), dtype=np.float32)
         if not ids:
@@ -304,6 +313,8 @@ class OnnxEmbedder:
             if on_states is not None:
                 for r, i in enumerate(batch):
                     on_states(i, states[r, : len(ids[i])])
+            if done is not None:
+                done(len(batch))
 
         if layout.streams <= 1:
             with self._lock:
@@ -314,10 +325,10 @@ class OnnxEmbedder:
                 list(pool.map(run, batches))
         return out
 
-    def embed_documents(self, texts: list[str]) -> np.ndarray:
+    def embed_documents(self, texts: list[str], done: Callable[[int], None] | None = None) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return self.embed_ids(list(self.tokenize_documents(texts)["input_ids"]))
+        return self.embed_ids(list(self.tokenize_documents(texts)["input_ids"]), done=done)
 
     def embed_documents_with_sentences(
         self, texts: list[str], sentences: list[list[str]]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -42,6 +43,8 @@ from assistant.settings import Settings
 log = logging.getLogger(__name__)
 
 ADD_BATCH = 256
+# Chunks a call to a local model that reports its runs (memory: 3 MB of vectors a 1,000).
+WHOLE_CALL = 4096
 KEPT_PREVIOUS = "已保留上次收录的版本。"
 Progress = Callable[[float, str], None] | None
 
@@ -266,6 +269,9 @@ def _embed_and_add(
     rows: list[tuple[str, str]] = []
     pooled: list[np.ndarray] = []
     with tqdm(total=len(todo), desc="建立索引", unit="段") as bar:
+        if not pools and getattr(embedder, "reports_runs", False):
+            _embed_whole(embedder, collection, todo, bar, progress)
+            return True
         for start in range(0, len(todo), batch):
             part = todo[start : start + batch]
             texts = [c.embed_text for c in part]
@@ -278,12 +284,7 @@ def _embed_and_add(
                     pooled.extend(v for _, v in kept)
             else:
                 vectors = embedder.embed_documents(texts)
-            collection.add(
-                ids=[c.id for c in part],
-                embeddings=vectors,  # type: ignore[arg-type]
-                documents=[c.text for c in part],
-                metadatas=[c.metadata() for c in part],  # type: ignore[misc]
-            )
+            _add(collection, part, vectors)
             bar.update(len(part))
             if progress:
                 progress(min(1.0, (start + len(part)) / len(todo)), "建立索引")
@@ -292,6 +293,40 @@ def _embed_and_add(
         found = SentenceVectors(rows, texts, np.stack(pooled), model)
         found.save(sentence_dir(index.settings.derived_dir(collection.name)))
     return True
+
+
+def _add(collection: Collection, chunks: list[Chunk], vectors: Any) -> None:
+    collection.add(
+        ids=[c.id for c in chunks],
+        embeddings=vectors,
+        documents=[c.text for c in chunks],
+        metadatas=[c.metadata() for c in chunks],  # type: ignore[misc]
+    )
+
+
+def _embed_whole(
+    embedder: Embedder, collection: Collection, todo: list[Chunk], bar: tqdm, progress: Progress
+) -> None:
+    """Chunks in calls of thousands to an embedder that reports each run as it ends (a local
+    ONNX model): its parallel runs stay busy to the last chunk instead of waiting for the
+    slowest run at the end of every few chunks (the shipped folder's chunks: 53 s in one
+    call, 60 s in calls of 16, on two AVX2 cores)."""
+    lock = threading.Lock()
+    finished = 0
+
+    def advance(count: int) -> None:  # called from the embedder's worker threads
+        nonlocal finished
+        with lock:
+            finished += count
+            bar.update(count)
+            if progress:
+                progress(min(1.0, finished / len(todo)), "建立索引")
+
+    for start in range(0, len(todo), WHOLE_CALL):
+        part = todo[start : start + WHOLE_CALL]
+        vectors = embedder.embed_documents([c.embed_text for c in part], done=advance)  # type: ignore[call-arg]
+        for at in range(0, len(part), ADD_BATCH):
+            _add(collection, part[at : at + ADD_BATCH], vectors[at : at + ADD_BATCH])
 
 
 # ---------------------------------------------------------------------------- switch
