@@ -23,7 +23,9 @@ model: install
 index: model
 	$(PY) -m assistant ingest
 
-run: index
+# app.py builds or updates the index before it serves: in one process, so the model and
+# the libraries load once (`make index` alone builds it without serving).
+run: model
 	$(PY) app.py
 
 test: model balancer embedding-server
