@@ -21,8 +21,15 @@ def _cmd_fetch_model(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.backends import selection as eb
 
     started = time.perf_counter()
+    measuring = settings.embedding_model == "embeddinggemma" and (
+        args.force or args.remeasure or eb.stored_choice(settings.model_cache_dir) is None
+    )
+    # The download waits on the network; the measurement's libraries load meanwhile.
+    preload = eb.import_in_background() if measuring else None
     folder = model_fetch.fetch(settings.model_cache_dir, force=args.force)
     print(f"模型已就绪：{folder}（用时 {time.perf_counter() - started:.0f} 秒）")
+    if preload is not None:
+        preload.join()
     if settings.embedding_model != "embeddinggemma":
         return 0
     started = time.perf_counter()

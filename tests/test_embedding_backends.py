@@ -404,3 +404,23 @@ def test_concurrent_requests_run_one_forward_pass_at_a_time() -> None:
         t.join()
     assert peak == 1
     assert embedder.embed_documents(["甲", "乙乙", "丙"]).shape == (3, 4)
+
+
+def test_the_measurement_libraries_load_in_the_background() -> None:
+    """What `fetch-model` overlaps with the download: in a new process none of the heavy
+    libraries is loaded at first, and after the thread they all are."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from assistant.backends import selection\n"
+        "heavy = ['torch', 'sentence_transformers', 'onnxruntime', 'onnxscript']\n"
+        "print(sorted(n for n in heavy if n in sys.modules))\n"
+        "selection.import_in_background().join()\n"
+        "print(sorted(n for n in heavy if n in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=300)
+    before, after = out.stdout.strip().splitlines()[-2:]
+    assert before == "[]"
+    assert after == str(sorted(["torch", "sentence_transformers", "onnxruntime", "onnxscript"]))
