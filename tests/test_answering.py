@@ -421,7 +421,7 @@ def test_openai_reply_that_the_documents_do_not_answer_is_recorded_as_refused(
 def test_a_partial_answer_is_quoted_even_with_an_llm_answerer(
     openai_assistant: Assistant, fresh_stub: StubServer
 ) -> None:
-    result = openai_assistant.ask("罗湖的高考分数线多少分？")
+    result = openai_assistant.ask("罗湖区教师平均工资是多少元？")  # see test_refusal.NOT_STATED
     assert result.refused is True and result.reason == "not_stated"
     assert result.answer.startswith("文件没有写明")
     assert fresh_stub.state.chat_requests == []  # a model would be tempted to fill the gap
