@@ -420,7 +420,9 @@ def test_the_measurement_libraries_load_in_the_background() -> None:
         "selection.import_in_background().join()\n"
         "print(sorted(n for n in heavy if n in sys.modules))\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=300
+    )
     before, after = out.stdout.strip().splitlines()[-2:]
     assert before == "[]"
     assert after == str(sorted(["torch", "sentence_transformers", "onnxruntime", "onnxscript"]))
