@@ -241,12 +241,7 @@ def _reuse_vectors(old: Collection, new: Collection, chunks: dict[str, list[Chun
             continue  # the text changed: the whole document is embedded anew
         for start in range(0, len(same), ADD_BATCH):
             part = same[start : start + ADD_BATCH]
-            new.add(
-                ids=[c.id for c, _ in part],
-                embeddings=[v for _, v in part],  # type: ignore[arg-type]
-                documents=[c.text for c, _ in part],
-                metadatas=[c.metadata() for c, _ in part],  # type: ignore[misc]
-            )
+            _add(new, [c for c, _ in part], [v for _, v in part])
         chunks[doc_id] = []
         reused = reused or bool(same)
     return reused
