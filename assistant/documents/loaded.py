@@ -16,6 +16,9 @@ class LoadedText:
     encoding: str | None
     title: str = ""  # an HTML page's <title> (or the title its script sets), for metadata
     scan: ScanInfo | None = None  # the pages read by OCR, when any were
+    # The extension of a page saved from a browser under a document's name (".pdf" for a
+    # file viewer's page saved as the file): its text must still hold the document's.
+    saved_as: str = ""
 
 
 def tidy(text: str) -> str:

@@ -92,9 +92,15 @@ def load_bytes(data: bytes, filename: str) -> LoadedText:
         raise _unsupported(suffix)
     if not data:
         raise DocumentError("empty file", "文件为空（0 字节），请检查后重新上传。")
-    _check_magic(data, suffix)
+    # A page saved from the browser under a document's own name (a .pdf, .txt or .docx whose
+    # bytes are HTML, as code hosts' and portals' file viewers are saved) is read as a page.
+    saved_as = suffix if fmt not in ("html", "mhtml") and sniff(data) == "html" else ""
+    if saved_as:
+        fmt = "html"
+    else:
+        _check_magic(data, suffix)
     if fmt in ("doc", "docx") and (held := sniff(data)) is not None:
-        fmt = held  # a Word name over RTF, a saved page or (.docx) an old binary file
+        fmt = held  # a Word name over RTF or (.docx) an old binary file
     if fmt in ("pdf", "image"):  # scanned pages and images: OCR (PDFium and the engine load here)
         from assistant.documents.scans import load_scan
 
@@ -114,7 +120,7 @@ def load_bytes(data: bytes, filename: str) -> LoadedText:
     if not text.strip():
         raise DocumentError("document has no text", "文件中没有可读取的文字内容。")
     fmt = "html" if fmt == "mhtml" else fmt  # cleaned and titled as the page it holds
-    return LoadedText(text=text, format=fmt, encoding=encoding, title=title)
+    return LoadedText(text=text, format=fmt, encoding=encoding, title=title, saved_as=saved_as)
 
 
 def _read_text(data: bytes, fmt: str, filename: str = "") -> tuple[str, str | None, str]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from assistant.documents.chunking import Chunk, chunk_sections
-from assistant.documents.cleaning import clean_web_text, repeated_lines
+from assistant.documents.cleaning import clean_web_text, is_paragraph, repeated_lines
 from assistant.documents.errors import DocumentError
 from assistant.documents.loaders import PAGE_SUFFIXES, LoadedText, load_bytes, load_document
 from assistant.documents.manifest import DocumentMeta
@@ -32,7 +32,7 @@ T = TypeVar("T")
 
 # Bump when loading, cleaning, structure or chunking changes, so re-ingest redoes every
 # document even though no file changed.
-PIPELINE_VERSION = "18"
+PIPELINE_VERSION = "19"
 
 
 @dataclass(frozen=True)
@@ -186,6 +186,14 @@ def prepare_document(meta: DocumentMeta, today: dt.date | None = None) -> Prepar
     loaded = _stage("load", meta, lambda: load_document(meta.path))
     boilerplate = site_boilerplate(meta.path)
     text = _stage("clean", meta, lambda: clean_web_text(loaded.text, meta.path.name, boilerplate))
+    if loaded.saved_as and not any(is_paragraph(line) and CJK.search(line) for line in text.splitlines()):
+        # A file viewer's page saved under the file's name: the file itself is not in it.
+        raise DocumentError(
+            f"{meta.path.name}: a web page saved as {loaded.saved_as} without the document's text"
+            " (a file viewer's page?)",
+            f"文件《{meta.path.name}》其实是一个网页（扩展名 {loaded.saved_as}），其中没有文件正文，"
+            "可能是网站上文件预览页面的保存件；请下载原始文件后重新上传。",
+        )
     meta = _stage("metadata", meta, lambda: with_detected_metadata(meta, loaded, text, today))
     sections = _stage("structure", meta, lambda: parse_sections(text, title=meta.title))
     chunks = _stage("chunk", meta, lambda: chunk_sections(meta, sections))
@@ -194,7 +202,7 @@ def prepare_document(meta: DocumentMeta, today: dt.date | None = None) -> Prepar
             f"{meta.path.name}: no text left after cleaning",
             f"文件《{meta.path.name}》清理后没有可用的正文内容。",
         )
-    rows = _stage("tables", meta, lambda: row_chunks(meta))
+    rows = _stage("tables", meta, lambda: row_chunks(meta, page=bool(loaded.saved_as)))
     if loaded.scan is not None:  # passages read by OCR name their pages
         chunks = mark_scan_pages(chunks, loaded.scan)
         notes = "；".join(reason for _, reason in loaded.scan.skipped)

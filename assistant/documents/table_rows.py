@@ -67,11 +67,12 @@ def section_of(record: Record) -> str:
     return PATH_SEPARATOR.join(x for x in (record.table, record.sheet, f"第{record.row}行") if x)
 
 
-def row_chunks(meta: DocumentMeta) -> list[Chunk]:
-    """The row chunks of a document; a table that cannot be read costs only its rows
-    (its text is still indexed), except for workbooks, whose loader reports the error."""
+def row_chunks(meta: DocumentMeta, page: bool = False) -> list[Chunk]:
+    """The row chunks of a document (`page`: read as the web page it is, whatever its name);
+    a table that cannot be read costs only its rows (its text is still indexed), except for
+    workbooks, whose loader reports the error."""
     try:
-        tables = read_tables(meta.path)
+        tables = read_tables(meta.path, page)
     except TableError as exc:
         log.warning("%s", exc)
         return []

@@ -313,9 +313,10 @@ def tables_as_text(tables: list[Table]) -> str:
     return "\n\n".join(blocks)
 
 
-def read_tables(path: Path) -> list[Table]:
-    """The tables of a file of any supported format ([] for plain text)."""
-    suffix = path.suffix.lower()
+def read_tables(path: Path, page: bool = False) -> list[Table]:
+    """The tables of a file of any supported format ([] for plain text); `page`: the file
+    is a web page whatever its name says (a page saved under a document's name)."""
+    suffix = ".html" if page else path.suffix.lower()
     data = path.read_bytes()
     if suffix in (".xls", ".xlsx"):
         return read_workbook(data, path.name)

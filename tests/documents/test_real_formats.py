@@ -18,6 +18,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
 from assistant.documents.cleaning import clean_web_text
+from assistant.documents.errors import DocumentError
 from assistant.documents.loaders import load_bytes, load_document
 from assistant.documents.manifest import DocumentMeta, doc_id_for
 from assistant.documents.metadata import detect_metadata, is_garbled
@@ -156,6 +157,32 @@ def test_garbled_lines_are_dropped_and_logged(caplog: pytest.LogCaptureFixture) 
         cleaned = clean_web_text(text, "rules.pdf")
     assert "฿" not in cleaned and "关于印发招生考试工作规定的通知" in cleaned
     assert "rules.pdf: dropped 1 garbled line(s)" in caplog.text
+
+
+def test_a_page_saved_under_a_text_name_is_read_as_the_page_it_is() -> None:
+    """A real news item saved from a code host's file viewer under its file's .txt name: its
+    text is the article, not the markup around it."""
+    path = FIXTURES / "dongguan_2016_points_scheme_viewer_page.txt"
+    loaded = load_document(path)
+    assert loaded.format == "html" and loaded.saved_as == ".txt"
+    prepared = prepare_document(_unlisted(path), today=TODAY)
+    text = "\n".join(c.text for c in prepared.chunks)
+    assert "将原积分方案中的10个积分项目整合优化为6个积分项目" in text
+    for markup in ("<meta", "<div", "class=", "Permalink", "Raw Blame History"):
+        assert markup not in text
+    assert prepared.meta.title == "2016年东莞市义务教育阶段进城务工人员随迁子女积分制入学积分方案"
+
+
+def test_a_file_viewer_page_saved_under_a_pdf_name_is_refused_by_name() -> None:
+    """A real code host's viewer page saved as the PDF it shows holds none of the PDF: the
+    user is told so in Chinese, the log in English, and nothing of the page is indexed."""
+    path = FIXTURES / "file_viewer_page_saved_as.pdf"
+    with pytest.raises(DocumentError) as caught:
+        prepare_document(_unlisted(path), today=TODAY)
+    assert "其实是一个网页" in caught.value.user_message and "请下载原始文件" in caught.value.user_message
+    assert "web page saved as .pdf without the document" in str(caught.value)
+    # The same bytes under an HTML name are the page they are: read, not refused as a PDF.
+    assert "Sorry, we cannot display this file." in load_bytes(path.read_bytes(), "viewer.html").text
 
 
 def test_letter_through_the_whole_pipeline(tmp_path: Path) -> None:
