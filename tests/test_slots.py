@@ -58,7 +58,8 @@ def _passage(pid: str, dense: float = 0.75, **meta: str) -> Passage:
         ("天津小学招生报名是哪两天？", "day"),  # 哪两天 asks for days, as 哪天 does
         ("学生每天在校锻炼不少于几小时？", "duration"),
         ("家长每天陪读多少分钟合适？", "duration"),
-        ("是不是还要求每个孩子练会几样运动特长", "figure"),  # 样, 种, 条, 件: measure words as 个
+        ("要求每个孩子练会几样运动特长？", "figure"),  # 样, 种, 条, 件: measure words as 个
+        ("是不是还要求每个孩子练会几样运动特长", "yesno"),  # 几 after 是不是: indefinite
         ("家里能教的劳动技能有几种？", "figure"),
         ("什么时候基本消除大班额？", "date"),
         ("需要提前多长时间公告？", "duration"),
@@ -102,6 +103,13 @@ def _passage(pid: str, dense: float = 0.75, **meta: str) -> Passage:
             "figure",
         ),
         ("What was the tuition fee charged by private junior middle schools in 2016?", "figure"),
+        # A yes/no form put as a choice governs a bare figure noun or an indefinite 几 after
+        # it: the question asks yes or no; 多少 after it still asks how much.
+        ("江苏2016年普通高校招生，高校能不能自己规定男女生的录取比例？", "yesno"),
+        ("要不要给孩子做个豪华简历 再去参加几个杯赛拿证书啊", "yesno"),
+        ("是否设有招生人数上限？", "yesno"),
+        ("能不能告诉我要交多少钱？", "figure"),
+        ("录取比例是多少？能不能调整？", "figure"),
     ],
 )
 def test_the_slot_of_a_question(question: str, kind: str) -> None:
@@ -141,6 +149,25 @@ def test_a_time_of_the_school_year_answers_when() -> None:
     when = "劳动周可以放在什么时候？"
     assert slot_of(when).filled_by("大中小学每学年设立劳动周，可在学年内或寒暑假自主安排。", when)
     assert not slot_of(when).filled_by("劳动周以集体劳动为主。", when)
+
+
+def test_a_time_of_a_year_or_a_month_answers_when() -> None:
+    when = "随迁子女入学政策一般在什么时候对外公布？"
+    slot = slot_of(when)
+    assert slot.filled_by("各地随迁子女入学政策一般要在招生工作开始前一年年底或当年年初对外公布。", when)
+    assert slot.filled_by("6月下旬，区招生委员会对政策性借读生进行审批。", when)
+    assert not slot.filled_by("各地随迁子女入学政策要对外公布，执行过程不得随意更改。", when)
+    assert not slot.filled_by("全年组织两次检查。", when)  # 全年 is no time of the year
+
+
+def test_a_bare_number_under_the_column_the_question_names_is_read_with_the_asked_unit() -> None:
+    question = "复兴高级中学排球项目的招生规模上限是多少人？"
+    header = ["序号", "区县", "学校", "项目", "招生 规模 上限"]
+    row = "49 | 虹口区 | 复兴高级中学 | 排球 | 12"
+    assert slot_of(question).filled_by(row, question, header).group(0) == "12人"
+    # A question that names no column gives the number no unit.
+    other = "复兴高级中学排球项目招多少人？"
+    assert slot_of(other).filled_by(row, other, header) is None
 
 
 def test_a_phone_question_is_filled_by_a_phone_number_not_a_count() -> None:

@@ -32,6 +32,8 @@ _ASKS_CHANGE = compile_pattern(_DATA["holds"]["asks_change"])
 _RELATIVE_REACH = 6
 _GENERAL_CLASSIFIER = "个"
 _INDEFINITE = compile_pattern(_DATA["indefinite"]["form"])
+_CHOICE = compile_pattern(_DATA["indefinite"]["choice"])
+_GOVERNED = compile_pattern(_DATA["indefinite"]["governed"])
 # Words that name a value, not a thing (数目, 总数).
 VALUE_WORD = compile_pattern(_DATA["value_words"]["pattern"])
 _CLAUSE_BREAK = re.compile(rf"[{re.escape(PROSE_MARKS)}\s]+(?=\S)")
@@ -114,7 +116,7 @@ class Slot:
             return None
         for year in _YEAR_IN_QUESTION.findall(question):
             sentence = sentence.replace(year, "\x00" * len(year))
-        text = self.read(sentence, header)
+        text = self.read(sentence, header, question)
         return next((m for m in self.fill.finditer(text) if self._counts(text, m, question)), None)
 
     def _counts(self, text: str, m: re.Match[str], question: str) -> bool:
@@ -138,11 +140,12 @@ class Slot:
             return _names_one(m.group(0), self.named, question)
         return True
 
-    def read(self, sentence: str, header: Sequence[str] = ()) -> str:
+    def read(self, sentence: str, header: Sequence[str] = (), question: str = "") -> str:
         """`sentence` with the asked unit after each bare number whose column or label
-        names it: "西片 | 钟村毓秀小学 | 7" under "拟招生班数" reads "7个班"; a table whose
-        note gives the asked unit ("（单位：人）", passed among `header`) reads each bare
-        number with it."""
+        names it: "西片 | 钟村毓秀小学 | 7" under "拟招生班数" reads "7个班", and so does a
+        number under the column the question names ("招生规模上限是多少人" over "招生 规模
+        上限 | 12"); a table whose note gives the asked unit ("（单位：人）", passed among
+        `header`) reads each bare number with it."""
         unit = self.unit
         if unit is None:
             return sentence
@@ -152,16 +155,40 @@ class Slot:
         if unit.column is None:
             return sentence
         column = unit.column
-        return with_units(sentence, header, lambda name: unit.word if column.search(name) else "")
+        asked = re.sub(r"\s+", "", question)
+
+        def word(name: str) -> str:
+            own = re.sub(r"\s+", "", name)
+            named = len(own) >= COLUMN_NAME_MIN and own in asked
+            return unit.word if column.search(name) or named else ""
+
+        return with_units(sentence, header, word)
+
+
+# A column's name the question uses as its own words is at least this long ("规模上限").
+COLUMN_NAME_MIN = 3
 
 
 def _indefinite(rule: _SlotRule, asked: re.Match[str], question: str) -> bool:
-    """A figure form with an indefinite 几 ("想招几个…") in a clause before the last, when the
-    last clause asks yes or no: the question asks that, not how many."""
-    if rule.kind != "figure" or not _INDEFINITE.search(asked.group(0)):
+    """A figure question asks nothing when each of its figure forms is indefinite: a 几
+    ("想招几个…") in a clause before the last when the last clause asks yes or no, or a bare
+    noun or 几 after a yes/no form put as a choice ("能不能规定录取比例"): the question asks
+    yes or no, not how many."""
+    if rule.kind != "figure":
         return False
+    choice = _CHOICE.search(question)
     last = max((m.end() for m in _CLAUSE_BREAK.finditer(strip_final_stops(question))), default=0)
-    return asked.end() <= last and bool(_YES_NO.ask.search(question, last))
+
+    def indefinite(form: re.Match[str]) -> bool:
+        if choice is not None and choice.end() <= form.start() and _GOVERNED.search(form.group(0)):
+            return True
+        return (
+            bool(_INDEFINITE.search(form.group(0)))
+            and form.end() <= last
+            and bool(_YES_NO.ask.search(question, last))
+        )
+
+    return indefinite(asked) and all(indefinite(m) for m in rule.ask.finditer(question, asked.end()))
 
 
 @lru_cache(maxsize=2048)
