@@ -296,6 +296,9 @@ def test_decide_unknown_topic_noun_lowers_support(lexical: LexicalIndex) -> None
     counted = decision_features("特色学校打造的数目，是几所？", [_passage("plan-1", 0.5)], lexical)
     assert counted["unknown_asked"] == 0.0
     assert decision_features("恒大是几所？", [_passage("plan-1", 0.5)], lexical)["unknown_asked"] == 1.0
+    # Where something is looked up is asked of no thing before the form: "恒大去哪里看" asks
+    # where, and an unknown word there is not the value asked for.
+    assert decision_features("恒大去哪里看？", [_passage("plan-1", 0.5)], lexical)["unknown_asked"] == 0.0
     with_unknown = decide("恒大学位新增多少？", [_passage("plan-1", 0.5)], lexical)
     without = decide("高中学位新增多少？", [_passage("plan-1", 0.5)], lexical)
     assert with_unknown.support < without.support

@@ -289,7 +289,10 @@ def _coverage(question: str, passages: list[Passage], lexical: LexicalIndex) -> 
 
 def _asks_about_unknown(question: str, slot: Slot, unknown: list[str]) -> bool:
     """Whether a word the knowledge base never uses stands right before the question
-    form, as the thing whose value is asked for ("分数线多少分", "学费是多少")."""
+    form, as the thing whose value is asked for ("分数线多少分", "学费是多少"); a slot whose
+    form is not preceded by its thing ("消息去哪里看": where, not what) has none."""
+    if not slot.names_thing:
+        return False
     window = question[max(0, slot.at - HEAD_WINDOW) : slot.at]
     return any(noun in window and not VALUE_WORD.match(noun) for noun in unknown)
 
