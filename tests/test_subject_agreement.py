@@ -58,6 +58,8 @@ FEE = "深圳市第十九高级中学的学费是多少钱？"
         ("评上师德标兵的老师能拿多少奖金？", "师德标兵", "师德标兵奖金的具体数字"),
         # Districts by their short names, whatever their tag, are places, not a name.
         ("泉州鲤城、丰泽2016年小学一年级一个班一般招多少学生？", "", "具体数字"),
+        # "在城镇" is in the segmenter's dictionary as a name: 在 + 城镇, a place phrase.
+        ("在城镇总体规划里给学校留足建设用地是哪个部门的职责？", "", "负责的部门"),
     ],
 )
 def test_the_subject_of_a_value_question_is_read_from_its_grammar(

@@ -199,8 +199,16 @@ def asked_subject(question: str, slot: Slot) -> Subject:
 def made_up_verb_phrase(word: str) -> bool:
     """A segment the segmenter made up (in no dictionary, or a rare entry of it) that opens
     with a copula or modal verb (能罚 = 能 + 罚, 会扣 = 会 + 扣): a verb phrase, not a noun."""
-    rare = pseg.dt.word_tag_tab.get(word) is None or jieba.dt.FREQ.get(word, 0) < RARE_WORD
-    return rare and any(_COPULA.fullmatch(word[:n]) for n in range(1, len(word)))
+    tag = pseg.dt.word_tag_tab.get(word)
+    freq = jieba.dt.FREQ.get(word, 0)
+    rare = tag is None or freq < RARE_WORD
+    if rare:
+        return any(_COPULA.fullmatch(word[:n]) for n in range(1, len(word)))
+    # A name in the dictionary that is a copula or preposition before a commoner word
+    # ("在城镇" = 在 + 城镇, tagged a transliterated name): a phrase, not a name.
+    return str(tag).startswith("nr") and any(
+        _COPULA.fullmatch(word[:n]) and jieba.dt.FREQ.get(word[n:], 0) > freq for n in range(1, len(word))
+    )
 
 
 def _content(text: str) -> list[tuple[str, str]]:
