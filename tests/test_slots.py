@@ -716,3 +716,11 @@ def test_a_total_or_full_score_is_asked_in_points() -> None:
     total = slot_of("上海2016年中考，按分数计的那几门加起来总分是多少？")
     assert total.filled_by("语文、数学、外语、物理、化学、体育科目考试成绩采用分数制，总分为630分；")
     assert not total.filled_by("录取总分（即语文、数学等共6门科目学业考试成绩的总分）须达到控制线。")
+
+
+def test_a_fraction_is_no_score() -> None:
+    question = "复旦大学附属中学统一招生的录取分数线是多少分？"
+    slot = slot_of(question)
+    assert slot.filled_by("录取最低控制分数线为515分。", question)
+    assert not slot.filled_by("面向外区县的招生计划原则上占二分之一。", question)
+    assert not slot.filled_by("招生计划的百分之三十。", question)
