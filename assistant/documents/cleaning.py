@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 _BULLET = re.compile(r"^\s*[•·▪◦►▶●■◆\-\*]\s*")
 _SENTENCE_PUNCT = re.compile(f"[{re.escape(CLAUSE_MARKS + ENDS + COLONS)}]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 # Words that only ever appear in portal chrome, never in policy text, and the labels of
 # article metadata printed by portal CMSs ("作者：… 来源：… 人气：…"): data/metadata.toml.
 _CHROME_WORDS = re.compile("|".join(map(re.escape, rules()["furniture"]["chrome_words"])), re.IGNORECASE)
@@ -89,15 +90,25 @@ def is_chrome_row(line: str) -> bool:
     return len(items) >= 3 and all(len(i) <= 12 for i in items) and bool(_CHROME_WORDS.search(line))
 
 
+def _is_latin_chrome(line: str) -> bool:
+    """A line of Latin words and no Chinese ("Branch: master", "© 2016 GitHub, Inc."): in a
+    Chinese page, outside its text, the chrome of the site or viewer that showed it."""
+    text = line.strip()
+    return bool(text) and not _CJK.search(text) and bool(_LATIN_WORD.search(text)) and " | " not in text
+
+
 def _strip_header(lines: list[str]) -> list[str]:
     """Drop navigation before the first paragraph; keep headings that are not nav-like."""
     first_para = next((i for i, line in enumerate(lines) if is_paragraph(line)), len(lines))
     head = lines[:first_para]
     nav = [is_nav_item(line) for line in head]
+    chinese = first_para < len(lines) and bool(_CJK.search(lines[first_para]))
     kept: list[str] = []
     for i, line in enumerate(head):
         if not line.strip():
             kept.append(line)
+            continue
+        if chinese and _is_latin_chrome(line):
             continue
         near_nav = any(nav[j] for j in (i - 1, i + 1) if 0 <= j < len(head))
         if nav[i] or (near_nav and len(line.strip()) <= NAV_ITEM_MAX):
@@ -302,7 +313,12 @@ def _strip_tail(lines: list[str]) -> list[str]:
     after = [i for i in range(last + 1, len(lines)) if lines[i].strip()][:_CLOSING_WINDOW]
     closing = next((i for i in after if _is_closing_date(lines[i])), None)
     if closing is None:  # no 落款: drop only the footer's own lines
-        return lines[: last + 1] + [line for line in lines[last + 1 :] if not _is_footer(line)]
+        chinese = bool(_CJK.search(lines[last]))
+        return lines[: last + 1] + [
+            line
+            for line in lines[last + 1 :]
+            if not _is_footer(line) and not (chinese and _is_latin_chrome(line))
+        ]
     tail = [line for line in lines[closing + 1 :] if not line.strip() or _is_closing_line(line)]
     return lines[: closing + 1] + tail
 

@@ -170,6 +170,10 @@ def test_a_page_saved_under_a_text_name_is_read_as_the_page_it_is() -> None:
     assert "将原积分方案中的10个积分项目整合优化为6个积分项目" in text
     for markup in ("<meta", "<div", "class=", "Permalink", "Raw Blame History"):
         assert markup not in text
+    # The viewer's own lines around the article (Latin words, no Chinese) are no part of it.
+    for chrome in ("Branch: master", "forked from", "Contact GitHub", "© 2016 GitHub", "Jump to Line"):
+        assert chrome not in text
+    assert all(re.search(r"[\u4e00-\u9fff]", chunk.text) for chunk in prepared.chunks)
     assert prepared.meta.title == "2016年东莞市义务教育阶段进城务工人员随迁子女积分制入学积分方案"
 
 
