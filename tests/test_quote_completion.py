@@ -599,3 +599,43 @@ def test_items_written_on_after_the_colon_are_an_announced_list() -> None:
     assert _quote(inline, 0, "申请积分入学要准备哪些印证材料？") == list(inline[:4])
     # A colon followed by prose announces no list of its own.
     assert not announces_list("报名时间：6月25日至26日。")
+
+
+def test_a_list_question_naming_a_value_is_answered_by_every_item_stating_it() -> None:
+    """ "哪些考生可以加10分": the items of the list that state 10分, each as written, not the
+    announcement of another list nor an item stating 3分."""
+    text = "\n".join(
+        (
+            "1．凡有下列情形之一的考生，录取时将在统考成绩总分的基础上加分投档：",
+            "（1）自主就业的退役士兵，录取时可加5分投档。",
+            "（2）烈士子女，录取时可加10分投档。",
+            "（3）少数民族考生，报考省属高校，录取时可加3分投档。",
+            "（4）归侨子女和台湾省籍考生，录取时可加10分投档。",
+            "2．凡符合下列规定之一的应届考生，可在统考成绩总分的基础上加分投档：",
+            "（1）必修科目成绩均达到A级的，加5分计入统考成绩。",
+        )
+    )
+    citation = _citation(text, section="十一、录取 > （七）照顾政策")
+    question = "哪些考生录取时可以加10分投档？"
+    lexical = LexicalIndex(["d"], [text])
+    context = AnswerContext(question, question, "hans", [citation], slot=slot_of(question), lexical=lexical)
+    answer = ExtractiveAnswerer().answer(context)
+    quote = answer.split(" [1]")[0]
+    assert quote.splitlines() == [
+        "（2）烈士子女，录取时可加10分投档。",
+        "（4）归侨子女和台湾省籍考生，录取时可加10分投档。",
+    ]
+    # Rows of a table stating the value are quoted each on a line of its own.
+    rows = "编号 | 考生条件 | 降分幅度\n4 | 归侨子女 | 降5分 录取\n5 | 少数民族学生 | 降5分 录取\n6 | 烈士子女 | 降10分 录取"
+    row_citation = _citation(rows, section="政策性照顾项目一览表")
+    question = "哪些考生可以降5分录取？"
+    context = AnswerContext(
+        question,
+        question,
+        "hans",
+        [row_citation],
+        slot=slot_of(question),
+        lexical=LexicalIndex(["d"], [rows]),
+    )
+    quote = ExtractiveAnswerer().answer(context).split(" [1]")[0]
+    assert quote.splitlines() == ["4 | 归侨子女 | 降5分 录取", "5 | 少数民族学生 | 降5分 录取"]

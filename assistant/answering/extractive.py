@@ -30,13 +30,13 @@ from assistant.answering.quote import (
 from assistant.grammar import outline, thresholds
 from assistant.grammar.sentences import PROSE_MARKS, split_sentences
 from assistant.grammar.sentences import clauses as clauses_of
-from assistant.grammar.table_rows import aligned, header_of
+from assistant.grammar.table_rows import CELL, aligned, header_of
 from assistant.question.cite import Citation
 from assistant.question.coverage import coverage
 from assistant.question.lexical import LexicalIndex
 from assistant.question.normalize import in_script
 from assistant.question.retrieve import about_now
-from assistant.question.slots import Slot, asked_verb, fact_verdict, slot_of, table_header, yes_no
+from assistant.question.slots import FIGURE, Slot, asked_verb, fact_verdict, slot_of, table_header, yes_no
 from assistant.question.subject import BODY, asked_subject, other_stage, tagged
 from assistant.question.terms import search_tokens
 from assistant.vocab import compile_pattern, table
@@ -56,6 +56,10 @@ MAX_SUPPORT = 2
 LEAD_MAX = 60  # a lead line longer than this is no summary: the quote follows anyway
 BODY_NAME_REACH = 2  # characters before a body's kind (部门, 局) that name it
 OPENING_CLAUSE_MAX = 14  # a clause this short that states the value opens the next one
+# A list question naming a value is answered by the items stating it when at least this
+# many of one passage do, at most MAX_SHARED_ITEMS of them.
+SHARED_VALUE_ITEMS = 2
+MAX_SHARED_ITEMS = 10
 _LEAD_OPENING = compile_pattern(_GRAMMAR["lead"]["opening"])
 _LEAD_CLOSING = compile_pattern(_GRAMMAR["lead"]["closing"])
 _NUMBERING = re.compile(rf"^\s*(?:{outline.MARKER})\s*")
@@ -133,6 +137,10 @@ def choose_evidence(context: AnswerContext, lexical: LexicalIndex | None = None)
         citation = ranked[0].citation
         after = continuation(ranked[0], context.following, slot, question)
         quote = quoted_sentences(ranked[0], slot, question, tokens, lexical, after)
+    if slot.kind == "list" and ranked and (shared := items_sharing_value(ranked, question)):
+        # "哪些考生可以降5分录取": the items or rows stating the value the question names
+        # answer it together, each as written.
+        citation, quote = shared
     lead = "" if context.partial else _lead_line(slot, question, quote, tokens, lexical, citation)
     more = [] if context.partial else clause_quotes(ranked, quote, question, lexical)
     quote = quote + [sentence for c, sentence in more if c is citation]
@@ -153,6 +161,28 @@ class Candidate:
     @property
     def sentence(self) -> str:
         return self.sentences[self.at]
+
+
+def items_sharing_value(ranked: list[Candidate], question: str) -> tuple[Citation, list[str]] | None:
+    """The list items or table rows of one passage that state a figure the question names
+    ("降5分" in "哪些考生可以降5分录取"), in the passage's order: the passage with the most
+    of them, when it has at least two; None otherwise."""
+    values = {re.sub(r"\s+", "", m.group(0)) for m in FIGURE.finditer(question)}
+    if not values:
+        return None
+    stating = [re.compile(rf"(?<![\d.]){re.escape(v)}") for v in values]
+    by_passage: dict[int, list[Candidate]] = {}
+    for c in ranked:
+        sentence = re.sub(r"\s+", "", c.sentence)
+        if (ITEM.match(c.sentence) or CELL in c.sentence) and any(p.search(sentence) for p in stating):
+            group = by_passage.setdefault(c.citation.number, [])
+            if all(other.sentence != c.sentence for other in group):
+                group.append(c)
+    best = max(by_passage.values(), key=len, default=[])
+    if len(best) < SHARED_VALUE_ITEMS:
+        return None
+    best.sort(key=lambda c: c.at)
+    return best[0].citation, [c.sentence for c in best[:MAX_SHARED_ITEMS]]
 
 
 def _meets(cases: list[thresholds.Quantity], candidate: Candidate) -> int:
@@ -404,7 +434,7 @@ def _where(citation: Citation, english: bool) -> str:
 
 def join_quote(sentences: list[str]) -> str:
     """The quoted sentences as one text, the items of a list each on a line of their own."""
-    return "".join(s if not ITEM.match(s) else f"\n{s}" for s in sentences).strip()
+    return "".join(s if not (ITEM.match(s) or CELL in s) else f"\n{s}" for s in sentences).strip()
 
 
 def _fact_line(sentences: list[str], citation: Citation, english: bool) -> str:

@@ -73,6 +73,8 @@ _RULES = tuple(
     for kind, spec in _DATA["slots"].items()
 )
 _YES_NO = next(rule for rule in _RULES if rule.kind == "yesno")
+# A figure with its unit ("5分", "10个"), as a figure question is filled.
+FIGURE = next(rule.fill for rule in _RULES if rule.kind == "figure")
 # Slots whose answer is a value a sentence states or does not.
 _VALUE_SLOTS = frozenset(rule.kind for rule in _RULES if rule.value)
 _UNITS = tuple(
