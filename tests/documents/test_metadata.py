@@ -16,6 +16,7 @@ from assistant.documents.metadata import (
     is_garbled,
     rules,
 )
+from assistant.documents.metadata.validity import status
 from assistant.documents.pipeline import prepare_document
 
 TODAY = dt.date(2026, 12, 1)
@@ -149,6 +150,9 @@ def test_a_plan_span_sets_its_end() -> None:
         "2015学年中山市城区小学招生通告",
         "罗湖区2016年小学一年级申请指南",
         "关于做好2016年义务教育招生入学工作的意见",
+        # The year before a place with no 年, or after the title's words.
+        "2016重庆江津区普通高中招生政策方案",
+        "番禺区义务教育阶段招生入学工作指引（2015年）",
     ],
 )
 def test_rules_for_a_past_intake_are_historical(title: str) -> None:
@@ -180,6 +184,19 @@ def test_a_manual_for_a_past_year_is_historical() -> None:
     assert meta.status_reason == "2023年的手册，可能已更新"
     undated = detect_metadata("某区智慧教育平台用户操作手册\n一、登录\n打开浏览器。", today=TODAY)
     assert undated.status == "current"
+
+
+def test_a_revision_year_is_no_intake_year_and_a_title_naming_a_city_is_a_local_organs() -> None:
+    # "（2019年修订）" dates a revision: a regulation on exams is not one year's rules.
+    revised = detect_metadata("某省普通高校招生考试条例（2019年修订）\n第一条 为了规范招生。", today=TODAY)
+    assert revised.status == "current"
+    # No issuer found, but the title opens with a city: a local normative document, aged
+    # out after five years like one whose issuer is found.
+    local = status("佛山市免费义务教育实施办法（2013年修订）", "", "2014-08-27", "", TODAY)
+    assert local == ("historical", "2014年发布，已超过规范性文件一般5年的有效期")
+    assert status("中华人民共和国义务教育法（2018年修正）", "", "2018-12-29", "", TODAY) == ("current", "")
+    # A year closing a title ("…招生政策15问2015", a file's name) names its intake too.
+    assert status("广州市义务教育阶段学校招生政策15问2015", "", "", "", TODAY)[0] == "historical"
 
 
 def test_a_current_law_stays_current() -> None:

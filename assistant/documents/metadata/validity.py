@@ -11,6 +11,12 @@ from assistant.documents.metadata.common import as_date, field, rules, squeeze
 from assistant.grammar.dates import RANGE_MARKS, YEAR, parse_dates
 from assistant.grammar.numerals import CHARACTERS, to_int
 
+# A year a title names: before 年/学年/年度/级/版 or a Chinese word, or closing the title;
+# not followed by 修订/修正/修改 (a law's revision).
+_TITLE_YEAR = re.compile(
+    rf"(?<!\d)({YEAR})(?!\d)(?!\s*年?\s*(?:修订|修正|修改))(?:\s*(?:年|学年|年度|级|版)|(?=[\u4e00-\u9fff])|\s*[)）]?$)"
+)
+_LOCAL_TITLE = re.compile(r"^[\u4e00-\u9fff]{1,8}?[省市区县](?!场|民|委)")
 _YEARS = re.compile(rf"({YEAR})\s*[{RANGE_MARKS}]+\s*({YEAR})\s*年")
 _VALID_YEARS = re.compile(rf"(?:有效期|试行期)\s*(?:为|是)?\s*(\d{{1,2}}|[{CHARACTERS}]{{1,3}})\s*年")
 _FROM_DATE = re.compile(r"自(.{4,20}?)起")
@@ -65,14 +71,21 @@ def status(title: str, issuer: str, date: str, until: str, today: dt.date) -> tu
             return "historical", f"有效期至{end.year}年，已过期"
         return "current", ""
     cfg = rules()["status"]
-    year = re.search(rf"({YEAR})\s*(?:年|学年|年度|级).*?{cfg['yearly_words']}", title)
-    if year and int(year.group(1)) < today.year:
-        return "historical", f"{year.group(1)}年招生入学规定，可能已更新"
-    guide = re.search(rf"({YEAR})\s*(?:年|学年|年度|版)?.*?{cfg['yearly_guides']}", title)
-    if guide and int(guide.group(1)) < today.year:
-        return "historical", f"{guide.group(1)}年的{guide.group(2)}，可能已更新"
+    # The year a title names (before or after its words: "2016重庆…招生方案", "…招生政策
+    # 15问2015", "…工作指引（2015年）"), not a law's revision year ("（2013年修订）").
+    years = [int(m.group(1)) for m in _TITLE_YEAR.finditer(title)]
+    year = years[0] if years else None
+    words = re.search(cfg["yearly_words"], title)
+    if year and words and year < today.year:
+        return "historical", f"{year}年招生入学规定，可能已更新"
+    guide = re.search(cfg["yearly_guides"], title)
+    if year and guide and year < today.year:
+        return "historical", f"{year}年的{guide.group(1)}，可能已更新"
     issued = as_date(date) if date else None
-    local = bool(re.search(r"[省市区县]", issuer)) and not re.search(cfg["national_issuers"], issuer)
+    # A local organ issued it: its issuer names a province, city, district or county, or,
+    # with no issuer found, its title opens with such a place ("佛山市…实施办法").
+    local = bool(re.search(r"[省市区县]", issuer)) if issuer else bool(_LOCAL_TITLE.match(title))
+    local = local and not re.search(cfg["national_issuers"], issuer)
     bare = re.sub(r"([（(][^（）()]*[)）])+$", "", title)
     is_law = bool(re.search(r"((?<![办方做])法|条例)$", bare))
     if issued and local and not is_law and (today - issued).days > 365.25 * cfg["normative_max_years"]:
