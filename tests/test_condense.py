@@ -43,6 +43,16 @@ def test_stage_follow_up_replaces_the_stage() -> None:
     assert "幼儿园" not in out
 
 
+def test_the_last_earlier_topic_of_the_kind_is_the_one_swapped() -> None:
+    # 义务教育 in the document's name is not what was asked about; 小学 is.
+    previous = "佛山市免费义务教育实施办法规定，小学每个学生每学年免多少钱？"
+    standalone = condense_by_rules("那初中呢？", [(previous, "小学每生每学年970元。")])
+    assert standalone == "佛山市免费义务教育实施办法规定，初中每个学生每学年免多少钱？"
+    assert condense_by_rules("那初中呢？", [("义务教育阶段小学的作业时间是多少？", "…")]) == (
+        "义务教育阶段初中的作业时间是多少？"
+    )
+
+
 def test_a_tail_with_dehua_is_dropped_from_the_new_topic() -> None:
     """ "那高中的话呢": the topic is 高中; the tail words come from follow_ups.toml's tail."""
     from assistant.question.condense import _new_topic

@@ -209,9 +209,12 @@ def _swap_topic(named: str, previous: str) -> str | None:
     if not group:
         return None
     members = sorted(group, key=len, reverse=True)
-    for member in members:
-        if member in previous and member not in named:
-            return previous.replace(member, named, 1)
+    # Of the earlier topics of the kind, the last one named is the one asked about
+    # ("…义务教育实施办法…小学每生…" before "那初中呢？": 小学, not 义务教育 in the title).
+    found = [m for m in re.finditer("|".join(map(re.escape, members)), previous) if m.group(0) not in named]
+    if found:
+        last = found[-1]
+        return previous[: last.start()] + named + previous[last.end() :]
     core = named.rstrip("的")
     for member in members:
         if member in previous and member in core and core not in previous:
