@@ -103,6 +103,9 @@ def _passage(pid: str, dense: float = 0.75, **meta: str) -> Passage:
             "figure",
         ),
         ("What was the tuition fee charged by private junior middle schools in 2016?", "figure"),
+        # An English figure noun asks for the figure only in a what-question.
+        ("When two candidates have the same total score, which subject is compared first?", ""),
+        ("What's the maximum number of kids in one PE class?", "figure"),
         # A yes/no form put as a choice governs a bare figure noun or an indefinite 几 after
         # it: the question asks yes or no; 多少 after it still asks how much.
         ("江苏2016年普通高校招生，高校能不能自己规定男女生的录取比例？", "yesno"),
