@@ -32,7 +32,7 @@ T = TypeVar("T")
 
 # Bump when loading, cleaning, structure or chunking changes, so re-ingest redoes every
 # document even though no file changed.
-PIPELINE_VERSION = "21"
+PIPELINE_VERSION = "22"
 
 
 @dataclass(frozen=True)

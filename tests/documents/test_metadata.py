@@ -178,6 +178,12 @@ def test_portal_banner_and_file_viewer_furniture_leave_the_title(page_title: str
     assert detect_title(lines, page_title) == "关于做好招生工作的通知"
 
 
+def test_a_title_written_twice_is_read_once() -> None:
+    title = "越秀区关于进城务工人员随迁子女义务教育入学工作的实施细则"
+    lines = [title, title, "第一条 为进一步做好进城务工人员随迁子女义务教育工作，制定本实施细则。"]
+    assert detect_title(lines) == title
+
+
 def test_a_manual_for_a_past_year_is_historical() -> None:
     meta = detect_metadata("2023年某区智慧教育平台用户操作手册\n一、登录\n打开浏览器。", today=TODAY)
     assert meta.status == "historical"

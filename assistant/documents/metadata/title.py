@@ -106,6 +106,8 @@ def detect_title(lines: list[str], html_title: str = "") -> str:
                 break
             if DOC_NUMBER.search(squeeze(texts[nxt])) or DATE.search(texts[nxt]):
                 break
+            if squeeze(texts[nxt]) in squeeze(joined):
+                break  # the title written again (a page's header, then its heading)
             joined += texts[nxt]
         if best:
             return best
