@@ -26,13 +26,14 @@ from assistant.documents.ocr import IMAGE_SUFFIXES, index_key, mark_scan_pages
 from assistant.documents.structure import parse_sections
 from assistant.documents.table_rows import row_chunks
 from assistant.grammar.outline import is_annex_label, starts_numbered
+from assistant.grammar.table_rows import CELL
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # Bump when loading, cleaning, structure or chunking changes, so re-ingest redoes every
 # document even though no file changed.
-PIPELINE_VERSION = "22"
+PIPELINE_VERSION = "23"
 
 
 @dataclass(frozen=True)
@@ -109,12 +110,13 @@ def _folder_boilerplate(folder: str, pages: tuple[tuple[str, int, int], ...]) ->
 
 def _title_from_text(text: str, fallback: str) -> str:
     """When no line is shaped like a title: a file name in Chinese words (a bureau names its
-    files by their titles), else the first plausible line that is no numbered heading."""
+    files by their titles), else the first plausible line that is no numbered heading and
+    no table row (a header's cells name columns, not the document)."""
     if len(CJK.findall(fallback)) >= _NAMED_FILE_MIN:
         return fallback
     for line in text.split("\n"):
         line = line.strip().lstrip("#").strip()
-        if not 4 <= len(line) <= 60 or is_furniture(line) or is_garbled(line):
+        if not 4 <= len(line) <= 60 or is_furniture(line) or is_garbled(line) or f" {CELL} " in line:
             continue
         if not starts_numbered(line) and not is_annex_label(line):
             return line

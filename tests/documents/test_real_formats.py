@@ -349,3 +349,17 @@ def test_a_new_page_of_the_site_changes_the_hash_of_the_others(tmp_path: Path) -
     page = _site_page("<p>各学校：现将转学工作通知如下，请遵照执行。</p>")
     (tmp_path / "second.html").write_text(page, encoding="utf-8")
     assert content_hash(_unlisted(first), "model") != before
+
+
+def test_a_table_header_is_never_a_documents_title(tmp_path: Path) -> None:
+    """A page of notes and a table, with no title line: the header row names columns."""
+    page = tmp_path / "points_items.html"
+    page.write_text(
+        "<html><body><p>一、积分监护人根据实际情况选择本表所列项目参加积分，积分结果可累积计算。</p>"
+        "<table><tr><td>序号</td><td>项目</td><td>积分</td></tr>"
+        "<tr><td>1</td><td>计划生育</td><td>5分</td></tr></table></body></html>",
+        encoding="utf-8",
+    )
+    prepared = prepare_document(_unlisted(page), today=TODAY)
+    assert "|" not in prepared.meta.title
+    assert prepared.meta.title == "points_items"
