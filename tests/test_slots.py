@@ -161,6 +161,8 @@ def test_a_time_of_a_year_or_a_month_answers_when() -> None:
     assert slot.filled_by("6月下旬，区招生委员会对政策性借读生进行审批。", when)
     assert not slot.filled_by("各地随迁子女入学政策要对外公布，执行过程不得随意更改。", when)
     assert not slot.filled_by("全年组织两次检查。", when)  # 全年 is no time of the year
+    # A time of the school year after its start says when, as one before it does.
+    assert slot.filled_by("小学办理时间为每学期开学后两周内。", when)
 
 
 def test_a_bare_number_under_the_column_the_question_names_is_read_with_the_asked_unit() -> None:
