@@ -9,6 +9,7 @@ import os
 import re
 import urllib.request
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -448,3 +449,31 @@ def test_llamacpp_answerer_answers_from_the_passages(real_settings: Settings) ->
     assert result.answerer == "llamacpp"
     assert result.citations and "1200" in result.citations[0].text
     assert result.refused or "1200" in result.answer  # answered from the passage, or declined
+
+
+def test_a_historical_document_without_a_date_is_labelled_with_the_year_its_title_names() -> None:
+    """A year's rules read from a file that states no date still say which year they are."""
+    undated = Citation(
+        1,
+        "js",
+        "江苏省2016年普通高等学校招生工作意见",
+        "江苏省教育考试院",
+        "",
+        "historical",
+        "十一、录取",
+        "高校不得规定男女生录取比例。",
+        "",
+        1.0,
+        "js:0001:x",
+        status_reason="2016年招生入学规定，可能已更新",
+    )
+    assert undated.year == "2016"
+    assert (
+        historical_note([undated], "hans")
+        == "注意：以上部分内容出自2016年的历史文件，可能已不再适用，请以最新政策为准。"
+    )
+    assert "（2016年历史文件）" in undated.label
+    # A date, when known, gives the year; a current document gets no note.
+    dated = replace(undated, date="2015-11-16")
+    assert dated.year == "2015"
+    assert historical_note([replace(undated, status="current")], "hans") == ""

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.documents.ocr import citation_note
 from assistant.question.retrieve import Passage
+
+# A year as a title or a status reason names it ("2016年", "2015学年").
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,12 @@ class Citation:
 
     @property
     def year(self) -> str:
-        return self.date[:4]
+        """The document's year: its date's, else (a file that states no date) the year its
+        title or its status names ("江苏省2016年普通高等学校招生工作意见")."""
+        if self.date[:4].isdigit():
+            return self.date[:4]
+        named = _YEAR.search(self.title) or _YEAR.search(self.status_reason)
+        return named.group(0) if named else ""
 
     @property
     def context(self) -> str:
