@@ -81,17 +81,6 @@ def test_a_subject_named_by_its_place_and_a_kind_of_document_is_named_by_that_do
     assert not subject.named_in("福田区行动方案 至2025年,基本消除超班额现象", idf)
 
 
-def test_an_exam_by_its_common_name_is_named_by_the_schools_it_admits_to() -> None:
-    # 中考 is written 高级中等学校…招生 in documents: the words of the forms the text does
-    # not use (高中阶段) are no part of what it must name.
-    question = "2016年北京中考文化课考试满分是多少分？"
-    subject = asked_subject(question, slot_of(question))
-    title = "北京教育考试院关于做好2016年北京市高级中等学校考试招生工作的通知"
-    idf = LexicalIndex(["a", "b"], [title, "文化课考试"]).idf
-    assert subject.named_in(f"{title} 三、招生考试及评卷 > （一）文化课考试 满分为540分", idf)
-    assert not subject.named_in(f"{title} （二）体育考试 体育考试科目满分为40分", idf)
-
-
 def test_a_colloquial_words_document_forms_are_alternatives() -> None:
     # 小升初 is written 初中 or 招生 in documents: either names it.
     question = "东城区小升初特长生考查通过的学生名单由哪个机构在网上公示？"

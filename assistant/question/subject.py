@@ -149,11 +149,7 @@ def _names(phrase: str, text: str, idf: Callable[[str], float]) -> bool:
     # 招生, not only by both.
     for word, forms in COLLOQUIAL.items():
         if word in phrase and any(form in text for form in forms):
-            # The words of the forms the text does not use ("高中阶段" where it writes
-            # "高级中等学校" for 中考) are no part of what it must name.
-            present = {t for form in forms if form in text for t in search_tokens(form)}
-            absent = {t for form in forms if form not in text for t in search_tokens(form)} | set(forms)
-            tokens = [t for t in tokens if t not in absent or t in present or t in text]
+            tokens = [t for t in tokens if t not in forms or t in text]
     return not tokens or coverage(tokens, text, idf) >= SUBJECT_COVERAGE - 1e-9
 
 
