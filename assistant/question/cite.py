@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.documents.ocr import citation_note
+from assistant.grammar.dates import YEAR
 from assistant.question.retrieve import Passage
 
 # A year as a title or a status reason names it ("2016年", "2015学年").
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+_YEAR = re.compile(rf"(?<!\d){YEAR}(?!\d)")
 
 
 @dataclass(frozen=True)
