@@ -103,14 +103,18 @@ def chroma_executable() -> str:
     return found
 
 
-def local_index_dir() -> Path:
-    """The embedded index that `python -m assistant ingest` / `make index` builds."""
+def _settings(**fields: Any) -> Any:
     sys.path.insert(0, str(ROOT))
     try:
         from assistant.settings import Settings
     finally:
         sys.path.remove(str(ROOT))
-    return Settings(chroma_host=None).index_dir
+    return Settings(**fields)
+
+
+def local_index_dir() -> Path:
+    """The embedded index that `python -m assistant ingest` / `make index` builds."""
+    return _settings(chroma_host=None).index_dir
 
 
 def _tail(path: Path, chars: int = 3000) -> str:
@@ -287,13 +291,19 @@ class Cluster:
         return rows
 
 
-def _seed(seed_index: Path, server_path: Path) -> None:
-    """Copy an embedded Chroma index into the (empty) folder the server will serve."""
+def _seed(seed_index: Path, server_path: Path, derived_root: Path) -> None:
+    """Copy an embedded Chroma index into the (empty) folder the server will serve, and
+    what was computed from its collections (keyword index, sentence vectors, row index:
+    kept beside it in `derived/`, named by collection) into the cluster's `derived_root`,
+    so the replicas serve at once instead of each embedding every sentence again."""
     if server_path.exists() and any(server_path.iterdir()):
         return  # the server already has its data: never overwrite it
     if not (seed_index / "chroma.sqlite3").is_file():
         raise ScaleOutError(f"no Chroma index to seed from in {seed_index}")
     shutil.copytree(seed_index, server_path, dirs_exist_ok=True)
+    derived = seed_index.parent / derived_root.name
+    if derived.is_dir() and derived.resolve() != derived_root.resolve():
+        shutil.copytree(derived, derived_root, dirs_exist_ok=True)
 
 
 @contextlib.contextmanager
@@ -323,7 +333,7 @@ def scale_out(
     run_dir.mkdir(parents=True, exist_ok=True)
     server_path = base / "chroma-server"
     if seed_index is not None:
-        _seed(Path(seed_index), server_path)
+        _seed(Path(seed_index), server_path, _settings(data_dir=base).derived_root)
     server_path.mkdir(parents=True, exist_ok=True)
 
     def say(message: str) -> None:

@@ -54,9 +54,13 @@ def real_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="session")
 def real_index(real_settings: Settings) -> Any:
+    """Built as `python -m assistant ingest` builds it: the keyword index and the sentence
+    vectors are saved before the collection becomes active, so an app.py started over this
+    data dir (or a scale-out seeded from it) serves at once instead of embedding them again."""
     from assistant.index import KnowledgeIndex
+    from assistant.question.snapshot import keyword_hook
 
-    index = KnowledgeIndex(real_settings)
+    index = KnowledgeIndex(real_settings, before_switch=keyword_hook(real_settings))
     report = index.ingest()
     assert not report.failed, report.failed
     return index
