@@ -3,6 +3,9 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# Test processes: a file's tests stay on one worker (its module fixtures start once); the
+# shipped documents' index is built once and shared (tests/conftest.py).
+TEST_WORKERS ?= 2
 # The development questions join the load test's when ../shared is beside the clone.
 LOAD_QUESTIONS ?= tests/fixtures/refusal_calibration.jsonl $(wildcard ../shared/eval/dev.jsonl ../shared/eval/dev2.jsonl)
 
@@ -35,7 +38,7 @@ test: model balancer embedding-server
 	@test -x /usr/bin/chromium || { DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei && \
 		rm -f $$HOME/.cache/matplotlib/fontlist-*.json; }
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 lint: install
 	$(VENV)/bin/ruff check assistant benchmarks scripts tests app.py

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,23 @@ import pytest
 from assistant.settings import Settings, get_settings
 
 ServeApp = Callable[[Any, Settings], Any]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With several workers (`make test`), each takes whole files: files with more tests on
+    the real model, a real server or the session's real index go first, so that none of
+    them is handed out last to a worker that then runs alone. The order inside a file is
+    kept, and a run on one process keeps the collection order."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    heavy = Counter(
+        item.path
+        for item in items
+        if item.get_closest_marker("model")
+        or item.get_closest_marker("server")
+        or {"real_index", "real_assistant"} & set(getattr(item, "fixturenames", ()))
+    )
+    items.sort(key=lambda item: -heavy[item.path])  # a stable sort
 
 
 @pytest.fixture(autouse=True)
@@ -46,9 +65,14 @@ def settings_factory(tmp_path: Path) -> Callable[..., Settings]:
 
 @pytest.fixture(scope="session")
 def real_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """The real knowledge base and the real embedding model, indexed once per test session
-    into a temporary data directory."""
-    data_dir = tmp_path_factory.mktemp("real-kb")
+    """The real knowledge base and the real embedding model, indexed once per test run
+    into a temporary data directory: with several workers (`pytest -n`), one directory
+    all of them share, in the run's own temporary root."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # each worker's base is a folder of the run's root
+    data_dir = root / "real-kb"
+    data_dir.mkdir(exist_ok=True)
     return Settings(data_dir=data_dir, chroma_host=None)
 
 
@@ -57,11 +81,15 @@ def real_index(real_settings: Settings) -> Any:
     """Built as `python -m assistant ingest` builds it: the keyword index and the sentence
     vectors are saved before the collection becomes active, so an app.py started over this
     data dir (or a scale-out seeded from it) serves at once instead of embedding them again."""
+    from filelock import FileLock
+
     from assistant.index import KnowledgeIndex
     from assistant.question.snapshot import keyword_hook
 
-    index = KnowledgeIndex(real_settings, before_switch=keyword_hook(real_settings))
-    report = index.ingest()
+    # The first worker builds it; the others wait, then find every document unchanged.
+    with FileLock(f"{real_settings.data_dir}.lock"):
+        index = KnowledgeIndex(real_settings, before_switch=keyword_hook(real_settings))
+        report = index.ingest()
     assert not report.failed, report.failed
     return index
 
