@@ -26,16 +26,24 @@ step_start=0
 step() { step_start=$(date +%s); printf '== %s\n' "$1"; }
 done_step() { printf '   %s s\n' "$(($(date +%s) - step_start))"; }
 
-step "virtual environment ($PYTHON → $VENV)"
-"$PYTHON" -m venv "$VENV"
-done_step
-
-step "installer: uv $UV_VERSION"
+step "virtual environment ($PYTHON → $VENV) and installer: uv $UV_VERSION"
 UV=""
-if "$PY" -m pip install "${QUIET[@]}" "uv==$UV_VERSION" >/dev/null 2>&1 && [ -x "$VENV/bin/uv" ]; then
+# A venv without pip (its ensurepip alone takes about 5 s); uv fetched with the
+# interpreter's own pip into a scratch folder then installs pip and itself into the venv.
+# Otherwise: a venv with pip, and uv installed by that pip if it can be.
+boot=$(mktemp -d)
+trap 'rm -rf "$boot"' EXIT
+if "$PYTHON" -m venv --without-pip "$VENV" &&
+  "$PYTHON" -m pip install "${QUIET[@]}" --target "$boot" "uv==$UV_VERSION" >/dev/null 2>&1 &&
+  "$boot/bin/uv" pip install --quiet --python "$PY" pip "uv==$UV_VERSION" && [ -x "$VENV/bin/uv" ]; then
   UV="$VENV/bin/uv"
 else
-  echo "   uv not available here; installing with pip"
+  "$PYTHON" -m venv "$VENV"
+  if "$PY" -m pip install "${QUIET[@]}" "uv==$UV_VERSION" >/dev/null 2>&1 && [ -x "$VENV/bin/uv" ]; then
+    UV="$VENV/bin/uv"
+  else
+    echo "   uv not available here; installing with pip"
+  fi
 fi
 done_step
 
