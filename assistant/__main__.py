@@ -24,9 +24,11 @@ def _cmd_fetch_model(args: argparse.Namespace, settings: Settings) -> int:
     measuring = settings.embedding_model == "embeddinggemma" and (
         args.force or args.remeasure or eb.stored_choice(settings.model_cache_dir) is None
     )
-    # The download waits on the network; the measurement's libraries load meanwhile.
+    # The download waits on the network; the measurement's libraries load meanwhile, and
+    # the download then runs in a process of its own (the imports hold this one's GIL).
     preload = eb.import_in_background() if measuring else None
-    folder = model_fetch.fetch(settings.model_cache_dir, force=args.force)
+    fetch = model_fetch.fetch_in_child if preload is not None else model_fetch.fetch
+    folder = fetch(settings.model_cache_dir, force=args.force)
     print(f"模型已就绪：{folder}（用时 {time.perf_counter() - started:.0f} 秒）")
     if preload is not None:
         preload.join()

