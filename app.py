@@ -40,7 +40,9 @@ def main() -> int:
     print("检查知识库索引……", flush=True)
     try:
         # tqdm inside ingest shows the embedding progress on the console.
-        report = KnowledgeIndex(settings, before_switch=keyword_hook(settings)).ingest()
+        # Sentence vectors are left to the serving process when deferred (settings.py).
+        hook = keyword_hook(settings, sentences=not settings.sentence_vectors_deferred)
+        report = KnowledgeIndex(settings, before_switch=hook).ingest()
     except Exception as exc:
         log.exception("ingest failed")
         print(f"索引建立失败：{user_message_for(exc)}", file=sys.stderr)

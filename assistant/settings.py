@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     # thresholds were calibrated on (refusals lost on dev: docs/ingest.md). Off: every
     # sentence is embedded on its own.
     sentence_vectors_pooled: bool = False
+    # The app's start-up ingest switches to the new collection without its sentence
+    # vectors; the serving process makes them in the background and embeds a question's
+    # own sentences on demand meanwhile (same vectors, so the same answers), so the page
+    # serves about 50 s sooner on a first start (question/sentences_on_demand.py). Off:
+    # made before the switch, and a collection found without them is completed first.
+    sentence_vectors_deferred: bool = True
 
     # --- OCR of scanned PDF pages and images (assistant/documents/scans.py): off, such
     # files are refused as before; threads of the recogniser (0 = every core); an int8

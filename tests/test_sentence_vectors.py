@@ -3,8 +3,11 @@ pruned with it, reused for unchanged sentences, read by the searcher for each pa
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from fakes import SAMPLE_DOCS, HashEmbedder, make_knowledge
 
@@ -12,6 +15,7 @@ from assistant.chain import Assistant
 from assistant.grammar.sentences import split_sentences
 from assistant.index import KnowledgeIndex
 from assistant.indexing.sentence_vectors import SentenceVectors, sentence_dir
+from assistant.question.sentences_on_demand import SentencesOnDemand
 from assistant.question.snapshot import keyword_hook
 from assistant.settings import Settings
 
@@ -29,17 +33,22 @@ def _ingest(settings: Settings, docs: dict[str, str], embedder: HashEmbedder) ->
     return index, report.collection
 
 
-def test_every_sentence_of_a_chunk_of_several_has_a_vector(settings: Settings) -> None:
-    index, name = _ingest(settings, SAMPLE_DOCS, HashEmbedder())
-    stored = SentenceVectors.load(sentence_dir(settings.derived_dir(name)))
-    assert stored is not None and len(stored) > 0
+def _sentence_rows(index: KnowledgeIndex) -> set[tuple[str, str]]:
+    """(chunk id, sentence) of every chunk of two or more sentences."""
     ids, texts, _ = index.all_chunks()
-    expected = {
+    return {
         (cid, s)
         for cid, text in zip(ids, texts, strict=True)
         for s in split_sentences(text)
         if len(set(split_sentences(text))) > 1
     }
+
+
+def test_every_sentence_of_a_chunk_of_several_has_a_vector(settings: Settings) -> None:
+    index, name = _ingest(settings, SAMPLE_DOCS, HashEmbedder())
+    stored = SentenceVectors.load(sentence_dir(settings.derived_dir(name)))
+    assert stored is not None and len(stored) > 0
+    expected = _sentence_rows(index)
     assert set(stored.rows) == expected
     assert stored.vectors.shape == (len(expected), HashEmbedder.dim)
 
@@ -70,11 +79,90 @@ def test_searcher_gives_each_passage_its_sentence_similarities(settings: Setting
         assert all(-1.0 <= v <= 1.0 for v in p.sentence_dense.values())
 
 
-def test_a_collection_built_without_them_gets_them_when_first_searched(settings: Settings) -> None:
+def test_a_collection_built_without_them_gets_them_when_first_searched(settings_factory: Any) -> None:
+    settings = settings_factory(refresh_seconds=0.0, sentence_vectors_deferred=False)
     make_knowledge(settings.knowledge_dir, SAMPLE_DOCS)
     plain = KnowledgeIndex(settings, embedder=HashEmbedder())  # no before_switch hook
     name = plain.ingest().collection
     assert SentenceVectors.load(sentence_dir(settings.derived_dir(name))) is None
     snapshot = Assistant(settings, plain).searcher.snapshot()
-    assert len(snapshot.sentences) > 0
+    assert isinstance(snapshot.sentences, SentenceVectors) and len(snapshot.sentences) > 0
     assert SentenceVectors.load(sentence_dir(settings.derived_dir(name))) is not None
+
+
+class _HeldBackground(HashEmbedder):
+    """Holds the background fill's calls until `release` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        if threading.current_thread().name.startswith("sentences-"):
+            self.release.wait(timeout=60)
+        return super().embed_documents(texts)
+
+
+def _deferred(settings: Settings, embedder: HashEmbedder) -> tuple[KnowledgeIndex, str]:
+    """An ingest as the app's start makes it: keyword index, no sentence vectors."""
+    make_knowledge(settings.knowledge_dir, SAMPLE_DOCS)
+    index = KnowledgeIndex(settings, embedder=embedder, before_switch=keyword_hook(settings, sentences=False))
+    report = index.ingest()
+    assert not report.failed
+    return index, report.collection
+
+
+def test_deferred_ones_are_made_in_the_background_and_saved(settings: Settings) -> None:
+    index, name = _deferred(settings, HashEmbedder())
+    assert SentenceVectors.load(sentence_dir(settings.derived_dir(name))) is None
+    assert (settings.derived_dir(name) / "keyword").is_dir()
+    sentences = Assistant(settings, index).searcher.snapshot().sentences
+    assert isinstance(sentences, SentencesOnDemand)
+    assert sentences.wait(timeout=60)
+    stored = SentenceVectors.load(sentence_dir(settings.derived_dir(name)))
+    assert stored is not None and len(stored) == len(sentences) > 0
+    # the same rows as an ingest that makes them before the switch
+    expected = _sentence_rows(index)
+    assert set(stored.rows) == expected
+
+
+def test_a_question_before_they_are_made_gets_the_same_sentence_similarities(
+    settings_factory: Any, tmp_path: Path
+) -> None:
+    question = "学位申请时间是什么时候？"
+    ready = settings_factory(refresh_seconds=0.0, data_dir=tmp_path / "ready")
+    index, _ = _ingest(ready, SAMPLE_DOCS, HashEmbedder())
+    expected = {p.id: p.sentence_dense for p in Assistant(ready, index).searcher.search(question).passages}
+
+    later = settings_factory(refresh_seconds=0.0, data_dir=tmp_path / "later")
+    held = _HeldBackground()  # the question is answered before the background fill ends
+    index, _ = _deferred(later, held)
+    searcher = Assistant(later, index).searcher
+    sentences = searcher.snapshot().sentences
+    assert isinstance(sentences, SentencesOnDemand)
+    got = {p.id: p.sentence_dense for p in searcher.search(question).passages}
+    assert not sentences.finished
+    held.release.set()
+    assert set(got) == set(expected)
+    for pid, scores in expected.items():
+        assert scores.keys() == got[pid].keys(), pid
+        for sentence, value in scores.items():
+            assert got[pid][sentence] == pytest.approx(value, abs=1e-6)
+    assert sentences.wait(timeout=60)
+
+
+def test_a_replaced_collection_stops_making_them(settings: Settings) -> None:
+    held = _HeldBackground()
+    index, first = _deferred(settings, held)
+    searcher = Assistant(settings, index).searcher
+    sentences = searcher.snapshot().sentences
+    assert isinstance(sentences, SentencesOnDemand)
+    changed = dict(SAMPLE_DOCS)
+    doc_id = next(iter(changed))
+    changed[doc_id] += "\n新增的一句话用于测试。又一句新的话。"
+    make_knowledge(settings.knowledge_dir, changed)
+    assert index.ingest().collection != first
+    assert searcher.refresh(force=True).name != first
+    held.release.set()
+    assert not sentences.wait(timeout=30)  # stopped: never finished
+    assert SentenceVectors.load(sentence_dir(settings.derived_dir(first))) is None

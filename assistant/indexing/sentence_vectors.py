@@ -64,6 +64,9 @@ class SentenceVectors:
         by_row = dict(zip(known, scores.tolist(), strict=True))
         return [by_row[i] if i is not None else None for i in at]
 
+    def prepare(self, passages: list[list[str]]) -> None:
+        """Nothing to do: every vector is stored (vectors still being made embed here)."""
+
     def save(self, directory: Path) -> None:
         """Atomically: written in a sibling folder, then renamed."""
 

@@ -266,6 +266,7 @@ class HybridSearcher:
             self._score_sentences(snapshot.lexical, passage, known, kind, query)
         # Each candidate's sentences are scored against the question, so the ranking can
         # read its best sentence's meaning as well as its keywords.
+        snapshot.sentences.prepare([split_sentences(p.text) for p in passages])
         for p in passages:
             p.sentence_dense = _sentence_similarities(snapshot, p, query_vector, p.dense)
         passage_features(passages, reach, lambda p: max(p.sentence_dense.values(), default=None))

@@ -26,6 +26,7 @@ import numpy as np
 from assistant.indexing.sentence_vectors import EMPTY as NO_SENTENCES
 from assistant.indexing.sentence_vectors import SentenceVectors, build_sentence_vectors, sentence_dir
 from assistant.question.lexical import LexicalIndex
+from assistant.question.sentences_on_demand import SentencesOnDemand
 from assistant.question.typos import TypoCorrector
 from assistant.settings import Settings
 from assistant.tables.store import save_row_index
@@ -193,44 +194,76 @@ def build_lexical(chunks: ChromaChunks) -> LexicalIndex:
     return LexicalIndex(ids, texts)
 
 
-def save_keyword_index(settings: Settings, collection: Collection) -> LexicalIndex:
-    """Build and save the keyword index and the sentence vectors of `collection`. Called
-    before a new collection becomes active, so readers find them ready."""
+def save_keyword_index(settings: Settings, collection: Collection, sentences: bool = True) -> LexicalIndex:
+    """Build and save the keyword index (and, with `sentences`, the sentence vectors) of
+    `collection`. Called before a new collection becomes active, so readers find them ready."""
     lexical = build_lexical(ChromaChunks(collection))
     lexical.save(keyword_dir(settings, collection.name))
-    save_sentence_vectors(settings, collection)
+    if sentences:
+        save_sentence_vectors(settings, collection)
     return lexical
+
+
+Rows = Callable[[], Iterator[tuple[str, str, dict[str, Any]]]]
+
+
+def _sentence_sources(
+    settings: Settings, collection: Collection
+) -> tuple[Any, str, Rows, Callable[[], Iterator[SentenceVectors]]]:
+    """What the sentence vectors of `collection` are made from: the collection's own
+    embedding function (the index's embedder), its model, its chunks, and the sentence
+    vectors saved earlier (this collection's pooled ones first, then other collections')."""
+    embed = getattr(collection, "_embedding_function", None)
+    model = str((getattr(collection, "metadata", None) or {}).get("embedding_model", ""))
+    root = settings.derived_root
+    own = settings.derived_dir(collection.name)
+
+    def earlier() -> Iterator[SentenceVectors]:
+        for path in [own, *(sorted(root.iterdir()) if root.is_dir() else [])]:
+            other = path.name != collection.name and not path.name.startswith(".")
+            if path.is_dir() and (path == own or other):
+                found = SentenceVectors.load(sentence_dir(path))
+                if found is not None:
+                    yield found
+
+    def chunks() -> Iterator[tuple[str, str, dict[str, Any]]]:
+        for ids, texts, metas in ChromaChunks(collection).pages():
+            for cid, text, meta in zip(ids, texts, metas, strict=True):
+                if meta.get("kind") != "row":  # table rows are looked up by name, not read by meaning
+                    yield cid, text, meta
+
+    return embed, model, chunks, earlier
 
 
 def save_sentence_vectors(settings: Settings, collection: Collection) -> None:
     """Embed every sentence of `collection` with the collection's own embedding function
     (the index's embedder); sentences already embedded for an earlier collection are reused."""
-    embed = getattr(collection, "_embedding_function", None)
+    embed, model, chunks, earlier = _sentence_sources(settings, collection)
     if embed is None:
         log.warning("collection %s has no embedding function: no sentence vectors", collection.name)
         return
-    model = str((getattr(collection, "metadata", None) or {}).get("embedding_model", ""))
-    root = settings.derived_root
-    # This collection's own first: the sentence vectors its ingest pooled from the chunks.
-    own = settings.derived_dir(collection.name)
-    earlier = (
-        SentenceVectors.load(sentence_dir(path))
-        for path in [own, *(sorted(root.iterdir()) if root.is_dir() else [])]
-        if path.is_dir() and (path == own or path.name != collection.name) and not path.name.startswith(".")
-    )
-    chunks = (
-        (cid, text, meta)
-        for ids, texts, metas in ChromaChunks(collection).pages()
-        for cid, text, meta in zip(ids, texts, metas, strict=True)
-        if meta.get("kind") != "row"  # table rows are looked up by name, not read by meaning
-    )
-    vectors = build_sentence_vectors(chunks, embed, model, (e for e in earlier if e is not None))
+    vectors = build_sentence_vectors(chunks(), embed, model, earlier())
     vectors.save(sentence_dir(settings.derived_dir(collection.name)))
 
 
-def keyword_hook(settings: Settings) -> Callable[[Collection], object]:
-    """`save_keyword_index` (and the row index of tables) for `KnowledgeIndex(before_switch=…)`."""
-    return lambda collection: (save_keyword_index(settings, collection), save_row_index(settings, collection))
+def sentences_in_background(settings: Settings, collection: Collection) -> SentencesOnDemand | None:
+    """The sentence vectors of `collection`, made by a background thread and, until it
+    ends, embedded for each question's passages on demand (question/sentences_on_demand.py)."""
+    embed, model, chunks, earlier = _sentence_sources(settings, collection)
+    if embed is None:
+        return None
+    save_to = sentence_dir(settings.derived_dir(collection.name))
+    return SentencesOnDemand(collection.name, embed, model, chunks, earlier, save_to).start()
+
+
+def keyword_hook(settings: Settings, sentences: bool = True) -> Callable[[Collection], object]:
+    """`save_keyword_index` (and the row index of tables) for `KnowledgeIndex(before_switch=…)`.
+    Without `sentences` the new collection becomes active without sentence vectors, and the
+    serving process makes them (`Settings.sentence_vectors_deferred`)."""
+    return lambda collection: (
+        save_keyword_index(settings, collection, sentences),
+        save_row_index(settings, collection),
+    )
 
 
 def prune_derived(settings: Settings, keep: set[str]) -> None:
@@ -250,7 +283,7 @@ class SearchSnapshot:
     name: str | None
     chunks: ChromaChunks
     lexical: LexicalIndex
-    sentences: SentenceVectors = NO_SENTENCES
+    sentences: SentenceVectors | SentencesOnDemand = NO_SENTENCES
     _typos: list[TypoCorrector] = field(default_factory=list, repr=False)
     _typos_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -286,10 +319,17 @@ def open_snapshot(index: Index, settings: Settings, name: str | None) -> SearchS
         log.info("keyword index of %s built in %.1f s", name, time.perf_counter() - started)
     # Collections older than the previous one are gone from Chroma; so goes what came of them.
     prune_derived(settings, {name, index.previous_name() or ""})
-    sentences = SentenceVectors.load(sentence_dir(settings.derived_dir(name)))
+    sentences: SentenceVectors | SentencesOnDemand | None = SentenceVectors.load(
+        sentence_dir(settings.derived_dir(name))
+    )
+    if sentences is None and settings.sentence_vectors_deferred:
+        # A collection built without them (the app's first ingest leaves them to this
+        # process, or an index from before sentence vectors): made in the background.
+        sentences = sentences_in_background(settings, collection)
+        if sentences is not None:
+            log.info("sentence vectors of %s: none saved, making them in the background", name)
     if sentences is None:
-        # A collection built without them (an index from before sentence vectors, or by an
-        # ingest without the hook): made now, once, and saved for the next process.
+        # Or made now, once, and saved for the next process.
         started = time.perf_counter()
         try:
             save_sentence_vectors(settings, collection)
@@ -297,7 +337,8 @@ def open_snapshot(index: Index, settings: Settings, name: str | None) -> SearchS
             log.info("sentence vectors of %s built in %.1f s", name, time.perf_counter() - started)
         except Exception as exc:  # answers then rank sentences by keywords alone
             log.warning("no sentence vectors for %s: %s", name, exc)
-    sentences = sentences or NO_SENTENCES
+    if sentences is None:  # (not `or`: vectors still being made count no rows yet)
+        sentences = NO_SENTENCES
     return SearchSnapshot(name, ChromaChunks(collection), lexical, sentences)
 
 
@@ -341,6 +382,8 @@ class SnapshotHolder:
                 return self._current
             snapshot = self._open(self.index, self.settings, active)
             self.rebuilds += 1
-            self._current = snapshot  # the one assignment readers can observe
+            replaced, self._current = self._current, snapshot  # the one assignment readers can observe
+        if isinstance(replaced.sentences, SentencesOnDemand):
+            replaced.sentences.stop()  # no use finishing the vectors of a replaced collection
         log.info("search snapshot %s: %d chunks", snapshot.name, len(snapshot.lexical))
         return snapshot
