@@ -315,6 +315,11 @@ def test_a_body_question_is_filled_by_a_bureau_of_any_kind_or_an_offices_short_f
     assert slot.filled_by("由市教委统一部署。", question)
     # 局 in a word that names no bureau (格局, 局面) is no body.
     assert not slot.filled_by("形成多元办学格局，局面稳定。", question)
+    # An office named by its short form and 办, of any kind; 办 as a verb names none.
+    assert slot.filled_by("家长按流管办短信通知领取入学通知书。", question)
+    assert slot.filled_by("综治办牵头组织。", question)
+    for verb in ("按规定办理入学手续。", "依法办好每一件事。", "举办者应当提供场地。", "统一组织开办仪式。"):
+        assert not slot.filled_by(verb, question), verb
 
 
 def test_a_website_question_is_filled_only_by_a_site_or_platform() -> None:
