@@ -60,6 +60,11 @@ FEE = "深圳市第十九高级中学的学费是多少钱？"
         ("泉州鲤城、丰泽2016年小学一年级一个班一般招多少学生？", "", "具体数字"),
         # "在城镇" is in the segmenter's dictionary as a name: 在 + 城镇, a place phrase.
         ("在城镇总体规划里给学校留足建设用地是哪个部门的职责？", "", "负责的部门"),
+        # The body a question asks for is the slot's, not part of the asked action
+        # (哪个部门审批 → 审批; 部门领 was no thing, and 领 alone is too short for one).
+        ("翠竹小学的转学申请由哪个部门审批？", "翠竹小学", "该校审批的负责的部门"),
+        ("翠竹小学的学位由谁来分配？", "翠竹小学", "该校分配的负责的部门"),
+        ("通过积分拿到公办学位的孩子，入学通知书要去哪个部门领？", "入学通知书", "入学通知书的负责的部门"),
     ],
 )
 def test_the_subject_of_a_value_question_is_read_from_its_grammar(
