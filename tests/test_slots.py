@@ -315,6 +315,9 @@ def test_a_body_question_is_filled_by_a_bureau_of_any_kind_or_an_offices_short_f
     assert slot.filled_by("由市教委统一部署。", question)
     # 局 in a word that names no bureau (格局, 局面) is no body.
     assert not slot.filled_by("形成多元办学格局，局面稳定。", question)
+    # A body named inside a cited document's title is part of that name.
+    cited = "根据《火炬开发区义务教育阶段学校招生管理办法》，我区按照网上登记的办法招生。"
+    assert not slot.filled_by(cited, question)
     # An office named by its short form and 办, of any kind; 办 as a verb names none.
     assert slot.filled_by("家长按流管办短信通知领取入学通知书。", question)
     assert slot.filled_by("综治办牵头组织。", question)
@@ -379,6 +382,9 @@ def test_a_year_named_in_the_question_is_not_the_date_it_asks_for() -> None:
     slot = slot_of("2016年小一新生什么时候报到？")
     assert not slot.filled_by("2016年罗湖区小一招生工作方案。", "2016年小一新生什么时候报到？")
     assert slot.filled_by("新生于9月1日报到。", "2016年小一新生什么时候报到？")
+    # Nor is a year in the title of a document a sentence cites.
+    assert not slot.filled_by("按《2015年招生工作方案》执行。", "小一新生什么时候报到？")
+    assert slot.filled_by("按《招生工作方案》，新生于2016年9月1日报到。", "小一新生什么时候报到？")
 
 
 @pytest.mark.parametrize(

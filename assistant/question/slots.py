@@ -26,6 +26,7 @@ from assistant.vocab import compile_pattern, table
 
 _DATA = table("assistant.question", "slots.toml")
 _YEAR_IN_QUESTION = compile_pattern(_DATA["holds"]["question_year"])
+_CITED_TITLE = compile_pattern(_DATA["holds"]["cited_title"])
 _RELATIVE = compile_pattern(_DATA["holds"]["relative"])
 _ASKS_CHANGE = compile_pattern(_DATA["holds"]["asks_change"])
 # How far before a number a verb of change is looked for ("降低 10 分").
@@ -118,6 +119,7 @@ class Slot:
             return None
         for year in _YEAR_IN_QUESTION.findall(question):
             sentence = sentence.replace(year, "\x00" * len(year))
+        sentence = _CITED_TITLE.sub(lambda m: "\x00" * len(m.group(0)), sentence)
         text = self.read(sentence, header, question)
         return next((m for m in self.fill.finditer(text) if self._counts(text, m, question)), None)
 
