@@ -67,7 +67,6 @@ class SentencesOnDemand:
         self._done: SentenceVectors | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._fill, name=f"sentences-{name}", daemon=True)
-        self.error: str | None = None
 
     # ------------------------------------------------------------------ reading
 
@@ -153,8 +152,7 @@ class SentencesOnDemand:
         except _Stopped:
             log.info("sentence vectors of %s: stopped, the collection was replaced", self.name)
             return
-        except Exception as exc:
-            self.error = str(exc)
+        except Exception as exc:  # questions keep embedding their own sentences
             log.warning("sentence vectors of %s could not be made in the background: %s", self.name, exc)
             return
         try:
