@@ -182,6 +182,24 @@ def _engine_for(threads: int) -> Iterator[Engine]:
             _idle.setdefault(threads, []).append(engine)
 
 
+def release_memory() -> None:
+    """After a file's pages are read: the OCR sessions' shared arena gives its free blocks
+    back (an idle engine runs it; when every engine is busy, another file is being read
+    and its own end releases them)."""
+    with _engine_lock:
+        idle: list[Engine] = next((engines for engines in _idle.values() if engines), [])
+        engine = idle.pop() if idle else None
+    if engine is None:
+        return
+    try:
+        engine.release_memory()
+    except Exception as exc:  # memory kept is no failure of the file just read
+        log.warning("OCR memory not released: %r", exc)
+    finally:
+        with _engine_lock:
+            idle.append(engine)
+
+
 def _as_lines(found: list[tuple[str, float, np.ndarray]]) -> list[Line]:
     lines = []
     for text, score, box in found:

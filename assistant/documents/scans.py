@@ -28,7 +28,16 @@ from pypdf import PdfReader
 from assistant.documents.errors import DocumentError
 from assistant.documents.loaded import LoadedText, tidy
 from assistant.documents.metadata import is_garbled
-from assistant.documents.ocr import OCR_VERSION, PageText, ScanInfo, config, engine_name, message, read_page
+from assistant.documents.ocr import (
+    OCR_VERSION,
+    PageText,
+    ScanInfo,
+    config,
+    engine_name,
+    message,
+    read_page,
+    release_memory,
+)
 from assistant.documents.pdf_text import join_pages, strip_page_numbers
 from assistant.documents.text_repair import normalize_width, repair_pdf_text
 
@@ -339,6 +348,8 @@ def _read_pages(
                 result.confidence,
                 result.angle,
             )
+    if todo:
+        release_memory()
     info = ScanInfo(
         pages=tuple((i + 1, texts[i]) for i in sorted(texts)), confidence=confidence, skipped=tuple(skipped)
     )

@@ -183,6 +183,32 @@ def test_progress_per_page_and_cache_by_content(tmp_path: Path, read_calls: list
     assert again.text == first.text
 
 
+def test_memory_of_a_file_is_given_back_once_its_pages_are_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.documents.ocr_engine import Engine
+
+    released: list[Engine] = []
+    real = Engine.release_memory
+
+    def release(engine: Engine) -> None:
+        released.append(engine)
+        real(engine)  # the real run that shrinks the shared arena
+
+    monkeypatch.setattr(Engine, "release_memory", release)
+    data = _image_pdf([text_image([SCANNED_SENTENCE]), text_image(["网上报名时间为5月6日至5月12日。"])])
+
+    with scans.ocr_context(tmp_path / "cache", pages=2):
+        loaded = load_bytes(data, "scan.pdf")
+    assert _squeeze(SCANNED_SENTENCE) in _squeeze(loaded.text)
+    assert len(released) == 1  # once for the file, not per page
+    assert any(released[0] in engines for engines in ocr._idle.values())  # and back to idle
+
+    with scans.ocr_context(tmp_path / "cache", pages=2):
+        load_bytes(data, "again.pdf")
+    assert len(released) == 1  # every page from the cache: nothing was asked for
+
+
 def test_a_page_that_fails_is_named_and_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
     data = _image_pdf([text_image([SCANNED_SENTENCE]), text_image(["网上报名时间为5月6日至5月12日。"])])
     real = scans.read_page

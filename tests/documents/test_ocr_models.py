@@ -59,7 +59,9 @@ def test_float32_is_kept_where_int8_is_not_faster(tmp_path: Path, monkeypatch: p
     assert list(tmp_path.glob("*.int8-*.onnx"))  # made, measured, and left unused
 
 
-def test_engine_runs_the_chosen_recogniser_with_threads_that_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_engine_runs_the_chosen_recogniser_with_threads_that_sleep_on_one_shared_arena(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from assistant.documents import ocr
 
     monkeypatch.setattr(ocr, "_engine", None)  # a fresh engine, built as the ingest builds it
@@ -68,6 +70,7 @@ def test_engine_runs_the_chosen_recogniser_with_threads_that_sleep(monkeypatch: 
     for model in (engine.det, engine.rec):
         options = model.session.session.get_session_options()
         assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+        assert options.get_session_config_entry("session.use_env_allocators") == "1"
         assert options.intra_op_num_threads == 2
     assert Path(engine.rec.session.session._model_path) == ocr_models.recognition_model()
     # The OCR cache key names the recogniser, so a page read by the other one is read again.
@@ -91,3 +94,16 @@ def test_switching_the_recogniser_re_indexes_scans(tmp_path: Path, monkeypatch: 
 
     assert content_hash(meta, "embedder") != with_float32
     assert ocr.index_key() == f"{ocr.OCR_VERSION} int8-0123456789ab"
+
+
+def test_sessions_go_without_an_arena_where_the_shared_one_could_not_be_registered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ocr_models, "_arena", [False])  # as after a failed registration
+
+    options = ocr_models.ocr_session(FP32, 1, spin=True).get_session_options()
+
+    assert options.enable_cpu_mem_arena is False
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "1"
+    with pytest.raises(Exception, match="use_env_allocators"):
+        options.get_session_config_entry("session.use_env_allocators")
