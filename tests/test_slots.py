@@ -326,7 +326,12 @@ def test_a_body_question_is_filled_by_a_bureau_of_any_kind_or_an_offices_short_f
     # An institute named by 所; 所 as a classifier or in 所有, 所在, 场所 names none.
     assert slot.filled_by("各区中小学卫生保健所负责对本区考生进行体检。", question)
     assert slot.filled_by("由户籍所在地派出所出具证明。", question)
-    for other in ("今年新增两所，明年投入使用。", "所有考生一律参加。", "户籍所在地的证明。", "公共场所禁止吸烟。"):
+    for other in (
+        "今年新增两所，明年投入使用。",
+        "所有考生一律参加。",
+        "户籍所在地的证明。",
+        "公共场所禁止吸烟。",
+    ):
         assert not slot.filled_by(other, question), other
 
 
