@@ -106,9 +106,11 @@ def build_sentence_vectors(
     embed: Embed,
     model: str,
     previous: Iterable[SentenceVectors] = (),
+    planned: Callable[[int], None] | None = None,
 ) -> SentenceVectors:
     """Vectors for the sentences of `chunks` (id, text, metadata) that hold two or more; a
     text that `previous` sets (of the same model) already embedded is not embedded again.
+    `planned` is told how many sentences will be embedded, before the first is.
 
     The sentence alone is embedded, without its heading: the heading is the chunk vector's
     part, and leaving it out, like leaving out chunks of one sentence (whose chunk vector
@@ -134,6 +136,8 @@ def build_sentence_vectors(
     # A sentence repeated in several chunks is embedded once; the embedder sorts and
     # batches by length.
     unique = sorted(dict.fromkeys(texts[i] for i in todo), key=len)
+    if planned is not None:
+        planned(len(unique))
     for start in range(0, len(unique), EMBED_BATCH):
         part = unique[start : start + EMBED_BATCH]
         got = np.asarray(embed(part), dtype=np.float32)

@@ -65,6 +65,7 @@ class SentencesOnDemand:
         self._asking = 0
         self._turn = threading.Condition()
         self._done: SentenceVectors | None = None
+        self._made, self._to_make = 0, 0  # the background's progress, in sentences
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._fill, name=f"sentences-{name}", daemon=True)
 
@@ -77,6 +78,11 @@ class SentencesOnDemand:
     @property
     def finished(self) -> bool:
         return self._done is not None
+
+    def progress(self) -> tuple[int, int]:
+        """(sentences embedded, sentences to embed) of the background fill; (0, 0) before it
+        knows them (sentences of an earlier collection are reused, not counted)."""
+        return self._made, self._to_make
 
     def similarities(self, chunk_id: str, sentences: list[str], query: np.ndarray) -> list[float | None]:
         """As `SentenceVectors.similarities`; sentences not embedded yet are embedded now."""
@@ -140,13 +146,19 @@ class SentencesOnDemand:
                 got = np.asarray(self._embed(part), dtype=np.float16)
                 with self._lock:
                     self._known.update(zip(part, got, strict=True))
+            self._made += len(texts[start : start + self._piece])
         return np.stack([self._known[t] for t in texts])
+
+    def _planned(self, count: int) -> None:
+        self._to_make = count
 
     def _fill(self) -> None:
         started = time.perf_counter()
         try:
             embed = self._embed_missing
-            vectors = build_sentence_vectors(self._chunks(), embed, self._model, self._earlier())
+            vectors = build_sentence_vectors(
+                self._chunks(), embed, self._model, self._earlier(), planned=self._planned
+            )
             if self._stop.is_set():
                 raise _Stopped
         except _Stopped:
