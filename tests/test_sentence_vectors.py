@@ -166,3 +166,33 @@ def test_a_replaced_collection_stops_making_them(settings: Settings) -> None:
     held.release.set()
     assert not sentences.wait(timeout=30)  # stopped: never finished
     assert SentenceVectors.load(sentence_dir(settings.derived_dir(first))) is None
+
+
+def test_the_documents_tab_follows_the_background_fill_and_then_says_nothing(
+    settings_factory: Any, tmp_path: Path
+) -> None:
+    from assistant.web.document_list import index_status
+
+    deferred = settings_factory(refresh_seconds=0.0, data_dir=tmp_path / "deferred")
+    held = _HeldBackground()
+    index, _ = _deferred(deferred, held)
+    assistant = Assistant(deferred, index)
+    sentences = assistant.searcher.snapshot().sentences
+    assert isinstance(sentences, SentencesOnDemand)
+    for _ in range(200):  # the fill counts its sentences before its first (held) call
+        if sentences.progress()[1]:
+            break
+        threading.Event().wait(0.05)
+    made, total = sentences.progress()
+    assert made == 0 and total > 0
+    assert f"逐句向量正在后台生成（0/{total} 句）" in index_status(assistant)
+
+    held.release.set()
+    assert sentences.wait(timeout=60)
+    assert sentences.progress() == (total, total)
+    assert index_status(assistant) == ""
+
+    # An index whose sentence vectors were made before the switch has nothing to say.
+    ready = settings_factory(refresh_seconds=0.0, data_dir=tmp_path / "ready")
+    index, _ = _ingest(ready, SAMPLE_DOCS, HashEmbedder())
+    assert index_status(Assistant(ready, index)) == ""

@@ -23,7 +23,7 @@ from assistant.errors import user_message_for
 from assistant.index import IngestReport
 from assistant.settings import Settings
 from assistant.sync.catalog import knowledge_metas
-from assistant.web.document_list import DOC_HEADERS, document_rows
+from assistant.web.document_list import DOC_HEADERS, document_rows, index_status
 from assistant.web.i18n import t
 from assistant.web.render import escape_text
 from assistant.web.sync_admin import sync_section
@@ -261,6 +261,17 @@ def _describe(fields: dict[str, str]) -> str:
 
 def docs_tab(assistant: Assistant, settings: Settings) -> gr.Dataframe:
     gr.Markdown(t("docs_intro"))
+    # Read a second after each page load (a timer: a callable value would be a public API
+    # endpoint), then every 5 s while sentence vectors are still being made (about a
+    # minute after a first start); the timer stops once they are in.
+    status = gr.Markdown("", elem_id="index-status")
+    timer = gr.Timer(1)
+
+    def follow() -> tuple[str, Any]:
+        text = index_status(assistant)
+        return text, gr.Timer(value=5, active=bool(text))
+
+    timer.tick(follow, None, [status, timer], api_visibility="undocumented")
     table = gr.Dataframe(
         value=document_rows(assistant),
         headers=DOC_HEADERS,
@@ -271,7 +282,12 @@ def docs_tab(assistant: Assistant, settings: Settings) -> gr.Dataframe:
         column_widths=["24%", "34%", "18%", "10%", "7%", "7%"],
     )
     refresh = gr.Button(t("refresh"), size="sm")
-    refresh.click(lambda: document_rows(assistant), None, table, api_visibility="undocumented")
+    refresh.click(
+        lambda: (document_rows(assistant), index_status(assistant)),
+        None,
+        [table, status],
+        api_visibility="undocumented",
+    )
     if settings.admin_enabled:
         _admin_section(Admin(assistant, settings), table)
     return table

@@ -12,6 +12,31 @@ from assistant.documents.ocr import document_note
 log = logging.getLogger(__name__)
 
 DOC_HEADERS = ["文件编号", "标题", "发布机关", "日期", "状态", "段落数"]
+# Shown above the table while a new index's sentence vectors are made in the background
+# (ASSISTANT_SENTENCE_VECTORS_DEFERRED): answers are the same, some are slower meanwhile.
+SENTENCES_PENDING = (
+    "索引已可使用；逐句向量正在后台生成（{made}/{total} 句）。"
+    "完成之前，部分问题的回答会慢几秒，答案不受影响。"
+)
+
+
+def sentence_status(sentences: object) -> str:
+    """What the 文件 tab says of the serving index's sentence vectors: the background
+    fill's progress while it runs, nothing once they are all in (or made before the
+    switch, as `python -m assistant ingest` makes them)."""
+    progress = getattr(sentences, "progress", None)
+    if progress is None or getattr(sentences, "finished", True):
+        return ""
+    made, total = progress()
+    return SENTENCES_PENDING.format(made=made, total=total or "…")
+
+
+def index_status(assistant: Assistant) -> str:
+    try:
+        return sentence_status(assistant.searcher.snapshot().sentences)
+    except Exception as exc:  # a status line never breaks the tab
+        log.warning("cannot read the index status: %s", exc)
+        return ""
 
 
 def document_rows(assistant: Assistant) -> list[list[Any]]:
