@@ -95,6 +95,48 @@ def test_passages_are_timed_in_the_ingest_layouts_too() -> None:
     assert plain_ms < 10
 
 
+class _Paced(_Fake):
+    """A fake embedder taking `ms` per query and per passage."""
+
+    def __init__(self, ms: float) -> None:
+        super().__init__()
+        self.ms = ms
+
+    def embed_query(self, text: str) -> np.ndarray:
+        time.sleep(self.ms / 1000)
+        return super().embed_query(text)
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        time.sleep(self.ms / 1000 * len(texts))
+        return super().embed_documents(texts)
+
+
+def test_close_contenders_are_timed_again_and_keep_their_better_figures(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # onnx-int8 is slowed on its first timing (as right after its quantisation in the
+    # same process) and is the fastest on its second; torch-fp32 is no contender.
+    paces = {"torch-fp32": [40.0], "onnx-fp32": [8.0, 8.0], "onnx-int8": [12.0, 4.0]}
+    loads: list[str] = []
+
+    def load(cache: Path, backend: str, threads: int, batch_size: int = 16) -> _Paced:
+        loads.append(backend)
+        return _Paced(paces[backend].pop(0))
+
+    monkeypatch.setattr(eb, "load", load)
+    monkeypatch.setattr(eb, "ensure_files", lambda cache, backend: cache)
+    monkeypatch.setattr(eb, "cpu_info", lambda: _cpu_with_flags("avx2"))
+    said: list[str] = []
+    choice = eb.measure(tmp_path, backends=("torch-fp32", "onnx-fp32", "onnx-int8"), say=said.append)
+
+    assert loads == ["torch-fp32", "onnx-fp32", "onnx-int8", "onnx-int8", "onnx-fp32"]  # reversed
+    assert choice.backend == "onnx-int8"
+    rows = {m.backend: m for m in choice.measurements}
+    assert rows["onnx-int8"].query_ms < 8 and rows["onnx-int8"].passage_ms < 8
+    assert rows["onnx-fp32"].query_ms >= 8
+    assert any("onnx-int8 再测一次" in line for line in said)
+
+
 def test_agreement_sees_identical_and_reordered_rankings() -> None:
     rng = np.random.default_rng(1)
     q = rng.standard_normal((4, 8)).astype(np.float32)
@@ -149,7 +191,7 @@ def test_bf16_is_not_measured_on_a_cpu_without_native_bf16(
     said: list[str] = []
     choice = eb.measure(tmp_path, backends=("torch-fp32", "torch-bf16", "onnx-int8"), say=said.append)
     rows = {m.backend: m for m in choice.measurements}
-    assert loaded == ["torch-fp32", "onnx-int8"]
+    assert list(dict.fromkeys(loaded)) == ["torch-fp32", "onnx-int8"]
     assert not rows["torch-bf16"].accepted and "no native bfloat16" in rows["torch-bf16"].note
     assert choice.backend != "torch-bf16"
     assert any("跳过 torch-bf16" in line for line in said)
@@ -174,13 +216,13 @@ def test_torch_int8_is_not_measured_when_onnx_int8_is(
     every = ("torch-fp32", "torch-bf16", "torch-int8", "onnx-fp32", "onnx-int8")
     choice = eb.measure(tmp_path, backends=every, say=said.append)
     rows = {m.backend: m for m in choice.measurements}
-    assert loaded == ["torch-fp32", "torch-bf16", "onnx-fp32", "onnx-int8"]
+    assert list(dict.fromkeys(loaded)) == ["torch-fp32", "torch-bf16", "onnx-fp32", "onnx-int8"]
     assert not rows["torch-int8"].accepted and "onnx-int8 is measured" in rows["torch-int8"].note
     assert any(line.startswith("跳过 torch-int8") for line in said)
     # Without ONNX Runtime it is the only int8 candidate, and measured.
     loaded.clear()
     eb.measure(tmp_path, backends=("torch-fp32", "torch-int8"))
-    assert loaded == ["torch-fp32", "torch-int8"]
+    assert list(dict.fromkeys(loaded)) == ["torch-fp32", "torch-int8"]
 
 
 def test_bf16_is_not_measured_where_int8_vnni_has_twice_its_peak(
@@ -203,7 +245,11 @@ def test_bf16_is_not_measured_where_int8_vnni_has_twice_its_peak(
     monkeypatch.setattr(eb, "cpu_info", lambda: epyc)
     said: list[str] = []
     choice = eb.measure(tmp_path, backends=every, say=said.append)
-    assert loaded == ["torch-fp32", "onnx-fp32", "onnx-int8"]  # the reference and what can win
+    assert list(dict.fromkeys(loaded)) == [
+        "torch-fp32",
+        "onnx-fp32",
+        "onnx-int8",
+    ]  # the reference and what can win
     assert [line.split("：")[0] for line in said if line.startswith("跳过")] == [
         "跳过 torch-bf16",
         "跳过 torch-int8",

@@ -346,6 +346,7 @@ def measure(
             f"  {backend}: 查询 {row.query_ms:.0f} ms，段落 {row.passage_ms:.0f} ms/段"
             f"（本步用时 {time.perf_counter() - step_started:.0f} 秒）"
         )
+    _time_again(rows, cache_dir, threads, queries, passages, say)
     chosen, reason = pick(rows)
     return Choice(
         backend=chosen,
@@ -356,6 +357,49 @@ def measure(
         measurements=rows,
         rule=rule_id(),
     )
+
+
+# Contenders whose cost (pick's) is within this share of the best are timed again.
+CLOSE = 1.5
+
+
+def _time_again(
+    rows: list[Measurement],
+    cache_dir: Path,
+    threads: int,
+    queries: list[str],
+    passages: list[str],
+    say: Callable[[str], None],
+) -> None:
+    """Time the close contenders a second time, in the reverse order, each keeping its
+    better query and passage figures. The first pass times a backend right after its
+    export or quantisation in the same process, and that timing was not the backend's:
+    on a 2-core AVX2 EPYC a fresh set-up timed onnx-int8 at 48 ms a query and 52 ms a
+    passage, where it takes 36 and 38 in a process of its own (onnx-fp32: 41 and 57,
+    as alone), so onnx-fp32 was chosen and the first ingest took 103 s instead of 67-72."""
+    ok = [r for r in rows if r.accepted and r.query_ms > 0 and r.passage_ms > 0]
+    if len(ok) < 2:
+        return
+    best_q, best_p = min(r.query_ms for r in ok), min(r.passage_ms for r in ok)
+    best = min(r.query_ms / best_q + r.passage_ms / best_p for r in ok)
+    close = [r for r in ok if r.query_ms / best_q + r.passage_ms / best_p <= CLOSE * best]
+    if len(close) < 2:
+        return
+    for row in reversed(close):
+        try:
+            embedder = load(cache_dir, row.backend, threads)
+            _, _, times, passage_ms = _time_one(embedder, queries, passages)
+            del embedder
+        except Exception as exc:  # the first pass's figures stand
+            log.warning("embedding backend %s not timed again: %s", row.backend, exc)
+            continue
+        finally:
+            gc.collect()
+        row.query_ms = min(row.query_ms, statistics.median(times))
+        row.passage_ms = min(row.passage_ms, passage_ms)
+        say(
+            f"  {row.backend} 再测一次，取较快者：查询 {row.query_ms:.0f} ms，段落 {row.passage_ms:.0f} ms/段"
+        )  # noqa: E501
 
 
 def pick(rows: list[Measurement]) -> tuple[str, str]:
