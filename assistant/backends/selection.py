@@ -377,12 +377,9 @@ def _time_again(
     on a 2-core AVX2 EPYC a fresh set-up timed onnx-int8 at 48 ms a query and 52 ms a
     passage, where it takes 36 and 38 in a process of its own (onnx-fp32: 41 and 57,
     as alone), so onnx-fp32 was chosen and the first ingest took 103 s instead of 67-72."""
-    ok = [r for r in rows if r.accepted and r.query_ms > 0 and r.passage_ms > 0]
-    if len(ok) < 2:
-        return
-    best_q, best_p = min(r.query_ms for r in ok), min(r.passage_ms for r in ok)
-    best = min(r.query_ms / best_q + r.passage_ms / best_p for r in ok)
-    close = [r for r in ok if r.query_ms / best_q + r.passage_ms / best_p <= CLOSE * best]
+    costs = _costs(rows)
+    best = min((cost for _, cost in costs), default=0.0)
+    close = [r for r, cost in costs if cost <= CLOSE * best]
     if len(close) < 2:
         return
     for row in reversed(close):
@@ -399,22 +396,29 @@ def _time_again(
         row.passage_ms = min(row.passage_ms, passage_ms)
         say(
             f"  {row.backend} 再测一次，取较快者：查询 {row.query_ms:.0f} ms，段落 {row.passage_ms:.0f} ms/段"
-        )  # noqa: E501
+        )
+
+
+def _costs(rows: list[Measurement]) -> list[tuple[Measurement, float]]:
+    """Each accepted, timed backend's cost: its query latency plus its per-passage time,
+    each relative to the best accepted one, so serving and ingest weigh the same."""
+    ok = [r for r in rows if r.accepted and r.query_ms > 0 and r.passage_ms > 0]
+    if not ok:
+        return []
+    best_q = min(r.query_ms for r in ok)
+    best_p = min(r.passage_ms for r in ok)
+    return [(r, r.query_ms / best_q + r.passage_ms / best_p) for r in ok]
 
 
 def pick(rows: list[Measurement]) -> tuple[str, str]:
-    """The accepted backend with the lowest cost, where cost adds its query latency and
-    its per-passage time, each relative to the best accepted one: serving and ingest
-    weigh the same."""
-    ok = [r for r in rows if r.accepted and r.query_ms > 0 and r.passage_ms > 0]
-    if not ok:
+    """The accepted backend with the lowest cost (`_costs`)."""
+    costs = _costs(rows)
+    if not costs:
         return REFERENCE, "no backend could be measured; float32 torch by default"
-    best_q = min(r.query_ms for r in ok)
-    best_p = min(r.passage_ms for r in ok)
-    chosen = min(ok, key=lambda r: r.query_ms / best_q + r.passage_ms / best_p)
+    chosen = min(costs, key=lambda rc: rc[1])[0]
     ref = next((r for r in rows if r.backend == REFERENCE), chosen)
     reason = (
-        f"fastest of {len(ok)} backends agreeing with float32: query {chosen.query_ms:.0f} ms "
+        f"fastest of {len(costs)} backends agreeing with float32: query {chosen.query_ms:.0f} ms "
         f"(float32 {ref.query_ms:.0f} ms), passage {chosen.passage_ms:.0f} ms "
         f"(float32 {ref.passage_ms:.0f} ms)"
     )
