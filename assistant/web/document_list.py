@@ -8,6 +8,7 @@ from typing import Any
 
 from assistant.chain import Assistant
 from assistant.documents.ocr import document_note
+from assistant.question.sentences_on_demand import SentencesOnDemand
 
 log = logging.getLogger(__name__)
 
@@ -24,10 +25,9 @@ def sentence_status(sentences: object) -> str:
     """What the 文件 tab says of the serving index's sentence vectors: the background
     fill's progress while it runs, nothing once they are all in (or made before the
     switch, as `python -m assistant ingest` makes them)."""
-    progress = getattr(sentences, "progress", None)
-    if progress is None or getattr(sentences, "finished", True):
+    if not isinstance(sentences, SentencesOnDemand) or sentences.finished:
         return ""
-    made, total = progress()
+    made, total = sentences.progress()
     return SENTENCES_PENDING.format(made=made, total=total or "…")
 
 
