@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from assistant.answering.table import table_answer
 from assistant.documents.manifest import read_manifest
 from assistant.documents.pipeline import prepare_document
 from assistant.settings import REPO_ROOT, Settings
@@ -331,3 +332,12 @@ def test_targets_tab_shows_current_documents_and_historical_ones_on_request() ->
     assert [r[1] for r in rows] == ["新增学位", "报名"]  # current first, then historical
     assert rows[1][-1] == "历史（2016年）"
     assert Path(csv_path).read_text(encoding="utf-8-sig").startswith("deadline,")
+
+
+def test_an_amount_reads_as_written_with_its_unit_before_the_bound() -> None:
+    text = "到2020年，城市建成区20%以上的面积达到目标要求；到2030年，城市建成区80%以上的面积达到目标要求。"
+    rows = extract_targets([(text, {"doc_id": "sponge-city", "section": "二、工作目标"})])
+    assert [(t.deadline, t.quantity) for t in rows] == [("2020", "20%以上"), ("2030", "80%以上")]
+    answer, _ = table_answer(rows, lambda _target: None)
+    assert "城市建成区 20%以上 （2020）" in answer
+    assert "20以上%" not in answer

@@ -13,7 +13,7 @@ MAX_ROWS = 12
 
 def _row_text(target: Target) -> str:
     parts = [target.what]
-    amount = f"{target.value}{target.unit}".strip()
+    amount = target.quantity.strip()
     if amount:
         parts.append(amount)
     when = "，".join(x for x in (target.deadline, target.recurrence) if x)

@@ -54,7 +54,7 @@ def _action(target: Target) -> str:
 
 def _label(target: Target) -> str:
     what = target.what if len(target.what) <= _LABEL_MAX else target.what[: _LABEL_MAX - 1] + "…"
-    quantity = f" {target.value}{target.unit}" if target.unit else ""
+    quantity = f" {target.quantity}" if target.unit else ""
     return f"{what}{quantity}"
 
 

@@ -60,7 +60,7 @@ def _table(rows: list[Any]) -> str:
         cells = (
             when,
             t.what,
-            f"{t.value}{t.unit}" or "—",
+            t.quantity or "—",
             "、".join(t.responsible) or "—",
             t.section or "—",
             t.doc_id,

@@ -41,6 +41,10 @@ class Target:
 
     @property
     def quantity(self) -> str:
+        """The amount as the documents write it: "20%以上", "3000人以上", "不少于1课时"."""
+        for tail in ("以上", "以下"):
+            if self.unit and self.value.endswith(tail):
+                return f"{self.value[: -len(tail)]}{self.unit}{tail}"
         return f"{self.value}{self.unit}"
 
 
