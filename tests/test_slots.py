@@ -54,6 +54,10 @@ def _passage(pid: str, dense: float = 0.75, **meta: str) -> Passage:
         ("每年是几月份到几月份集中受理申请？", "month"),
         ("少儿医保是工资的百分之几？", "figure"),
         ("老师的师德在考核里排第几位？", "ordinal"),  # a rank, which "第一标准" answers
+        ("试点期限是多长？", "duration"),
+        ("这份意见有效期多长？", "duration"),
+        ("站点周边多大范围算轨道沿线地区？", "extent"),
+        ("学校离家多远算就近入学？", "extent"),
         ("游戏公司晚上几点到早上几点不能提供服务？", "day"),
         ("天津小学招生报名是哪两天？", "day"),  # 哪两天 asks for days, as 哪天 does
         ("学生每天在校锻炼不少于几小时？", "duration"),
@@ -342,6 +346,14 @@ def test_a_website_question_is_filled_only_by_a_site_or_platform() -> None:
     assert slot.filled_by("请关注“武汉教育”公众号。")
     assert not slot.filled_by("7月15日全市民办初中学校新生入学电脑派位。")
     assert not slot.filled_by("结果在网上公布。")  # says online, not which site
+
+
+def test_a_distance_or_area_question_is_filled_by_a_length_or_area_not_a_count() -> None:
+    slot = slot_of("站点周边多大范围算轨道沿线地区？")
+    assert slot.filled_by("轨道站点周边500米范围内的地区为轨道沿线地区。")
+    assert slot.filled_by("占地面积3.5万平方米。")
+    assert not slot.filled_by("《导则》可在我部网站下载。")
+    assert not slot.filled_by("全市共有20个站点。")
 
 
 def test_a_question_for_the_day_is_not_answered_by_a_year_or_a_month_alone() -> None:

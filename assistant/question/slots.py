@@ -377,7 +377,7 @@ def table_header(text: str, section: str = "") -> list[str]:
 SLOT_PASSAGES = 3
 # Slots whose values are known by their written form (a figure, a date, a period), so a
 # sentence either states one or does not; a body or a name is open vocabulary.
-WRITTEN_FORM_SLOTS = frozenset({"figure", "day", "month", "date", "duration"})
+WRITTEN_FORM_SLOTS = frozenset({"figure", "day", "month", "date", "duration", "extent"})
 
 
 def filling_passage(slot: Slot, question: str, texts: list[str], sections: Sequence[str] = ()) -> int | None:
