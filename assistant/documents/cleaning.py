@@ -156,7 +156,7 @@ def clean_web_text(text: str, name: str = "", boilerplate: frozenset[str] = froz
     return _collapse_blank_lines("\n".join(lines)).strip() + "\n"
 
 
-_LINK_ROW_SPLIT = re.compile(r"\s*\|\s*|\s+")
+_LINK_ROW_SPLIT = re.compile(r"\s*[|｜]\s*|\s+")
 _MENU_ITEM_MAX = 20
 _MENU_RUN_MIN = 3
 # A menu entry may end like a title ("政府信息公开指南"); a document's title is longer.

@@ -377,4 +377,8 @@ def _html_row(row: Tag) -> str:
 def _inline_text(text: str) -> str:
     # HTML whitespace is layout, not content: collapse it as a browser would.
     text = text.replace(_HTML_BLOCK_BREAK, "").replace(_HTML_ROW_BREAK, "")
+    # A "|" typed in a page's text separates links of a menu ("RSS | 繁体 | 简体") or
+    # words; only a <tr> makes a table row, so a typed one is kept apart from the cell
+    # separator the rows are written with.
+    text = text.replace("|", "｜")
     return _WHITESPACE.sub(" ", _CJK_SOURCE_BREAK.sub("", text))

@@ -33,7 +33,7 @@ T = TypeVar("T")
 
 # Bump when loading, cleaning, structure or chunking changes, so re-ingest redoes every
 # document even though no file changed.
-PIPELINE_VERSION = "23"
+PIPELINE_VERSION = "24"
 
 
 @dataclass(frozen=True)

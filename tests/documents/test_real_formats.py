@@ -340,6 +340,30 @@ def test_navigation_repeated_across_pages_of_one_site_is_removed(tmp_path: Path)
     assert "微言教育" not in "\n".join(c.text for c in prepare_document(_unlisted(first), today=TODAY).chunks)
 
 
+COLUMN = (
+    REPO.parent / "shared" / "sources_new" / "site" / "www.szpl.gov.cn" / "xxgk" / "zcfg" / "fgk" / "csghl"
+)
+
+
+def test_a_menu_typed_with_bars_is_no_table_and_goes_as_the_sites_navigation(tmp_path: Path) -> None:
+    """Real saved pages of one bureau's column: the banner "RSS信息订阅 | 繁体 | 简体" is
+    links with a typed bar between them. It is no table row, and as every page repeats it,
+    it is navigation; a bar typed inside a cell does not split the cell."""
+    pages = sorted(COLUMN.glob("2016*/*.htm"))
+    assert len(pages) >= 2, "the saved column of sources_new/site is missing"
+    for page in pages:
+        (tmp_path / page.name).write_bytes(page.read_bytes())
+    first = tmp_path / pages[0].name
+    assert "RSS信息订阅 ｜ 繁体 ｜ 简体" in load_document(first).text
+    chunks = prepare_document(_unlisted(first), today=TODAY).chunks
+    assert chunks and not any("RSS信息订阅" in c.text or "繁体" in c.text for c in chunks)
+    assert not any(c.metadata().get("section") == "表格" for c in chunks)
+    assert "试点期限两年" in "\n".join(c.text for c in chunks)
+
+    cell = load_bytes("<table><tr><td>甲 | 乙</td><td>丙</td></tr></table>".encode(), "t.html").text
+    assert "甲｜乙 | 丙" in cell
+
+
 def test_a_new_page_of_the_site_changes_the_hash_of_the_others(tmp_path: Path) -> None:
     from assistant.documents.pipeline import content_hash
 
