@@ -23,13 +23,13 @@ from PIL import Image
 from assistant.documents.ocr_engine import Engine
 from assistant.documents.ocr_models import FP32_REC, recognition_model
 from assistant.documents.table_grid import Line, find_grid, table_rows
-from assistant.documents.text_repair import normalize_width
+from assistant.documents.text_repair import PARAGRAPH_INDENT, normalize_width
 
 log = logging.getLogger(__name__)
 
 _DATA = Path(__file__).parent / "data" / "ocr.toml"
 # Bump when recognition, orientation or layout changes: cached page results are then redone.
-OCR_VERSION = "5"
+OCR_VERSION = "6"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
 
@@ -367,6 +367,7 @@ def _rows_text(lines: list[Line], page_width: float = 0.0) -> str:
             rows[-1].append(line)
         else:
             rows.append([line])
+    starts = _paragraph_starts(rows, height)
     out = []
     for row in rows:
         row.sort(key=lambda ln: ln.box[0])
@@ -378,8 +379,32 @@ def _rows_text(lines: list[Line], page_width: float = 0.0) -> str:
             gap = line.box[0] - before.box[2]
             text += " | " if gap > settings["cell_gap"] * height else _joiner(text, line.text)
             text += line.text
-        out.append(text)
+        # Written indented as the page shows it: the wrap repair never joins a paragraph's
+        # first line to the line before it.
+        out.append(PARAGRAPH_INDENT + text if id(row) in starts else text)
     return "\n".join(out)
+
+
+def _paragraph_starts(rows: list[list[Line]], height: float) -> set[int]:
+    """Rows that open a paragraph: one line set in from the column's left margin (a
+    Chinese paragraph's first line is indented two characters) that runs on to the right
+    margin. A heading above it, a wrapped line before it, is then never joined to it; a
+    centred title line reaches neither edge."""
+    settings = config()["layout"]
+    single = [row[0] for row in rows if len(row) == 1]
+    if len(single) < int(settings["paragraph_min_lines"]):
+        return set()
+    lefts = sorted(line.box[0] for line in single)
+    rights = sorted(line.box[2] for line in single)
+    left = lefts[len(lefts) // 10]
+    right = rights[len(rights) * 9 // 10]
+    indent = float(settings["paragraph_indent"]) * height
+    reach = float(settings["paragraph_reach"]) * height
+    return {
+        id(row)
+        for row in rows[1:]
+        if len(row) == 1 and row[0].box[0] - left >= indent and right - row[0].box[2] <= reach
+    }
 
 
 def _joiner(left: str, right: str) -> str:

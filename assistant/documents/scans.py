@@ -469,7 +469,9 @@ def _load_scan(data: bytes, filename: str, fmt: str) -> LoadedText | None:
 
 
 def _as_text(pages: list[str]) -> str:
-    return tidy(normalize_width(repair_pdf_text(join_pages(strip_page_numbers(pages)))))
+    text = repair_pdf_text(join_pages(strip_page_numbers(pages)))
+    # The indent of a paragraph's first line has told the wrap repair where it starts.
+    return tidy(normalize_width("\n".join(line.lstrip(" ") for line in text.split("\n"))))
 
 
 def _splice_pages(data: bytes, filename: str, text_pages: list[str], garbled: list[int]) -> list[str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from assistant.documents.structure import TABLE_CELL
 from assistant.grammar import outline
 from assistant.grammar.sentences import ends_line
 
@@ -151,13 +152,19 @@ def _tight(text: str) -> str:
 def join_wrapped_lines(text: str) -> str:
     """Join lines that a PDF wrapped mid-sentence; blank lines (paragraphs) stay."""
     blocks = re.split(r"\n[ \t]*\n", text)
-    document = _full_width([_display_width(line.strip()) for line in text.split("\n") if line.strip()])
+    document = _full_width(_prose_widths(text.split("\n")))
     return "\n\n".join(_join_block(block, document) for block in blocks)
+
+
+def _prose_widths(lines: list[str]) -> list[int]:
+    """Widths of the lines that may wrap: a table row read from a page ("a | b | c") is as
+    wide as its cells' text, not as the page, so it says nothing of the line width."""
+    return [_display_width(line.strip()) for line in lines if line.strip() and TABLE_CELL not in line]
 
 
 def _join_block(block: str, document_width: float) -> str:
     lines = block.split("\n")
-    widths = [_display_width(line.strip()) for line in lines if line.strip()]
+    widths = _prose_widths(lines)
     full_width = min(max(widths), document_width) if len(widths) >= _BLOCK_MIN_LINES else document_width
     out: list[str] = []
     previous = ""  # the last physical line, not the joined one: fullness is per line
@@ -172,10 +179,12 @@ def _join_block(block: str, document_width: float) -> str:
 
 def _is_wrap(previous: str, line: str, full_width: float) -> bool:
     prev, nxt = previous.rstrip(), line.lstrip()
-    if not prev or not nxt or ends_line(prev) or _HEADING.match(nxt):
+    if not prev or not nxt or ends_line(prev) or _HEADING.match(nxt) or _INDENTED.match(line):
         return False
     if _split_year(prev, nxt):
         return True  # "统计至20" / "15年5月31日": a narrow table cell wrapped a year
+    if TABLE_CELL in prev or TABLE_CELL in nxt:
+        return False  # a table row read whole is a line of its own
     if _display_width(prev.strip()) < _FULL_LINE_SHARE * full_width:
         return False
     last, first = prev[-1], nxt[0]
@@ -183,6 +192,10 @@ def _is_wrap(previous: str, line: str, full_width: float) -> bool:
     return edges_ok and bool(_CJK_CHAR.match(last) or _CJK_CHAR.match(first))
 
 
+# A line set in by two spaces (a Chinese paragraph's "　　", which normalize_width makes
+# two spaces) opens a paragraph: it continues no line.
+PARAGRAPH_INDENT = "\u3000\u3000"
+_INDENTED = re.compile(r"^[ \u3000]{2,}(?=\S)")
 _TRAILING_DIGITS = re.compile(r"(?<!\d)(\d{1,3})$")
 _LEADING_YEAR_END = re.compile(r"^(\d{1,3})年")
 

@@ -127,6 +127,33 @@ def test_two_columns_are_read_one_after_the_other() -> None:
     assert text.split("\n") == [ln.text for ln in left] + [ln.text for ln in right]
 
 
+def test_an_indented_first_line_opens_a_paragraph_and_the_lines_it_wraps_are_joined() -> None:
+    """As a scanned notice sets it: body lines from margin to margin, a paragraph's first
+    line two characters in, a heading at the same indent that nearly fills the line."""
+    rows = [
+        ("四、完善服务体系，努力提高随迁子女高考工作服务水平", 300, 1415),
+        ("各地、各有关部门要健全工作机制，细化工作措施，切实发", 300, 1437),
+        ("挥好服务保障作用，深入细致地做好随迁子女在我省参加高考工", 212, 1437),
+        ("作，确保随迁子女在我省参加高考工作平稳实施。要通过多种渠", 214, 1436),
+        ("道加强政策宣传。", 214, 600),
+        ("二是关于办理居住证的问题。拟2016年在我省报名参加高", 296, 1430),
+        ("考的随迁子女，其父亲或母亲在2013年9月1日前已办理居住", 203, 1432),
+        ("证，且持有的居住证截止至2016年8月31日属于有效状态的予", 205, 1430),
+        ("以认定。", 201, 366),
+    ]
+    lines = [_line(text, x0, 100 + 70 * i, x1, 148 + 70 * i) for i, (text, x0, x1) in enumerate(rows)]
+
+    text = scans._as_text([ocr.layout(lines, 1655)])
+
+    assert text.split("\n") == [
+        "四、完善服务体系，努力提高随迁子女高考工作服务水平",
+        "各地、各有关部门要健全工作机制，细化工作措施，切实发挥好服务保障作用，深入细致地做好随迁子女"
+        "在我省参加高考工作，确保随迁子女在我省参加高考工作平稳实施。要通过多种渠道加强政策宣传。",
+        "二是关于办理居住证的问题。拟2016年在我省报名参加高考的随迁子女，其父亲或母亲在2013年9月1日前"
+        "已办理居住证，且持有的居住证截止至2016年8月31日属于有效状态的予以认定。",
+    ]
+
+
 # --- 3. through the document path: metadata, citations with pages ----------------------------
 
 

@@ -148,3 +148,24 @@ def test_a_year_cut_by_a_narrow_table_cell_is_joined() -> None:
     text = repair_pdf_text("“近5年”是从2010年6月1日统计至20\n15年5月31日。\n第20\n15条")
     assert "统计至2015年5月31日。" in text
     assert "第20\n15条" in text  # no year: the break stands
+
+
+def test_an_indented_line_opens_a_paragraph_and_a_table_row_joins_nothing() -> None:
+    # The rows of a table read whole are wider than the prose, so the prose's width comes
+    # from the prose: its wrapped lines are joined, its headings and rows are not.
+    text = "\n".join(
+        [
+            "四、完善服务体系，努力提高随迁子女高考工作服务水平",
+            "\u3000\u3000各地、各有关部门要健全工作机制，细化工作措施，切实发",
+            "挥好服务保障作用，深入细致地做好随迁子女在我省参加高考工",
+            "作，确保随迁子女在我省参加高考工作平稳实施。要通过多种渠",
+            "道加强政策宣传。",
+            "北片 | 丽江小学 | 5 | 丽江花园、百事佳花园符合“人户一致”条件的业主适龄子女；按“小区配套公办学校学位分配原则”安",
+            "北片 | 实验小学 | 4 | 锦绣半岛、金月湾符合“人户一致”条件的业主适龄子女",
+        ]
+    )
+    lines = repair_pdf_text(text).split("\n")
+    assert lines[0] == "四、完善服务体系，努力提高随迁子女高考工作服务水平"
+    assert lines[1].strip().startswith("各地、各有关部门要健全工作机制，细化工作措施，切实发挥好服务保障作用")
+    assert lines[1].endswith("要通过多种渠道加强政策宣传。")
+    assert lines[2].startswith("北片 | 丽江小学") and lines[3].startswith("北片 | 实验小学")
