@@ -762,3 +762,11 @@ def test_a_fraction_is_no_score() -> None:
     assert slot.filled_by("录取最低控制分数线为515分。", question)
     assert not slot.filled_by("面向外区县的招生计划原则上占二分之一。", question)
     assert not slot.filled_by("招生计划的百分之三十。", question)
+
+
+def test_the_asking_clause_is_the_one_holding_the_question_form() -> None:
+    from assistant.question.slots import asking_clause
+
+    question = "我们买的是富豪山庄的房子，但孩子户口不在这里，2015年还能不能读小区配套的公办小学？剩余学位按什么顺序安排？"
+    assert asking_clause(question, slot_of(question)) == "2015年还能不能读小区配套的公办小学"
+    assert asking_clause("学位建设的情况", slot_of("学位建设的情况")) == "学位建设的情况"

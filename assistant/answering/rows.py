@@ -9,7 +9,7 @@ from typing import Any
 
 from assistant.question.lexical import tokenize
 from assistant.question.retrieve import Passage
-from assistant.question.slots import slot_of
+from assistant.question.slots import Slot, asking_clause, slot_of
 from assistant.question.snapshot import SearchSnapshot
 from assistant.settings import Settings
 from assistant.tables.lookup import RowIndex, TableMatch, name_column_of
@@ -125,12 +125,22 @@ def answer_from_rows(
             match = None  # the earlier question's miss is not this one's
     if match is None:
         return None
-    if match.kind == "not_found" and slot_of(question).kind in vocabulary()["question"]["no_row_slots"]:
+    slot = slot_of(question)
+    if match.kind == "not_found" and slot.kind in vocabulary()["question"]["no_row_slots"]:
         return None  # "…阶段进城务工人员…由哪个部门建立": asks a body, not a place's row
+    if match.kind == "lookup" and slot.kind == "yesno" and not _asks_of_column(match, question, slot):
+        return None  # "…还能不能读小区配套的公办小学？": a rule's verdict, not the row's 学位 count
     if match.kind == "not_found" and _text_mentions(snapshot, match.names):
         return None  # no row lists the place, but a passage does (a scanned zoning table)
     text, passages, rows = answer_rows(match, index, question)
     return text, passages, rows, match.kind == "not_found"
+
+
+def _asks_of_column(match: TableMatch, question: str, slot: Slot) -> bool:
+    """Whether the clause that asks yes or no names a column the row answers with
+    ("富豪山庄小学还能不能申请学位"): a yes/no question is a row's only then."""
+    clause = asking_clause(question, slot)
+    return bool(match.condition) or any(column in clause for column in match.asked)
 
 
 MENTION_PASSAGES = 5  # passages read for a place no row lists

@@ -373,6 +373,18 @@ def table_header(text: str, section: str = "") -> list[str]:
     return [*header, section] if unit_note(section) else header
 
 
+def asking_clause(question: str, slot: Slot) -> str:
+    """The clause of `question` that holds its question form ("…，2015年还能不能读小区配套的
+    公办小学？" of a question that first tells the family's case); the whole question when
+    the slot has no form."""
+    if slot.at < 0:
+        return question
+    ends = [m.start() for m in _CLAUSE_END.finditer(question)]
+    start = max((e + 1 for e in ends if e < slot.at), default=0)
+    end = min((e for e in ends if e >= slot.until), default=len(question))
+    return question[start:end]
+
+
 # How many of the best passages may hold the asked-for value.
 SLOT_PASSAGES = 3
 # Slots whose values are known by their written form (a figure, a date, a period), so a

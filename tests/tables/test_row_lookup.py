@@ -219,3 +219,19 @@ def test_a_list_of_what_one_row_holds_is_no_list_of_rows(tmp_path: Path) -> None
     match = points.match("社保年限那一项是按哪些险种来算分的？")
     assert match is None or match.kind != "list"
     # (A list of the rows themselves stays a list, even of one: test_list_count_and_total.)
+
+
+def test_a_yes_no_question_is_a_rows_only_when_its_asking_clause_names_the_column(zoning: RowIndex) -> None:
+    from assistant.answering.rows import _asks_of_column
+    from assistant.question.slots import slot_of
+
+    # Asks whether the school may take more: the row's 班数 is no verdict on that.
+    question = "翠竹小学能不能多招几个学位？"
+    match = zoning.match(question)
+    assert match is not None and match.kind == "lookup"
+    assert not _asks_of_column(match, question, slot_of(question))
+    # The clause that asks names the column: the row answers it.
+    question = "我家住翠竹北苑，能不能读翠竹小学的招生地段？"
+    match = zoning.match(question)
+    assert match is not None and match.kind == "lookup" and match.asked == ["招生地段"]
+    assert _asks_of_column(match, question, slot_of(question))
