@@ -391,6 +391,10 @@ def test_a_date_or_an_age_is_no_period() -> None:
     assert slot.filled_by("在我市缴纳社会保险累计满3年", question).group(0) == "3年"
     assert slot.filled_by("连续居住满12个月及以上", question).group(0) == "12个月"
     assert slot.filled_by("学位锁定六年", question).group(0) == "六年"
+    # A month of the year is no number of months.
+    assert not slot.filled_by("且在9月份参加了住院医疗保险的少年儿童", question)
+    assert not slot.filled_by("于6月底前完成报名", question)
+    assert slot.filled_by("期限可延长3个月", question).group(0) == "3个月"
 
 
 def test_a_rank_is_answered_by_an_ordinal() -> None:
