@@ -379,9 +379,8 @@ def asking_clause(question: str, slot: Slot) -> str:
     the slot has no form."""
     if slot.at < 0:
         return question
-    ends = [m.start() for m in _CLAUSE_END.finditer(question)]
-    start = max((e + 1 for e in ends if e < slot.at), default=0)
-    end = min((e for e in ends if e >= slot.until), default=len(question))
+    start = max((b.end() for b in _CLAUSE_END.finditer(question, 0, slot.at)), default=0)
+    end = next((b.start() for b in _CLAUSE_END.finditer(question, slot.until)), len(question))
     return question[start:end]
 
 
