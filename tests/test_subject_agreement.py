@@ -65,6 +65,18 @@ FEE = "深圳市第十九高级中学的学费是多少钱？"
         ("翠竹小学的转学申请由哪个部门审批？", "翠竹小学", "该校审批的负责的部门"),
         ("翠竹小学的学位由谁来分配？", "翠竹小学", "该校分配的负责的部门"),
         ("通过积分拿到公办学位的孩子，入学通知书要去哪个部门领？", "入学通知书", "入学通知书的负责的部门"),
+        # A school's name the segmenter does not know (市桥, 笋岗) is a name; a place
+        # names a subject only as its start (深圳中学), not before common nouns (罗湖 plans
+        # to focus on), nor before a school stage (天津's 小学一年级).
+        (
+            "番禺区2015学年，市桥实验小学给外来务工人员子女提供几个积分入学学位？",
+            "市桥实验小学",
+            "该校入学学位的具体数字",
+        ),
+        ("笋岗小学几点放学？", "笋岗小学", "该校放学的具体日期"),
+        ("深圳中学的学费是多少？", "深圳中学", "该校的学费"),
+        ("罗湖计划重点打造几所品牌特色学校？", "", "具体数字"),
+        ("今年天津小学一年级是几号开始报名？", "", "具体日期"),
     ],
 )
 def test_the_subject_of_a_value_question_is_read_from_its_grammar(

@@ -254,6 +254,22 @@ def _leading_nouns(text: str) -> str:
     return "".join(word for word, _ in run) if len(run) >= LEADING_WORDS_MIN else ""
 
 
+def _unknown_noun(word: str) -> bool:
+    """A noun of two or more characters the segmenter found in no dictionary (市桥 of
+    市桥实验小学, 笋岗): a name it does not know, where a kind of subject (公办, 民办) is a
+    word of the language."""
+    return len(word) > 1 and word not in pseg.dt.word_tag_tab and not jieba.dt.FREQ.get(word)
+
+
+def _is_place(word: str, flag: str) -> bool:
+    """A division's name is a place whatever its tag (jieba tags 建邺区 as a person's name)."""
+    return flag in _PLACE or is_place_name(word) or is_short_division_name(word)
+
+
+# A school, kindergarten or office ([references] 该校, 该园, 该单位): an unknown word names one.
+_INSTITUTION = re.compile("|".join(f"(?:{form.pattern})" for word, form in _REFERENCES if word != "该项目"))
+
+
 def _named_phrase(head: str) -> str:
     """The last run of noun words in `head` that holds a proper name or an ordinal and
     is more than a place name."""
@@ -266,11 +282,19 @@ def _named_phrase(head: str) -> str:
     for run in reversed(runs):
         # A one-character name is a place's short form after a verb ("来宁务工人员": come
         # to Nanjing), never what makes a phrase a name.
-        named = any((flag in _NAME and len(word) > 1) or _ORDINAL.match(word) for word, flag in run)
-        # A division's name is a place whatever its tag (jieba tags 建邺区 as a person's name).
-        only_place = all(
-            flag in _PLACE or is_place_name(word) or is_short_division_name(word) for word, flag in run
+        # A place names a subject only as the start of an institution's or a document's
+        # name (深圳中学, 罗湖计划), not of a phrase that goes on in common nouns (罗湖|计划|
+        # 重点 of "罗湖计划重点打造…": 罗湖 plans to focus on).
+        text = "".join(word for word, _ in run)
+        institution = _INSTITUTION.search(text) is not None or _DOCUMENT.search(text) is not None
+        places = [_is_place(word, flag) for word, flag in run]
+        named = any(
+            (flag in _NAME and len(word) > 1 and not place) or _ORDINAL.match(word)
+            for (word, flag), place in zip(run, places, strict=True)
+        ) or (
+            institution
+            and any(place or _unknown_noun(word) for (word, _), place in zip(run, places, strict=True))
         )
-        if named and not only_place:
+        if named and not all(places):
             return "".join(word for word, _ in run)
     return ""
