@@ -28,7 +28,7 @@ from assistant.answering.quote import (
     written_sentence,
 )
 from assistant.grammar import outline, thresholds
-from assistant.grammar.sentences import PROSE_MARKS, split_sentences
+from assistant.grammar.sentences import PROSE_MARKS, split_sentences, without_remarks
 from assistant.grammar.sentences import clauses as clauses_of
 from assistant.grammar.table_rows import CELL, aligned, header_of
 from assistant.question.cite import Citation
@@ -351,6 +351,9 @@ def _lead_line(
             # A question about a fact (是否实施…): the first quoted sentence that holds
             # the whole asked action says yes or no.
             line = next((v for s in sentences if (v := fact_verdict(question, slot, s, action))), "")
+    if len(line) > LEAD_MAX + 8 and (slot.fill is None or slot.filled_by(without_remarks(line), question)):
+        # A clause that a bracketed remark makes long leads without it.
+        line = without_remarks(line)
     if not line or len(line) > LEAD_MAX + 8:
         return ""
     if citation.historical and (citation.status_reason or citation.year):

@@ -83,8 +83,32 @@ def split_sentences(text: str) -> list[str]:
 
 
 def clauses(sentence: str) -> list[str]:
-    """The clauses of `sentence`, as written (unstripped), in order."""
-    return [c for c in _CLAUSE_MARK.split(sentence) if c]
+    """The clauses of `sentence`, as written (unstripped), in order. A mark inside round
+    brackets ends no clause: "区教育行政部门(含光明新区社会事务办，下同)应当划定…" is one."""
+    out: list[str] = []
+    held, start = "", 0
+    for mark in _CLAUSE_MARK.finditer(sentence):
+        held += sentence[start : mark.start()]
+        start = mark.end()
+        depth = len(_ROUND_OPEN.findall(held)) - len(_ROUND_CLOSE.findall(held))
+        if depth > 0 and len(held) < BRACKETED_MAX:
+            held += mark.group()
+            continue
+        if held:
+            out.append(held)
+        held = ""
+    held += sentence[start:]
+    return [*out, held] if held else out
+
+
+_ROUND_REMARK = re.compile(r"[（(][^（()）]*[）)]")
+
+
+def without_remarks(text: str) -> str:
+    """`text` without its round-bracketed remarks ("（以…为准。公告见…）", "(含…，下同)")."""
+    while (shorter := _ROUND_REMARK.sub("", text)) != text:
+        text = shorter
+    return text
 
 
 def opening_clauses(sentence: str, limit: int) -> str:

@@ -20,6 +20,7 @@ from assistant.grammar.sentences import (
     first_sentence,
     split_sentences,
     strip_final_stops,
+    without_remarks,
 )
 
 
@@ -87,6 +88,24 @@ def test_clauses_end_at_commas_colons_and_sentence_ends_but_not_at_enumeration_c
         "具体如下",
         "劳动教育",
     ]
+
+
+def test_a_comma_inside_round_brackets_ends_no_clause() -> None:
+    # An answer's lead line is a clause: "区教育行政部门(含光明新区社会事务办" was one.
+    assert clauses("区教育行政部门(含光明新区社会事务办，下同)应当划定招生地段，市直属学校由区划定。") == [
+        "区教育行政部门(含光明新区社会事务办，下同)应当划定招生地段",
+        "市直属学校由区划定",
+    ]
+    assert clauses("随迁子女（以下简称“随迁子女”，含港澳）入学，按规定办理。") == [
+        "随迁子女（以下简称“随迁子女”，含港澳）入学",
+        "按规定办理",
+    ]
+
+
+def test_a_remark_in_round_brackets_can_be_left_out() -> None:
+    long = "租房居住至少1年以上作为基本申请条件（以《房屋租赁凭证》备案时间为准。公告见“罗湖教育信息网”）"
+    assert without_remarks(long) == "租房居住至少1年以上作为基本申请条件"
+    assert without_remarks("年限达1年(含1年（足月）)以上") == "年限达1年以上"
 
 
 def test_a_colon_or_comma_between_digits_is_part_of_a_time_or_number_not_a_clause_mark() -> None:
