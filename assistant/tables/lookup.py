@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jieba.posseg as pseg
 from rapidfuzz import fuzz, process
 
 from assistant.grammar.places import asked_places, place_codes, same_scope
-from assistant.grammar.sentences import ALL_MARKS
+from assistant.grammar.sentences import ALL_MARKS, CLAUSE_MARKS, SEMICOLONS
 from assistant.tables.model import Record, record_from_metadata, vocabulary
 from assistant.tables.places import HouseRange, house_number, house_ranges, place_keys, place_spans
 
@@ -39,6 +40,8 @@ SUGGESTIONS = 3
 SPAN_MARGIN = 10.0  # a longer place span within this much of the closest one's score is preferred
 SUGGESTION_SCORE = 50.0  # rapidfuzz ratio (0-100) of a name offered as "相近的有"
 _PUNCT = re.compile(rf"[\s{re.escape(ALL_MARKS)}]+")
+# The items of a category cell: "小学、初中、高中", "初、高中", "小学/初中".
+_ITEMS = re.compile(rf"[{re.escape(CLAUSE_MARKS + SEMICOLONS)}/／\s]+")
 
 
 def bigrams(text: str) -> set[str]:
@@ -248,6 +251,10 @@ class RowIndex:
         for _, _, key in sorted(hits, key=lambda h: -len(h[2])):
             rest = rest.replace(key, " ")
         rest_grams = bigrams(rest)
+        if not rows and (listing or counting):
+            valued = self._rows_by_value(q, rest_grams)
+            if valued:
+                return TableMatch("count" if counting else "list", rows=valued[:MAX_LIST_ROWS], names=[])
         if not rows:
             if any(w in q for w in words["total"]):
                 totals = {
@@ -286,6 +293,39 @@ class RowIndex:
         if not asked and not condition:
             return None  # the row is named but the question asks what it does not hold
         return TableMatch("lookup", rows=chosen, asked=asked, names=names, condition=condition, total=total)
+
+    def _rows_by_value(self, question: str, rest: set[str]) -> list[int]:
+        """For a list or count question naming no row ("哪几所民办学校办了高中"): the rows of
+        the table the question is about (its caption and columns) with a category cell
+        holding a word of the question as one of its items ("初、高中", "小学、初中、高中"),
+        where other rows' cells of that column do not. [] when no word sorts the rows so."""
+        nouns = frozenset(vocabulary()["question"]["noun_tags"])
+        tagged = [(w.word, w.flag) for w in pseg.cut(question)]
+        words = {
+            word
+            for (_, before), (word, _) in zip([("", "x"), *tagged], tagged, strict=False)
+            if len(word) >= 2 and before not in nouns
+        }
+        by_word: dict[int, float] = {}
+        for i, record in enumerate(self.records):
+            if record.subtotal:
+                continue
+            name_column = name_column_of([k for k, _ in record.cells])
+            for column, value in record.cells:
+                if column == name_column or is_place_column(column):
+                    continue
+                items = {fold(item) for item in _ITEMS.split(value)}
+                if any(w in items for w in words):
+                    by_word[i] = 1.0
+        chosen = self._best_tables(by_word, rest, keep_all=True)
+        if not chosen:
+            return []
+        first = self.records[chosen[0]]
+        if not rest & bigrams(first.title + first.table + "".join(k for k, _ in first.cells)):
+            return []  # the question speaks of nothing of that table
+        table = (first.doc_id, first.table)
+        in_table = [i for i, r in enumerate(self.records) if (r.doc_id, r.table) == table and not r.subtotal]
+        return chosen if len(chosen) < len(in_table) else []
 
     def _of_place(self, i: int, asked: frozenset[str]) -> bool:
         """Whether row `i` may answer a question about the places `asked`: its document

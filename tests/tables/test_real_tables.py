@@ -120,3 +120,23 @@ def test_absent_places_are_not_found_with_closest_names() -> None:
         assert match is not None and match.kind == "not_found", place
         assert match.names == [place] and match.suggestions, place
         assert not set(match.suggestions) & schools, place
+
+
+def test_a_list_by_a_category_cell_lists_the_rows_holding_it() -> None:
+    # "哪几所民办学校办了高中" names no row: the private schools list's 办学层次 sorts them.
+    path = _file("panyu_2015_private_schools_list.xls")
+    meta = DocumentMeta(path.stem, path, path.stem, path.stem, "", "2015", "historical")
+    chunks = row_chunks(meta)
+    metas = [c.metadata() for c in chunks]
+    index = RowIndex([record_from_metadata(m) for m in metas], [c.id for c in chunks], metas)
+    found = index.match("番禺区2015年民办中小学一览表里，哪几所民办学校办了高中？")
+    assert found is not None and found.kind in {"list", "count"}
+    assert sorted(index.names[i] for i in found.rows) == ["华师附中番禺学校", "祈福英语实验学校"]
+    junior = index.match("番禺有哪些民办学校有初中？")
+    assert junior is not None and junior.kind == "list"
+    levels = [index.records[i].value("办学层次") for i in junior.rows]
+    assert levels and all("初" in level for level in levels)
+    assert len(junior.rows) < len([r for r in index.records if not r.subtotal])
+    # A kind word that heads a longer noun (公办|小学, 实验|小学) is no category value.
+    assert index.match("番禺区2015年公办小学招生说的“人户一致”对房产份额有什么要求？") is None
+    assert index.match("番禺区2015学年，市桥实验小学提供几个积分入学学位？") is None
