@@ -38,5 +38,9 @@ def test_names_are_told_from_descriptions_and_clauses() -> None:
     # count of the kind.
     kinds = "可以填报公办普通高中（限调节性计划）、民办普通高中、中职学校。"
     assert {"民办普通高中", "中职学校"} <= names_in(kinds, "school")
+    # A numbered school's short name (二中: 第二中学) is a name; 集中, 期中 are not.
+    rows = "石基镇 大龙街 | 石碁中学 | 16\n石基镇 大龙街 | 石碁二中 | 30"
+    assert names_in(rows, "school") == {"石碁中学", "石碁二中"}
+    assert names_in("集中开展期中考试，初中、高中各一次", "school") == set()
     towns = "具有惠城区小金口、水口、三栋、汝湖等4镇（街道）户籍的儿童"
     assert {"水口", "三栋", "汝湖"} <= names_in(towns, "place")
