@@ -474,6 +474,13 @@ def test_a_documents_basis_and_a_cover_letters_forwarding_sentence_enact_it() ->
     # A rule that a body makes a plan is no enacting sentence.
     assert not enacting("根据《义务教育法》，各区制定招生方案。", "谁制定招生方案？")
     assert not enacting("根据学位情况，学校制定招生方案。", "谁制定招生方案？")
+    # Xiamen's 2016 opinion opens by proposing itself (提出如下意见), not by a rule.
+    opening = (
+        "为贯彻落实《厦门市人民政府关于进一步做好进城务工人员随迁子女义务教育工作的通知》（厦府〔2014〕65号），"
+        "现就进城务工人员随迁子女（以下简称随迁子女）积分入学办法提出如下意见。"
+    )
+    assert enacting(opening, "积分入学办法要坚持哪几条工作原则？")
+    assert not enacting("学校应当提出整改意见。", "学校要提出什么意见？")
 
 
 def test_the_opening_of_a_guiding_thought_enacts_its_document() -> None:
