@@ -356,6 +356,24 @@ def test_a_distance_or_area_question_is_filled_by_a_length_or_area_not_a_count()
     assert not slot.filled_by("全市共有20个站点。")
 
 
+def test_a_share_of_an_area_answers_how_large_an_area() -> None:
+    question = "到2030年建成区多大面积要达标？"
+    slot = slot_of(question)
+    assert slot.kind == "extent"
+    assert slot.filled_by("到2030年，城市建成区80%以上的面积达到目标要求。", question)
+    assert not slot.filled_by("将70%的降雨就地消纳和利用。", question)
+
+
+def test_an_amount_of_time_is_not_answered_by_how_often() -> None:
+    # "多少分钟" asks an amount: "每年" (how often) does not give it; "多久…一次" asks how often.
+    minutes = "小学生每天的书面作业最多不能超过多少分钟？"
+    assert slot_of(minutes).kind == "duration"
+    assert not slot_of(minutes).filled_by("每年分层次、按类别组织开展评估验收。", minutes)
+    assert slot_of(minutes).filled_by("书面作业平均完成时间不超过60分钟。", minutes)
+    often = "特色学校多久评估一次？"
+    assert slot_of(often).filled_by("每年分层次、按类别组织开展评估验收。", often)
+
+
 def test_a_question_for_the_day_is_not_answered_by_a_year_or_a_month_alone() -> None:
     question = "外语类保送生网上报名的时间到几月几号？"
     slot = slot_of(question)
@@ -481,6 +499,18 @@ def test_decide_a_value_no_passage_states_is_not_stated(lexical: LexicalIndex) -
     assert decision.slot.kind == "figure"
 
 
+def test_a_word_opening_a_time_clause_is_not_the_thing_whose_value_is_asked() -> None:
+    from assistant.question.decide import _asks_about_unknown
+
+    # The documents write 入户 where the question says 落户: the period after it is still
+    # what is asked, and the documents state it.
+    period = "深圳户籍的新生儿，要在落户后多长时间内办好参保手续？"
+    assert not _asks_about_unknown(period, slot_of(period), ["落户"])
+    # The thing right before the form is: a word the documents never use leaves it unstated.
+    score = "市桥草河小学的分数线多少分？"
+    assert _asks_about_unknown(score, slot_of(score), ["分数线"])
+
+
 def test_decide_a_value_asked_for_another_year_than_the_documents_is_partial(lexical: LexicalIndex) -> None:
     guide = [_passage("seats-1", 0.8, title="罗湖区2015学年学位建设方案")]
     decision = decide("2016学年要新增多少公办义务教育学位？", guide, lexical)
@@ -562,6 +592,10 @@ def test_a_spoken_yes_no_question_gets_its_verdict_from_the_modal_of_its_one_cha
 ) -> None:
     # 可以 governs 编班, not 收: no verdict, the rule is quoted as it stands.
     assert asked_action("两岁多的孩子幼儿园能收吗", slot_of("两岁多的孩子幼儿园能收吗")) == ["收"]
+    # A question put after another asks its own action: 查, not the first one's 要求.
+    twice = "学校招人有什么要求？人招进来以后还要查吗？"
+    assert twice[slot_of(twice).at :].startswith("要查吗")
+    assert asked_action(twice, slot_of(twice)) == ["查"]
     assert not _answer(lexical, "两岁多的孩子幼儿园能收吗", [_passage("classes-1")]).startswith("可以。")
     assert _answer(lexical, "幼儿园能混合编班吗", [_passage("classes-1")]).startswith("可以。\n")
 

@@ -392,10 +392,11 @@ def asked_action(question: str, slot: Slot) -> list[str]:
     words = [t for t in search_tokens(question[start:end]) if not _MODAL_WORD.search(t)]
     if words:
         return words
-    # "能收吗": the verb glued to its modal, a single character the search words leave out.
+    # "能收吗": the verb glued to its modal, or "还要再查吗": a verb of one character after
+    # it, which the search words leave out.
     for word, flag in tagged(question[start:end]):
         verb = _GLUED_MODAL.sub("", word)
-        if verb != word and flag.startswith("v") and not _MODAL_WORD.search(verb):
+        if flag.startswith("v") and verb and not _MODAL_WORD.search(verb):
             return [verb]
     return []
 

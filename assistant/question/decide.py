@@ -63,6 +63,9 @@ CLAUSE_MIN = 4
 
 # Characters before the question form where the thing asked about is named (分数线|多少分).
 HEAD_WINDOW = 4
+# A noun that opens a time clause ("在落户后多长时间内") is the event the period runs from,
+# not the thing whose value is asked.
+_TIME_CLAUSE = re.compile("[之以]?[后前]|时")
 
 # A district is named unambiguously by a name of at least this many characters (福田区, not
 # 西区).
@@ -294,7 +297,12 @@ def _asks_about_unknown(question: str, slot: Slot, unknown: list[str]) -> bool:
     if not slot.names_thing:
         return False
     window = question[max(0, slot.at - HEAD_WINDOW) : slot.at]
-    return any(noun in window and not VALUE_WORD.match(noun) for noun in unknown)
+    return any(
+        noun in window
+        and not VALUE_WORD.match(noun)
+        and not _TIME_CLAUSE.match(window, window.find(noun) + len(noun))
+        for noun in unknown
+    )
 
 
 def _other_year(asked: str, passage: Passage) -> bool:

@@ -50,6 +50,9 @@ class _SlotRule:
     label_en: str
     names_thing: bool
     value: bool  # the answer is a value a sentence states or does not
+    # A form asking an amount of a unit ("多少分钟", "几天") is filled by an amount only, not
+    # by the other fills of its slot (a frequency, "每年"): `amount` is (form, fill).
+    amount: tuple[re.Pattern[str], re.Pattern[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,9 @@ _RULES = tuple(
         spec.get("label_en", ""),
         bool(spec.get("thing", True)),
         bool(spec.get("value", "fill" in spec)),
+        (compile_pattern(spec["amount"]["ask"]), compile_pattern(spec["amount"]["fill"]))
+        if "amount" in spec
+        else None,
     )
     for kind, spec in _DATA["slots"].items()
 )
@@ -212,6 +218,8 @@ def slot_of(question: str) -> Slot:
             asked.end(),
             names_thing=rule.names_thing,
         )
+        if rule.amount is not None and rule.amount[0].search(asked.group()):
+            slot = replace(slot, fill=rule.amount[1])
         if rule.kind == "named":
             noun = _asked_noun(question[asked.end() :])
             if not noun:
