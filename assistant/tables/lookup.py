@@ -40,6 +40,7 @@ SUGGESTIONS = 3
 SPAN_MARGIN = 10.0  # a longer place span within this much of the closest one's score is preferred
 SUGGESTION_SCORE = 50.0  # rapidfuzz ratio (0-100) of a name offered as "相近的有"
 _PUNCT = re.compile(rf"[\s{re.escape(ALL_MARKS)}]+")
+_WORD = re.compile(r"[\u4e00-\u9fff]+")  # a category's words are words, not numbers
 # The items of a category cell: "小学、初中、高中", "初、高中", "小学/初中".
 _ITEMS = re.compile(rf"[{re.escape(CLAUSE_MARKS + SEMICOLONS)}/／\s]+")
 
@@ -304,7 +305,7 @@ class RowIndex:
         words = {
             word
             for (_, before), (word, _) in zip([("", "x"), *tagged], tagged, strict=False)
-            if len(word) >= 2 and before not in nouns
+            if len(word) >= 2 and before not in nouns and _WORD.fullmatch(word)
         }
         by_word: dict[int, float] = {}
         for i, record in enumerate(self.records):
@@ -321,7 +322,8 @@ class RowIndex:
         if not chosen:
             return []
         first = self.records[chosen[0]]
-        if not rest & bigrams(first.title + first.table + "".join(k for k, _ in first.cells)):
+        shared = rest & bigrams(first.title + first.table + "".join(k for k, _ in first.cells))
+        if not any(_WORD.fullmatch(gram) for gram in shared):
             return []  # the question speaks of nothing of that table
         table = (first.doc_id, first.table)
         in_table = [i for i, r in enumerate(self.records) if (r.doc_id, r.table) == table and not r.subtotal]

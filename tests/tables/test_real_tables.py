@@ -18,6 +18,16 @@ REPO = Path(__file__).resolve().parents[2]
 TABLES = Path(os.environ.get("ASSISTANT_SOURCES_NEW", REPO.parent / "shared" / "sources_new")) / "tables"
 
 
+def _index_of_all_tables() -> RowIndex:
+    ids, metas = [], []
+    for path in sorted(TABLES.iterdir()):
+        meta = DocumentMeta(path.stem, path, path.stem, path.stem, "", "2015", "historical")
+        for chunk in row_chunks(meta):
+            ids.append(chunk.id)
+            metas.append(chunk.metadata())
+    return RowIndex([record_from_metadata(m) for m in metas], ids, metas)
+
+
 def _file(name: str) -> Path:
     path = TABLES / name
     assert path.is_file(), f"the real table {path} is missing (shared/ must sit beside the repository)"
@@ -88,13 +98,7 @@ def test_every_text_chunk_of_a_table_starts_with_its_header_row() -> None:
 
 
 def test_lookups_on_the_real_tables() -> None:
-    ids, metas = [], []
-    for path in sorted(TABLES.iterdir()):
-        meta = DocumentMeta(path.stem, path, path.stem, path.stem, "", "2015", "historical")
-        for chunk in row_chunks(meta):
-            ids.append(chunk.id)
-            metas.append(chunk.metadata())
-    index = RowIndex([record_from_metadata(m) for m in metas], ids, metas)
+    index = _index_of_all_tables()
     found = index.match("我家住大龙街，招生问题该去问哪个教育指导中心？")
     assert found is not None and index.names[found.rows[0]] == "石碁教育指导中心（石碁镇、大龙街）"
     counted = index.match("石楼镇有几所公办初中？")
@@ -106,13 +110,7 @@ ABSENT = ["钟村花园", "翠竹苑", "东环花园", "洛溪花园", "南村�
 
 
 def test_absent_places_are_not_found_with_closest_names() -> None:
-    ids, metas = [], []
-    for path in sorted(TABLES.iterdir()):
-        meta = DocumentMeta(path.stem, path, path.stem, path.stem, "", "2015", "historical")
-        for chunk in row_chunks(meta):
-            ids.append(chunk.id)
-            metas.append(chunk.metadata())
-    index = RowIndex([record_from_metadata(m) for m in metas], ids, metas)
+    index = _index_of_all_tables()
     schools = {name for name in index.names if name}
     for place in ABSENT:
         question = f"我家住在{place}，对口哪所学校？"
@@ -140,3 +138,12 @@ def test_a_list_by_a_category_cell_lists_the_rows_holding_it() -> None:
     # A kind word that heads a longer noun (公办|小学, 实验|小学) is no category value.
     assert index.match("番禺区2015年公办小学招生说的“人户一致”对房产份额有什么要求？") is None
     assert index.match("番禺区2015学年，市桥实验小学提供几个积分入学学位？") is None
+
+
+def test_a_number_of_the_question_sorts_no_rows() -> None:
+    # The seats table has rows of 50 seats: "补助50%的是哪几个市" asks no list of them.
+    index = _index_of_all_tables()
+    assert (
+        index.match("广东2016年义务教育经费保障机制里，城乡义务教育公用经费省财政只补助50%的是哪几个市？")
+        is None
+    )
