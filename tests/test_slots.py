@@ -158,6 +158,17 @@ def test_a_time_of_the_school_year_answers_when() -> None:
     assert not slot_of(when).filled_by("劳动周以集体劳动为主。", when)
 
 
+def test_a_clause_setting_the_time_by_an_event_answers_when() -> None:
+    question = "随迁子女学籍转接按什么原则办、什么时候办？"
+    slot = slot_of(question)
+    assert slot.filled_by(
+        "学校要按照“一人一籍、籍随人走”原则，在学生实际到校报到后，做好学籍转接。", question
+    )
+    # Not an event inside a clause about something else, nor a time word alone.
+    assert not slot.filled_by("在招生报名前两个月向社会公告。", question)
+    assert not slot.filled_by("学校在课后组织活动，鼓励学生参加。", question)
+
+
 def test_a_time_of_a_year_or_a_month_answers_when() -> None:
     when = "随迁子女入学政策一般在什么时候对外公布？"
     slot = slot_of(when)
