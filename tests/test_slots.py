@@ -316,6 +316,10 @@ def test_a_which_question_is_filled_only_by_a_name_of_the_kind_it_asks_for() -> 
     assert slot_of(school).filled_by("榄塘村对口石碁第四小学。", school)
     for sentence in ("各学校应当公布招生范围。", "新建两所学校。", "离家最近的学校优先。"):
         assert not slot_of(school).filled_by(sentence, school), sentence
+    # A school of several stages named 学校 answers which 小学; a 中学 does not.
+    primary = "我们是汉溪村的户籍村民，孩子读一年级对口哪所公办小学？"
+    assert slot_of(primary).filled_by("西片 | 钟村奥园学校 | 3 | 汉溪村、诜敦村户籍村民适龄子女", primary)
+    assert not slot_of(primary).filled_by("对口石碁中学。", primary)
     # A name the question already holds is not the one it asks for.
     field = "化学系的团队在哪个领域取得突破？"
     assert not slot_of(field).filled_by("化学系的团队在多个领域开展研究。", field)
