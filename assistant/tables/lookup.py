@@ -99,6 +99,7 @@ class RowIndex:
         self.roads: dict[str, list[tuple[int, HouseRange]]] = defaultdict(list)
         self.names: list[str] = []
         self._doc_places: dict[str, frozenset[str]] = {}  # doc_id → the places its title names
+        self._grams: dict[tuple[str, str], tuple[int, dict[str, int]]] = {}  # built on first use
         if maps is not None:
             self._restore(maps)
         else:
@@ -404,12 +405,28 @@ class RowIndex:
             return rows
         texts = {i: "".join(v for _, v in self.records[i].cells) for i in rows}
         shared = set.intersection(*(bigrams(t) for t in texts.values()))
+        # A word many rows of the table hold (番禺 in a 番禺 table) tells its rows apart
+        # less than one few rows hold (连续办满5年): each counts by its rarity there.
+        size, held = self._table_bigrams(rows[0])
         scores = {}
         for i, text in texts.items():
             own = bigrams(text) - shared
-            scores[i] = len(rest & own) / math.sqrt(len(own)) if own else 0.0
+            found = sum(math.log(1 + size / held[gram]) for gram in rest & own)
+            scores[i] = found / math.sqrt(len(own)) if own else 0.0
         top = max(scores.values())
         return [i for i in rows if scores[i] >= top] if top > 0 else rows
+
+    def _table_bigrams(self, i: int) -> tuple[int, dict[str, int]]:
+        """The rows of row `i`'s table, and in how many of them each bigram stands."""
+        key = (self.records[i].doc_id, self.records[i].table)
+        if key not in self._grams:
+            held: dict[str, int] = defaultdict(int)
+            rows = [r for r in self.records if (r.doc_id, r.table) == key]
+            for record in rows:
+                for gram in bigrams("".join(v for _, v in record.cells)):
+                    held[gram] += 1
+            self._grams[key] = (len(rows), held)
+        return self._grams[key]
 
     def _asked(self, rows: list[int], rest: str) -> list[str]:
         """Columns the question asks for: sharing a word with it, or named by an ask word."""

@@ -147,3 +147,11 @@ def test_a_number_of_the_question_sorts_no_rows() -> None:
         index.match("广东2016年义务教育经费保障机制里，城乡义务教育公用经费省财政只补助50%的是哪几个市？")
         is None
     )
+
+
+def test_of_sibling_rows_the_one_holding_the_questions_rarer_words_is_chosen() -> None:
+    # 番禺 stands in many rows of the points table; 连续办满5年 in one of 居住年限's three.
+    index = _index_of_all_tables()
+    found = index.match("番禺区2016年积分入学，我的居住证在番禺连续办满5年了，居住年限这项能得多少分？")
+    assert found is not None and found.kind == "lookup"
+    assert [index.records[i].value("积分") for i in found.rows] == ["28分"]
