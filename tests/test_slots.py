@@ -158,6 +158,22 @@ def test_a_time_of_the_school_year_answers_when() -> None:
     assert not slot_of(when).filled_by("劳动周以集体劳动为主。", when)
 
 
+def test_a_share_asked_of_a_fee_is_a_share() -> None:
+    question = "孩子得了血友病，看门诊的费用能报多少比例？"
+    slot = slot_of(question)
+    assert slot.filled_by("其门诊治疗发生的基本医疗费用的90%列入大病统筹基金记帐范围。", question)
+    assert not slot.filled_by("每人每年缴费300元。", question)
+
+
+def test_a_day_set_by_the_month_after_answers_when_and_an_hour_only_by_a_time_of_day() -> None:
+    when = "交足保费后，从什么时候开始能享受住院医保待遇？"
+    assert slot_of(when).filled_by("足额缴交医疗保险费后次月的1日起享受待遇。", when)
+    hour = "小学毕业考试那天，语文和数学分别几点开考？"
+    assert not slot_of(hour).filled_by("今年全市小学毕业考试时间统一为6月12日（星期日）。", hour)
+    assert slot_of(hour).filled_by("语文上午9:00开考。", hour)
+    assert slot_of(hour).filled_by("每日二十二时至次日八时。", hour)
+
+
 def test_a_clause_setting_the_time_by_an_event_answers_when() -> None:
     question = "随迁子女学籍转接按什么原则办、什么时候办？"
     slot = slot_of(question)

@@ -50,9 +50,10 @@ class _SlotRule:
     label_en: str
     names_thing: bool
     value: bool  # the answer is a value a sentence states or does not
-    # A form asking an amount of a unit ("多少分钟", "几天") is filled by an amount only, not
-    # by the other fills of its slot (a frequency, "每年"): `amount` is (form, fill).
-    amount: tuple[re.Pattern[str], re.Pattern[str]] | None = None
+    # A form asking a narrower value than its slot's (an amount of time, "多少分钟"; a time
+    # of day, "几点") is filled by that value only, not by the slot's other fills (a
+    # frequency, "每年"; a date, "6月12日"): `narrow` is (form, fill).
+    narrow: tuple[re.Pattern[str], re.Pattern[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,8 @@ _RULES = tuple(
         spec.get("label_en", ""),
         bool(spec.get("thing", True)),
         bool(spec.get("value", "fill" in spec)),
-        (compile_pattern(spec["amount"]["ask"]), compile_pattern(spec["amount"]["fill"]))
-        if "amount" in spec
+        (compile_pattern(spec["narrow"]["ask"]), compile_pattern(spec["narrow"]["fill"]))
+        if "narrow" in spec
         else None,
     )
     for kind, spec in _DATA["slots"].items()
@@ -218,8 +219,8 @@ def slot_of(question: str) -> Slot:
             asked.end(),
             names_thing=rule.names_thing,
         )
-        if rule.amount is not None and rule.amount[0].search(asked.group()):
-            slot = replace(slot, fill=rule.amount[1])
+        if rule.narrow is not None and rule.narrow[0].search(asked.group()):
+            slot = replace(slot, fill=rule.narrow[1])
         if rule.kind == "named":
             noun = _asked_noun(question[asked.end() :])
             if not noun:
