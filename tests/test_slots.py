@@ -92,6 +92,7 @@ def _passage(pid: str, dense: float = 0.75, **meta: str) -> Passage:
         ("劳动素养评价结果会用在哪些地方？", "list"),
         ("学校地址变了要重新报名吗", "yesno"),
         ("劳动教育的意义", ""),
+        ("督导发现问题后，对学校改正问题有什么时间上的要求？", ""),  # a requirement about time
         ("汪建熙是哪个系的毕业生？", "named"),
         ("孩子户口在榄塘村，上小学去哪所学校？", "named"),
         # 好几年, 十几岁: "several", the asker's case, not a question for a period or age.
@@ -530,13 +531,16 @@ def test_decide_a_value_no_passage_states_is_not_stated(lexical: LexicalIndex) -
     assert decision.slot.kind == "figure"
 
 
-def test_a_word_opening_a_time_clause_is_not_the_thing_whose_value_is_asked() -> None:
+def test_a_word_before_a_time_clause_or_a_preposition_is_not_the_thing_whose_value_is_asked() -> None:
     from assistant.question.decide import _asks_about_unknown
 
     # The documents write 入户 where the question says 落户: the period after it is still
     # what is asked, and the documents state it.
     period = "深圳户籍的新生儿，要在落户后多长时间内办好参保手续？"
     assert not _asks_about_unknown(period, slot_of(period), ["落户"])
+    # Nor is the subject of the clause whose time is asked (the documents write 住房).
+    moving = "买的新房要在哪天之前住进去？"
+    assert not _asks_about_unknown(moving, slot_of(moving), ["新房"])
     # The thing right before the form is: a word the documents never use leaves it unstated.
     score = "市桥草河小学的分数线多少分？"
     assert _asks_about_unknown(score, slot_of(score), ["分数线"])

@@ -63,9 +63,11 @@ CLAUSE_MIN = 4
 
 # Characters before the question form where the thing asked about is named (分数线|多少分).
 HEAD_WINDOW = 4
-# A noun that opens a time clause ("在落户后多长时间内") is the event the period runs from,
-# not the thing whose value is asked.
-_TIME_CLAUSE = re.compile("[之以]?[后前]|时")
+# The thing whose value is asked stands right before the form, or before a copula or modal
+# (分数线多少分, 学费是多少, 分数线要多少分). A noun that a time clause or a preposition
+# follows is not it: "在落户后多长时间内" (the event the period runs from), "新房要在哪天
+# 之前住进去" (the subject of the clause whose time is asked).
+_THING_LINK = re.compile("(?:是|为|有|要|需要|的)?")
 
 # A district is named unambiguously by a name of at least this many characters (福田区, not
 # 西区).
@@ -300,7 +302,7 @@ def _asks_about_unknown(question: str, slot: Slot, unknown: list[str]) -> bool:
     return any(
         noun in window
         and not VALUE_WORD.match(noun)
-        and not _TIME_CLAUSE.match(window, window.find(noun) + len(noun))
+        and _THING_LINK.fullmatch(window, window.rfind(noun) + len(noun)) is not None
         for noun in unknown
     )
 
