@@ -307,6 +307,10 @@ def test_a_quote_that_only_refers_to_another_document_makes_the_answer_partial(l
     assert not settle(
         Decision(False, "", 0.9, slot_of(question)), question, _citations(stated), lexical
     ).refuse
+    # A question asking which rule applies is answered by the sentence that names it.
+    which = "东莞非户籍职工的孩子参了医保，看病的待遇标准按什么规定执行？"
+    rule = "按《东莞市社会基本医疗保险规定》（东府令第135号）等有关规定执行。"
+    assert not settle(Decision(False, "", 0.9, slot_of(which)), which, _citations(rule), lexical).refuse
 
 
 def test_a_quote_that_leaves_the_asked_detail_to_a_later_text_makes_the_answer_partial(

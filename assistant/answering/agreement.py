@@ -77,7 +77,7 @@ def settle(
     if not ranked:
         return decision
     best = ranked[0]
-    if answered and (only_refers(best.sentence) or defers(best.sentence, slot, question)):
+    if answered and (only_refers(best.sentence, question) or defers(best.sentence, slot, question)):
         # "具体方案见《…》", "具体办法另文通知": the documents say where or that the answer
         # will be, not what it is.
         label, label_en = slot.label or REFERENCE_LABEL, slot.label_en or REFERENCE_LABEL_EN

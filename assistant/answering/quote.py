@@ -85,12 +85,14 @@ _CAPTION = compile_pattern(_GRAMMAR["caption"]["pattern"])
 
 
 _REFERENCE = compile_pattern(_GRAMMAR["reference"]["pattern"])
+_ASKS_REFERENCE = compile_pattern(_GRAMMAR["reference"]["asks"])
 _DEFERRAL = compile_pattern(_GRAMMAR["deferral"]["pattern"])
 
 
-def only_refers(sentence: str) -> bool:
-    """The sentence only sends the reader to another document ("具体方案见《…》。")."""
-    return bool(_REFERENCE.search(sentence.strip()))
+def only_refers(sentence: str, question: str = "") -> bool:
+    """The sentence only sends the reader to another document ("具体方案见《…》。"), and
+    the question does not ask which document applies ("按什么规定执行")."""
+    return bool(_REFERENCE.search(sentence.strip())) and not _ASKS_REFERENCE.search(question)
 
 
 def defers(sentence: str, slot: Slot, question: str) -> bool:
