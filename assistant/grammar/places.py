@@ -25,6 +25,7 @@ _LEADING = re.compile(rf"^[\u4e00-\u9fff]{{2,3}}?[{LEVELS}]")
 
 
 _SUFFIXES: tuple[str, ...] = tuple(_DATA["suffixes"])
+_BELOW_COUNTY: tuple[str, ...] = tuple(_DATA["below_county"])
 _PLACE_TAGS = frozenset(_DATA["place_tags"])
 _ORIGIN: str = _DATA["origin"]  # a regex with {place} for the name
 _NAME_WORDS = 3  # a division's full name is at most this many words of the segmenter
@@ -128,7 +129,12 @@ def named_places(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
     for word in _LATIN_WORD.findall(text):
         if word[0].isupper() and (codes := english.get(word.lower())):
             found[word] = found.get(word, frozenset()) | codes
-    return tuple(found.items())
+    return tuple((name, codes) for name, codes in found.items() if not _town_named(name, text, full))
+
+
+def _town_named(name: str, text: str, full: dict[str, frozenset[str]]) -> bool:
+    """A short name that `text` writes with a level below a county ("沙湾镇"): the town's."""
+    return name not in full and any(f"{name}{level}" in text for level in _BELOW_COUNTY)
 
 
 def _straddling(text: str, at: int, names: dict[str, frozenset[str]], first: int = 0) -> str:

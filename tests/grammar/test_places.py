@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.grammar.places import (
+    asked_places,
     divisions,
     is_place_name,
     leading_place,
@@ -113,3 +114,9 @@ def test_divisions_set_up_after_the_registry_table_are_known() -> None:
     # 龙华区 of 深圳 (2016): the package lists only 海口's; after 深圳 it is 深圳's.
     assert place_codes("我在深圳龙华打工") >= {"440309"}
     assert "440311" in place_codes("光明区")
+
+
+def test_a_short_name_written_with_a_town_level_is_the_towns_not_the_countys() -> None:
+    # 沙湾 is also a county of Xinjiang and a district of Leshan: 沙湾镇 is a town of 番禺.
+    assert asked_places("沙湾镇（沙湾教育指导中心）一共有几所公办小学？") == ()
+    assert [name for name, _ in asked_places("乐山沙湾区有几所小学？")] == ["乐山", "沙湾区"]
