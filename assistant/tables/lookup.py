@@ -258,6 +258,10 @@ class RowIndex:
             if valued:
                 return TableMatch("count" if counting else "list", rows=valued[:MAX_LIST_ROWS], names=[])
         if not rows:
+            whole = self._whole_table(rest_grams, asked) if counting else []
+            if whole and self._lists_rows(q, whole, forms="count"):
+                # "民办中小学一览表总共列了多少所民办学校": a table with no total row is counted.
+                return TableMatch("count", rows=whole[:MAX_LIST_ROWS], names=[], total=len(whole))
             if any(w in q for w in words["total"]):
                 totals = {
                     i: 0.0 for i, r in enumerate(self.records) if r.subtotal and self._of_place(i, asked)
@@ -295,6 +299,30 @@ class RowIndex:
         if not asked and not condition:
             return None  # the row is named but the question asks what it does not hold
         return TableMatch("lookup", rows=chosen, asked=asked, names=names, condition=condition, total=total)
+
+    def _whole_table(self, rest: set[str], asked: frozenset[str]) -> list[int]:
+        """The rows of the one table whose title, caption and columns share most words with
+        the question, when it has no total row of its own (else [])."""
+        tables: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for i, record in enumerate(self.records):
+            tables[(record.doc_id, record.table)].append(i)
+        scored = {
+            key: len(
+                rest
+                & bigrams(
+                    self.records[rows[0]].title + key[1] + "".join(k for k, _ in self.records[rows[0]].cells)
+                )
+            )
+            for key, rows in tables.items()
+            if self._of_place(rows[0], asked)
+        }
+        if not scored:
+            return []
+        top = max(scored.values())
+        best = [key for key, score in scored.items() if score == top]
+        if top == 0 or len(best) > 1 or any(self.records[i].subtotal for i in tables[best[0]]):
+            return []
+        return tables[best[0]]
 
     def _rows_by_value(self, question: str, rest: set[str]) -> list[int]:
         """For a list or count question naming no row ("哪几所民办学校办了高中"): the rows of
@@ -343,14 +371,26 @@ class RowIndex:
         scope = self._doc_places[doc_id]
         return not scope or same_scope(asked, scope)
 
-    def _lists_rows(self, question: str, rows: list[int]) -> bool:
+    def _lists_rows(self, question: str, rows: list[int], forms: str = "list") -> bool:
         """Whether the thing a list question asks for ("哪些学校") is what the rows are: a
-        word of it in the name column's header or the table's caption."""
+        word of it in the name column's header or the table's caption. With `forms`
+        "count", the thing a count asks for ("多少所民办学校"), which must be named."""
         if not rows:
             return False
         record = self.records[rows[0]]
         named_by = name_column_of([k for k, _ in record.cells]) + record.table
-        words = vocabulary()["question"]["list"]
+        vocab = vocabulary()["question"]
+        if forms == "count":
+            # A count by its measure word names what it counts; 一共, 总共 name nothing.
+            counts = [w for w in vocab["count"] if w not in vocab["total"]]
+            named_by += record.title  # a table captioned by its document's title only
+            return any(
+                (listed := re.split(r"[是的有要在\s]", question[at + len(w) :], maxsplit=1)[0])
+                and any(listed[k : k + 2] in named_by for k in range(len(listed) - 1))
+                for w in counts
+                if (at := question.find(w)) >= 0
+            )
+        words = vocab["list"]
         for word in words:
             at = question.find(word)
             if at < 0:

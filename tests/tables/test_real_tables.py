@@ -155,3 +155,15 @@ def test_of_sibling_rows_the_one_holding_the_questions_rarer_words_is_chosen() -
     found = index.match("番禺区2016年积分入学，我的居住证在番禺连续办满5年了，居住年限这项能得多少分？")
     assert found is not None and found.kind == "lookup"
     assert [index.records[i].value("积分") for i in found.rows] == ["28分"]
+
+
+def test_a_count_of_what_a_table_lists_counts_its_rows_when_it_has_no_total_row() -> None:
+    index = _index_of_all_tables()
+    counted = index.match("番禺区2015年民办中小学一览表总共列了多少所民办学校？")
+    assert counted is not None and counted.kind == "count" and len(counted.rows) == 34
+    # A table with total rows answers with them, as before.
+    total = index.match("2015学年番禺区公办小学一共为外来务工人员子女提供了多少个学位？")
+    assert total is not None and total.kind == "total"
+    # A town also a county's name elsewhere (沙湾县) is the table's town.
+    town = index.match("沙湾镇（沙湾教育指导中心）2015学年一共有几所公办小学给外来务工人员子女提供学位？")
+    assert town is not None and town.kind == "count" and len(town.rows) == 8
