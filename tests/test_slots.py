@@ -821,12 +821,28 @@ def test_a_question_speaking_of_a_document_by_its_kind_is_answered_first_from_su
     assert named_kind("有什么办法让孩子多运动？") == ""
     # No passage of the kind named: the ranking stands.
     assert [p.id for p in of_named_kind("那个条例里怎么说？", [guide, plan])] == ["guide", "plan"]
+    # A document the question names more fully by its title's other words is meant,
+    # whatever kind its title gives it: the page of a 决定 holding the 实施意见 asked about.
+    sponge = _passage("seats-1", title="国务院办公厅关于推进海绵城市建设的指导意见")
+    renewal = _passage("seats-1", title="深圳市人民政府关于在罗湖区开展城市更新工作改革试点的决定")
+    sponge.id, renewal.id = "sponge", "renewal"
+    asked = "罗湖区城市更新改革试点的实施意见里，投资多少以上的项目调整到区里？"
+    assert [p.id for p in of_named_kind(asked, [renewal, sponge])] == ["renewal", "sponge"]
+    assert [p.id for p in of_named_kind("海绵城市的指导意见里怎么说？", [renewal, sponge])] == [
+        "sponge",
+        "renewal",
+    ]
 
 
 def test_a_total_or_full_score_is_asked_in_points() -> None:
     total = slot_of("上海2016年中考，按分数计的那几门加起来总分是多少？")
     assert total.filled_by("语文、数学、外语、物理、化学、体育科目考试成绩采用分数制，总分为630分；")
     assert not total.filled_by("录取总分（即语文、数学等共6门科目学业考试成绩的总分）须达到控制线。")
+
+
+def test_an_amount_in_hundreds_of_millions_is_a_figure() -> None:
+    question = "投资多少以上的城市更新项目调整到罗湖区行使？"
+    assert slot_of(question).filled_by("投资2亿元及以上城市更新项目", question)
 
 
 def test_a_fraction_is_no_score() -> None:

@@ -95,7 +95,7 @@ _UNITS = tuple(
     )
     for u in _DATA["units"].values()
 )
-_NUMBER = r"(\d+(\.\d+)?|[一二两三四五六七八九十百千万半]+)\s*(万|千|百)?\s*"
+_NUMBER = r"(\d+(\.\d+)?|[一二两三四五六七八九十百千万半]+)\s*(亿|万|千|百)?\s*"
 
 
 @dataclass(frozen=True)
