@@ -100,6 +100,7 @@ class RowIndex:
         self.names: list[str] = []
         self._doc_places: dict[str, frozenset[str]] = {}  # doc_id → the places its title names
         self._grams: dict[tuple[str, str], tuple[int, dict[str, int]]] = {}  # built on first use
+        self._table_rows: dict[tuple[str, str], list[int]] | None = None  # built on first use
         if maps is not None:
             self._restore(maps)
         else:
@@ -303,16 +304,9 @@ class RowIndex:
     def _whole_table(self, rest: set[str], asked: frozenset[str]) -> list[int]:
         """The rows of the one table whose title, caption and columns share most words with
         the question, when it has no total row of its own (else [])."""
-        tables: dict[tuple[str, str], list[int]] = defaultdict(list)
-        for i, record in enumerate(self.records):
-            tables[(record.doc_id, record.table)].append(i)
+        tables = self._tables()
         scored = {
-            key: len(
-                rest
-                & bigrams(
-                    self.records[rows[0]].title + key[1] + "".join(k for k, _ in self.records[rows[0]].cells)
-                )
-            )
+            key: len(rest & self._described_by(rows[0]))
             for key, rows in tables.items()
             if self._of_place(rows[0], asked)
         }
@@ -350,13 +344,24 @@ class RowIndex:
         chosen = self._best_tables(by_word, rest, keep_all=True)
         if not chosen:
             return []
-        first = self.records[chosen[0]]
-        shared = rest & bigrams(first.title + first.table + "".join(k for k, _ in first.cells))
-        if not any(_WORD.fullmatch(gram) for gram in shared):
+        if not any(_WORD.fullmatch(gram) for gram in rest & self._described_by(chosen[0])):
             return []  # the question speaks of nothing of that table
-        table = (first.doc_id, first.table)
-        in_table = [i for i, r in enumerate(self.records) if (r.doc_id, r.table) == table and not r.subtotal]
+        first = self.records[chosen[0]]
+        in_table = [i for i in self._tables()[(first.doc_id, first.table)] if not self.records[i].subtotal]
         return chosen if len(chosen) < len(in_table) else []
+
+    def _tables(self) -> dict[tuple[str, str], list[int]]:
+        """Each table (document, caption) with its rows, built on first use."""
+        if self._table_rows is None:
+            self._table_rows = defaultdict(list)
+            for i, record in enumerate(self.records):
+                self._table_rows[(record.doc_id, record.table)].append(i)
+        return self._table_rows
+
+    def _described_by(self, i: int) -> set[str]:
+        """The bigrams of row `i`'s document title, table caption and column names."""
+        record = self.records[i]
+        return bigrams(record.title + record.table + "".join(k for k, _ in record.cells))
 
     def _of_place(self, i: int, asked: frozenset[str]) -> bool:
         """Whether row `i` may answer a question about the places `asked`: its document
@@ -461,9 +466,9 @@ class RowIndex:
         key = (self.records[i].doc_id, self.records[i].table)
         if key not in self._grams:
             held: dict[str, int] = defaultdict(int)
-            rows = [r for r in self.records if (r.doc_id, r.table) == key]
-            for record in rows:
-                for gram in bigrams("".join(v for _, v in record.cells)):
+            rows = self._tables()[key]
+            for j in rows:
+                for gram in bigrams("".join(v for _, v in self.records[j].cells)):
                     held[gram] += 1
             self._grams[key] = (len(rows), held)
         return self._grams[key]
