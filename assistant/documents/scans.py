@@ -40,6 +40,7 @@ from assistant.documents.ocr import (
 )
 from assistant.documents.pdf_text import join_pages, strip_page_numbers
 from assistant.documents.text_repair import normalize_width, repair_pdf_text
+from assistant.grammar.sentences import char_pairs
 
 if TYPE_CHECKING:
     from assistant.settings import Settings
@@ -181,8 +182,7 @@ def garbled_pages(text_pages: list[str]) -> list[int]:
 
 
 def _pairs(text: str) -> set[str]:
-    text = "".join(text.split())
-    return {text[k : k + 2] for k in range(len(text) - 1)}
+    return char_pairs("".join(text.split()))
 
 
 def _match(line: str, ocr_lines: list[str], start: int) -> int:

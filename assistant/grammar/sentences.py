@@ -62,6 +62,19 @@ _ROUND_CLOSE = re.compile(r"[）)]")
 BRACKETED_MAX = 300  # an opening bracket never closed (a typo) holds no more than this
 
 
+def _in_round_brackets(held: str) -> bool:
+    """`held` ends inside a round bracket it opened (an unclosed one holds at most
+    BRACKETED_MAX characters): a mark there ends nothing."""
+    depth = len(_ROUND_OPEN.findall(held)) - len(_ROUND_CLOSE.findall(held))
+    return depth > 0 and len(held) < BRACKETED_MAX
+
+
+def char_pairs(text: str) -> set[str]:
+    """Every two adjacent characters of `text`: how titles, captions and questions are
+    compared without a word segmenter."""
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
 def split_sentences(text: str) -> list[str]:
     """The sentences of `text`, stripped, in order; empty pieces are dropped. An end mark
     inside round brackets ends no sentence."""
@@ -72,8 +85,7 @@ def split_sentences(text: str) -> list[str]:
             if not piece:
                 continue
             held += piece
-            depth = len(_ROUND_OPEN.findall(held)) - len(_ROUND_CLOSE.findall(held))
-            if depth > 0 and len(held) < BRACKETED_MAX:
+            if _in_round_brackets(held):
                 continue
             out.append(held)
             held = ""
@@ -90,8 +102,7 @@ def clauses(sentence: str) -> list[str]:
     for mark in _CLAUSE_MARK.finditer(sentence):
         held += sentence[start : mark.start()]
         start = mark.end()
-        depth = len(_ROUND_OPEN.findall(held)) - len(_ROUND_CLOSE.findall(held))
-        if depth > 0 and len(held) < BRACKETED_MAX:
+        if _in_round_brackets(held):
             held += mark.group()
             continue
         if held:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from assistant.grammar.places import narrowest, place_codes, same_scope
-from assistant.grammar.sentences import PROSE_MARKS, split_sentences
+from assistant.grammar.sentences import PROSE_MARKS, char_pairs, split_sentences
 from assistant.question.clauses import asking_clauses
 from assistant.question.coverage import answer_kind, coverage, kind_bonus
 from assistant.question.lexical import LexicalIndex
@@ -174,7 +174,7 @@ def of_named_kind(question: str, passages: list[Passage]) -> list[Passage]:
     # 改革试点的实施意见" of a page titled "…在罗湖区开展城市更新工作改革试点的决定") is the one
     # meant, whatever kind its title gives it.
     phrase = _named_phrase(question)
-    shared = [len(phrase & _title_bigrams(p.title)) for p in passages]
+    shared = [len(phrase & char_pairs(p.title)) for p in passages]
     of_kind = max(n for n, keep in zip(shared, named, strict=True) if keep)
     if max(shared) > of_kind:
         return passages
@@ -190,11 +190,7 @@ def _named_phrase(question: str) -> set[str]:
     if m is None:
         return set()
     start = max((b.end() for b in _CLAUSE_BREAK.finditer(question, 0, m.start())), default=0)
-    return _title_bigrams(question[start : m.end()])
-
-
-def _title_bigrams(text: str) -> set[str]:
-    return {text[i : i + 2] for i in range(len(text) - 1)}
+    return char_pairs(question[start : m.end()])
 
 
 def _first(passages: list[Passage], preferred: list[bool]) -> list[Passage]:

@@ -24,7 +24,7 @@ import jieba.posseg as pseg
 from rapidfuzz import fuzz, process
 
 from assistant.grammar.places import asked_places, place_codes, same_scope
-from assistant.grammar.sentences import ALL_MARKS, CLAUSE_MARKS, SEMICOLONS
+from assistant.grammar.sentences import ALL_MARKS, CLAUSE_MARKS, SEMICOLONS, char_pairs
 from assistant.tables.model import Record, record_from_metadata, vocabulary
 from assistant.tables.places import HouseRange, house_number, house_ranges, place_keys, place_spans
 
@@ -40,14 +40,23 @@ SUGGESTIONS = 3
 SPAN_MARGIN = 10.0  # a longer place span within this much of the closest one's score is preferred
 SUGGESTION_SCORE = 50.0  # rapidfuzz ratio (0-100) of a name offered as "相近的有"
 _PUNCT = re.compile(rf"[\s{re.escape(ALL_MARKS)}]+")
+
+
+def _thing_after(question: str, word: str) -> str | None:
+    """The words after a list or count form up to a verb or particle ("哪些学校是…" →
+    学校); None when the form is not in `question`."""
+    at = question.find(word)
+    return None if at < 0 else _THING_END.split(question[at + len(word) :], maxsplit=1)[0]
+
+
+_THING_END = re.compile(r"[是的有要在\s]")
 _WORD = re.compile(r"[\u4e00-\u9fff]+")  # a category's words are words, not numbers
 # The items of a category cell: "小学、初中、高中", "初、高中", "小学/初中".
 _ITEMS = re.compile(rf"[{re.escape(CLAUSE_MARKS + SEMICOLONS)}/／\s]+")
 
 
 def bigrams(text: str) -> set[str]:
-    text = _PUNCT.sub("", text)
-    return {text[i : i + 2] for i in range(len(text) - 1)}
+    return char_pairs(_PUNCT.sub("", text))
 
 
 @dataclass
@@ -390,18 +399,14 @@ class RowIndex:
             counts = [w for w in vocab["count"] if w not in vocab["total"]]
             named_by += record.title  # a table captioned by its document's title only
             return any(
-                (listed := re.split(r"[是的有要在\s]", question[at + len(w) :], maxsplit=1)[0])
-                and any(listed[k : k + 2] in named_by for k in range(len(listed) - 1))
+                listed and char_pairs(listed) & char_pairs(named_by)
                 for w in counts
-                if (at := question.find(w)) >= 0
+                if (listed := _thing_after(question, w)) is not None
             )
-        words = vocab["list"]
-        for word in words:
-            at = question.find(word)
-            if at < 0:
-                continue
-            listed = re.split(r"[是的有要在\s]", question[at + len(word) :], maxsplit=1)[0]
-            return not listed or any(listed[k : k + 2] in named_by for k in range(len(listed) - 1))
+        for word in vocab["list"]:
+            listed = _thing_after(question, word)
+            if listed is not None:
+                return not listed or bool(char_pairs(listed) & char_pairs(named_by))
         return True
 
     def road_of(self, text: str) -> str:
