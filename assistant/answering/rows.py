@@ -64,6 +64,8 @@ def answer_rows(
         unit_match = _UNIT.search(question)
         unit = unit_match.group(1) if unit_match else "项"
         names = [index.names[i] or records[k].text() for k, i in enumerate(match.rows)]
+        if len(set(names)) < len(names):
+            names = _telling_apart(records, names)
         scope = "、".join(match.names)
         lead = f"{scope}：" if scope else ""
         tables = list(dict.fromkeys((r.title, r.table) for r in records))
@@ -103,6 +105,16 @@ def answer_rows(
     if note:
         lines.append(note)
     return "\n".join(lines), passages, rows
+
+
+def _telling_apart(records: list[Record], names: list[str]) -> list[str]:
+    """Names for rows sharing one (a merged cell: "技能职称" over its grades): each with the
+    first column whose cells tell the rows apart ("（1）副高级以上职称…")."""
+    for column, _ in records[0].cells:
+        values = [r.value(column) for r in records]
+        if all(values) and len(set(values)) == len(values):
+            return [f"{name}：{value}" for name, value in zip(names, values, strict=True)]
+    return names
 
 
 def answer_from_rows(
@@ -147,14 +159,15 @@ MENTION_PASSAGES = 5  # passages read for a place no row lists
 
 
 def _text_mentions(snapshot: SearchSnapshot, names: list[str]) -> bool:
-    """Whether a passage of the documents' text holds one of `names` (or the name without
-    a character it was run together with: "市桥榄塘村" is read as "桥榄塘村")."""
+    """Whether a passage of the documents' text holds one of `names` or an ending of one
+    of three characters or more: the name may be run together with a place before it
+    ("市桥榄塘村" is read as "桥榄塘村"; "大石富庭华园" is written "富庭华园")."""
     for name in names:
         if len(name) < 2:
             continue
         hits = snapshot.lexical.search(tokenize(name), MENTION_PASSAGES)
         texts = [c.text for c in snapshot.chunks.fetch([cid for cid, _ in hits]).values()]
-        forms = [name, name[1:]] if len(name) >= 4 else [name]
+        forms = [name[i:] for i in range(len(name) - 2)] or [name]
         if any(form in text for text in texts for form in forms):
             return True
     return False

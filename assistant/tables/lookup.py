@@ -26,7 +26,14 @@ from rapidfuzz import fuzz, process
 from assistant.grammar.places import asked_places, place_codes, same_scope
 from assistant.grammar.sentences import ALL_MARKS, CLAUSE_MARKS, SEMICOLONS, char_pairs
 from assistant.tables.model import Record, record_from_metadata, vocabulary
-from assistant.tables.places import HouseRange, house_number, house_ranges, place_keys, place_spans
+from assistant.tables.places import (
+    HouseRange,
+    area_parts,
+    house_number,
+    house_ranges,
+    place_keys,
+    place_spans,
+)
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +41,7 @@ ROWS_FILE = "rows.jsonl"
 MAX_KEY_CHARS = 20
 MAX_LOOKUP_ROWS = 5
 MAX_LIST_ROWS = 60
-COMPOUND_TAIL = 2  # characters a compound's name may add before its ending ("东门新花园")
+COMPOUND_TAIL = 4  # characters a compound's name may add before its ending ("钟村锦绣生态园")
 ASKED_SHARE = 0.6  # a column sharing this share of the best column's words is asked too
 SUGGESTIONS = 3
 SPAN_MARGIN = 10.0  # a longer place span within this much of the closest one's score is preferred
@@ -50,6 +57,8 @@ def _thing_after(question: str, word: str) -> str | None:
 
 
 _THING_END = re.compile(r"[是的有要在\s]")
+# A figure a question states with its unit ("25分", "3年"), not one it asks ("几分").
+_STATED_FIGURE = re.compile(r"(?<![\d.])(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>[\u4e00-\u9fff%％]?)")
 _WORD = re.compile(r"[\u4e00-\u9fff]+")  # a category's words are words, not numbers
 # The items of a category cell: "小学、初中、高中", "初、高中", "小学/初中".
 _ITEMS = re.compile(rf"[{re.escape(CLAUSE_MARKS + SEMICOLONS)}/／\s]+")
@@ -197,12 +206,17 @@ class RowIndex:
         return RowIndex([record_from_metadata(m) for m in metas], ids, metas, maps)
 
     # --- matching
-    def found_keys(self, question: str) -> list[tuple[int, int, str]]:
+    def _keys_in(self, question: str) -> list[tuple[int, int, str]]:
+        """Every key `question` holds, with where it stands."""
         hits = []
         for start in range(len(question)):
             for end in range(start + 2, min(len(question), start + MAX_KEY_CHARS) + 1):
                 if question[start:end] in self.keys:
                     hits.append((start, end, question[start:end]))
+        return hits
+
+    def found_keys(self, question: str) -> list[tuple[int, int, str]]:
+        hits = self._keys_in(question)
         # A key inside a longer key found at the same place is part of it ("南村" in "南村镇").
         hits = [h for h in hits if not any(o != h and o[0] <= h[0] and h[1] <= o[1] for o in hits)]
         return [
@@ -233,7 +247,14 @@ class RowIndex:
         if key.endswith(tuple(x for x in places["suffixes"] if x not in compounds)):
             return False  # a whole town, street or city ("乐昌市城乡…", "大龙街花园…")
         tail = question[end : end + COMPOUND_TAIL + 2]
-        return any(tail.find(x, 0, COMPOUND_TAIL + len(x)) >= 0 for x in compounds)
+        joins = set(places["joins"])
+        for x in compounds:
+            at = tail.find(x, 0, COMPOUND_TAIL + len(x))
+            # The name between is the compound's own ("钟村" + "锦绣生态" + "园"), not words
+            # of the question ("东门有几个花园").
+            if at >= 0 and all("\u4e00" <= c <= "\u9fff" and c not in joins for c in tail[:at]):
+                return True
+        return False
 
     def match(self, question: str) -> TableMatch | None:
         words = vocabulary()["question"]
@@ -285,9 +306,26 @@ class RowIndex:
                     return TableMatch("total", rows=chosen, asked=self._asked(chosen, rest))
             return self._not_found(question)  # its punctuation bounds the names
         best = max(rows.values())
-        rows = {i: s for i, s in rows.items() if s >= best}
+        # (Not when the question names a row itself: "象骏中学…多少个初一学位" asks its value.)
+        area_asked = (listing or counting) and not any(
+            self._names_row(i, key) for _, _, key in hits for i in self.keys[key]
+        )
+        if area_asked:
+            # Rows found by a key inside a longer one the question names (钟村街 inside the
+            # cell "钟村街石壁街西片教育指导中心") may have their whole area named too.
+            for _, _, key in self._keys_in(q):
+                rows.update((i, 0.0) for i in self.keys[key] if i not in rows and self._of_place(i, asked))
+        # A list or count also takes the rows whose area the question names in full, though
+        # it names another row's label too: "钟村街、石壁街（西片教育指导中心）" is the area of
+        # rows under "钟村街 石壁街 （西片教育指导中心）" and of those under "钟村街 石壁街".
+        rows = {i: s for i, s in rows.items() if s >= best or (area_asked and self._area_named(i, q))}
         chosen = self._best_tables(rows, rest_grams, keep_all=listing or counting)
         names = [h[2] for h in hits]
+        if listing or counting:
+            valued = self._holding_value(q, chosen)
+            if valued:
+                # "技能职称项目里，哪几种情况可以拿到25分": the named rows with that value.
+                return TableMatch("count" if counting else "list", rows=valued[:MAX_LIST_ROWS], names=names)
         # The question names the row itself (its name cell), not a place the row serves.
         named = any(self._names_row(i, k) for k in names for i in chosen)
         if (listing or counting) and not named:
@@ -358,6 +396,29 @@ class RowIndex:
         first = self.records[chosen[0]]
         in_table = [i for i in self._tables()[(first.doc_id, first.table)] if not self.records[i].subtotal]
         return chosen if len(chosen) < len(in_table) else []
+
+    def _area_named(self, i: int, question: str) -> bool:
+        """Whether `question` names every place of one of row `i`'s area cells."""
+        for column, value in self.records[i].cells:
+            if column != name_column_of([k for k, _ in self.records[i].cells]) and is_place_column(column):
+                parts = [fold(part) for part in area_parts(value)]
+                if parts and all(part in question for part in parts):
+                    return True
+        return False
+
+    def _holding_value(self, question: str, rows: list[int]) -> list[int]:
+        """The rows among `rows` with a cell that is a figure the question states ("25分"
+        in "哪几种情况可以拿到25分"), when at least two do and not all; else []."""
+        values = [(m["number"], m["unit"]) for m in _STATED_FIGURE.finditer(question)]
+        if not values or len(rows) < 2:
+            return []
+        forms = [re.compile(rf"{re.escape(n)}\s*(?:{re.escape(u)})?") for n, u in values]
+        held = [
+            i
+            for i in rows
+            if any(form.fullmatch(fold(value)) for _, value in self.records[i].cells for form in forms)
+        ]
+        return held if 2 <= len(held) < len(rows) else []
 
     def _tables(self) -> dict[tuple[str, str], list[int]]:
         """Each table (document, caption) with its rows, built on first use."""
@@ -541,6 +602,7 @@ class RowIndex:
                 key=lambda item: len(item[0]),
             )
         if not best_span:
-            return TableMatch("not_found", names=[spans[0]])
+            # Every reading, the longest first: "市桥东方花园" is named, not "方花园".
+            return TableMatch("not_found", names=sorted(spans, key=len, reverse=True))
         names = list(dict.fromkeys(n for n, _ in best))[:SUGGESTIONS]
         return TableMatch("not_found", names=[best_span], suggestions=names)

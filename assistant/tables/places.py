@@ -80,6 +80,12 @@ def _coarse(word: str) -> bool:
 _BRACKETED = re.compile(r"[（(【\[]([^）)】\]]*)[）)】\]]")
 
 
+def area_parts(cell: str) -> list[str]:
+    """The places an area cell lists outside brackets ("钟村街 石壁街 （西片教育指导中心）"
+    → 钟村街, 石壁街)."""
+    return [part for part in _SEPARATORS.split(_BRACKETED.sub(" ", cell)) if len(part) >= 2]
+
+
 def place_keys(cell: str, name: bool = False) -> set[str]:
     """Names a row can be looked up by from one cell: the cell itself (when short), each
     part between separators, each run ending in a place suffix, and a town or street

@@ -187,6 +187,7 @@ def test_a_place_no_row_lists_but_a_passage_names_goes_to_the_text_path() -> Non
     )
     assert _text_mentions(snapshot, ["榄塘村"])  # type: ignore[arg-type]
     assert _text_mentions(snapshot, ["桥榄塘村"])  # a character run on from the area in front
+    assert _text_mentions(snapshot, ["市桥街榄塘村"])  # the whole area in front
     assert not _text_mentions(snapshot, ["翠竹苑"])  # type: ignore[arg-type]
 
 
@@ -235,3 +236,73 @@ def test_a_yes_no_question_is_a_rows_only_when_its_asking_clause_names_the_colum
     match = zoning.match(question)
     assert match is not None and match.kind == "lookup" and match.asked == ["招生地段"]
     assert _asks_of_column(match, question, slot_of(question))
+
+
+def test_a_compound_named_after_its_area_is_not_the_area(zoning: RowIndex) -> None:
+    # "东门" + a compound's own name of up to four characters + its ending: a compound no
+    # row lists, reported by its whole name, never the 东门 row's school.
+    for question, name in (
+        ("我们在东门锦绣生态园买的房，对口哪所学校？", "东门锦绣生态园"),
+        ("我家住东门新花园，对口哪所学校？", "东门新花园"),
+    ):
+        match = zoning.match(question)
+        assert match is not None and match.kind == "not_found" and not match.rows, (question, match)
+        assert match.names[0] == name
+    # Words of the question between the area and a compound word keep the area.
+    match = zoning.match("东门有几个花园小区的孩子读人民小学？")
+    assert match is not None and match.kind != "not_found"
+
+
+def _html_table(path: Path, caption: str, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> RowIndex:
+    """A row index over one HTML table of three columns, read as an uploaded page is."""
+    cells = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in [header, *rows])
+    path.write_text(f"<html><body><p>{caption}</p><table>{cells}</table></body></html>", encoding="utf-8")
+    chunks = row_chunks(_meta(path))
+    metas = [c.metadata() for c in chunks]
+    return RowIndex([record_from_metadata(m) for m in metas], [c.id for c in chunks], metas)
+
+
+def _grades_table(tmp_path: Path) -> RowIndex:
+    rows = [
+        ("技能职称（最高得分25分）", "（1）副高级以上职称", "25分"),
+        ("技能职称（最高得分25分）", "（2）博士", "25分"),
+        ("技能职称（最高得分25分）", "（3）中级职称", "20分"),
+        ("技能职称（最高得分25分）", "（4）大学本科", "20分"),
+        ("居住年限", "在本区居住满1年", "2分"),
+    ]
+    return _html_table(tmp_path / "grades.html", "积分项目及标准", ("项目", "条件和标准", "积分"), rows)
+
+
+def test_a_list_of_the_named_rows_holding_a_stated_value(tmp_path: Path) -> None:
+    grades = _grades_table(tmp_path)
+    question = "技能职称项目里，哪几种情况可以拿到25分？"
+    match = grades.match(question)
+    assert match is not None and match.kind == "list" and len(match.rows) == 2
+    text, passages, _ = answer_rows(match, grades, question)
+    # The rows share their name (a merged cell): each is told apart by the column that differs.
+    assert "（1）副高级以上职称" in text and "（2）博士" in text
+    assert "中级职称" not in text and len(passages) == 2
+    # A value no row holds, or one every named row holds, sorts nothing.
+    for other in ("技能职称项目里，哪几种情况可以拿到30分？", "技能职称有哪几种情况？"):
+        match = grades.match(other)
+        assert match is None or match.kind != "list" or len(match.rows) != 2, (other, match)
+
+
+def test_a_count_takes_every_row_of_the_area_the_question_names(tmp_path: Path) -> None:
+    # The same area written as two groups: with its service centre, then without it.
+    rows = [
+        ("钟村街 石壁街 （西片教育指导中心）", "谢村小学", "7"),
+        ("钟村街 石壁街 （西片教育指导中心）", "石壁小学", "7"),
+        ("钟村街 石壁街", "钟一小学", "13"),
+        ("钟村街 石壁街", "钟村育英小学", "27"),
+        ("南村镇 （南村教育指导中心）", "南村小学", "5"),
+    ]
+    index = _html_table(
+        tmp_path / "places.html", "外来务工人员子女学位一览表", ("辖区", "学校", "学位"), rows
+    )
+    match = index.match("钟村街、石壁街（西片教育指导中心）一共有几所小学提供学位？")
+    assert match is not None and match.kind == "count"
+    assert sorted(index.names[i] for i in match.rows) == ["石壁小学", "谢村小学", "钟一小学", "钟村育英小学"]
+    # The centre alone names only its own rows.
+    match = index.match("西片教育指导中心一共有几所小学提供学位？")
+    assert match is not None and sorted(index.names[i] for i in match.rows) == ["石壁小学", "谢村小学"]
