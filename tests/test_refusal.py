@@ -292,6 +292,13 @@ def test_decide_unknown_topic_noun_lowers_support(lexical: LexicalIndex) -> None
     assert "一共" not in unknown_nouns("深圳市第十九高级中学一共新增多少学位？", lexical)
     # A segment made up of a modal and a verb (能罚) is no noun; a made-up name (恒大) is.
     assert "能罚" not in unknown_nouns("在学校里抽烟按规定能罚多少？", lexical)
+    # A fragment the segmenter cuts from a contraction (住|建部) is known when the passages
+    # write the full form (住房城乡建设部); a made-up name stays unknown beside them.
+    issued = Passage(id="moh", text="住房城乡建设部关于开展资质核定工作的通知", metadata={}, best_sentence="")
+    question = "住建部什么时候之前完成资质核定？"
+    assert "建部" in unknown_nouns(question, lexical)
+    assert "建部" not in unknown_nouns(question, lexical, [issued])
+    assert "恒大" in unknown_nouns("恒大学位新增多少？", lexical, [issued])
     # A word naming a value (数目) is no unknown thing whose value is asked.
     counted = decision_features("特色学校打造的数目，是几所？", [_passage("plan-1", 0.5)], lexical)
     assert counted["unknown_asked"] == 0.0

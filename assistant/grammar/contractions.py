@@ -14,6 +14,9 @@ from assistant.vocab import compile_pattern, table
 
 _KEPT = compile_pattern(table("assistant.grammar", "contractions.toml")["kept"])
 MIN_CHARS = 3
+# How many times longer than its contraction a full form may be: 住建部 is 住房城乡建设部,
+# 教科院 教育科学研究院 (seven characters for three).
+EXPANSION = 3
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
 
 
@@ -39,7 +42,7 @@ def names_contracted(phrase: str, text: str) -> bool:
         return False
     for run in _HAN.findall(text):
         for start in (i for i, char in enumerate(run) if char == phrase[0]):
-            for end in range(start + MIN_CHARS, min(len(run), start + 2 * len(phrase)) + 1):
+            for end in range(start + MIN_CHARS, min(len(run), start + EXPANSION * len(phrase)) + 1):
                 window = run[start:end]
                 if window[-1] == phrase[-1] and (contracts(phrase, window) or contracts(window, phrase)):
                     return True

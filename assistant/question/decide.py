@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import jieba.posseg as pseg
 
+from assistant.grammar.contractions import names_contracted
 from assistant.grammar.places import asked_places, narrowest, place_codes, same_scope
 from assistant.grammar.sentences import CLAUSE_MARKS, ENDS
 from assistant.question.coverage import coverage
@@ -112,15 +114,28 @@ def _topic_nouns(question: str) -> list[str]:
     ]
 
 
-def unknown_nouns(question: str, lexical: LexicalIndex) -> list[str]:
+def unknown_nouns(question: str, lexical: LexicalIndex, passages: Sequence[Passage] = ()) -> list[str]:
     """Topic nouns of the question that occur nowhere in the knowledge base, in their own
-    form or in a policy-language form the term maps give them (房子 → 住房, 居所)."""
+    form or in a policy-language form the term maps give them (房子 → 住房, 居所), nor, in
+    `passages`, contracted with the characters before it: "住建部" is cut 住|建部, and
+    建部 is no word the documents lack when they write 住房城乡建设部."""
     return [
         n
         for n in _topic_nouns(question)
         if lexical.idf(n) >= lexical.max_idf
         and all(lexical.idf(term) >= lexical.max_idf for term in expansions(n, keep_present=True))
+        and not _contracted_in(question, n, passages)
     ]
+
+
+CONTRACTION_LEAD = 2  # characters before a noun that may begin the contraction it ends
+
+
+def _contracted_in(question: str, noun: str, passages: Sequence[Passage]) -> bool:
+    at = question.find(noun)
+    forms = [question[at - k : at + len(noun)] for k in range(CONTRACTION_LEAD + 1) if at - k >= 0]
+    texts = [f"{p.title} {p.section} {p.text}" for p in passages[:SLOT_PASSAGES]]
+    return any(names_contracted(form, text) for form in forms for text in texts)
 
 
 def guard(question: str) -> Decision | None:
@@ -193,7 +208,7 @@ def _by_evidence(
             # (a fee in 元, a count of people) is not.
             return Decision(True, "not_stated", top.dense, slot)
         return Decision(False, "", top.dense, slot)
-    unknown = unknown_nouns(question, lexical)
+    unknown = unknown_nouns(question, lexical, passages)
     features = decision_features(question, passages, lexical, slot, unknown)
     support = answer_probability(features)
     threshold = float(_MODEL["threshold"])
@@ -224,7 +239,7 @@ def decision_features(
 ) -> dict[str, float]:
     """The named evidence the decision model reads (passages best first, not empty)."""
     slot = slot if slot is not None else slot_of(question)
-    unknown = unknown if unknown is not None else unknown_nouns(question, lexical)
+    unknown = unknown if unknown is not None else unknown_nouns(question, lexical, passages)
     passages = keyword_led(passages)
     top = passages[0]
     other_doc = [_led(p) for p in passages[1:] if p.doc_id != top.doc_id]

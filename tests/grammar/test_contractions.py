@@ -26,3 +26,9 @@ def test_a_text_names_a_phrase_contracted_or_in_full() -> None:
     assert not names_contracted("新建改扩建", "新增公办义务教育学位3.3万座")
     assert not names_contracted("学位", "学校")
     assert not names_contracted("Hong Kong", "Hong Kong pupils")
+
+
+def test_a_name_contracted_to_less_than_half_its_length_is_named() -> None:
+    assert names_contracted("住建部", "住房城乡建设部关于开展2014年度资质核定工作的通知")
+    assert names_contracted("教科院", "区教育科学研究院负责组织实施")
+    assert not names_contracted("住建部", "住房和城乡建设部")  # 和 is never left out
