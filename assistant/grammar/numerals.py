@@ -9,6 +9,8 @@ numeral (第十七条, “十四五”) are the outline and plan-period grammars
 
 from __future__ import annotations
 
+import re
+import warnings
 from functools import lru_cache
 
 import cn2an
@@ -39,3 +41,22 @@ def to_int(text: str) -> int | None:
     except (ValueError, KeyError, IndexError):  # not a numeral cn2an can read
         return None
     return int(value) if float(value).is_integer() else None
+
+
+_ANY_NUMERAL = re.compile(f"[{CHARACTERS}{ZERO_LOOKALIKES}]")
+
+
+@lru_cache(maxsize=16384)
+def with_digits(text: str) -> str:
+    """`text` with its Chinese numerals written in digits ("每满一个月" → "每满1个月"), for
+    matching a question's words with a document's however either writes its numbers. The
+    rewriting is cn2an's and blind to words built on a numeral (统一 → 统1): the same on
+    both sides, it still matches them."""
+    if not _ANY_NUMERAL.search(text):
+        return text
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # cn2an warns of every numeral it cannot read
+        try:
+            return str(cn2an.transform(text, "cn2an"))
+        except (ValueError, KeyError, IndexError):
+            return text

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from assistant.documents.text_repair import fold_punctuation
+from assistant.grammar.numerals import with_digits
 from assistant.vocab import compile_pattern, table
 
 
@@ -20,8 +21,16 @@ def coverage(query_tokens: list[str], text: str, idf: Callable[[str], float]) ->
     folded = matching_form(text)
     weights = {t: max(idf(t), 0.1) for t in set(query_tokens)}
     total = sum(weights.values())
-    hit = sum(w for t, w in weights.items() if t in text or t in folded)
+    hit = sum(w for t, w in weights.items() if t in text or t in folded or _same_number(t, folded))
     return hit / total if total else 0.0
+
+
+def _same_number(token: str, folded: str) -> bool:
+    """A token holding a number the text writes the other way ("一个月" in "每满1个月")."""
+    digits = with_digits(token)
+    if digits == token and not any(c.isdigit() for c in token):
+        return False
+    return digits in with_digits(folded)
 
 
 @lru_cache(maxsize=16384)

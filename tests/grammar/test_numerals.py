@@ -52,3 +52,13 @@ def test_what_is_no_integer_numeral_is_none(text: str) -> None:
     """Ordinals and names (第十七条, 十四五) are other grammars'; 3.3万 is a decimal with a
     multiplier, which quantities keep as written."""
     assert to_int(text) is None
+
+
+def test_numbers_are_written_in_digits_for_matching() -> None:
+    from assistant.grammar.numerals import with_digits
+
+    assert with_digits("每满一个月积2分") == "每满1个月积2分"
+    assert with_digits("二〇一六年三月") == "2016年3月"
+    assert with_digits("没有数字的句子") == "没有数字的句子"
+    # Words built on a numeral are rewritten too, the same on both sides of a match.
+    assert with_digits("统一") in with_digits("全市统一组织")
