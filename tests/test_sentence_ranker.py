@@ -225,3 +225,48 @@ def test_a_caption_states_no_fact_and_is_never_a_candidate() -> None:
         citations, question, slot_of(question), search_tokens(question), LexicalIndex([], [])
     )
     assert [c.sentence for c in ranked] == [row]
+
+
+def test_a_sentence_naming_the_asked_schools_fills_a_which_schools_question() -> None:
+    # The rule about the locked schools is closer in meaning; the sentence naming them is
+    # what "有哪些公办小学" asks for, and its slot fit leads it.
+    rule = "一套住房被锁定后，实行学区住房学位申请限制的学校小学六年后才解除锁定状态。"
+    named = "（4）实行学区住房学位申请限制的小学：深圳小学、红岭小学、淘金山小学等十二所学校，学位锁定六年。"
+    question = "有哪些公办小学对学区住房实行六年锁定？"
+    citations = [_citation(1, f"{rule}\n{named}", {rule: 0.67, named: 0.62})]
+    ranked = rank_sentences(
+        citations, question, slot_of(question), search_tokens(question), LexicalIndex([], [])
+    )
+    holds = {c.sentence: c.holds for c in ranked}
+    assert holds[named] and not holds[rule]
+    assert ranked[0].sentence == named
+    # A list question asking no names ("有哪些要求") gets no such fit from names.
+    other = "有哪些要求对学区住房实行六年锁定？"
+    ranked = rank_sentences(citations, other, slot_of(other), search_tokens(other), LexicalIndex([], []))
+    assert not any(c.holds for c in ranked)
+
+
+def test_the_case_a_question_states_is_compared_by_its_negation() -> None:
+    from assistant.question.slots import negated_words, polarity_clash
+
+    question = "教育资源配置比较均衡的地方，应该用什么方式划片？"
+    words = search_tokens(question)
+    unequal = "在目前教育资源配置不均衡、择校冲动强烈的地方，要积极稳妥采取多校划片。"
+    equal = "在教育资源相对均衡的地方，要积极通过单校划片的方式，落实就近入学的要求。"
+    assert polarity_clash(question, unequal, words, lambda w: 1.0) > 0
+    assert polarity_clash(question, equal, words, lambda w: 1.0) == 0.0
+    # A negation reaches to the end of its clause; a rule's modal (不得) and a question's
+    # choice form (能不能) negate no case.
+    assert negated_words("没有签署服从安排承诺的，教育局不再安排学位。", ["承诺", "学位"]) == {"承诺", "学位"}
+    assert negated_words("学校不得招收不足年龄的儿童。", ["招收"]) == set()
+    assert negated_words("学校能不能招收5岁的儿童？", ["招收"]) == set()
+
+
+def test_a_number_counts_as_covered_however_either_side_writes_it() -> None:
+    from assistant.question.coverage import coverage
+
+    tokens = ["每满", "一个月", "几分"]
+    written = coverage(tokens, "提供营业执照的，按纳税时间计算加分，每满1个月积1分。", lambda t: 1.0)
+    assert written == pytest.approx(2 / 3)
+    assert coverage(["3", "年"], "三年内不得申请。", lambda t: 1.0) == 1.0
+    assert coverage(["一个月"], "每满两个月积2分。", lambda t: 1.0) == 0.0

@@ -14,6 +14,7 @@ from itertools import pairwise
 
 from assistant.answering import ranker
 from assistant.answering.base import AnswerContext, historical_note
+from assistant.answering.names import asked_kind, lists_names
 from assistant.answering.quote import (
     ITEM,
     announces_list,
@@ -204,6 +205,8 @@ def rank_sentences(
     # Items whose value their list's heading states, with how much of the question the
     # item's own words cover: items of one list differ only by whom they name.
     listed: dict[tuple[int, int], float] = {}
+    # A question asking which schools or places by name: a sentence naming several fills it.
+    names_kind = asked_kind(question) if slot.kind == "list" else ""
     for citation in citations[:CANDIDATE_PASSAGES]:
         sentences = tuple(split_sentences(citation.text)) or (citation.text,)
         header = table_header(citation.text, citation.section)
@@ -240,6 +243,7 @@ def rank_sentences(
                 # An item of the list its heading announces ("三、…须提供以下材料：" above
                 # "（二）…暂住证…；"): the item is part of the asked list.
                 or (slot.kind == "list" and bool(announcing_heading(citation, sentence)))
+                or bool(names_kind and lists_names(sentence, names_kind))
             )
             found.append(Candidate(citation, sentences, i, 0.0, d, cov, holds))
             if by_heading:

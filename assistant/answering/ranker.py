@@ -17,7 +17,7 @@ from typing import Protocol
 from assistant.answering.quote import Located, announces_list
 from assistant.question.coverage import coverage
 from assistant.question.lexical import LexicalIndex
-from assistant.question.slots import Slot, yes_no
+from assistant.question.slots import WRITTEN_FORM_SLOTS, Slot, polarity_clash, yes_no
 from assistant.question.terms import search_tokens
 from assistant.vocab import compile_pattern, table
 
@@ -55,6 +55,8 @@ FEATURE_NAMES = (
     "neighbour_dense",  # the best dense of the sentences before and after it (0 when none)
     "neighbour_holds",  # a sentence before or after it states a value of the asked kind
     "case_match",  # share of the keyword weight of the rule's case ("…的，") the question holds
+    "polarity_clash",  # share of the shared keyword weight negated in one text and not the other
+    "holds_written",  # holds, for a value known by its written form (a figure, a date, a period)
 )
 
 
@@ -95,6 +97,8 @@ def sentence_features(
                 "neighbour_dense": max((n.dense for n in neighbours), default=0.0),
                 "neighbour_holds": float(any(n.holds for n in neighbours)),
                 "case_match": case_match(sentence, question, lexical),
+                "polarity_clash": polarity_clash(question, sentence, tokens, lexical.idf),
+                "holds_written": float(c.holds and slot.kind in WRITTEN_FORM_SLOTS),
             }
         )
     return rows

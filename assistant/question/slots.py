@@ -10,7 +10,7 @@ Patterns are data: data/slots.toml.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -348,6 +348,9 @@ def asked_verb(action: Sequence[str]) -> str:
 _FACTS = _DATA["facts"]
 _NEGATION = compile_pattern(_FACTS["negation"])
 _NEGATION_REACH = int(_FACTS["reach"])
+_CASE_NEGATION = compile_pattern(_FACTS["case_negation"])
+_CHOICE_FORM = compile_pattern(_FACTS["choice_form"])
+_CLAUSE_BREAK = compile_pattern(_FACTS["clause_break"])
 
 
 def fact_verdict(question: str, slot: Slot, sentence: str, action: Sequence[str]) -> str:
@@ -370,6 +373,38 @@ def fact_verdict(question: str, slot: Slot, sentence: str, action: Sequence[str]
     if _NEGATION.search(sentence[max(0, at - _NEGATION_REACH) : at]):
         return str(words[1])
     return "" if _NEGATION.search(sentence) else str(words[0])
+
+
+def negated_words(text: str, words: Sequence[str]) -> set[str]:
+    """The words of `words` that `text` holds only after a negation of its clause that
+    describes a case ("配置不均衡的地方", "没有签署…承诺的"), not a rule's modal (不得, 不能:
+    the verdict) nor a question's choice form (能不能); a word `text` lacks is in neither."""
+    text = _CHOICE_FORM.sub("", text)
+    found = set()
+    for word in words:
+        places = [m.start() for m in re.finditer(re.escape(word), text)]
+        if places and all(_negated_at(text, at) for at in places):
+            found.add(word)
+    return found
+
+
+def _negated_at(text: str, at: int) -> bool:
+    start = max((m.end() for m in _CLAUSE_BREAK.finditer(text, 0, at)), default=0)
+    return bool(_CASE_NEGATION.search(text, start, at))
+
+
+def polarity_clash(
+    question: str, sentence: str, words: Sequence[str], weight: Callable[[str], float]
+) -> float:
+    """The share of the keyword weight of `words` held by both texts that one holds negated
+    and the other not: "教育资源配置比较均衡的地方…" against "在目前教育资源配置不均衡…的地方"
+    (the other case of the rule), "我没签…承诺" against "若…签署了服从安排承诺"."""
+    shared = [w for w in set(words) if w in question and w in sentence]
+    if not shared:
+        return 0.0
+    clash = negated_words(question, shared) ^ negated_words(sentence, shared)
+    total = sum(max(weight(w), 0.1) for w in shared)
+    return sum(max(weight(w), 0.1) for w in clash) / total
 
 
 NO_SLOT = Slot("")
