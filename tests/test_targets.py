@@ -207,6 +207,9 @@ def test_list_questions(table: list[Target]) -> None:
     assert plan_period and any(t.value == "0.8万" for t in plan_period)
     # 每天 setting the scene of a question about a thing no daily row names: retrieval's.
     assert answer_list_question("孩子每天作业写到很晚，对布置作业提了哪几条总体要求？", table) is None
+    # ... nor when the question's nouns are the rows' (教育) but the asked thing is not.
+    scene = "各级政府每年给义务教育的财政拨款，在增长幅度上有什么硬性要求？"
+    assert answer_list_question(scene, table) is None
     sport = answer_list_question("每天的体育课有哪些要求？", table)
     assert sport and any(t.unit == "节" for t in sport)
     # A place the plan is not of: its rows are no answer, retrieval's.

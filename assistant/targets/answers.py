@@ -73,9 +73,10 @@ def answer_list_question(
         rows = [t for t in rows if _within(t, period)]
     if recurrences:
         rows = [t for t in rows if _SAME_RECURRENCE.get(t.recurrence, t.recurrence) in recurrences]
-        if not (year or period or body) and not _about_rows(q, rows):
-            # "每天" only set the scene ("孩子每天作业写到很晚，…对作业提了哪几条要求"): the
-            # question is about a thing no row of that recurrence names.
+        if not (year or period or body) and not (_about_rows(q, rows) and _names_its_thing(listing, rows)):
+            # "每天" only set the scene ("孩子每天作业写到很晚，…对作业提了哪几条要求", "每年给
+            # 义务教育的财政拨款，在增长幅度上有什么硬性要求"): the question is about a thing no
+            # row of that recurrence names.
             return None
     if body:
         rows = filter_targets(rows, body=body)
