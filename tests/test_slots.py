@@ -861,3 +861,11 @@ def test_the_asking_clause_is_the_one_holding_the_question_form() -> None:
     question = "我们买的是富豪山庄的房子，但孩子户口不在这里，2015年还能不能读小区配套的公办小学？剩余学位按什么顺序安排？"
     assert asking_clause(question, slot_of(question)) == "2015年还能不能读小区配套的公办小学"
     assert asking_clause("学位建设的情况", slot_of("学位建设的情况")) == "学位建设的情况"
+
+
+def test_a_statements_indefinite_count_leaves_the_question_to_its_which_ones_form() -> None:
+    # "在几个重要时段" states that there are some; the question asks which ones.
+    assert slot_of("家庭教育促进法说父母要在几个重要时段学习家庭教育知识，具体是哪几个时段？").kind == "list"
+    # A count asked in a question of its own is still asked.
+    assert slot_of("少数民族考生能加几分？报哪些学校才加？").kind == "figure"
+    assert slot_of("罗湖要建几所学校？").kind == "figure"

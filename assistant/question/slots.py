@@ -81,6 +81,8 @@ _RULES = tuple(
     for kind, spec in _DATA["slots"].items()
 )
 _YES_NO = next(rule for rule in _RULES if rule.kind == "yesno")
+_LIST = next(rule for rule in _RULES if rule.kind == "list")
+_QUESTION_MARK = re.compile(r"[？?]")
 # A figure with its unit ("5分", "10个"), as a figure question is filled.
 FIGURE = next(rule.fill for rule in _RULES if rule.kind == "figure")
 # Slots whose answer is a value a sentence states or does not.
@@ -182,7 +184,8 @@ COLUMN_NAME_MIN = 3
 
 def _indefinite(rule: _SlotRule, asked: re.Match[str], question: str) -> bool:
     """A figure question asks nothing when each of its figure forms is indefinite: a 几
-    ("想招几个…") in a clause before the last when the last clause asks yes or no, or a bare
+    ("想招几个…") in a clause before the last when the last clause asks yes or no or which
+    ones ("…在几个重要时段…，具体是哪几个时段？"), or a bare
     noun or 几 after a yes/no form put as a choice ("能不能规定录取比例"): the question asks
     yes or no, not how many."""
     if rule.kind != "figure":
@@ -193,11 +196,12 @@ def _indefinite(rule: _SlotRule, asked: re.Match[str], question: str) -> bool:
     def indefinite(form: re.Match[str]) -> bool:
         if choice is not None and choice.end() <= form.start() and _GOVERNED.search(form.group(0)):
             return True
-        return (
-            bool(_INDEFINITE.search(form.group(0)))
-            and form.end() <= last
-            and bool(_YES_NO.ask.search(question, last))
-        )
+        if not _INDEFINITE.search(form.group(0)) or form.end() > last:
+            return False
+        # A which-ones question makes only a statement's 几 indefinite: "能加几分？报哪些学校
+        # 才加？" asks both.
+        stated = not _QUESTION_MARK.search(question, form.end(), last)
+        return bool(_YES_NO.ask.search(question, last)) or (stated and bool(_LIST.ask.search(question, last)))
 
     return indefinite(asked) and all(indefinite(m) for m in rule.ask.finditer(question, asked.end()))
 
