@@ -27,6 +27,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from assistant.admission import AdmissionGate, Ticket
 from assistant.answering.agreement import settle
 from assistant.answering.base import AnswerContext, Answerer
+from assistant.answering.document_facts import document_answer
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.llm import declines
 from assistant.answering.prompt_leak import PromptLeakFilter
@@ -141,6 +142,7 @@ class Assistant:
             | RunnableLambda(self._from_rows, name="table rows")
             | RunnableLambda(self._from_table, name="targets table")
             | RunnableLambda(self._retrieve, name="retrieve")
+            | RunnableLambda(self._about_document, name="document facts")
             | RunnableLambda(self._decide, name="decide")
         )
 
@@ -192,6 +194,15 @@ class Assistant:
         if state.table_answer is None:
             documents = self.retriever.pinned(state.snapshot, self.settings.top_k).invoke(state.standalone)
             state.passages = [passage_of(d) for d in documents]
+        return state
+
+    def _about_document(self, state: _State) -> _State:
+        """A question asking when a named document was issued, or by whom, is answered from
+        what the index knows of that document (answering/document_facts.py)."""
+        if state.table_answer is None:
+            found = document_answer(state.standalone, state.passages)
+            if found is not None:
+                state.table_answer, state.passages = found
         return state
 
     def _decide(self, state: _State) -> _State:
