@@ -142,6 +142,20 @@ def test_a_share_is_filled_by_a_percentage_or_a_ratio_and_not_taken_for_an_age()
     assert slot_of("孩子几岁能上小学？").filled_by("年满6周岁的适龄儿童。")
     assert slot_of(age).unit is None or slot_of(age).unit.word == "岁"
     assert slot_of("站点周边多大范围算轨道沿线地区？").unit is None  # a range, not an age
+    # What each part takes of a whole (各占多少) is a share, though a fee is named; a unit
+    # named after it is that unit.
+    parts = "缴费标准是月平均工资的0.8%，其中基本医疗保险费和地方补充医疗保险费各占多少？"
+    assert slot_of(parts).filled_by("其中0.6% 为基本医疗保险费、0.2%为地方补充医疗保险费。", parts)
+    assert not slot_of(parts).filled_by("每人每年200元。", parts)
+    assert slot_of("总积分由哪几部分组成？各占多少分？").unit.word == "分"
+
+
+def test_how_far_below_a_line_is_answered_by_the_change_below_it() -> None:
+    below = "总分最多低于同批录取控制分数线多少分以内，高校还可以要求调档？"
+    assert slot_of(below).filled_by("总分低于高校同批录取控制分数线下 10 分以内，高校提出调档要求", below)
+    # The line itself is not answered by a change below it.
+    line = "本科一批的录取控制分数线是多少分？"
+    assert not slot_of(line).filled_by("录取控制分数线下10分以内，高校提出调档要求", line)
 
 
 def test_a_when_question_is_answered_by_an_hour_and_an_hours_question_by_hours() -> None:
