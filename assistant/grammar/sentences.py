@@ -10,6 +10,7 @@ from assistant.vocab import table
 _DATA = table("assistant.grammar", "sentences.toml")
 
 FULL_STOPS: str = _DATA["full_stops"]  # 。！？!?
+QUESTION_MARKS: str = _DATA["question_marks"]  # ？?
 ENDS: str = FULL_STOPS + _DATA["semicolons"]  # 。！？!?；;
 LATIN_FULL_STOP: str = _DATA["latin_full_stop"]  # .
 CLOSING_QUOTES: str = _DATA["closing_quotes"]  # ”’」』

@@ -19,7 +19,7 @@ import jieba.posseg as pseg
 
 from assistant.documents.chunking import PATH_SEPARATOR
 from assistant.grammar.outline import starts_numbered
-from assistant.grammar.sentences import PROSE_MARKS, split_sentences, strip_final_stops
+from assistant.grammar.sentences import PROSE_MARKS, QUESTION_MARKS, split_sentences, strip_final_stops
 from assistant.grammar.table_rows import header_of, unit_note, with_declared_unit, with_units
 from assistant.question.terms import expansions
 from assistant.vocab import compile_pattern, table
@@ -82,7 +82,7 @@ _RULES = tuple(
 )
 _YES_NO = next(rule for rule in _RULES if rule.kind == "yesno")
 _LIST = next(rule for rule in _RULES if rule.kind == "list")
-_QUESTION_MARK = re.compile(r"[？?]")
+_QUESTION_MARK = re.compile(f"[{re.escape(QUESTION_MARKS)}]")
 # A figure with its unit ("5分", "10个"), as a figure question is filled.
 FIGURE = next(rule.fill for rule in _RULES if rule.kind == "figure")
 # Slots whose answer is a value a sentence states or does not.
