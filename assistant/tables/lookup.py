@@ -399,8 +399,10 @@ class RowIndex:
 
     def _area_named(self, i: int, question: str) -> bool:
         """Whether `question` names every place of one of row `i`'s area cells."""
-        for column, value in self.records[i].cells:
-            if column != name_column_of([k for k, _ in self.records[i].cells]) and is_place_column(column):
+        cells = self.records[i].cells
+        name_column = name_column_of([k for k, _ in cells])
+        for column, value in cells:
+            if column != name_column and is_place_column(column):
                 parts = [fold(part) for part in area_parts(value)]
                 if parts and all(part in question for part in parts):
                     return True
