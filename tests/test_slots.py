@@ -156,6 +156,21 @@ def test_how_far_below_a_line_is_answered_by_the_change_below_it() -> None:
     # The line itself is not answered by a change below it.
     line = "本科一批的录取控制分数线是多少分？"
     assert not slot_of(line).filled_by("录取控制分数线下10分以内，高校提出调档要求", line)
+    # Asked as how far below the line ("线下多少分"), the change below it is the answer.
+    under = "定向计划完不成的，可以在调档线下多少分以内补充投档？"
+    assert slot_of(under).filled_by("可在该校调档分数线下20分以内、同批录取控制分数线以上补充投档", under)
+    online = "线上报名的考生，录取分数线是多少分？"
+    assert not slot_of(online).filled_by("分数线下10分以内的考生", online)
+
+
+def test_a_which_question_for_a_noun_a_unit_measures_is_answered_by_a_value_in_that_unit() -> None:
+    question = "通知要确保哪个年龄段的三类残疾儿童、少年的就学权利？"
+    slot = slot_of(question)
+    assert slot.kind == "figure" and slot.label == "哪个年龄段"
+    assert slot.filled_by("确保符合条件的6－14周岁三类残疾儿童、少年就学权利。", question)
+    assert not slot.filled_by("尽可能在普通学校安排三类残疾儿童、少年随班就读。", question)
+    # A noun no unit measures is still asked a name of.
+    assert slot_of("孩子上小学去哪所学校？").kind == "named"
 
 
 def test_a_when_question_is_answered_by_an_hour_and_an_hours_question_by_hours() -> None:

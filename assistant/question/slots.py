@@ -231,6 +231,12 @@ def slot_of(question: str) -> Slot:
                 continue  # "哪个" with no noun after it asks for nothing this slot knows
             kinds = "|".join(map(re.escape, _KINDS.get(noun, (noun,))))
             label = f"{question[asked.start() : asked.end()]}{noun}"  # 文件没有写明哪所学校
+            measured = next((u for u in _UNITS if u.column is not None and u.column.match(noun)), None)
+            if measured is not None:
+                # A noun a unit measures ("哪个年龄段": 年龄, in 岁) is answered by a value in
+                # that unit ("6－14周岁"), as a figure question naming it is.
+                fill = re.compile(rf"{_NUMBER}(?:{measured.fill})")
+                return replace(slot, kind="figure", fill=fill, unit=measured, label=label)
             return replace(slot, fill=re.compile(rf"{_NAME_BEFORE}(?:{kinds})"), named=noun, label=label)
         if rule.kind == "figure":
             unit = next((u for u in _UNITS if u.ask.search(question)), None)
