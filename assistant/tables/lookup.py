@@ -289,9 +289,10 @@ class RowIndex:
             if valued:
                 return TableMatch("count" if counting else "list", rows=valued[:MAX_LIST_ROWS], names=[])
         if not rows:
-            whole = self._whole_table(rest_grams, asked) if counting else []
-            if whole and self._lists_rows(q, whole, forms="count"):
-                # "民办中小学一览表总共列了多少所民办学校": a table with no total row is counted.
+            whole, summed = self._whole_table(rest_grams, asked) if counting else ([], False)
+            if whole and self._lists_rows(q, whole, forms="row_count" if summed else "count"):
+                # "民办中小学一览表总共列了多少所民办学校": the rows are counted. A table with a
+                # total row is counted only by a measure word naming what its rows are.
                 return TableMatch("count", rows=whole[:MAX_LIST_ROWS], names=[], total=len(whole))
             if any(w in q for w in words["total"]):
                 totals = {
@@ -348,9 +349,10 @@ class RowIndex:
             return None  # the row is named but the question asks what it does not hold
         return TableMatch("lookup", rows=chosen, asked=asked, names=names, condition=condition, total=total)
 
-    def _whole_table(self, rest: set[str], asked: frozenset[str]) -> list[int]:
+    def _whole_table(self, rest: set[str], asked: frozenset[str]) -> tuple[list[int], bool]:
         """The rows of the one table whose title, caption and columns share most words with
-        the question, when it has no total row of its own (else [])."""
+        the question (its total rows left out), and whether it has a total row; ([], False)
+        when no one table shares most."""
         tables = self._tables()
         scored = {
             key: len(rest & self._described_by(rows[0]))
@@ -358,12 +360,13 @@ class RowIndex:
             if self._of_place(rows[0], asked)
         }
         if not scored:
-            return []
+            return [], False
         top = max(scored.values())
         best = [key for key, score in scored.items() if score == top]
-        if top == 0 or len(best) > 1 or any(self.records[i].subtotal for i in tables[best[0]]):
-            return []
-        return tables[best[0]]
+        if top == 0 or len(best) > 1:
+            return [], False
+        rows = [i for i in tables[best[0]] if not self.records[i].subtotal]
+        return rows, len(rows) < len(tables[best[0]])
 
     def _rows_by_value(self, question: str, rest: set[str]) -> list[int]:
         """For a list or count question naming no row ("哪几所民办学校办了高中"): the rows of
@@ -451,18 +454,21 @@ class RowIndex:
     def _lists_rows(self, question: str, rows: list[int], forms: str = "list") -> bool:
         """Whether the thing a list question asks for ("哪些学校") is what the rows are: a
         word of it in the name column's header or the table's caption. With `forms`
-        "count", the thing a count asks for ("多少所民办学校"), which must be named."""
+        "count", the thing a count asks for ("多少所民办学校"), which must be named; with
+        "row_count", the same by a measure word only, and not a column's name."""
         if not rows:
             return False
         record = self.records[rows[0]]
         named_by = name_column_of([k for k, _ in record.cells]) + record.table
         vocab = vocabulary()["question"]
-        if forms == "count":
+        if forms in ("count", "row_count"):
             # A count by its measure word names what it counts; 一共, 总共 name nothing.
-            counts = [w for w in vocab["count"] if w not in vocab["total"]]
+            counts = [w for w in vocab[forms] if w not in vocab["total"]]
             named_by += record.title  # a table captioned by its document's title only
+            # Beside a total row, a count of what a column holds ("多少个学位") is its sum.
+            columns = [k for k, _ in record.cells] if forms == "row_count" else []
             return any(
-                listed and char_pairs(listed) & char_pairs(named_by)
+                listed and char_pairs(listed) & char_pairs(named_by) and not listed.startswith(tuple(columns))
                 for w in counts
                 if (listed := _thing_after(question, w)) is not None
             )

@@ -253,10 +253,16 @@ def test_a_compound_named_after_its_area_is_not_the_area(zoning: RowIndex) -> No
     assert match is not None and match.kind != "not_found"
 
 
-def _html_table(path: Path, caption: str, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> RowIndex:
-    """A row index over one HTML table of three columns, read as an uploaded page is."""
+def _html_table(
+    path: Path, caption: str, header: tuple[str, ...], rows: list[tuple[str, ...]], own_caption: str = ""
+) -> RowIndex:
+    """A row index over one HTML table of three columns, read as an uploaded page is (with a
+    <caption> of its own when `own_caption` is given)."""
     cells = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in [header, *rows])
-    path.write_text(f"<html><body><p>{caption}</p><table>{cells}</table></body></html>", encoding="utf-8")
+    named = f"<caption>{own_caption}</caption>" if own_caption else ""
+    path.write_text(
+        f"<html><body><p>{caption}</p><table>{named}{cells}</table></body></html>", encoding="utf-8"
+    )
     chunks = row_chunks(_meta(path))
     metas = [c.metadata() for c in chunks]
     return RowIndex([record_from_metadata(m) for m in metas], [c.id for c in chunks], metas)
@@ -306,3 +312,27 @@ def test_a_count_takes_every_row_of_the_area_the_question_names(tmp_path: Path) 
     # The centre alone names only its own rows.
     match = index.match("西片教育指导中心一共有几所小学提供学位？")
     assert match is not None and sorted(index.names[i] for i in match.rows) == ["石壁小学", "谢村小学"]
+
+
+def test_a_count_of_what_the_rows_are_counts_them_beside_a_total_row(tmp_path: Path) -> None:
+    rows = [
+        ("市桥街", "市桥象圣中学", "10"),
+        ("市桥街", "沙头中学", "15"),
+        ("钟村街", "钟村中学", "25"),
+        ("初一小计", "初一小计", "50"),
+    ]
+    caption = "外来务工人员子女学位一览表 公办初中"
+    index = _html_table(
+        tmp_path / "junior.html", caption, ("辖区", "学校", "学位"), rows, own_caption=caption
+    )
+    question = "这个一览表里，全区一共有多少所公办初中提供初一学位？"
+    match = index.match(question)
+    assert match is not None and match.kind == "count"
+    assert sorted(index.names[i] for i in match.rows) == ["市桥象圣中学", "沙头中学", "钟村中学"]
+    text, _, _ = answer_rows(match, index, question)
+    assert "共有 3 所" in text
+    # The total row sums what a column holds: a count of that is its total.
+    for total in ("全区一共有多少个学位？", "公办初中一共提供多少学位？"):
+        match = index.match(total)
+        assert match is not None and match.kind == "total", (total, match)
+        assert "50" in answer_rows(match, index, total)[0]
