@@ -471,6 +471,12 @@ def test_a_documents_basis_and_a_cover_letters_forwarding_sentence_enact_it() ->
     cover = "为全面推进依法治教，规范招生入学工作，市教委制定了《2016年天津市小学招生入学工作指导意见》，现印发给你们，请认真遵照执行。"
     assert enacting(basis, "报名是哪天？") and enacting(cover, "报名是哪天？")
     assert not enacting(basis, "这个意见是根据什么制定的？")  # asked about its basis: it answers
+    # Asked how the document was passed, the cover letter saying so answers.
+    passed = (
+        "《厦门市进城务工人员随迁子女小学积分入学办法指导意见》已经市政府专题会议审议通过，现印发给你们。"
+    )
+    assert enacting(passed, "积分入学怎么派位？")
+    assert not enacting(passed, "这个指导意见印发前经过什么会议审议通过？")
     # A rule that a body makes a plan is no enacting sentence.
     assert not enacting("根据《义务教育法》，各区制定招生方案。", "谁制定招生方案？")
     assert not enacting("根据学位情况，学校制定招生方案。", "谁制定招生方案？")
