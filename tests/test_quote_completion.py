@@ -413,7 +413,7 @@ def test_a_rules_sentences_on_both_sides_join_when_they_cover_the_question() -> 
         "四、考试|两套试卷",
         "天津高考英语听力是单独组织考试、要考两套试卷的吗？",
     )
-    quote = next(line for line in answer.splitlines() if line.endswith("[1]"))
+    quote = answer.split("[1]")[0]  # the quote, with the rest of its measure after it
     assert "单独组织实施" in quote and "取较高的分数" in quote, answer  # before and after
 
 
@@ -652,3 +652,27 @@ def test_a_list_question_naming_a_value_is_answered_by_every_item_stating_it() -
     )
     quote = ExtractiveAnswerer().answer(context).split(" [1]")[0]
     assert quote.splitlines() == ["4 | 归侨子女 | 降5分 录取", "5 | 少数民族学生 | 降5分 录取"]
+
+
+def test_a_question_asking_for_no_value_is_answered_by_the_whole_measure() -> None:
+    article = (
+        "第十一条 义务教育阶段学校应当公示招生政策、招生计划、招生地段、新生名单。\n"
+        "义务教育阶段学校应当与教育主管部门签订招生工作承诺书，并接受社会监督。\n"
+        "报名时间为每年5月10日至12日。"
+    )
+    citation = _citation(article, section="第十一条")
+    lexical = LexicalIndex(["d:0001:x"], [article])
+
+    def answer(question: str) -> str:
+        context = AnswerContext(
+            question, question, "hans", [citation], slot=slot_of(question), lexical=lexical
+        )
+        return ExtractiveAnswerer().answer(context)
+
+    # The best sentence by its words is the second; the requirement asked is in the first.
+    requirement = answer("学校接受社会监督时要签订什么，还要公示哪些内容？")
+    first_line = requirement.splitlines()[0]
+    assert "招生工作承诺书" in first_line and "新生名单" in first_line, requirement
+    # A value is answered by the sentence that states it, not the whole article.
+    date = answer("每年报名时间是几月几号？")
+    assert "5月10日" in date and "新生名单" not in date, date

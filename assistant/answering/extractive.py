@@ -26,6 +26,7 @@ from assistant.answering.quote import (
     is_caption,
     labels,
     quoted_sentences,
+    whole_passage,
     written_sentence,
 )
 from assistant.grammar import outline, thresholds
@@ -86,6 +87,9 @@ class ExtractiveAnswerer:
             lines.append(_not_stated(found.slot, english, lead))
         elif not english and found.lead:  # English answers open with the quote
             lines.append(found.lead)
+        if not context.partial and not found.shared:
+            # A question asking for no value is answered by the whole measure it cites.
+            lead_sentences = whole_passage(lead_sentences, lead, found.slot, question)
         lines.append(_fact_line(lead_sentences, lead, english))
         # A question asking two things: the sentence answering its other clause, cited.
         lines.extend(_fact_line([sentence], c, english) for c, sentence in found.more)
@@ -123,6 +127,9 @@ class Evidence:
     # For a question asking two things, the sentences of other passages that answer the
     # clauses the quote does not (one of the quote's own passage joins the quote).
     more: tuple[tuple[Citation, str], ...] = ()
+    # The quote is the items of a list stating the value the question names, chosen from
+    # their passage ("哪些考生可以加10分").
+    shared: bool = False
 
 
 def choose_evidence(context: AnswerContext, lexical: LexicalIndex | None = None) -> Evidence:
@@ -138,15 +145,16 @@ def choose_evidence(context: AnswerContext, lexical: LexicalIndex | None = None)
         citation = ranked[0].citation
         after = continuation(ranked[0], context.following, slot, question)
         quote = quoted_sentences(ranked[0], slot, question, tokens, lexical, after)
-    if slot.kind == "list" and ranked and (shared := items_sharing_value(ranked, question)):
+    shared = slot.kind == "list" and bool(ranked) and (items := items_sharing_value(ranked, question))
+    if shared:
         # "哪些考生可以降5分录取": the items or rows stating the value the question names
         # answer it together, each as written.
-        citation, quote = shared
+        citation, quote = items
     lead = "" if context.partial else _lead_line(slot, question, quote, tokens, lexical, citation)
     more = [] if context.partial else clause_quotes(ranked, quote, question, lexical)
     quote = quote + [sentence for c, sentence in more if c is citation]
     others = tuple((c, sentence) for c, sentence in more if c is not citation)
-    return Evidence(ranked, citation, quote, lead, slot, others)
+    return Evidence(ranked, citation, quote, lead, slot, others, bool(shared))
 
 
 @dataclass(frozen=True)

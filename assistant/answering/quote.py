@@ -31,6 +31,9 @@ from assistant.question.terms import search_tokens
 from assistant.question.typos import general_noun
 from assistant.vocab import compile_pattern, table
 
+# Where the items of a long list are left out of a quote.
+ELIDED = "……"
+
 _GRAMMAR = table("assistant.answering", "sentences.toml")
 _ANNOUNCE = compile_pattern(
     {
@@ -123,6 +126,29 @@ def enacting(sentence: str, question: str) -> bool:
     """Whether `sentence` enacts its document ("…，制定本办法。") and `question` does not ask
     why or on what basis: such a sentence neither leads nor joins the answer."""
     return bool(_ENACTING.search(sentence)) and not _ASKS_PURPOSE.search(question)
+
+
+def whole_passage(quote: list[str], citation: Citation, slot: Slot, question: str) -> list[str]:
+    """The quote, then the rest of the passage it comes from, for a question asking for no
+    value (what a measure requires, which items, whether one may): such a question is
+    answered by the whole measure or article, not by its best sentence alone, which may be
+    its neighbour of the one holding the asked requirement. A passage is one chunk (at most
+    chunking.MAX_CHUNK_CHARS), cut at headings, so this quotes one measure or a few short
+    ones. A value (a figure, a date, a body) is answered by the sentence that states it.
+    The rest keeps its document order; an enacting sentence, a caption or a question line
+    of the passage is left out, as it never leads."""
+    if slot.fill is not None or ELIDED in quote:
+        return quote  # (a long list already quoted with the asked items: it stays short)
+    sentences = split_sentences(citation.text)
+    rest = [
+        s
+        for i, s in enumerate(sentences)
+        if s not in quote
+        and not enacting(s, question)
+        and not asks_itself(s)
+        and not is_caption(sentences, i)
+    ]
+    return [*quote, *rest]
 
 
 def quoted_sentences(
@@ -271,7 +297,7 @@ def continuation(
     if not _announces(sentences[lo : hi + 1]):
         return ()
     items = list_items(sentences, hi, announced=True)
-    if hi + len(items) != len(sentences) - 1 or (items and items[-1] == "……"):
+    if hi + len(items) != len(sentences) - 1 or (items and items[-1] == ELIDED):
         return ()
     texts = following(best.citation.chunk_id, best.citation.section)
     # Chunks overlap: each opens with the last sentences of the one before.
@@ -348,7 +374,7 @@ def _item_heads(
     first = next(i for i, s in enumerate(run) if _opens(s, style))
     lead, items = run[:first], [s for s in run[first:] if _opens(s, style)]
     room -= sum(map(len, lead))
-    share = room // len(items) - len("……")
+    share = room // len(items) - len(ELIDED)
     if share < ITEM_HEAD_MIN:
         return []
     heads = [s if len(s) <= share else _cut(s, share) for s in items]
@@ -415,7 +441,7 @@ def _first_items(run: list[str], room: int) -> list[str]:
     items: list[str] = []
     for sentence in run:
         if len(sentence) > room:
-            return [*items, "……"]
+            return [*items, ELIDED]
         items.append(sentence)
         room -= len(sentence)
     return items
@@ -447,8 +473,8 @@ def _relevant_items(
     for g, group in enumerate(groups):
         if g in kept:
             items.extend(group)
-        elif not items or items[-1] != "……":
-            items.append("……")
+        elif not items or items[-1] != ELIDED:
+            items.append(ELIDED)
     return items
 
 
