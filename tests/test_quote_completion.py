@@ -87,6 +87,27 @@ def test_a_clause_stating_the_asked_value_stands_alone() -> None:
     assert written_sentence(RULE, 1, slot_of("怎么处罚？"), "怎么处罚？") == (0, 1)
 
 
+def test_a_clause_answering_a_question_that_asks_more_comes_with_its_sentence() -> None:
+    one = "甲单位违反第三条规定，由哪个部门处理？"
+    assert written_sentence(RULE, 0, slot_of(one), one) == (0, 0)
+    two = "甲单位违反第三条规定，由哪个部门处理？怎么处理？"
+    assert written_sentence(RULE, 0, slot_of(two), two) == (0, 1)
+    # The body leads, judged by the whole written sentence it governs, not the rarer
+    # institution a later clause names ("吊销幼儿园办学许可证").
+    rule = (
+        "第九条 民办幼儿园举办者违反本办法第三条规定的，由乙部门责令限期退出；",
+        "逾期不退出的，吊销幼儿园办学许可证。",
+    )
+    asked = "民办幼儿园举办者违反第三条规定，由哪个部门处理？怎么处理？"
+    others = [f"第{n}条 各部门按照职责分工负责本办法的实施。" for n in range(5)]
+    lexical = LexicalIndex(["d:0001:x", *map(str, range(5))], ["".join(rule), *others])
+    citation = _citation("\n".join(rule))
+    context = AnswerContext(asked, asked, "hans", [citation], slot=slot_of(asked), lexical=lexical)
+    answer = ExtractiveAnswerer().answer(context)
+    assert answer.startswith("由乙部门责令限期退出。"), answer
+    assert "吊销幼儿园办学许可证" in answer
+
+
 def test_a_list_item_and_a_sentence_past_the_limit_are_not_joined() -> None:
     items = ("有下列情形之一的：", "（一）擅自收费的；", "（二）组织考试的。")
     assert written_sentence(items, 1, slot_of("怎么办？"), "怎么办？") == (1, 1)
@@ -676,3 +697,15 @@ def test_a_question_asking_for_no_value_is_answered_by_the_whole_measure() -> No
     # A value is answered by the sentence that states it, not the whole article.
     date = answer("每年报名时间是几月几号？")
     assert "5月10日" in date and "新生名单" not in date, date
+
+
+def test_a_regulations_body_leads_an_answer_to_who_and_what_next() -> None:
+    answer = _answer_from(
+        "shenzhen_sez_preschool_education_regulations_2022.txt",
+        "第七十一条",
+        "在深圳，民办幼儿园的举办者或者实际控制人被查出有犯罪记录、虐待儿童记录这类不得举办幼儿园的情形，由哪个部门处理？怎么处理？",
+    )
+    # The body, judged by the whole written sentence it governs, not the institution a
+    # later clause names ("吊销幼儿园办学许可证"); that clause is quoted with it.
+    assert answer.startswith("由教育部门责令其限期退出。"), answer
+    assert "逾期不退出的，吊销幼儿园办学许可证" in answer

@@ -30,7 +30,7 @@ from assistant.answering.quote import (
     written_sentence,
 )
 from assistant.grammar import outline, thresholds
-from assistant.grammar.sentences import PROSE_MARKS, split_sentences, without_remarks
+from assistant.grammar.sentences import PROSE_MARKS, SEMICOLONS, split_sentences, without_remarks
 from assistant.grammar.sentences import clauses as clauses_of
 from assistant.grammar.table_rows import CELL, aligned, header_of
 from assistant.question.cite import Citation
@@ -324,9 +324,19 @@ def _lead_line(
     }
 
     # A body is the subject of the clauses after it in its sentence ("各级公安部门要加强…，
-    # 建立…登记制度，…提供相关人员名册"): they are what it does, and judge it.
+    # 建立…登记制度，…提供相关人员名册"): they are what it does, and judge it. The sentence
+    # is the written one: a rule split at ； runs on ("由教育部门责令其限期退出；逾期不退出的，
+    # 吊销…").
+    written: list[list[str]] = []
+    runs_on = False
+    for sentence, own in zip(sentences, by_sentence, strict=True):
+        if runs_on:
+            written[-1].extend(own)
+        else:
+            written.append(list(own))
+        runs_on = sentence.rstrip()[-1:] in SEMICOLONS
     governed = (
-        {c: "".join(own[k:]) for own in by_sentence for k, c in enumerate(own)} if slot.kind == BODY else {}
+        {c: "".join(run[k:]) for run in written for k, c in enumerate(run)} if slot.kind == BODY else {}
     )
 
     def relevance(clause: str) -> float:

@@ -23,7 +23,7 @@ from assistant.grammar.sentences import (
 )
 from assistant.grammar.table_rows import header_of
 from assistant.question.cite import Citation
-from assistant.question.clauses import asking_clauses
+from assistant.question.clauses import asking_clauses, asks_more
 from assistant.question.coverage import KIND_BONUS, coverage
 from assistant.question.lexical import LexicalIndex
 from assistant.question.slots import WRITTEN_FORM_SLOTS, Slot, slot_of, table_header
@@ -213,8 +213,11 @@ def quoted_sentences(
 
 
 def written_sentence(sentences: tuple[str, ...], at: int, slot: Slot, question: str) -> tuple[int, int]:
-    """The clauses quoted for clause `at`: its whole written sentence, unless it answers alone."""
-    return (at, at) if answers_alone(sentences[at], slot, question) else sentence_span(sentences, at)
+    """The clauses quoted for clause `at`: its whole written sentence, unless it answers
+    alone a question that asks one thing (the next clause of the rule, "逾期不退出的，吊销
+    …", answers what a question asks next: "由哪个部门处理？怎么处理？")."""
+    alone = answers_alone(sentences[at], slot, question) and not asks_more(question)
+    return (at, at) if alone else sentence_span(sentences, at)
 
 
 def answers_alone(sentence: str, slot: Slot, question: str) -> bool:

@@ -30,6 +30,13 @@ def asking_clauses(question: str) -> list[str]:
     return [one for clause in asking for one in _distributed(clause)]
 
 
+def asks_more(question: str) -> bool:
+    """Whether `question` asks something after its first asking part, however short
+    ("由哪个部门处理？怎么处理？"): the part asked first is then no whole answer."""
+    parts = [p.strip() for p in _SPLIT.split(question) if p and p.strip()]
+    return sum(1 for p in parts if asks(p)) >= 2
+
+
 def asks(text: str) -> bool:
     """Whether `text` asks something: it ends as a question, holds a question word or an
     A-not-A form, or has a slot's question form."""
