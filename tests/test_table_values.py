@@ -125,3 +125,12 @@ def test_a_which_school_question_on_a_table_leads_with_the_row_named_by_the_head
     context = AnswerContext(question, question, "hans", [citation], slot=slot, lexical=lexical)
     lead = ExtractiveAnswerer().answer(context).splitlines()[0]
     assert lead.startswith("辖区：西片；学校：钟村中心小学"), lead
+
+
+def test_a_rows_bare_number_leads_with_the_unit_its_column_names() -> None:
+    question = "祈福新村的业主，孩子对口的钟村毓秀小学计划招几个班？"
+    citation = Citation(1, "plan", "招生计划", "", "2015", "current", "附件5", PLAN, PLAN, 1.0, "plan:0001:x")
+    lexical = LexicalIndex(["plan:0001:x"], [PLAN])
+    context = AnswerContext(question, question, "hans", [citation], slot=slot_of(question), lexical=lexical)
+    lead = ExtractiveAnswerer().answer(context).splitlines()[0]
+    assert lead.startswith("辖区：西片；学校：钟村毓秀小学；拟招生班数：7个班"), lead

@@ -391,7 +391,11 @@ def _named_row(slot: Slot, row: str, question: str, header: list[str]) -> str:
     stating = [i for i, (name, cell) in enumerate(named) if slot.filled_by(f"{name}：{cell}", question)]
     if not stating:
         return ""
-    return "；".join(f"{name}：{cell}" for name, cell in named[: stating[-1] + 1]) + "。"
+    # The value is shown as it was read: a bare number with the unit its column names
+    # ("拟招生班数：4个班" for "计划招几个班").
+    cells = [f"{name}：{cell}" for name, cell in named[: stating[-1] + 1]]
+    cells[-1] = slot.read(cells[-1], (), question)
+    return "；".join(cells) + "。"
 
 
 def _states_new(slot: Slot, clause: str, question: str) -> bool:
