@@ -132,7 +132,7 @@ def whole_passage(quote: list[str], citation: Citation, slot: Slot, question: st
     """The quote, then the rest of the passage it comes from, for a question asking for no
     value (what a measure requires, which items, whether one may): such a question is
     answered by the whole measure or article, not by its best sentence alone, which may be
-    its neighbour of the one holding the asked requirement. A passage is one chunk (at most
+    the neighbour of the one holding the asked requirement. A passage is one chunk (at most
     chunking.MAX_CHUNK_CHARS), cut at headings, so this quotes one measure or a few short
     ones. A value (a figure, a date, a body) is answered by the sentence that states it.
     The rest keeps its document order; an enacting sentence, a caption or a question line
