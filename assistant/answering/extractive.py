@@ -26,11 +26,12 @@ from assistant.answering.quote import (
     is_caption,
     labels,
     quoted_sentences,
+    runs_on,
     whole_passage,
     written_sentence,
 )
 from assistant.grammar import outline, thresholds
-from assistant.grammar.sentences import PROSE_MARKS, SEMICOLONS, split_sentences, without_remarks
+from assistant.grammar.sentences import PROSE_MARKS, split_sentences, without_remarks
 from assistant.grammar.sentences import clauses as clauses_of
 from assistant.grammar.table_rows import CELL, aligned, header_of
 from assistant.question.cite import Citation
@@ -145,16 +146,16 @@ def choose_evidence(context: AnswerContext, lexical: LexicalIndex | None = None)
         citation = ranked[0].citation
         after = continuation(ranked[0], context.following, slot, question)
         quote = quoted_sentences(ranked[0], slot, question, tokens, lexical, after)
-    shared = slot.kind == "list" and bool(ranked) and (items := items_sharing_value(ranked, question))
+    shared = items_sharing_value(ranked, question) if slot.kind == "list" and ranked else None
     if shared:
         # "哪些考生可以降5分录取": the items or rows stating the value the question names
         # answer it together, each as written.
-        citation, quote = items
+        citation, quote = shared
     lead = "" if context.partial else _lead_line(slot, question, quote, tokens, lexical, citation)
     more = [] if context.partial else clause_quotes(ranked, quote, question, lexical)
     quote = quote + [sentence for c, sentence in more if c is citation]
     others = tuple((c, sentence) for c, sentence in more if c is not citation)
-    return Evidence(ranked, citation, quote, lead, slot, others, bool(shared))
+    return Evidence(ranked, citation, quote, lead, slot, others, shared is not None)
 
 
 @dataclass(frozen=True)
@@ -327,17 +328,15 @@ def _lead_line(
     # 建立…登记制度，…提供相关人员名册"): they are what it does, and judge it. The sentence
     # is the written one: a rule split at ； runs on ("由教育部门责令其限期退出；逾期不退出的，
     # 吊销…").
-    written: list[list[str]] = []
-    runs_on = False
-    for sentence, own in zip(sentences, by_sentence, strict=True):
-        if runs_on:
-            written[-1].extend(own)
-        else:
-            written.append(list(own))
-        runs_on = sentence.rstrip()[-1:] in SEMICOLONS
-    governed = (
-        {c: "".join(run[k:]) for run in written for k, c in enumerate(run)} if slot.kind == BODY else {}
-    )
+    governed: dict[str, str] = {}
+    if slot.kind == BODY:
+        written: list[list[str]] = []
+        for i, own in enumerate(by_sentence):
+            if i and runs_on(sentences[i - 1]):
+                written[-1].extend(own)
+            else:
+                written.append(list(own))
+        governed = {c: "".join(run[k:]) for run in written for k, c in enumerate(run)}
 
     def relevance(clause: str) -> float:
         return coverage(tokens, governed.get(clause) or f"{clause}{following.get(clause, '')}", lexical.idf)

@@ -238,7 +238,7 @@ def sentence_span(sentences: tuple[str, ...], at: int) -> tuple[int, int]:
     lo, hi, size = at, at, len(sentences[at])
     while (
         hi + 1 < len(sentences)
-        and _runs_on(sentences[hi])
+        and runs_on(sentences[hi])
         and not ITEM.match(sentences[hi + 1])
         and size + len(sentences[hi + 1]) <= SENTENCE_MAX
     ):
@@ -246,7 +246,7 @@ def sentence_span(sentences: tuple[str, ...], at: int) -> tuple[int, int]:
         size += len(sentences[hi])
     while (
         lo > 0
-        and _runs_on(sentences[lo - 1])
+        and runs_on(sentences[lo - 1])
         and not ITEM.match(sentences[lo - 1])
         and size + len(sentences[lo - 1]) <= SENTENCE_MAX
     ):
@@ -255,7 +255,7 @@ def sentence_span(sentences: tuple[str, ...], at: int) -> tuple[int, int]:
     return lo, hi
 
 
-def _runs_on(sentence: str) -> bool:
+def runs_on(sentence: str) -> bool:
     """The clause ends in ；: its sentence goes on in the next one."""
     return sentence.rstrip()[-1:] in SEMICOLONS
 

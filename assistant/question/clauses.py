@@ -24,8 +24,7 @@ def asking_clauses(question: str) -> list[str]:
     注册会怎样？" → two): split after question marks and before a lead to another question
     (还有, 另外); a clause asks when it ends as a question or has a slot's question form.
     One clause (or none) when the question asks one thing."""
-    parts = [p.strip() for p in _SPLIT.split(question) if p and p.strip()]
-    parts = [clause for part in parts for clause in _comma_clauses(part)]
+    parts = [clause for part in _parts(question) for clause in _comma_clauses(part)]
     asking = [p for p in parts if asks(p) and len(search_tokens(p)) >= CLAUSE_WORDS]
     return [one for clause in asking for one in _distributed(clause)]
 
@@ -33,8 +32,12 @@ def asking_clauses(question: str) -> list[str]:
 def asks_more(question: str) -> bool:
     """Whether `question` asks something after its first asking part, however short
     ("由哪个部门处理？怎么处理？"): the part asked first is then no whole answer."""
-    parts = [p.strip() for p in _SPLIT.split(question) if p and p.strip()]
-    return sum(1 for p in parts if asks(p)) >= 2
+    return sum(1 for p in _parts(question) if asks(p)) >= 2
+
+
+def _parts(question: str) -> list[str]:
+    """`question` split after its question marks and before a lead to another question."""
+    return [p.strip() for p in _SPLIT.split(question) if p and p.strip()]
 
 
 def asks(text: str) -> bool:
