@@ -474,6 +474,10 @@ def test_a_date_or_an_age_is_no_period() -> None:
     assert not slot.filled_by("且在9月份参加了住院医疗保险的少年儿童", question)
     assert not slot.filled_by("于6月底前完成报名", question)
     assert slot.filled_by("期限可延长3个月", question).group(0) == "3个月"
+    # Nor is a school grade a number of years.
+    assert not slot.filled_by("2016年秋季入学的一年级学生继续实行均衡编班", question)
+    assert not slot.filled_by("招收应届小学五年级学生", question)
+    assert slot.filled_by("连续就读满一年，可申请五年级插班", question).group(0) == "一年"
 
 
 def test_a_rank_is_answered_by_an_ordinal() -> None:
