@@ -205,6 +205,24 @@ def test_an_answer_whose_quote_states_no_value_of_the_asked_form_is_partial(lexi
     assert not led.refuse
 
 
+def test_a_date_of_another_event_in_the_sentence_naming_the_asked_one_is_partial(
+    lexical: LexicalIndex,
+) -> None:
+    # The sentence names the 毕业考试 asked about, but its date is the 报名审核's: the
+    # clause a date stands in, with the next one, says what happens then.
+    question = "2016年的小学毕业考试定在几月几号？"
+    decision = Decision(False, "", 0.9, slot_of(question))
+    other = "即从2016年6月20日起，公办小学开始报名审核，公办初中待本区县小学毕业考试后进行报名审核。"
+    settled = settle(decision, question, _citations(other), lexical)
+    assert settled.partial and settled.slot.label == "小学毕业考试的具体日期"
+    for dated in ("小学毕业考试定于6月20日举行。", "6月20日至21日，举行全市小学毕业考试。"):
+        assert not settle(decision, question, _citations(dated), lexical).refuse, dated
+    # A figure measures a noun named clauses away: only a date is bound to its clause.
+    fee = "学位补贴的标准是多少？"
+    subsidy = "学位补贴标准按照试行办法执行，即：小学不超过每人每年5000元、初中不超过每人每年6000元。"
+    assert not settle(Decision(False, "", 0.9, slot_of(fee)), fee, _citations(subsidy), lexical).refuse
+
+
 def test_an_english_question_whose_quote_states_no_value_of_the_asked_form_is_partial(
     lexical: LexicalIndex,
 ) -> None:

@@ -26,7 +26,7 @@ from assistant.question.cite import Citation
 from assistant.question.clauses import asking_clauses
 from assistant.question.decide import Decision
 from assistant.question.lexical import LexicalIndex
-from assistant.question.slots import WRITTEN_FORM_SLOTS, table_header
+from assistant.question.slots import TIME_SLOTS, WRITTEN_FORM_SLOTS, table_header
 from assistant.question.subject import NO_SUBJECT, asked_subject, other_stage
 from assistant.question.terms import search_tokens
 
@@ -134,6 +134,23 @@ def settle(
         # about the subject states none (the value found is another subject's).
         named = replace(slot, label=subject.missing(slot.label, slot.names_thing))
         return Decision(True, "not_stated", decision.support, named)
+    if (
+        slot.kind in TIME_SLOTS
+        and subject.thing
+        and not subject.name
+        and holding
+        and not subject.states_thing(where, lexical.idf)
+    ):
+        # The quote names the asked event, but each date it states is of another one: "即从
+        # 6月20日起，公办小学开始报名审核，公办初中待小学毕业考试后进行报名审核" dates the 报名
+        # 审核, not the 毕业考试 asked about.
+        near = [c for s in holding for c in slot.value_clauses(s, question, header)]
+        if any(subject.states_thing(s, lexical.idf) for s in holding) and not any(
+            subject.states_thing(c, lexical.idf) for c in near
+        ):
+            return Decision(
+                True, "not_stated", decision.support, replace(slot, label=f"{subject.thing}的{slot.label}")
+            )
     if (
         not holding
         and not QUOTE_WITHOUT_VALUE_ANSWERS

@@ -10,7 +10,7 @@ Patterns are data: data/slots.toml.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -124,13 +124,31 @@ class Slot:
         question itself names ("2016年…什么时候") are not the date it asks for. A table
         row's bare number is read with the unit its column's name (`header`) gives, a
         labelled one ("学位：12") with its label's."""
+        return next(self._fills(sentence, question, header), None)
+
+    def _fills(
+        self, sentence: str, question: str = "", header: Sequence[str] = ()
+    ) -> Iterator[re.Match[str]]:
+        """Each place `sentence` (as read: `read`) states the asked-for value, in order."""
         if self.fill is None:
-            return None
+            return
         for year in _YEAR_IN_QUESTION.findall(question):
             sentence = sentence.replace(year, "\x00" * len(year))
         sentence = _CITED_TITLE.sub(lambda m: "\x00" * len(m.group(0)), sentence)
         text = self.read(sentence, header, question)
-        return next((m for m in self.fill.finditer(text) if self._counts(text, m, question)), None)
+        yield from (m for m in self.fill.finditer(text) if self._counts(text, m, question))
+
+    def value_clauses(self, sentence: str, question: str = "", header: Sequence[str] = ()) -> list[str]:
+        """For each value of the asked kind `sentence` states, its clause with the next one:
+        what the value is of. "即从6月20日起，公办小学开始报名审核，公办初中待小学毕业考试后
+        进行报名审核" dates the 报名审核 of its second clause, not the 毕业考试 of its third."""
+        clauses = []
+        for m in self._fills(sentence, question, header):
+            text = m.string
+            start = max((b.end() for b in _CLAUSE_END.finditer(text, 0, m.start())), default=0)
+            ends = [b.start() for b in _CLAUSE_END.finditer(text, m.end())][:2] + [len(text)] * 2
+            clauses.append(text[start : ends[1]])
+        return clauses
 
     def _counts(self, text: str, m: re.Match[str], question: str) -> bool:
         """Whether the value found at `m` is of the asked thing. "分数线是多少分" is not
@@ -443,6 +461,9 @@ SLOT_PASSAGES = 3
 # Slots whose values are known by their written form (a figure, a date, a period), so a
 # sentence either states one or does not; a body or a name is open vocabulary.
 WRITTEN_FORM_SLOTS = frozenset({"figure", "day", "month", "date", "duration", "extent"})
+# Slots whose value places an event in time: the event is what the value's clause says
+# happens then (6月20日起，开始报名), where a figure may measure a noun named clauses away.
+TIME_SLOTS = frozenset({"day", "month", "date"})
 
 
 def filling_passage(slot: Slot, question: str, texts: list[str], sections: Sequence[str] = ()) -> int | None:
