@@ -398,6 +398,23 @@ def test_a_body_question_is_filled_by_a_bureau_of_any_kind_or_an_offices_short_f
         "公共场所禁止吸烟。",
     ):
         assert not slot.filled_by(other, question), other
+    # A ministry, a provincial department or a commission by its last character; 部, 厅
+    # and 委 in words naming no body (全部, 部分, 一部法律, 大厅, 委托, 委员) name none.
+    for body in (
+        "财政部要积极推进PPP模式。",
+        "省教育厅负责审核。",
+        "发展改革委要加大支持力度。",
+        "国务院统一部署。",
+    ):
+        assert slot.filled_by(body, question).group(0) in ("部", "厅", "委", "国务院"), body
+    for other in (
+        "全部学生均可报名。",
+        "一部法律的修订。",
+        "在大厅现场办理。",
+        "可委托他人代办。",
+        "干部队伍建设。",
+    ):
+        assert not slot.filled_by(other, question), other
 
 
 def test_a_website_question_is_filled_only_by_a_site_or_platform() -> None:
