@@ -115,7 +115,9 @@ class TypoCorrector:
                     if i + length not in bounds or not unexplained & span or asking & span:
                         continue
                     stretch = run[i : i + length]
-                    changeable = {p - i for p in range(i, i + length) if p not in protected}
+                    # The character typed wrong is one the dictionary cannot explain: "最多能|收"
+                    # (jieba's made-up 最多能) has no typo 收 for 手 (能手).
+                    changeable = {p - i for p in span if p not in protected and p in unexplained}
                     word = self._candidate(stretch, changeable)
                     if word:
                         result.append(word)
