@@ -223,6 +223,30 @@ def test_a_date_of_another_event_in_the_sentence_naming_the_asked_one_is_partial
     assert not settle(Decision(False, "", 0.9, slot_of(fee)), fee, _citations(subsidy), lexical).refuse
 
 
+def test_a_start_date_does_not_answer_a_deadline_nor_a_deadline_a_start(lexical: LexicalIndex) -> None:
+    deadline = "学校每年要在几月几号之前把保费收齐交上去？"
+    started = "从2016年3月1日起，在全市范围内全面推开非户籍职工子女参加医疗保险工作。"
+    due = "学校应于每年9月30日前将保费收齐上缴。"
+    decision = Decision(False, "", 0.9, slot_of(deadline))
+    assert settle(decision, deadline, _citations(started), lexical).partial
+    assert not settle(decision, deadline, _citations(due), lexical).refuse
+    start = "公办小学从哪天开始报名审核？"
+    decision = Decision(False, "", 0.9, slot_of(start))
+    assert settle(decision, start, _citations("报名材料须于7月10日前交齐。"), lexical).partial
+    assert not settle(decision, start, _citations("即从6月20日起，公办小学开始报名审核。"), lexical).refuse
+    # A question asking both is answered by either; a date that is neither stands.
+    both = "网上报名是几号开始、几号截止？"
+    decision = Decision(False, "", 0.9, slot_of(both))
+    assert not settle(decision, both, _citations("网上报名须于5月20日前完成。"), lexical).refuse
+    point = settle(
+        Decision(False, "", 0.9, slot_of(deadline)),
+        deadline,
+        _citations("学校于7月20日将保费上缴。"),
+        lexical,
+    )
+    assert not point.refuse
+
+
 def test_an_english_question_whose_quote_states_no_value_of_the_asked_form_is_partial(
     lexical: LexicalIndex,
 ) -> None:

@@ -26,7 +26,7 @@ from assistant.question.cite import Citation
 from assistant.question.clauses import asking_clauses
 from assistant.question.decide import Decision
 from assistant.question.lexical import LexicalIndex
-from assistant.question.slots import TIME_SLOTS, WRITTEN_FORM_SLOTS, table_header
+from assistant.question.slots import TIME_SLOTS, WRITTEN_FORM_SLOTS, asked_roles, table_header
 from assistant.question.subject import NO_SUBJECT, asked_subject, other_stage
 from assistant.question.terms import search_tokens
 
@@ -151,6 +151,13 @@ def settle(
             return Decision(
                 True, "not_stated", decision.support, replace(slot, label=f"{subject.thing}的{slot.label}")
             )
+    asked = asked_roles(question) if slot.kind in TIME_SLOTS and holding else frozenset()
+    if asked:
+        roles = [role for s in holding for role in slot.date_roles(s, question)]
+        if roles and all(roles) and not asked & set(roles):
+            # "几月几号之前要收齐" answered by "从2016年3月1日起…全面推开": every date the
+            # quote states starts what it dates, and the question asks an end (or the reverse).
+            return Decision(True, "not_stated", decision.support, slot)
     if (
         not holding
         and not QUOTE_WITHOUT_VALUE_ANSWERS

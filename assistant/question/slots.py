@@ -29,6 +29,8 @@ _YEAR_IN_QUESTION = compile_pattern(_DATA["holds"]["question_year"])
 _CITED_TITLE = compile_pattern(_DATA["holds"]["cited_title"])
 _RELATIVE = compile_pattern(_DATA["holds"]["relative"])
 _ASKS_CHANGE = compile_pattern(_DATA["holds"]["asks_change"])
+_ROLES = {name: compile_pattern(pattern) for name, pattern in _DATA["date_roles"].items()}
+START, END = "start", "end"
 # How far before a number a verb of change is looked for ("降低 10 分").
 _RELATIVE_REACH = 6
 _GENERAL_CLASSIFIER = "个"
@@ -137,6 +139,20 @@ class Slot:
         sentence = _CITED_TITLE.sub(lambda m: "\x00" * len(m.group(0)), sentence)
         text = self.read(sentence, header, question)
         yield from (m for m in self.fill.finditer(text) if self._counts(text, m, question))
+
+    def date_roles(self, sentence: str, question: str = "") -> list[str]:
+        """For each date `sentence` states, whether it starts (START) or ends (END) what
+        happens then, or "" (a day that is neither: "7月20日传市教委")."""
+        roles = []
+        for m in self._fills(sentence, question):
+            before, after = m.string[max(0, m.start() - 4) : m.start()], m.string[m.end() : m.end() + 16]
+            if _ROLES["start_before"].search(before) or _ROLES["start_after"].search(after):
+                roles.append(START)
+            elif _ROLES["end_before"].search(before) or _ROLES["end_after"].search(after):
+                roles.append(END)
+            else:
+                roles.append("")
+        return roles
 
     def value_clauses(self, sentence: str, question: str = "", header: Sequence[str] = ()) -> list[str]:
         """For each value of the asked kind `sentence` states, its clause with the next one:
@@ -454,6 +470,15 @@ def asking_clause(question: str, slot: Slot) -> str:
     start = max((b.end() for b in _CLAUSE_END.finditer(question, 0, slot.at)), default=0)
     end = next((b.start() for b in _CLAUSE_END.finditer(question, slot.until)), len(question))
     return question[start:end]
+
+
+def asked_roles(question: str) -> frozenset[str]:
+    """Whether a date question asks when something starts (几号开始), ends (几号之前,
+    截止), both, or neither."""
+    asked = {START} if _ROLES["ask_start"].search(question) else set()
+    if _ROLES["ask_end"].search(question):
+        asked.add(END)
+    return frozenset(asked)
 
 
 # How many of the best passages may hold the asked-for value.
