@@ -197,6 +197,13 @@ def test_an_answer_whose_quote_states_no_value_of_the_asked_form_is_partial(lexi
     settled = settle(decision, question, _citations(quote, cover), lexical)
     assert settled.partial and settled.slot.label == "具体日期"
     assert not settle(decision, question, _citations("网上申请于3月1日开始。", quote), lexical).refuse
+    # A phone number is digits: a quote without any states none.
+    phone = "这个中心电话多少？"
+    founded = "成立区家庭教育指导服务中心，统筹规划指导全区家庭教育工作。"
+    called = settle(Decision(False, "", 0.9, slot_of(phone)), phone, _citations(founded, cover), lexical)
+    assert called.partial and called.slot.label == "联系电话"
+    stated = "家庭教育指导服务中心咨询电话：25666324。"
+    assert not settle(Decision(False, "", 0.9, slot_of(phone)), phone, _citations(stated), lexical).refuse
     # A body is open vocabulary: a quote naming none the slot knows still answers.
     body = "思政课建设由谁全面领导？"
     led = settle(

@@ -39,6 +39,9 @@ NAMED_QUOTE_ANSWERS = False
 # (a figure, a date, a period: WRITTEN_FORM_SLOTS). A body or a name is open vocabulary
 # ("由谁全面领导" → 党): a quote without one the slot knows may still state it.
 QUOTE_WITHOUT_VALUE_ANSWERS = False
+# Slots whose value a quote states or does not by its written form: a figure, a date, a
+# period, and a phone number (digits).
+STATED_FORM_SLOTS = WRITTEN_FORM_SLOTS | {"phone"}
 # A partial answer's quote that states the asked value and covers this much of the
 # question's keyword weight (with its heading path) answers it, whatever the asked thing.
 PROMOTE_COVERAGE = 0.7
@@ -161,7 +164,7 @@ def settle(
     if (
         not holding
         and not QUOTE_WITHOUT_VALUE_ANSWERS
-        and slot.kind in WRITTEN_FORM_SLOTS
+        and slot.kind in STATED_FORM_SLOTS
         and len(asking_clauses(question)) < 2
     ):
         # The sentence the answer would quote states no value of the asked kind: another
