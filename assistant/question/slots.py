@@ -102,6 +102,15 @@ _UNITS = tuple(
 _NUMBER = r"(\d+(\.\d+)?|[一二两三四五六七八九十百千万半]+)\s*(亿|万|千|百)?\s*"
 
 
+def _clause_around(m: re.Match[str]) -> tuple[int, tuple[int, int]]:
+    """Where the clause holding the value found at `m` starts, and where it and the next
+    clause end (the text's end when there is none)."""
+    text = m.string
+    start = max((b.end() for b in _CLAUSE_END.finditer(text, 0, m.start())), default=0)
+    ends = [b.start() for b in _CLAUSE_END.finditer(text, m.end())][:2] + [len(text)] * 2
+    return start, (ends[0], ends[1])
+
+
 @dataclass(frozen=True)
 class Slot:
     kind: str  # "" when the question asks for nothing the rules know
@@ -160,10 +169,8 @@ class Slot:
         进行报名审核" dates the 报名审核 of its second clause, not the 毕业考试 of its third."""
         clauses = []
         for m in self._fills(sentence, question, header):
-            text = m.string
-            start = max((b.end() for b in _CLAUSE_END.finditer(text, 0, m.start())), default=0)
-            ends = [b.start() for b in _CLAUSE_END.finditer(text, m.end())][:2] + [len(text)] * 2
-            clauses.append(text[start : ends[1]])
+            start, ends = _clause_around(m)
+            clauses.append(m.string[start : ends[1]])
         return clauses
 
     def _counts(self, text: str, m: re.Match[str], question: str) -> bool:
@@ -175,8 +182,7 @@ class Slot:
         if changes and _RELATIVE.search(text, max(0, m.start() - _RELATIVE_REACH), m.start()):
             return False
         if self.counted:
-            start = max((b.end() for b in _CLAUSE_END.finditer(text, 0, m.start())), default=0)
-            ends = [b.start() for b in _CLAUSE_END.finditer(text, m.end())][:2] + [len(text)] * 2
+            start, ends = _clause_around(m)
             # A count that closes its clause ("招生数35名，招收…学生") names what it counts in
             # the clause it opens onto, as a predicate does.
             end = ends[1] if not text[m.end() : ends[0]].strip() else ends[0]
