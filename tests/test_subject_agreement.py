@@ -135,6 +135,11 @@ def _decision(reason: str = "") -> Decision:
     return Decision(bool(reason), reason, 0.9, slot_of(QUESTION))
 
 
+def _settled(question: str, lexical: LexicalIndex, *texts: str) -> Decision:
+    """An answer to `question` from passages `texts`, as the agreement check leaves it."""
+    return settle(Decision(False, "", 0.9, slot_of(question)), question, _citations(*texts), lexical)
+
+
 def test_a_value_about_another_subject_makes_the_answer_partial_naming_what_is_missing(
     lexical: LexicalIndex,
 ) -> None:
@@ -200,10 +205,10 @@ def test_an_answer_whose_quote_states_no_value_of_the_asked_form_is_partial(lexi
     # A phone number is digits: a quote without any states none.
     phone = "这个中心电话多少？"
     founded = "成立区家庭教育指导服务中心，统筹规划指导全区家庭教育工作。"
-    called = settle(Decision(False, "", 0.9, slot_of(phone)), phone, _citations(founded, cover), lexical)
+    called = _settled(phone, lexical, founded, cover)
     assert called.partial and called.slot.label == "联系电话"
     stated = "家庭教育指导服务中心咨询电话：25666324。"
-    assert not settle(Decision(False, "", 0.9, slot_of(phone)), phone, _citations(stated), lexical).refuse
+    assert not _settled(phone, lexical, stated).refuse
     # A body is open vocabulary: a quote naming none the slot knows still answers.
     body = "思政课建设由谁全面领导？"
     led = settle(
@@ -218,40 +223,30 @@ def test_a_date_of_another_event_in_the_sentence_naming_the_asked_one_is_partial
     # The sentence names the 毕业考试 asked about, but its date is the 报名审核's: the
     # clause a date stands in, with the next one, says what happens then.
     question = "2016年的小学毕业考试定在几月几号？"
-    decision = Decision(False, "", 0.9, slot_of(question))
     other = "即从2016年6月20日起，公办小学开始报名审核，公办初中待本区县小学毕业考试后进行报名审核。"
-    settled = settle(decision, question, _citations(other), lexical)
+    settled = _settled(question, lexical, other)
     assert settled.partial and settled.slot.label == "小学毕业考试的具体日期"
     for dated in ("小学毕业考试定于6月20日举行。", "6月20日至21日，举行全市小学毕业考试。"):
-        assert not settle(decision, question, _citations(dated), lexical).refuse, dated
+        assert not _settled(question, lexical, dated).refuse, dated
     # A figure measures a noun named clauses away: only a date is bound to its clause.
     fee = "学位补贴的标准是多少？"
     subsidy = "学位补贴标准按照试行办法执行，即：小学不超过每人每年5000元、初中不超过每人每年6000元。"
-    assert not settle(Decision(False, "", 0.9, slot_of(fee)), fee, _citations(subsidy), lexical).refuse
+    assert not _settled(fee, lexical, subsidy).refuse
 
 
 def test_a_start_date_does_not_answer_a_deadline_nor_a_deadline_a_start(lexical: LexicalIndex) -> None:
     deadline = "学校每年要在几月几号之前把保费收齐交上去？"
     started = "从2016年3月1日起，在全市范围内全面推开非户籍职工子女参加医疗保险工作。"
     due = "学校应于每年9月30日前将保费收齐上缴。"
-    decision = Decision(False, "", 0.9, slot_of(deadline))
-    assert settle(decision, deadline, _citations(started), lexical).partial
-    assert not settle(decision, deadline, _citations(due), lexical).refuse
+    assert _settled(deadline, lexical, started).partial
+    assert not _settled(deadline, lexical, due).refuse
     start = "公办小学从哪天开始报名审核？"
-    decision = Decision(False, "", 0.9, slot_of(start))
-    assert settle(decision, start, _citations("报名材料须于7月10日前交齐。"), lexical).partial
-    assert not settle(decision, start, _citations("即从6月20日起，公办小学开始报名审核。"), lexical).refuse
+    assert _settled(start, lexical, "报名材料须于7月10日前交齐。").partial
+    assert not _settled(start, lexical, "即从6月20日起，公办小学开始报名审核。").refuse
     # A question asking both is answered by either; a date that is neither stands.
     both = "网上报名是几号开始、几号截止？"
-    decision = Decision(False, "", 0.9, slot_of(both))
-    assert not settle(decision, both, _citations("网上报名须于5月20日前完成。"), lexical).refuse
-    point = settle(
-        Decision(False, "", 0.9, slot_of(deadline)),
-        deadline,
-        _citations("学校于7月20日将保费上缴。"),
-        lexical,
-    )
-    assert not point.refuse
+    assert not _settled(both, lexical, "网上报名须于5月20日前完成。").refuse
+    assert not _settled(deadline, lexical, "学校于7月20日将保费上缴。").refuse
 
 
 def test_an_english_question_whose_quote_states_no_value_of_the_asked_form_is_partial(
