@@ -357,6 +357,9 @@ def test_a_which_question_is_filled_only_by_a_name_of_the_kind_it_asks_for() -> 
     centre = "人大文学院建立了哪个国内第一个中心？"
     assert slot_of(centre).named == "中心"
     assert slot_of(centre).filled_by("他们建立了全国第一个“国际写作中心”。", centre)
+    # A cited title is the name asked for when a document is asked for by its kind.
+    rule = "孩子看病的待遇标准按哪个规定执行？"
+    assert slot_of(rule).filled_by("按《东莞市社会基本医疗保险规定》（东府令第135号）等有关规定执行。", rule)
     # A kind of the noun answers it; a determiner, a count or a description names none.
     school = "孩子户口在榄塘村，上小学去哪所学校？"
     assert slot_of(school).filled_by("榄塘村对口石碁第四小学。", school)

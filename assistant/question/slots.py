@@ -31,6 +31,7 @@ _RELATIVE = compile_pattern(_DATA["holds"]["relative"])
 _ASKS_CHANGE = compile_pattern(_DATA["holds"]["asks_change"])
 _ROLES = {name: compile_pattern(pattern) for name, pattern in _DATA["date_roles"].items()}
 START, END = "start", "end"
+NAMED = "named"  # the slot kind of a question asking which one (哪个规定, 哪所学校)
 # How far before a number a verb of change is looked for ("降低 10 分").
 _RELATIVE_REACH = 6
 _GENERAL_CLASSIFIER = "个"
@@ -145,7 +146,10 @@ class Slot:
             return
         for year in _YEAR_IN_QUESTION.findall(question):
             sentence = sentence.replace(year, "\x00" * len(year))
-        sentence = _CITED_TITLE.sub(lambda m: "\x00" * len(m.group(0)), sentence)
+        if self.kind != NAMED:
+            # A cited title names a document; it is the value only when a name is asked
+            # for ("按哪个规定执行" → 《…医疗保险规定》).
+            sentence = _CITED_TITLE.sub(lambda m: "\x00" * len(m.group(0)), sentence)
         text = self.read(sentence, header, question)
         yield from (m for m in self.fill.finditer(text) if self._counts(text, m, question))
 
@@ -265,7 +269,7 @@ def slot_of(question: str) -> Slot:
         )
         if rule.narrow is not None and rule.narrow[0].search(asked.group()):
             slot = replace(slot, fill=rule.narrow[1])
-        if rule.kind == "named":
+        if rule.kind == NAMED:
             noun = _asked_noun(question[asked.end() :])
             if not noun:
                 continue  # "哪个" with no noun after it asks for nothing this slot knows
