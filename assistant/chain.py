@@ -39,7 +39,7 @@ from assistant.question.batching import QueryBatcher
 from assistant.question.cite import Citation, cite
 from assistant.question.condense import Turn, condense
 from assistant.question.continuation import following_texts
-from assistant.question.decide import Decision, decide, guard
+from assistant.question.decide import Decision, decide, guard, other_year
 from assistant.question.normalize import (
     NormalizedQuestion,
     Script,
@@ -51,6 +51,7 @@ from assistant.question.privacy import mask_personal_numbers
 from assistant.question.query_cache import QueryVectorCache
 from assistant.question.retrieve import HybridSearcher, Passage
 from assistant.question.retriever import HybridRetriever, passage_of
+from assistant.question.slots import slot_of
 from assistant.question.snapshot import SearchSnapshot, keyword_hook
 from assistant.settings import Settings
 from assistant.targets.answers import answer_list_question
@@ -208,7 +209,13 @@ class Assistant:
     def _decide(self, state: _State) -> _State:
         assert state.normalized is not None
         if state.table_answer is not None:
-            state.decision = guard(state.standalone) or Decision(False, "")
+            slot = slot_of(state.standalone)
+            state.decision = (
+                guard(state.standalone)
+                # "那2016学年给多少个" answered by a row of the 2015学年 table: partial.
+                or (other_year(state.standalone, slot, state.passages) if state.table_rows else None)
+                or Decision(False, "")
+            )
             state.citations = cite(state.passages)
             return state
         state.decision = decide(

@@ -606,6 +606,11 @@ def test_decide_a_value_asked_for_another_year_than_the_documents_is_partial(lex
     decision = decide("2016学年要新增多少公办义务教育学位？", guide, lexical)
     assert decision.refuse and decision.partial and decision.reason == "other_year"
     assert decision.slot.label.startswith("2016学年的")
+    # The year asked is the last one named before the question form, not an earlier one
+    # the question tells as what it knows.
+    told = decide("2015学年新增了2000个，那2016学年要新增多少公办义务教育学位？", guide, lexical)
+    assert told.reason == "other_year" and told.slot.label.startswith("2016学年的")
+    assert not decide("2014学年新增了2000个，那2015学年要新增多少公办义务教育学位？", guide, lexical).refuse
     # The year asked is the document's, or inside its span, or only a date the question tells.
     assert not decide("2015学年要新增多少公办义务教育学位？", guide, lexical).refuse
     plan = [_passage("seats-1", 0.8, title="罗湖区学位建设方案（2021—2023年）")]

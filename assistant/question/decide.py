@@ -176,12 +176,10 @@ def decide(
         return Decision(
             True, "historical", found.support, replace(slot, label=f"{when}的{slot.label or '安排'}")
         )
-    asked_year = _ASKED_YEAR.search(question)
-    if slot.asks_value and asked_year and all(_other_year(asked_year.group(0), p) for p in tied):
+    if of_other_year := other_year(question, slot, tied):
         # "2016学年…几月几号" answered by the 2015学年 notice: the value asked is that year's,
         # and the documents give another year's; the closest is quoted, marked as partial.
-        year = re.sub(r"\s+", "", asked_year.group(0))
-        return Decision(True, "other_year", slot=replace(slot, label=f"{year}的{slot.label}"))
+        return of_other_year
     if place := _other_place(question, tied):
         # "广州的娃买少儿医保…" answered by Shenzhen's notice: the documents cover the subject
         # for another place; the closest is quoted, marked as not about the asked place.
@@ -320,6 +318,25 @@ def _asks_about_unknown(question: str, slot: Slot, unknown: list[str]) -> bool:
         and _THING_LINK.fullmatch(window, window.rfind(noun) + len(noun)) is not None
         for noun in unknown
     )
+
+
+def asked_year(question: str, slot: Slot) -> str:
+    """The year whose value `question` asks for: the last one named before the question
+    form ("2015学年只有2个学位，那2016学年给多少个？" → 2016学年), else the first; "" when
+    the question names none."""
+    years = list(_ASKED_YEAR.finditer(question))
+    before = [m for m in years if slot.at < 0 or m.start() < slot.at]
+    found = before[-1] if before else (years[0] if years else None)
+    return re.sub(r"\s+", "", found.group(0)) if found else ""
+
+
+def other_year(question: str, slot: Slot, passages: Sequence[Passage]) -> Decision | None:
+    """A partial outcome when `question` asks a value of one year and every one of
+    `passages` is of other years (`_other_year`); None otherwise."""
+    year = asked_year(question, slot)
+    if slot.asks_value and year and passages and all(_other_year(year, p) for p in passages):
+        return Decision(True, "other_year", slot=replace(slot, label=f"{year}的{slot.label}"))
+    return None
 
 
 def _other_year(asked: str, passage: Passage) -> bool:

@@ -53,6 +53,17 @@ def test_ask_json_has_table_rows_and_cites_the_row(zoning_assistant: tuple[Any, 
     assert again["answer"].startswith("学校：翠竹小学")
 
 
+def test_a_row_of_another_years_table_is_a_partial_answer(zoning_assistant: tuple[Any, Any, Assistant]) -> None:
+    # The table is 2025's: the row answers a question of that year, and is quoted as the
+    # closest for a question of another year, which the table does not answer.
+    _, _, assistant = zoning_assistant
+    same = assistant.ask("2024年只看了旧表，那2025年人民路37号对口哪所小学？").to_json()
+    assert not same["refused"] and same["answer"].startswith("学校：翠竹小学")
+    other = assistant.ask("2025年是翠竹小学，那2026年人民路37号对口哪所小学？").to_json()
+    assert other["refused"] and other["refusal_reason"] == "other_year"
+    assert other["answer"].startswith("文件没有写明2026年的") and "翠竹小学" in other["answer"]
+
+
 @pytest.fixture(scope="module")
 def zoning_server(zoning_assistant: tuple[Any, Any, Assistant], serve_app: Any) -> Iterator[Any]:
     settings, _, assistant = zoning_assistant
