@@ -52,9 +52,10 @@ FEE = "深圳市第十九高级中学的学费是多少钱？"
         ("武汉外国语学校是哪一年创办的？", "武汉外国语学校", "该校创办的具体时间"),
         ("东莞积分入学，父母是本科学历的能积多少分？", "本科学历", "本科学历的具体数字"),
         # A time clause's 的 (报名的时候) makes no "X的Y"; one noun before a running clause
-        # (基础|分是) is no thing; a noun after the question form is (多少奖金).
+        # (基础|分是) is no thing; a noun after the question form is (多少奖金). A
+        # category's letter label (A类) is a name.
         ("娃今年天津高考，报名的时候考务费要交多少钱啊？", "", "具体数字"),
-        ("2016年罗湖小一申请，A类的基础分是多少分啊？", "", "具体数字"),
+        ("2016年罗湖小一申请，A类的基础分是多少分啊？", "A类", "A类的具体数字"),
         ("评上师德标兵的老师能拿多少奖金？", "师德标兵", "师德标兵奖金的具体数字"),
         # Districts by their short names, whatever their tag, are places, not a name.
         ("泉州鲤城、丰泽2016年小学一年级一个班一般招多少学生？", "", "具体数字"),
@@ -315,6 +316,18 @@ def test_a_subject_named_with_its_category_is_named_without_it() -> None:
     idf = LexicalIndex(["a", "b"], ["大学本科 | 20分", "硕士 | 23分"]).idf
     assert subject.named_in("（6）大学本科 | 20分", idf)
     assert not subject.named_in("（4）硕士 | 23分", idf)
+
+
+def test_a_category_named_by_a_letter_is_named_only_as_written() -> None:
+    # "A类" is one name (the segmenter cuts it into A and 类), and 类 alone, as in 类别,
+    # does not name it.
+    question = "深户自己买房住的属于A类吧？A类的基础分是多少分啊"
+    subject = asked_subject(question, slot_of(question))
+    assert subject.name == "A类"
+    idf = LexicalIndex(["a", "b"], ["类别优先", "A类 | 80分"]).idf
+    assert not subject.named_in("（四）采取“类别+积分，类别优先”招生方法 每满1个月积3分", idf)
+    assert subject.named_in("A类：深圳户籍，自有住房，基础分80分", idf)
+    assert subject.named_in("Ａ类：基础分80分", idf)  # written in full width
 
 
 @pytest.mark.model

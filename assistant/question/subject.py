@@ -12,6 +12,7 @@ scope) is no specific subject. Forms and tags are data: data/subject.toml.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -45,6 +46,8 @@ _OF = "的"
 # Sentence-final particles after the asked action ("哪一年创办的" → 创办).
 _PARTICLES = re.compile(_DATA["forms"]["final_particles"])
 _TIME = _DATA["forms"]["time_modifier"]
+_LABEL = re.compile(_DATA["forms"]["letter_label"])
+_LABEL_TAG = "nz"  # a name of the language's own kind: a proper name of a category
 
 # Share of the subject name's keyword weight (idf) a sentence with its heading path and
 # document title must hold to be about the subject (chosen on the even lines of dev,
@@ -144,6 +147,9 @@ def _names(phrase: str, text: str, idf: Callable[[str], float]) -> bool:
     phrase is named everywhere."""
     if not phrase or phrase in text or names_contracted(phrase, text):
         return True
+    if _LABEL.fullmatch(phrase):
+        # A letter label is named as written: its keyword (类) is any category's.
+        return phrase in unicodedata.normalize("NFKC", text)
     tokens = search_tokens(phrase)
     # A colloquial word's document forms are alternatives: 小升初 is named by 初中 or by
     # 招生, not only by both.
@@ -155,8 +161,15 @@ def _names(phrase: str, text: str, idf: Callable[[str], float]) -> bool:
 
 @lru_cache(maxsize=2048)
 def tagged(text: str) -> tuple[tuple[str, str], ...]:
-    """`text`'s words with their parts of speech (jieba), cached."""
-    return tuple((w.word, w.flag) for w in pseg.cut(text))
+    """`text`'s words with their parts of speech (jieba), cached. A category's letter label
+    ("A类", "B档"), which the segmenter cuts into a letter and a classifier, is one name."""
+    words: list[tuple[str, str]] = []
+    for w in pseg.cut(text):
+        if words and _LABEL.fullmatch(words[-1][0] + w.word):
+            words[-1] = (words[-1][0] + w.word, _LABEL_TAG)
+        else:
+            words.append((w.word, w.flag))
+    return tuple(words)
 
 
 def asked_subject(question: str, slot: Slot) -> Subject:
