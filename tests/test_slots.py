@@ -243,6 +243,12 @@ def test_a_phone_question_is_filled_by_a_phone_number_not_a_count() -> None:
     assert slot_of(phone).filled_by("咨询电话：0755-25461234。", phone)
     assert not slot_of(phone).filled_by("每班不超过45人，共招3个班。", phone)
     assert slot_of("What is the phone number of the education bureau?").kind == "phone"
+    # Asked beside where a place is, the phone number is the slot: digits tell whether a
+    # quote states one; spoken forms of "where" ask an address.
+    both = "这个中心在哪里啊 电话多少"
+    assert slot_of(both).kind == "phone"
+    for where in ("这个中心在哪里啊", "它具体在哪个位置", "服务中心在哪里办公？"):
+        assert slot_of(where).kind == "address", where
 
 
 def test_a_value_asked_in_yuan_or_as_a_budget_is_money() -> None:
@@ -338,6 +344,11 @@ def test_english_questions_for_a_ratio_a_fee_or_bonus_points_name_their_unit() -
     points = "How many bonus points are added for children of martyrs?"
     assert slot_of(points).filled_by("烈士子女，升学成绩总分加20分。", points)
     assert not slot_of(points).filled_by("录取加分政策按省招考委有关规定执行。", points)
+    # How far below a line asks by how much it is lowered: a figure, not a distance.
+    below = "How far below the batch control line can candidate files be sent?"
+    assert slot_of(below).kind == "figure"
+    assert slot_of(below).filled_by("可在同批录取控制分数线下降低10分提供考生电子档案。", below)
+    assert slot_of("How far is the school from home?").kind == "extent"
 
 
 def test_a_which_question_is_filled_only_by_a_name_of_the_kind_it_asks_for() -> None:
@@ -498,6 +509,11 @@ def test_a_date_or_an_age_is_no_period() -> None:
     assert not slot.filled_by("2016年秋季入学的一年级学生继续实行均衡编班", question)
     assert not slot.filled_by("招收应届小学五年级学生", question)
     assert slot.filled_by("连续就读满一年，可申请五年级插班", question).group(0) == "一年"
+    # An amount asked anywhere in the question ("多长时间啊 多少分钟") is not a frequency.
+    labour = "学生每天课外劳动要做多长时间啊 多少分钟"
+    rule = "中小学劳动教育课每周不少于1课时，学校要对学生每天课外校外劳动时间作出规定。"
+    assert not slot_of(labour).filled_by(rule, labour)
+    assert slot_of(labour).filled_by("每天课外劳动不少于30分钟。", labour)
 
 
 def test_a_rank_is_answered_by_an_ordinal() -> None:

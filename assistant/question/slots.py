@@ -267,7 +267,10 @@ def slot_of(question: str) -> Slot:
             asked.end(),
             names_thing=rule.names_thing,
         )
-        if rule.narrow is not None and rule.narrow[0].search(asked.group()):
+        if rule.narrow is not None and any(
+            rule.narrow[0].search(m.group()) for m in rule.ask.finditer(question)
+        ):
+            # "多长时间啊 多少分钟": the narrower form asks, wherever the question says it.
             slot = replace(slot, fill=rule.narrow[1])
         if rule.kind == NAMED:
             noun = _asked_noun(question[asked.end() :])
