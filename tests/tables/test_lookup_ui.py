@@ -53,7 +53,9 @@ def test_ask_json_has_table_rows_and_cites_the_row(zoning_assistant: tuple[Any, 
     assert again["answer"].startswith("学校：翠竹小学")
 
 
-def test_a_row_of_another_years_table_is_a_partial_answer(zoning_assistant: tuple[Any, Any, Assistant]) -> None:
+def test_a_row_of_another_years_table_is_a_partial_answer(
+    zoning_assistant: tuple[Any, Any, Assistant],
+) -> None:
     # The table is 2025's: the row answers a question of that year, and is quoted as the
     # closest for a question of another year, which the table does not answer.
     _, _, assistant = zoning_assistant
