@@ -210,6 +210,29 @@ def test_an_answer_whose_quote_states_no_value_of_the_asked_form_is_partial(lexi
     assert called.partial and called.slot.label == "联系电话"
     stated = "家庭教育指导服务中心咨询电话：25666324。"
     assert not _settled(phone, lexical, stated).refuse
+    # Several values asked clause by clause, each known by its form (an address, a phone
+    # number): a quote stating none of them states none of what is asked.
+    where = "家庭教育指导服务中心在哪里办公？家长咨询要打什么电话？"
+    unstated = _settled(where, lexical, founded)
+    assert unstated.partial and "具体地址" in unstated.slot.label
+    located = "家庭教育指导服务中心地址：深圳市罗湖区文锦中路1008号，咨询电话：25666324。"
+    assert not _settled(where, lexical, located).refuse
+    # A phone number is the number of whom it is listed under: the institution the
+    # question names, in whichever clause, must be named with it.
+    centre = "罗湖区家庭教育指导服务中心在哪里办公 有没有咨询电话"
+    office = "罗湖区教育局教育科  电话：25666324"
+    owned = _settled(centre, lexical, office)
+    assert owned.partial and owned.slot.label == "该单位的联系电话"
+    listed = "罗湖区家庭教育指导服务中心 地址：罗湖区文锦中路1008号 电话：25666324"
+    assert not _settled(centre, lexical, listed).refuse
+    assert not _settled("罗湖区教育局教育科 电话多少", lexical, office).refuse
+    # A value of the same thing at another level of government is no answer.
+    province = "城乡义务教育公用经费，省财政补助比例是多少？"
+    shared = "补助资金除省财政负担的部分外，其余由市财政负担50%，区财政负担50%。"
+    leveled = _settled(province, lexical, shared)
+    assert leveled.partial and leveled.slot.label.startswith("省财政的")
+    assert not _settled(province, lexical, "省财政补助比例为30%，其余由市财政负担。").refuse
+    assert not _settled("公用经费补助资金市财政负担多少？", lexical, shared).refuse
     # A body is open vocabulary: a quote naming none the slot knows still answers.
     body = "思政课建设由谁全面领导？"
     led = settle(

@@ -19,15 +19,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from assistant.answering.extractive import rank_sentences
+from assistant.answering.extractive import Candidate, rank_sentences
 from assistant.answering.names import asked_kind, lists_names
-from assistant.answering.quote import defers, only_refers, quoted_sentences
+from assistant.answering.quote import clause_quotes, defers, only_refers, quoted_sentences
 from assistant.question.cite import Citation
 from assistant.question.clauses import asking_clauses
 from assistant.question.decide import Decision
 from assistant.question.lexical import LexicalIndex
-from assistant.question.slots import TIME_SLOTS, WRITTEN_FORM_SLOTS, asked_roles, table_header
-from assistant.question.subject import NO_SUBJECT, asked_subject, other_stage
+from assistant.question.slots import TIME_SLOTS, WRITTEN_FORM_SLOTS, asked_roles, slot_of, table_header
+from assistant.question.subject import NO_SUBJECT, asked_subject, other_level, other_stage, owner_asked
 from assistant.question.terms import search_tokens
 
 # Outcomes the check may change: an answer, and a partial answer for a missing value.
@@ -40,8 +40,8 @@ NAMED_QUOTE_ANSWERS = False
 # ("由谁全面领导" → 党): a quote without one the slot knows may still state it.
 QUOTE_WITHOUT_VALUE_ANSWERS = False
 # Slots whose value a quote states or does not by its written form: a figure, a date, a
-# period, and a phone number (digits).
-STATED_FORM_SLOTS = WRITTEN_FORM_SLOTS | {"phone"}
+# period, a phone number (digits) and an address (路, 号, 大厦…).
+STATED_FORM_SLOTS = WRITTEN_FORM_SLOTS | {"phone", "address"}
 # A partial answer's quote that states the asked value and covers this much of the
 # question's keyword weight (with its heading path) answers it, whatever the asked thing.
 PROMOTE_COVERAGE = 0.7
@@ -110,7 +110,7 @@ def settle(
         return decision
     header = table_header(best.citation.text, best.citation.section)
     holding = [s for s in quoted if slot.filled_by(s, question, header)]
-    subject = NO_SUBJECT if english else asked_subject(question, slot)
+    subject = NO_SUBJECT if english else owner_asked(question, slot)
     about = [s for s in holding if subject.named_in(f"{where} {s}", lexical.idf)]
     stage = "" if subject.name or english else other_stage(question, " ".join([where, *quoted]))
     if stage and holding:
@@ -154,6 +154,15 @@ def settle(
             return Decision(
                 True, "not_stated", decision.support, replace(slot, label=f"{subject.thing}的{slot.label}")
             )
+    if holding and not english:
+        near = [c for s in holding for c in slot.value_clauses(s, question, header)]
+        levels = [other_level(question, c) for c in near]
+        if near and all(levels):
+            # "省财政补助比例是多少" answered by "…其余由市财政负担50%": each value the quote
+            # states is of the same thing at another level of government.
+            return Decision(
+                True, "not_stated", decision.support, replace(slot, label=f"{levels[0]}的{slot.label}")
+            )
     asked = asked_roles(question) if slot.kind in TIME_SLOTS and holding else frozenset()
     if asked:
         roles = [role for s in holding for role in slot.date_roles(s, question)]
@@ -161,13 +170,35 @@ def settle(
             # "几月几号之前要收齐" answered by "从2016年3月1日起…全面推开": every date the
             # quote states starts what it dates, and the question asks an end (or the reverse).
             return Decision(True, "not_stated", decision.support, slot)
+    clauses = asking_clauses(question)
     if (
         not holding
         and not QUOTE_WITHOUT_VALUE_ANSWERS
         and slot.kind in STATED_FORM_SLOTS
-        and len(asking_clauses(question)) < 2
+        and len(clauses) < 2
     ):
         # The sentence the answer would quote states no value of the asked kind: another
         # passage's value ("2016年" of a cover letter) is no answer to "几号开始".
         return Decision(True, "not_stated", decision.support, slot)
+    if not QUOTE_WITHOUT_VALUE_ANSWERS and len(clauses) >= 2:
+        unstated = _unstated(clauses, quoted, ranked, question, lexical)
+        if unstated:
+            # "在哪个位置啊 电话多少" answered by the sentence setting the centre up: no
+            # quoted sentence states an address or a number, whichever clause it answers.
+            return Decision(True, "not_stated", decision.support, replace(slot, label=unstated))
     return decision
+
+
+def _unstated(
+    clauses: list[str], quoted: list[str], ranked: list[Candidate], question: str, lexical: LexicalIndex
+) -> str:
+    """For a question asking several values each known by its form (an address, a phone
+    number, a date, a figure), what it asks ("具体地址、联系电话") when none of the sentences
+    the answer would quote, its own or a clause's, states any of them; else ""."""
+    slots = [slot_of(clause) for clause in clauses]
+    if not all(s.kind in STATED_FORM_SLOTS and s.fill is not None for s in slots):
+        return ""
+    texts = [*quoted, *(sentence for _, sentence in clause_quotes(ranked, quoted, question, lexical))]
+    if any(s.filled_by(text, clause) for s, clause in zip(slots, clauses, strict=True) for text in texts):
+        return ""
+    return "、".join(dict.fromkeys(s.label for s in slots))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import jieba
@@ -47,6 +47,10 @@ _OF = "的"
 _PARTICLES = re.compile(_DATA["forms"]["final_particles"])
 _TIME = _DATA["forms"]["time_modifier"]
 _LABEL = re.compile(_DATA["forms"]["letter_label"])
+_LEVEL = re.compile(_DATA["forms"]["level"])
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
+LEVEL_HEAD = 2  # characters of the thing read after a level ("省|财政")
+PHONE = "phone"  # the slot kind of a question asking a phone number (slots.toml)
 _LABEL_TAG = "nz"  # a name of the language's own kind: a proper name of a category
 
 # Share of the subject name's keyword weight (idf) a sentence with its heading path and
@@ -110,6 +114,24 @@ NO_SUBJECT = Subject("", "")
 _STAGES = {stage: re.compile(pattern) for stage, pattern in _DATA["stages"].items()}
 _TRANSITIONS = re.compile(alternation(_DATA["stage_transitions"]["words"]))
 _STAGE_COVER = {word: frozenset(stages) for word, stages in _DATA["stage_cover"].items()}
+
+
+def other_level(question: str, clause: str) -> str:
+    """The thing at a level of government the question asks about ("省财政") when `clause`
+    names that thing only at other levels ("其余由市财政负担50%"); "" otherwise."""
+    asked = [
+        (m.group(1), head, m.end())
+        for m in _LEVEL.finditer(question)
+        if len(head := question[m.end() : m.end() + LEVEL_HEAD]) == LEVEL_HEAD and _HAN.fullmatch(head)
+    ]
+    if any(re.search(rf"{level}级?{re.escape(head)}", clause) for level, head, _ in asked):
+        return ""
+    for level, head, at in asked:
+        if any(m.group(1) != level for m in re.finditer(rf"{_LEVEL.pattern}{re.escape(head)}", clause)):
+            # Named by the word the thing starts ("区县|教育局" → 县教育局, not 县教育).
+            word = next(iter(jieba.cut(question[at:])), head)
+            return f"{level}{word if word.startswith(head) else head}"
+    return ""
 
 
 def stages_named(text: str) -> frozenset[str]:
@@ -207,6 +229,17 @@ def asked_subject(question: str, slot: Slot) -> Subject:
         # "谁来协助": the body asked for is the one that does what follows the form.
         deed = _trailing_nouns(_DEED_LEAD.sub("", question[slot.until : end]), verbs=True)
     return Subject(name, thing, explicit, action, deed if len(deed) >= MIN_THING else "")
+
+
+def owner_asked(question: str, slot: Slot) -> Subject:
+    """The subject of a question asking a phone number: the one its asking clause names, or
+    else the institution the question names anywhere ("…服务中心在哪里办公 有没有咨询电话"):
+    a number is the number of whom it is listed under."""
+    subject = asked_subject(question, slot)
+    if subject.name or slot.kind != PHONE:
+        return subject
+    name = _named_phrase(question)
+    return replace(subject, name=name) if name and _INSTITUTION.search(name) else subject
 
 
 def made_up_verb_phrase(word: str) -> bool:
