@@ -226,6 +226,13 @@ def test_an_answer_whose_quote_states_no_value_of_the_asked_form_is_partial(lexi
     listed = "罗湖区家庭教育指导服务中心 地址：罗湖区文锦中路1008号 电话：25666324"
     assert not _settled(centre, lexical, listed).refuse
     assert not _settled("罗湖区教育局教育科 电话多少", lexical, office).refuse
+    # A rule set out area by area, for other areas than the one asked, is no answer.
+    zone = "我们住在中山火炬开发区，孩子上一年级现场报名要去哪个学校登记啊"
+    sections = _citations("石岐区：中山市博爱小学（石岐区民权路55号）；东区：朗晴小学（东区起湾道）。")
+    elsewhere = settle(Decision(False, "", 0.9, slot_of(zone)), zone, sections, lexical)
+    assert elsewhere.partial and elsewhere.slot.label.startswith("火炬开发区的")
+    own = "我们住在中山石岐区，孩子上一年级现场报名要去哪个学校登记啊"
+    assert not settle(Decision(False, "", 0.9, slot_of(own)), own, sections, lexical).refuse
     # A value of the same thing at another level of government is no answer.
     province = "城乡义务教育公用经费，省财政补助比例是多少？"
     shared = "补助资金除省财政负担的部分外，其余由市财政负担50%，区财政负担50%。"

@@ -27,7 +27,14 @@ from assistant.question.clauses import asking_clauses
 from assistant.question.decide import Decision
 from assistant.question.lexical import LexicalIndex
 from assistant.question.slots import TIME_SLOTS, WRITTEN_FORM_SLOTS, asked_roles, slot_of, table_header
-from assistant.question.subject import NO_SUBJECT, asked_subject, other_level, other_stage, owner_asked
+from assistant.question.subject import (
+    NO_SUBJECT,
+    asked_subject,
+    other_area,
+    other_level,
+    other_stage,
+    owner_asked,
+)
 from assistant.question.terms import search_tokens
 
 # Outcomes the check may change: an answer, and a partial answer for a missing value.
@@ -55,6 +62,8 @@ NAMES_LABEL_EN = "the list of names"
 # What a partial answer says is missing when the quote is about another school stage and
 # the question asks for no value of a kind.
 STAGE_LABEL = "相关规定"
+# The same when the quote is set out for other areas than the one asked.
+AREA_LABEL = STAGE_LABEL
 
 
 def settle(
@@ -99,6 +108,13 @@ def settle(
         # answered by what its other clause asks.)
         return Decision(
             True, "not_stated", decision.support, replace(slot, label=NAMES_LABEL, label_en=NAMES_LABEL_EN)
+        )
+    area = other_area(question, " ".join([where, *quoted])) if answered and not english else ""
+    if area:
+        # "中山火炬开发区…去哪个学校登记" answered from the 石岐区 and 南区 sections: the
+        # documents set the rule out area by area, and not for the area asked.
+        return Decision(
+            True, "not_stated", decision.support, replace(slot, label=f"{area}的{slot.label or AREA_LABEL}")
         )
     if not checks_value:
         stage = other_stage(question, " ".join([where, *quoted])) if answered else ""

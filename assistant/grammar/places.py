@@ -28,6 +28,10 @@ _SUFFIXES: tuple[str, ...] = tuple(_DATA["suffixes"])
 _BELOW_COUNTY: tuple[str, ...] = tuple(_DATA["below_county"])
 _PLACE_TAGS = frozenset(_DATA["place_tags"])
 _ORIGIN: str = _DATA["origin"]  # a regex with {place} for the name
+_ZONES = frozenset(_DATA["zones"])
+_AREA = re.compile(rf"[\u4e00-\u9fff]{{1,3}}[{_DATA['area_levels']}]")
+_NAME_TAGS = frozenset(_DATA["name_tags"])
+_HAN_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
 _NAME_WORDS = 3  # a division's full name is at most this many words of the segmenter
 _LONGEST_SHORT = 4  # the longest short name read across a segmentation boundary (中山 in 中山东区)
 
@@ -178,11 +182,27 @@ def narrowest(codes: frozenset[str]) -> frozenset[str]:
 def asked_places(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
     """The places `text` asks about: those it names other than as someone's origin
     ("香港户籍的孩子", "户口在重庆": data/places.toml `origin`)."""
-    return tuple(
-        (name, codes)
-        for name, codes in named_places(text)
-        if not re.search(_ORIGIN.replace("{place}", re.escape(name)), text)
-    )
+    return tuple((name, codes) for name, codes in named_places(text) if not is_origin(name, text))
+
+
+def is_origin(name: str, text: str) -> bool:
+    """Whether `text` names the place `name` as someone's origin ("香港户籍的孩子")."""
+    return re.search(_ORIGIN.replace("{place}", re.escape(name)), text) is not None
+
+
+def areas_named(text: str) -> tuple[str, ...]:
+    """The areas below a city `text` names by the shape of their names, in or out of the
+    table of divisions: a proper name ending in a district's, county's or town's level
+    ("石岐区", "南区", "沙湾镇"), or a zone after the name it takes ("火炬开发区")."""
+    words = [(w.word, w.flag) for w in pseg.cut(text)]
+    found: list[str] = []
+    for i, (word, flag) in enumerate(words):
+        before = words[i - 1] if i else ("", "")
+        if word in _ZONES and before[1] in _NAME_TAGS | {"n"} and _HAN_NAME.fullmatch(before[0]):
+            found.append(before[0] + word)
+        elif _AREA.fullmatch(word) and flag in _NAME_TAGS:
+            found.append(word)
+    return tuple(dict.fromkeys(found))
 
 
 def same_scope(a: frozenset[str], b: frozenset[str]) -> bool:

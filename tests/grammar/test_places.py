@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.grammar.places import (
+    areas_named,
     asked_places,
     divisions,
     is_place_name,
@@ -120,3 +121,12 @@ def test_a_short_name_written_with_a_town_level_is_the_towns_not_the_countys() -
     # 沙湾 is also a county of Xinjiang and a district of Leshan: 沙湾镇 is a town of 番禺.
     assert asked_places("沙湾镇（沙湾教育指导中心）一共有几所公办小学？") == ()
     assert [name for name, _ in asked_places("乐山沙湾区有几所小学？")] == ["乐山", "沙湾区"]
+
+
+def test_areas_below_a_city_are_read_by_the_shape_of_their_names() -> None:
+    # Areas the table of divisions does not list (中山's 石岐区 and 南区, a development zone)
+    # are names all the same; a common noun ending in 区 is no area.
+    assert areas_named("石岐区：中山市博爱小学 三、现场报名 > 4.南区户籍") == ("石岐区", "南区")
+    assert areas_named("我们住在中山火炬开发区，孩子上一年级") == ("火炬开发区",)
+    assert areas_named("番禺区沙湾镇") == ("番禺区", "沙湾镇")
+    assert areas_named("学区、社区、校区、片区、辖区、小区、各区、全区") == ()
