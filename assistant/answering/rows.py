@@ -9,7 +9,7 @@ from typing import Any
 
 from assistant.question.lexical import tokenize
 from assistant.question.retrieve import Passage
-from assistant.question.slots import Slot, asking_clause, slot_of
+from assistant.question.slots import TIME_SLOTS, Slot, asking_clause, slot_of
 from assistant.question.snapshot import SearchSnapshot
 from assistant.settings import Settings
 from assistant.tables.lookup import RowIndex, TableMatch, name_column_of
@@ -144,8 +144,15 @@ def answer_from_rows(
         return None  # "…还能不能读小区配套的公办小学？": a rule's verdict, not the row's 学位 count
     if match.kind == "not_found" and _text_mentions(snapshot, match.names):
         return None  # no row lists the place, but a passage does (a scanned zoning table)
+    if match.kind == "lookup" and slot.kind in TIME_SLOTS and not _rows_state(match, index, question, slot):
+        return None  # "平时几点到几点上班" of a row of names, addresses and phone numbers
     text, passages, rows = answer_rows(match, index, question)
     return text, passages, rows, match.kind == "not_found"
+
+
+def _rows_state(match: TableMatch, index: RowIndex, question: str, slot: Slot) -> bool:
+    """Whether a row found states a value of the kind the question asks (a day, an hour)."""
+    return any(slot.filled_by(index.records[i].text(), question) for i in match.rows)
 
 
 def _asks_of_column(match: TableMatch, question: str, slot: Slot) -> bool:

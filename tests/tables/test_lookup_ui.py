@@ -66,6 +66,14 @@ def test_a_row_of_another_years_table_is_a_partial_answer(
     assert other["answer"].startswith("文件没有写明2026年的") and "翠竹小学" in other["answer"]
 
 
+def test_a_row_stating_no_time_does_not_answer_when(zoning_assistant: tuple[Any, Any, Assistant]) -> None:
+    # The row names the school, not its hours: the question goes to the documents' text.
+    _, _, assistant = zoning_assistant
+    hours = assistant.ask("人民路37号对口的小学每天几点放学？").to_json()
+    assert hours["table_rows"] == [] and not hours["answer"].startswith("学校：翠竹小学")
+    assert assistant.ask("人民路37号对口哪所小学？").to_json()["table_rows"]
+
+
 @pytest.fixture(scope="module")
 def zoning_server(zoning_assistant: tuple[Any, Any, Assistant], serve_app: Any) -> Iterator[Any]:
     settings, _, assistant = zoning_assistant
