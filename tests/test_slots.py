@@ -245,6 +245,10 @@ def test_a_phone_question_is_filled_by_a_phone_number_not_a_count() -> None:
     assert slot_of("What is the phone number of the education bureau?").kind == "phone"
     # Asked beside where a place is, the phone number is the slot: digits tell whether a
     # quote states one; spoken forms of "where" ask an address.
+    # "电话几号" asks the number, not a day of the month.
+    for number in ("跟小学部同一个地方吗？电话几号？", "学校电话是几号"):
+        assert slot_of(number).kind == "phone", number
+    assert slot_of("报名几号开始").kind == "day"
     both = "这个中心在哪里啊 电话多少"
     assert slot_of(both).kind == "phone"
     for where in ("这个中心在哪里啊", "它具体在哪个位置", "服务中心在哪里办公？"):
