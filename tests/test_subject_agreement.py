@@ -217,6 +217,14 @@ def test_an_answer_whose_quote_states_no_value_of_the_asked_form_is_partial(lexi
     assert unstated.partial and "具体地址" in unstated.slot.label
     located = "家庭教育指导服务中心地址：深圳市罗湖区文锦中路1008号，咨询电话：25666324。"
     assert not _settled(where, lexical, located).refuse
+    # What a question asks first, by its written form, is not stated: a later clause a
+    # quote may answer does not make the answer whole.
+    first = "小学一年级几号开始报名啊，是要带齐资料去学校现场报吗？"
+    zoning = "小学一年级报名时，家长须带齐户口簿、房产证等资料到学校现场报名。"
+    undated = _settled(first, lexical, zoning)
+    assert undated.partial and undated.slot.label == "具体日期"
+    dated = "小学一年级于4月16日开始报名，家长须带齐资料到学校现场报名。"
+    assert not _settled(first, lexical, dated).refuse
     # A phone number is the number of whom it is listed under: the institution the
     # question names, in whichever clause, must be named with it.
     centre = "罗湖区家庭教育指导服务中心在哪里办公 有没有咨询电话"

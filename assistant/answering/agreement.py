@@ -26,7 +26,7 @@ from assistant.question.cite import Citation
 from assistant.question.clauses import asking_clauses
 from assistant.question.decide import Decision
 from assistant.question.lexical import LexicalIndex
-from assistant.question.slots import TIME_SLOTS, WRITTEN_FORM_SLOTS, asked_roles, slot_of, table_header
+from assistant.question.slots import TIME_SLOTS, WRITTEN_FORM_SLOTS, Slot, asked_roles, slot_of, table_header
 from assistant.question.subject import (
     NO_SUBJECT,
     asked_subject,
@@ -196,6 +196,16 @@ def settle(
         # The sentence the answer would quote states no value of the asked kind: another
         # passage's value ("2016年" of a cover letter) is no answer to "几号开始".
         return Decision(True, "not_stated", decision.support, slot)
+    if (
+        not holding
+        and not QUOTE_WITHOUT_VALUE_ANSWERS
+        and slot.kind in STATED_FORM_SLOTS
+        and len(clauses) >= 2
+        and _first_unstated(clauses, slot, quoted, ranked, question, lexical)
+    ):
+        # What is asked first is not stated, whatever a later clause may be answered by: the
+        # answer says so and quotes the closest.
+        return Decision(True, "not_stated", decision.support, slot)
     if not QUOTE_WITHOUT_VALUE_ANSWERS and len(clauses) >= 2:
         unstated = _unstated(clauses, quoted, ranked, question, lexical)
         if unstated:
@@ -203,6 +213,24 @@ def settle(
             # quoted sentence states an address or a number, whichever clause it answers.
             return Decision(True, "not_stated", decision.support, replace(slot, label=unstated))
     return decision
+
+
+def _first_unstated(
+    clauses: list[str],
+    slot: Slot,
+    quoted: list[str],
+    ranked: list[Candidate],
+    question: str,
+    lexical: LexicalIndex,
+) -> bool:
+    """Whether the question's first asking clause asks the slot's value (a date, a figure,
+    a phone number…) and no sentence the answer would quote, its own or a clause's, states
+    one: "几号开始报名啊，是要带齐资料去学校现场报吗" answered by the school's zoning row."""
+    first = clauses[0]
+    if slot_of(first).kind != slot.kind:
+        return False
+    texts = [*quoted, *(sentence for _, sentence in clause_quotes(ranked, quoted, question, lexical))]
+    return not any(slot.filled_by(text, first) for text in texts)
 
 
 def _unstated(
