@@ -141,6 +141,15 @@ def _settled(question: str, lexical: LexicalIndex, *texts: str) -> Decision:
     return settle(Decision(False, "", 0.9, slot_of(question)), question, _citations(*texts), lexical)
 
 
+def _partial_unless(question: str, lexical: LexicalIndex, without: str, stating: str) -> Decision:
+    """The partial outcome `question` settles to from a quote `without` the asked value,
+    after checking that a quote `stating` it answers."""
+    assert not _settled(question, lexical, stating).refuse
+    settled = _settled(question, lexical, without)
+    assert settled.partial
+    return settled
+
+
 def test_a_value_about_another_subject_makes_the_answer_partial_naming_what_is_missing(
     lexical: LexicalIndex,
 ) -> None:
@@ -213,26 +222,20 @@ def test_an_answer_whose_quote_states_no_value_of_the_asked_form_is_partial(lexi
     # Several values asked clause by clause, each known by its form (an address, a phone
     # number): a quote stating none of them states none of what is asked.
     where = "家庭教育指导服务中心在哪里办公？家长咨询要打什么电话？"
-    unstated = _settled(where, lexical, founded)
-    assert unstated.partial and "具体地址" in unstated.slot.label
     located = "家庭教育指导服务中心地址：深圳市罗湖区文锦中路1008号，咨询电话：25666324。"
-    assert not _settled(where, lexical, located).refuse
+    assert "具体地址" in _partial_unless(where, lexical, founded, located).slot.label
     # What a question asks first, by its written form, is not stated: a later clause a
     # quote may answer does not make the answer whole.
     first = "小学一年级几号开始报名啊，是要带齐资料去学校现场报吗？"
     zoning = "小学一年级报名时，家长须带齐户口簿、房产证等资料到学校现场报名。"
-    undated = _settled(first, lexical, zoning)
-    assert undated.partial and undated.slot.label == "具体日期"
     dated = "小学一年级于4月16日开始报名，家长须带齐资料到学校现场报名。"
-    assert not _settled(first, lexical, dated).refuse
+    assert _partial_unless(first, lexical, zoning, dated).slot.label == "具体日期"
     # A phone number is the number of whom it is listed under: the institution the
     # question names, in whichever clause, must be named with it.
     centre = "罗湖区家庭教育指导服务中心在哪里办公 有没有咨询电话"
     office = "罗湖区教育局教育科  电话：25666324"
-    owned = _settled(centre, lexical, office)
-    assert owned.partial and owned.slot.label == "该单位的联系电话"
     listed = "罗湖区家庭教育指导服务中心 地址：罗湖区文锦中路1008号 电话：25666324"
-    assert not _settled(centre, lexical, listed).refuse
+    assert _partial_unless(centre, lexical, office, listed).slot.label == "该单位的联系电话"
     assert not _settled("罗湖区教育局教育科 电话多少", lexical, office).refuse
     # A rule set out area by area, for other areas than the one asked, is no answer.
     zone = "我们住在中山火炬开发区，孩子上一年级现场报名要去哪个学校登记啊"

@@ -215,6 +215,13 @@ def settle(
     return decision
 
 
+def _all_quoted(
+    quoted: list[str], ranked: list[Candidate], question: str, lexical: LexicalIndex
+) -> list[str]:
+    """The sentences the answer would quote: the best sentence's, then each clause's."""
+    return [*quoted, *(sentence for _, sentence in clause_quotes(ranked, quoted, question, lexical))]
+
+
 def _first_unstated(
     clauses: list[str],
     slot: Slot,
@@ -229,8 +236,7 @@ def _first_unstated(
     first = clauses[0]
     if slot_of(first).kind != slot.kind:
         return False
-    texts = [*quoted, *(sentence for _, sentence in clause_quotes(ranked, quoted, question, lexical))]
-    return not any(slot.filled_by(text, first) for text in texts)
+    return not any(slot.filled_by(text, first) for text in _all_quoted(quoted, ranked, question, lexical))
 
 
 def _unstated(
@@ -242,7 +248,7 @@ def _unstated(
     slots = [slot_of(clause) for clause in clauses]
     if not all(s.kind in STATED_FORM_SLOTS and s.fill is not None for s in slots):
         return ""
-    texts = [*quoted, *(sentence for _, sentence in clause_quotes(ranked, quoted, question, lexical))]
+    texts = _all_quoted(quoted, ranked, question, lexical)
     if any(s.filled_by(text, clause) for s, clause in zip(slots, clauses, strict=True) for text in texts):
         return ""
     return "、".join(dict.fromkeys(s.label for s in slots))
