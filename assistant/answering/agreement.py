@@ -19,14 +19,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from assistant.answering.extractive import Candidate, rank_sentences
+from assistant.answering.extractive import rank_sentences
 from assistant.answering.names import asked_kind, lists_names
 from assistant.answering.quote import clause_quotes, defers, only_refers, quoted_sentences
 from assistant.question.cite import Citation
 from assistant.question.clauses import asking_clauses
 from assistant.question.decide import Decision
 from assistant.question.lexical import LexicalIndex
-from assistant.question.slots import TIME_SLOTS, WRITTEN_FORM_SLOTS, Slot, asked_roles, slot_of, table_header
+from assistant.question.slots import TIME_SLOTS, WRITTEN_FORM_SLOTS, asked_roles, slot_of, table_header
 from assistant.question.subject import (
     NO_SUBJECT,
     asked_subject,
@@ -196,59 +196,25 @@ def settle(
         # The sentence the answer would quote states no value of the asked kind: another
         # passage's value ("2016年" of a cover letter) is no answer to "几号开始".
         return Decision(True, "not_stated", decision.support, slot)
-    if (
-        not holding
-        and not QUOTE_WITHOUT_VALUE_ANSWERS
-        and slot.kind in STATED_FORM_SLOTS
-        and len(clauses) >= 2
-        and _first_unstated(clauses, slot, quoted, ranked, question, lexical)
-    ):
-        # What is asked first is not stated, whatever a later clause may be answered by: the
-        # answer says so and quotes the closest.
-        return Decision(True, "not_stated", decision.support, slot)
     if not QUOTE_WITHOUT_VALUE_ANSWERS and len(clauses) >= 2:
-        unstated = _unstated(clauses, quoted, ranked, question, lexical)
-        if unstated:
-            # "在哪个位置啊 电话多少" answered by the sentence setting the centre up: no
-            # quoted sentence states an address or a number, whichever clause it answers.
-            return Decision(True, "not_stated", decision.support, replace(slot, label=unstated))
+        slots = [slot_of(clause) for clause in clauses]
+        # What is asked first, by its written form, and each clause asking a value by its
+        # form: read against the sentences the answer would quote, its own and each clause's
+        # (found once, and only when either check applies).
+        first_asks = not holding and slot.kind in STATED_FORM_SLOTS and slots[0].kind == slot.kind
+        all_forms = all(s.kind in STATED_FORM_SLOTS and s.fill is not None for s in slots)
+        if first_asks or all_forms:
+            texts = [*quoted, *(sentence for _, sentence in clause_quotes(ranked, quoted, question, lexical))]
+            if first_asks and not any(slot.filled_by(text, clauses[0]) for text in texts):
+                # "几号开始报名啊，是要带齐资料去学校现场报吗" answered by the school's zoning
+                # row: what is asked first is not stated, whatever a later clause may be
+                # answered by. The answer says so and quotes the closest.
+                return Decision(True, "not_stated", decision.support, slot)
+            if all_forms and not any(
+                s.filled_by(text, clause) for s, clause in zip(slots, clauses, strict=True) for text in texts
+            ):
+                # "在哪个位置啊 电话多少" answered by the sentence setting the centre up: no
+                # quoted sentence states an address or a number, whichever clause it answers.
+                label = "、".join(dict.fromkeys(s.label for s in slots))
+                return Decision(True, "not_stated", decision.support, replace(slot, label=label))
     return decision
-
-
-def _all_quoted(
-    quoted: list[str], ranked: list[Candidate], question: str, lexical: LexicalIndex
-) -> list[str]:
-    """The sentences the answer would quote: the best sentence's, then each clause's."""
-    return [*quoted, *(sentence for _, sentence in clause_quotes(ranked, quoted, question, lexical))]
-
-
-def _first_unstated(
-    clauses: list[str],
-    slot: Slot,
-    quoted: list[str],
-    ranked: list[Candidate],
-    question: str,
-    lexical: LexicalIndex,
-) -> bool:
-    """Whether the question's first asking clause asks the slot's value (a date, a figure,
-    a phone number…) and no sentence the answer would quote, its own or a clause's, states
-    one: "几号开始报名啊，是要带齐资料去学校现场报吗" answered by the school's zoning row."""
-    first = clauses[0]
-    if slot_of(first).kind != slot.kind:
-        return False
-    return not any(slot.filled_by(text, first) for text in _all_quoted(quoted, ranked, question, lexical))
-
-
-def _unstated(
-    clauses: list[str], quoted: list[str], ranked: list[Candidate], question: str, lexical: LexicalIndex
-) -> str:
-    """For a question asking several values each known by its form (an address, a phone
-    number, a date, a figure), what it asks ("具体地址、联系电话") when none of the sentences
-    the answer would quote, its own or a clause's, states any of them; else ""."""
-    slots = [slot_of(clause) for clause in clauses]
-    if not all(s.kind in STATED_FORM_SLOTS and s.fill is not None for s in slots):
-        return ""
-    texts = _all_quoted(quoted, ranked, question, lexical)
-    if any(s.filled_by(text, clause) for s, clause in zip(slots, clauses, strict=True) for text in texts):
-        return ""
-    return "、".join(dict.fromkeys(s.label for s in slots))
