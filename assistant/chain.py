@@ -209,11 +209,14 @@ class Assistant:
     def _decide(self, state: _State) -> _State:
         assert state.normalized is not None
         if state.table_answer is not None:
-            slot = slot_of(state.standalone)
             state.decision = (
                 guard(state.standalone)
                 # "那2016学年给多少个" answered by a row of the 2015学年 table: partial.
-                or (other_year(state.standalone, slot, state.passages) if state.table_rows else None)
+                or (
+                    other_year(state.standalone, slot_of(state.standalone), state.passages)
+                    if state.table_rows
+                    else None
+                )
                 or Decision(False, "")
             )
             state.citations = cite(state.passages)
