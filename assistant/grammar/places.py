@@ -32,6 +32,7 @@ _ZONES = frozenset(_DATA["zones"])
 _AREA = re.compile(rf"[\u4e00-\u9fff]{{1,3}}[{_DATA['area_levels']}]")
 _NAME_TAGS = frozenset(_DATA["name_tags"])
 _HAN_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
+_AREA_ENDING = re.compile(_DATA["area_ending"])
 _NAME_WORDS = 3  # a division's full name is at most this many words of the segmenter
 _LONGEST_SHORT = 4  # the longest short name read across a segmentation boundary (中山 in 中山东区)
 
@@ -203,6 +204,13 @@ def areas_named(text: str) -> tuple[str, ...]:
         elif _AREA.fullmatch(word) and flag in _NAME_TAGS:
             found.append(word)
     return tuple(dict.fromkeys(found))
+
+
+def bare_area(area: str) -> str:
+    """An area's name without its level or zone ("火炬开发区" → 火炬, "石岐区" → 石岐), or
+    the name itself when that would leave one character (南区)."""
+    bare = _AREA_ENDING.sub("", area)
+    return bare if len(bare) >= 2 else area
 
 
 def same_scope(a: frozenset[str], b: frozenset[str]) -> bool:

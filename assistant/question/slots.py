@@ -32,6 +32,7 @@ _ASKS_CHANGE = compile_pattern(_DATA["holds"]["asks_change"])
 _ROLES = {name: compile_pattern(pattern) for name, pattern in _DATA["date_roles"].items()}
 START, END = "start", "end"
 NAMED = "named"  # the slot kind of a question asking which one (哪个规定, 哪所学校)
+PHONE = "phone"  # the slot kind of a question asking a phone number
 # How far before a number a verb of change is looked for ("降低 10 分").
 _RELATIVE_REACH = 6
 _GENERAL_CLASSIFIER = "个"

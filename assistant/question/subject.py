@@ -21,10 +21,10 @@ import jieba
 import jieba.posseg as pseg
 
 from assistant.grammar.contractions import names_contracted
-from assistant.grammar.places import areas_named, is_origin, is_place_name, is_short_division_name
+from assistant.grammar.places import areas_named, bare_area, is_origin, is_place_name, is_short_division_name
 from assistant.grammar.sentences import PROSE_MARKS
 from assistant.question.coverage import coverage
-from assistant.question.slots import Slot
+from assistant.question.slots import PHONE, Slot
 from assistant.question.terms import COLLOQUIAL, search_tokens
 from assistant.vocab import alternation, table
 
@@ -51,8 +51,6 @@ _LEVEL = re.compile(_DATA["forms"]["level"])
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
 LEVEL_HEAD = 2  # characters of the thing read after a level ("省|财政")
 AREAS_SET_OUT = 2  # other areas a text names for it to be set out area by area
-_ZONE_OR_LEVEL = r"(开发区|新区|区|县|镇)$"
-PHONE = "phone"  # the slot kind of a question asking a phone number (slots.toml)
 _LABEL_TAG = "nz"  # a name of the language's own kind: a proper name of a category
 
 # Share of the subject name's keyword weight (idf) a sentence with its heading path and
@@ -144,16 +142,9 @@ def other_area(question: str, text: str) -> str:
     named = [area for area in areas_named(text) if area not in asked]
     if not asked or len(named) < AREAS_SET_OUT:
         return ""
-    if any(area in text or _bare_area(area) in text for area in asked):
+    if any(area in text or bare_area(area) in text for area in asked):
         return ""
     return asked[0]
-
-
-def _bare_area(area: str) -> str:
-    """An area's name without its level or zone ("火炬开发区" → 火炬, "石岐区" → 石岐), or
-    the name itself when that would leave one character (南区)."""
-    bare = re.sub(_ZONE_OR_LEVEL, "", area)
-    return bare if len(bare) >= 2 else area
 
 
 def stages_named(text: str) -> frozenset[str]:
