@@ -199,6 +199,14 @@ def test_a_question_asking_two_things_has_two_asking_clauses() -> None:
     assert asking_clauses("低保家庭的小孩参加住院医疗保险，保费由谁承担？") == [
         "低保家庭的小孩参加住院医疗保险，保费由谁承担？"
     ]
+    # A premise put as a rhetorical question beside another question asks nothing; alone,
+    # it asks whether the premise holds.
+    assert asking_clauses("罗湖不是说要成立家庭教育指导服务中心吗 它具体在哪个位置啊 周末开不开门") == [
+        "它具体在哪个位置啊",
+        "周末开不开门",
+    ]
+    assert asking_clauses("少儿医保不是每年9月统一办参保嘛，那到底9月几号截止啊") == ["那到底9月几号截止啊"]
+    assert asking_clauses("不是说要新建23所幼儿园吗？") == ["不是说要新建23所幼儿园吗？"]
     # A comma after which another thing is asked, once something is asked before it, does.
     assert asking_clauses("2016年小一网上报名是几号到几号，材料啥时候去学校交呀") == [
         "2016年小一网上报名是几号到几号",

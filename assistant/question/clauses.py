@@ -14,6 +14,7 @@ _DATA = table("assistant.question", "clauses.toml")
 _SPLIT = compile_pattern(_DATA["split"])
 _COMMA = compile_pattern(_DATA["comma"])
 _ASKS = compile_pattern(_DATA["asks"])
+_PREMISE = compile_pattern(_DATA["premise"])
 CLAUSE_WORDS: int = _DATA["words"]
 _DISTRIBUTIVE = compile_pattern(_DATA["distributive"])
 _JOINERS = frozenset(_DATA["joiners"])
@@ -24,7 +25,7 @@ def asking_clauses(question: str) -> list[str]:
     注册会怎样？" → two): split after question marks and before a lead to another question
     (还有, 另外); a clause asks when it ends as a question or has a slot's question form.
     One clause (or none) when the question asks one thing."""
-    parts = [clause for part in _parts(question) for clause in _comma_clauses(part)]
+    parts = [clause for part in _asked_parts(question) for clause in _comma_clauses(part)]
     asking = [p for p in parts if asks(p) and len(search_tokens(p)) >= CLAUSE_WORDS]
     return [one for clause in asking for one in _distributed(clause)]
 
@@ -32,12 +33,22 @@ def asking_clauses(question: str) -> list[str]:
 def asks_more(question: str) -> bool:
     """Whether `question` asks something after its first asking part, however short
     ("由哪个部门处理？怎么处理？"): the part asked first is then no whole answer."""
-    return sum(1 for p in _parts(question) if asks(p)) >= 2
+    return sum(1 for p in _asked_parts(question) if asks(p)) >= 2
 
 
 def _parts(question: str) -> list[str]:
     """`question` split after its question marks and before a lead to another question."""
     return [p.strip() for p in _SPLIT.split(question) if p and p.strip()]
+
+
+def _asked_parts(question: str) -> list[str]:
+    """The parts of `question` less a premise put as a rhetorical question ("不是说要成立
+    …吗") when another part asks something: the asker states it, the other part asks."""
+    parts = _parts(question)
+    premises = [p for p in parts if _PREMISE.search(p)]
+    if premises and any(asks(p) for p in parts if p not in premises):
+        return [p for p in parts if p not in premises]
+    return parts
 
 
 def asks(text: str) -> bool:
