@@ -230,6 +230,14 @@ def test_an_answer_whose_quote_states_no_value_of_the_asked_form_is_partial(lexi
     zoning = "小学一年级报名时，家长须带齐户口簿、房产证等资料到学校现场报名。"
     dated = "小学一年级于4月16日开始报名，家长须带齐资料到学校现场报名。"
     assert _partial_unless(first, lexical, zoning, dated).slot.label == "具体日期"
+    # A premise put as a rhetorical question asks nothing: the address asked after it is
+    # what a quote must state.
+    premise = "罗湖不是说要成立家庭教育指导服务中心吗 它具体在哪个位置啊 电话多少 周末开不开门"
+    assert "具体地址" in _partial_unless(premise, lexical, founded, located).slot.label
+    # A value asked in a later clause that no quote, for any clause, states.
+    ratio = "心理健康教育专职教师要按什么师生比来配？一所学校最少要配几名？"
+    staffed = "配齐配足中小学心理健康教育专职教师，加强心理健康教育全员培训。"
+    assert _partial_unless(ratio, lexical, staffed, "每所学校至少配备1名专职心理健康教育教师。").partial
     # A phone number is the number of whom it is listed under: the institution the
     # question names, in whichever clause, must be named with it.
     centre = "罗湖区家庭教育指导服务中心在哪里办公 有没有咨询电话"
@@ -270,6 +278,12 @@ def test_a_date_of_another_event_in_the_sentence_naming_the_asked_one_is_partial
     assert settled.partial and settled.slot.label == "小学毕业考试的具体日期"
     for dated in ("小学毕业考试定于6月20日举行。", "6月20日至21日，举行全市小学毕业考试。"):
         assert not _settled(question, lexical, dated).refuse, dated
+    # The quote names the asked event in one sentence and dates another thing in the next.
+    published = "派位结果大概几号公布？"
+    effective = "以电脑派位的方式安排入学，派位结果向社会公布。本意见自发布之日起正式执行，有效期五年。"
+    assert _partial_unless(published, lexical, effective, "派位结果于7月10日向社会公布。").slot.label == (
+        "派位结果的具体日期"
+    )
     # A figure measures a noun named clauses away: only a date is bound to its clause.
     fee = "学位补贴的标准是多少？"
     subsidy = "学位补贴标准按照试行办法执行，即：小学不超过每人每年5000元、初中不超过每人每年6000元。"
@@ -289,6 +303,22 @@ def test_a_start_date_does_not_answer_a_deadline_nor_a_deadline_a_start(lexical:
     both = "网上报名是几号开始、几号截止？"
     assert not _settled(both, lexical, "网上报名须于5月20日前完成。").refuse
     assert not _settled(deadline, lexical, "学校于7月20日将保费上缴。").refuse
+
+
+def test_a_documents_own_date_answers_only_when_it_was_issued(lexical: LexicalIndex) -> None:
+    signed = (
+        "《城市轨道沿线地区规划设计导则》可在我部网站下载。附件：城市轨道沿线地区规划设计导则2015年11月18日"
+    )
+
+    def settled(question: str, text: str) -> Decision:
+        cited = Citation(1, "d1", "关于印发导则的通知", "住房城乡建设部", "2015-11-18", "current", "", text,
+                         text, 1.0, "c1", sentence_dense=((text, 0.7),))  # fmt: skip
+        return settle(Decision(False, "", 0.9, slot_of(question)), question, [cited], lexical)
+
+    deadline = "要求各地在什么时间之前完成轨道沿线地区规划的编制？"
+    assert settled(deadline, signed).partial
+    assert not settled(deadline, "各地应于2016年6月30日前完成轨道沿线地区规划的编制。").refuse
+    assert not settled("导则是什么时候印发的？", signed).refuse
 
 
 def test_an_english_question_whose_quote_states_no_value_of_the_asked_form_is_partial(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from assistant.answering.document_facts import asks_issue_date, issue_date_form
 from assistant.answering.extractive import rank_sentences
 from assistant.answering.names import asked_kind, lists_names
 from assistant.answering.quote import clause_quotes, defers, only_refers, quoted_sentences
@@ -162,9 +163,10 @@ def settle(
     ):
         # The quote names the asked event, but each date it states is of another one: "即从
         # 6月20日起，公办小学开始报名审核，公办初中待小学毕业考试后进行报名审核" dates the 报名
-        # 审核, not the 毕业考试 asked about.
+        # 审核, not the 毕业考试 asked about; "…派位结果向社会公布。…本意见自发布之日起正式执行"
+        # dates the 意见, not the 结果.
         near = [c for s in holding for c in slot.value_clauses(s, question, header)]
-        if any(subject.states_thing(s, lexical.idf) for s in holding) and not any(
+        if any(subject.states_thing(s, lexical.idf) for s in quoted) and not any(
             subject.states_thing(c, lexical.idf) for c in near
         ):
             return Decision(
@@ -186,6 +188,16 @@ def settle(
             # "几月几号之前要收齐" answered by "从2016年3月1日起…全面推开": every date the
             # quote states starts what it dates, and the question asks an end (or the reverse).
             return Decision(True, "not_stated", decision.support, slot)
+    issued = issue_date_form(best.citation.date) if slot.kind in TIME_SLOTS and holding else None
+    if (
+        issued is not None
+        and not asks_issue_date(question)
+        and not any(slot.filled_by(issued.sub("", s), question, header) for s in holding)
+    ):
+        # "要求各地在什么时间之前完成编制" answered by the notice's 落款 "2015年11月18日": the
+        # only date the quote states is the document's own, which dates its issue, not
+        # what it asks for.
+        return Decision(True, "not_stated", decision.support, slot)
     clauses = asking_clauses(question)
     if (
         not holding
@@ -201,15 +213,18 @@ def settle(
         # What is asked first, by its written form, and each clause asking a value by its
         # form: read against the sentences the answer would quote, its own and each clause's
         # (found once, and only when either check applies).
-        first_asks = not holding and slot.kind in STATED_FORM_SLOTS and slots[0].kind == slot.kind
+        first = slots[0]
+        main_asks = not holding and slot.kind in STATED_FORM_SLOTS
+        first_asks = main_asks and first.kind in STATED_FORM_SLOTS and first.fill is not None
         all_forms = all(s.kind in STATED_FORM_SLOTS and s.fill is not None for s in slots)
-        if first_asks or all_forms:
+        if main_asks or all_forms:
             texts = [*quoted, *(sentence for _, sentence in clause_quotes(ranked, quoted, question, lexical))]
-            if first_asks and not any(slot.filled_by(text, clauses[0]) for text in texts):
+            if first_asks and not any(first.filled_by(text, clauses[0]) for text in texts):
                 # "几号开始报名啊，是要带齐资料去学校现场报吗" answered by the school's zoning
                 # row: what is asked first is not stated, whatever a later clause may be
-                # answered by. The answer says so and quotes the closest.
-                return Decision(True, "not_stated", decision.support, slot)
+                # answered by. The answer says so, of each value asked, and quotes the closest.
+                label = "、".join(dict.fromkeys(s.label for s in (first, slot)))
+                return Decision(True, "not_stated", decision.support, replace(slot, label=label))
             if all_forms and not any(
                 s.filled_by(text, clause) for s, clause in zip(slots, clauses, strict=True) for text in texts
             ):
@@ -217,4 +232,8 @@ def settle(
                 # quoted sentence states an address or a number, whichever clause it answers.
                 label = "、".join(dict.fromkeys(s.label for s in slots))
                 return Decision(True, "not_stated", decision.support, replace(slot, label=label))
+            if main_asks and not any(slot.filled_by(text, question, header) for text in texts):
+                # "按什么师生比来配？一所学校最少要配几个？" answered by "配齐配足…专职教师": no
+                # sentence the answer would quote, for any clause, states the value asked.
+                return Decision(True, "not_stated", decision.support, slot)
     return decision

@@ -88,6 +88,21 @@ def _written_date(date: str) -> str:
     return f"{year}年{int(month)}月{int(day)}日"
 
 
+def asks_issue_date(question: str) -> bool:
+    """Whether `question` asks when a document was issued ("是哪天印发的")."""
+    return bool(_ASKS_DATE.search(question))
+
+
+def issue_date_form(date: str) -> re.Pattern[str] | None:
+    """How a document writes its own issue date "2015-11-18" in its text ("2015年11月18日",
+    spaces and leading zeros aside); None for a date without its day."""
+    found = _ISO.match(date)
+    if not found or not found.group(3):
+        return None
+    year, month, day = found.groups()
+    return re.compile(rf"{year}\s*年\s*0?{int(month)}\s*月\s*0?{int(day)}\s*日")
+
+
 def _line_stating(passages: list[Passage], wanted: list[str]) -> tuple[Passage, str] | None:
     """The first line of `passages` holding every one of `wanted` (spaces and a date's
     leading zeros aside), with its passage."""
