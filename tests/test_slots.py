@@ -947,3 +947,10 @@ def test_a_statements_indefinite_count_leaves_the_question_to_its_which_ones_for
     # A count asked in a question of its own is still asked.
     assert slot_of("少数民族考生能加几分？报哪些学校才加？").kind == "figure"
     assert slot_of("罗湖要建几所学校？").kind == "figure"
+    # A 几 bound by a limit or a total asks, whatever yes/no question follows it.
+    bound = "国家有没有规定小班最多能收几个 超了算不算违规"
+    assert slot_of(bound).kind == "figure"
+    assert slot_of("国家有没有规定小班能收几个孩子 超了算不算违规").kind == "yesno"
+    # A figure form in a question someone else asks (看看认多少字) before a yes/no one.
+    assert slot_of("园方说入园前要做个测验 看看认多少字 这样合法吗").kind == "yesno"
+    assert slot_of("园方要测一下认多少字，测验费要交多少钱").kind == "figure"

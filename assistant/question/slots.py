@@ -39,6 +39,8 @@ _GENERAL_CLASSIFIER = "个"
 _INDEFINITE = compile_pattern(_DATA["indefinite"]["form"])
 _CHOICE = compile_pattern(_DATA["indefinite"]["choice"])
 _GOVERNED = compile_pattern(_DATA["indefinite"]["governed"])
+_BOUND = compile_pattern(_DATA["indefinite"]["bound"])
+_EMBEDDED = compile_pattern(_DATA["indefinite"]["embedded"])
 # Words that name a value, not a thing (数目, 总数).
 VALUE_WORD = compile_pattern(_DATA["value_words"]["pattern"])
 _CLAUSE_BREAK = re.compile(rf"[{re.escape(PROSE_MARKS)}\s]+(?=\S)")
@@ -232,15 +234,20 @@ def _indefinite(rule: _SlotRule, asked: re.Match[str], question: str) -> bool:
     ("想招几个…") in a clause before the last when the last clause asks yes or no or which
     ones ("…在几个重要时段…，具体是哪几个时段？"), or a bare
     noun or 几 after a yes/no form put as a choice ("能不能规定录取比例"): the question asks
-    yes or no, not how many."""
+    yes or no, not how many. So is any figure form of a question reported before a yes/no
+    one ("看看认多少字…这样合法吗"). A 几 bound by a limit or a total (最多几个) always asks."""
     if rule.kind != "figure":
         return False
     choice = _CHOICE.search(question)
     last = max((m.end() for m in _CLAUSE_BREAK.finditer(strip_final_stops(question))), default=0)
 
     def indefinite(form: re.Match[str]) -> bool:
+        if _BOUND.search(question, 0, form.start()):
+            return False  # "有没有规定最多能收几个": at most a few is no statement
         if choice is not None and choice.end() <= form.start() and _GOVERNED.search(form.group(0)):
             return True
+        if form.end() <= last and _EMBEDDED.search(question, 0, form.start()):
+            return bool(_YES_NO.ask.search(question, last))
         if not _INDEFINITE.search(form.group(0)) or form.end() > last:
             return False
         # A which-ones question makes only a statement's 几 indefinite: "能加几分？报哪些学校
