@@ -375,11 +375,22 @@ class RowIndex:
         where other rows' cells of that column do not. [] when no word sorts the rows so."""
         nouns = frozenset(vocabulary()["question"]["noun_tags"])
         tagged = [(w.word, w.flag) for w in pseg.cut(question)]
-        words = {
-            word
-            for (_, before), (word, _) in zip([("", "x"), *tagged], tagged, strict=False)
-            if len(word) >= 2 and before not in nouns and _WORD.fullmatch(word)
-        }
+        # Where a word not after a noun starts: an item of a category cell opens such a
+        # word, or a word the segmenter cut otherwise ("有高中部" → 高 | 中部 holds 高中), never
+        # one inside a word (中小学's 小学) or after a noun (公办|小学 is a kind of school).
+        starts, at = [], 0
+        for (_, before), (word, _) in zip([("", "x"), *tagged], tagged, strict=False):
+            if before not in nouns:
+                starts.append(question[at:])
+            at += len(word)
+
+        def named(item: str) -> bool:
+            return (
+                len(item) >= 2
+                and _WORD.fullmatch(item) is not None
+                and any(s.startswith(item) for s in starts)
+            )
+
         by_word: dict[int, float] = {}
         for i, record in enumerate(self.records):
             if record.subtotal:
@@ -389,7 +400,7 @@ class RowIndex:
                 if column == name_column or is_place_column(column):
                     continue
                 items = {fold(item) for item in _ITEMS.split(value)}
-                if any(w in items for w in words):
+                if any(named(item) for item in items):
                     by_word[i] = 1.0
         chosen = self._best_tables(by_word, rest, keep_all=True)
         if not chosen:
