@@ -252,6 +252,20 @@ def test_an_answer_whose_quote_states_no_value_of_the_asked_form_is_partial(lexi
     assert elsewhere.partial and elsewhere.slot.label.startswith("火炬开发区的")
     own = "我们住在中山石岐区，孩子上一年级现场报名要去哪个学校登记啊"
     assert not settle(Decision(False, "", 0.9, slot_of(own)), own, sections, lexical).refuse
+    # So is the time section of a notice whose other sections cited name only other areas.
+    town = "我们家在中山小榄镇，小榄镇的小学现场报名是哪天？"
+    notice = [
+        Citation(n, "notice", "城区小学招生通告", "", "2015", "current", section, text, text, 1.0, f"c{n}",
+                 sentence_dense=((text, 0.7),))
+        for n, section, text in (
+            (1, "三、现场报名 > （一）时间", "（一）时间：5月30日(星期六)，上午8：30-11：30。"),
+            (2, "三、现场报名 > （二）地点", "1.石岐区户籍：中山市实验小学；2.东区户籍：朗晴小学；3.南区户籍：南区小学。"),
+        )
+    ]  # fmt: skip
+    timed = settle(Decision(False, "", 0.9, slot_of(town)), town, notice, lexical)
+    assert timed.partial and timed.slot.label.startswith("小榄镇的")
+    urban = "我们家在中山石岐区，石岐区的小学现场报名是哪天？"
+    assert not settle(Decision(False, "", 0.9, slot_of(urban)), urban, notice, lexical).refuse
     # A value of the same thing at another level of government is no answer.
     province = "城乡义务教育公用经费，省财政补助比例是多少？"
     shared = "补助资金除省财政负担的部分外，其余由市财政负担50%，区财政负担50%。"
@@ -471,6 +485,13 @@ def test_a_quote_that_leaves_the_asked_detail_to_a_later_text_makes_the_answer_p
             "一批次为就近登记就读一般初中，全区所有初中学校都可选择填报。",
             "具体名单",
             "就近登记的一般初中为：北京市第五中学分校、北京市第一七一中学、东直门中学。",
+        ),
+        # The names asked first, whatever the yes/no clause after them.
+        (
+            "五四学制改革实验具体是哪几所学校在试点啊 我家孩子读的那所算不算",
+            "成立学制改革协调小组，探索九年一贯制学校开展“五四”学制改革实验。",
+            "具体名单",
+            "“五四”学制改革实验在翠竹外国语实验学校、红岭中学试点。",
         ),
     ],
 )

@@ -97,23 +97,27 @@ def settle(
         return Decision(True, "not_stated", decision.support, replace(slot, label=label, label_en=label_en))
     quoted = quoted_sentences(best, slot, question, tokens, lexical)
     where = best.citation.context
-    kind = asked_kind(question)
-    if (
-        answered
-        and kind
-        and all(asked_kind(clause) for clause in asking_clauses(question))
-        and not lists_names(" ".join(quoted), kind)
-    ):
+    clauses = asking_clauses(question)
+    kind = asked_kind(clauses[0]) if clauses else asked_kind(question)
+    if answered and kind and not lists_names(" ".join(quoted), kind):
         # "有哪些一般初中…请列出学校名单" answered by the rule that such schools exist: the
-        # documents do not list them. (A question asking something else as well may be
-        # answered by what its other clause asks.)
+        # documents do not list them. So when the names are what is asked first ("具体是哪
+        # 几所学校在试点啊 我家孩子读的那所算不算"), whatever a later clause may be answered by.
         return Decision(
             True, "not_stated", decision.support, replace(slot, label=NAMES_LABEL, label_en=NAMES_LABEL_EN)
         )
-    area = other_area(question, " ".join([where, *quoted])) if answered and not english else ""
+    # The quote with the other passages cited of its document: a notice setting out where
+    # each of its areas registers sets the date of its time section for those areas alone.
+    own = [c.text for c in citations if c.doc_id == best.citation.doc_id and c is not best.citation]
+    area = (
+        other_area(question, " ".join([where, *quoted, *own]))
+        if (answered or decision.partial) and not english
+        else ""
+    )
     if area:
-        # "中山火炬开发区…去哪个学校登记" answered from the 石岐区 and 南区 sections: the
-        # documents set the rule out area by area, and not for the area asked.
+        # "中山火炬开发区…去哪个学校登记" answered from the 石岐区 and 南区 sections, "小榄镇的小学
+        # 现场报名是哪天" from the time section of a notice whose other sections name four
+        # districts and never 小榄镇: the document sets the rule out for other areas.
         return Decision(
             True, "not_stated", decision.support, replace(slot, label=f"{area}的{slot.label or AREA_LABEL}")
         )
@@ -198,7 +202,6 @@ def settle(
         # only date the quote states is the document's own, which dates its issue, not
         # what it asks for.
         return Decision(True, "not_stated", decision.support, slot)
-    clauses = asking_clauses(question)
     if (
         not holding
         and not QUOTE_WITHOUT_VALUE_ANSWERS

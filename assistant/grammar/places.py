@@ -199,7 +199,10 @@ def areas_named(text: str) -> tuple[str, ...]:
     found: list[str] = []
     for i, (word, flag) in enumerate(words):
         before = words[i - 1] if i else ("", "")
-        if word in _ZONES and before[1] in _NAME_TAGS | {"n"} and _HAN_NAME.fullmatch(before[0]):
+        # A zone after its name ("火炬|开发区"), or a level the segmenter cut from a name it
+        # does not know ("小榄|镇").
+        zone = word in _ZONES or (len(word) == 1 and word in _DATA["area_levels"])
+        if zone and before[1] in _NAME_TAGS | {"n"} and _HAN_NAME.fullmatch(before[0]):
             found.append(before[0] + word)
         elif _AREA.fullmatch(word) and flag in _NAME_TAGS:
             found.append(word)

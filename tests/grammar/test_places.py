@@ -129,4 +129,6 @@ def test_areas_below_a_city_are_read_by_the_shape_of_their_names() -> None:
     assert areas_named("石岐区：中山市博爱小学 三、现场报名 > 4.南区户籍") == ("石岐区", "南区")
     assert areas_named("我们住在中山火炬开发区，孩子上一年级") == ("火炬开发区",)
     assert areas_named("番禺区沙湾镇") == ("番禺区", "沙湾镇")
+    # A town the segmenter does not know, cut from its level (小榄 | 镇).
+    assert areas_named("我们家在中山小榄镇，孩子上一年级") == ("小榄镇",)
     assert areas_named("学区、社区、校区、片区、辖区、小区、各区、全区") == ()
