@@ -19,7 +19,8 @@ from assistant.tables.store import row_index
 log = logging.getLogger(__name__)
 
 LONG_NAME = 20
-_UNIT = re.compile(r"(?:几|多少)([所个家项条名])")
+# The measure word a count question uses ("几所", "几间", "多少个"): the answer counts in it.
+_UNIT = re.compile(r"(?:几|多少)([所个家项条名间座位种类])")
 
 
 def _passage(index: RowIndex, i: int) -> Passage:
@@ -70,10 +71,10 @@ def answer_rows(
         lead = f"{scope}：" if scope else ""
         tables = list(dict.fromkeys((r.title, r.table) for r in records))
         if len(tables) == 1:
-            lines.append(f"{lead}《{records[0].title}》“{records[0].table}”中共有 {len(names)} {unit}：")
+            lines.append(f"{lead}《{records[0].title}》“{records[0].table}”中共有{len(names)}{unit}：")
             lines.extend(f"- {name} [{n}]" for n, name in enumerate(names, start=1))
         else:  # rows of several tables: each under its table
-            lines.append(f"{lead}共有 {len(names)} {unit}，分属 {len(tables)} 个表格：")
+            lines.append(f"{lead}共有{len(names)}{unit}，分属{len(tables)}个表格：")
             for title, caption in tables:
                 lines.append(f"《{title}》“{caption}”：")
                 lines.extend(

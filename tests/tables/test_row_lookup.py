@@ -330,7 +330,10 @@ def test_a_count_of_what_the_rows_are_counts_them_beside_a_total_row(tmp_path: P
     assert match is not None and match.kind == "count"
     assert sorted(index.names[i] for i in match.rows) == ["市桥象圣中学", "沙头中学", "钟村中学"]
     text, _, _ = answer_rows(match, index, question)
-    assert "共有 3 所" in text
+    assert "共有3所" in text
+    # The count is given in the measure word the question uses.
+    rooms = "这个一览表里，全区一共有几间公办初中提供初一学位？"
+    assert "共有3间" in answer_rows(index.match(rooms) or match, index, rooms)[0]
     # The total row sums what a column holds: a count of that is its total.
     for total in ("全区一共有多少个学位？", "公办初中一共提供多少学位？"):
         match = index.match(total)
