@@ -135,6 +135,11 @@ def test_self_mapped_words_stay_in_the_keyword_query() -> None:
     assert {"家长", "家庭"} <= set(search_tokens("家长要做什么"))
     assert {"排名", "等级"} <= set(search_tokens("学校排名怎么定"))
     assert "学位" in search_tokens("没学位怎么办")
+    # A word notices write as such too stays beside the policy term: a sentence writing
+    # it ("计算居住、社保的截止时间") covers the question.
+    for word, term in (("社保", "社会保险"), ("租房", "租赁"), ("户口", "户籍")):
+        tokens = search_tokens(f"积分里的{word}时间算到哪天")
+        assert {word, term} <= set(tokens), word
 
 
 def test_keyword_reach_is_full_for_chinese_and_partial_for_english() -> None:
