@@ -139,8 +139,10 @@ def other_area(question: str, text: str) -> str:
     its heading path and title, names two or more other areas and not that one: the
     documents are set out area by area, and the asked one is not among them."""
     asked = [area for area in areas_named(question) if not is_origin(area, question)]
+    if not asked:
+        return ""  # read the text (a tagging pass over whole passages) only when it matters
     named = [area for area in areas_named(text) if area not in asked]
-    if not asked or len(named) < AREAS_SET_OUT:
+    if len(named) < AREAS_SET_OUT:
         return ""
     if any(area in text or bare_area(area) in text for area in asked):
         return ""
