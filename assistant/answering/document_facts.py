@@ -31,7 +31,7 @@ _ISO = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
 def document_answer(question: str, passages: list[Passage]) -> tuple[str, list[Passage]] | None:
     """(answer text, the passages it cites) when `question` asks a named document's issue
     date or issuer and the index knows it; None sends the question to the text path."""
-    asks_date, asks_issuer = bool(_ASKS_DATE.search(question)), bool(_ASKS_ISSUER.search(question))
+    asks_date, asks_issuer = asks_issue_date(question), bool(_ASKS_ISSUER.search(question))
     if not (asks_date or asks_issuer):
         return None
     if not all(_ASKS_DATE.search(c) or _ASKS_ISSUER.search(c) for c in asking_clauses(question)):

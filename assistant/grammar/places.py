@@ -30,6 +30,7 @@ _PLACE_TAGS = frozenset(_DATA["place_tags"])
 _ORIGIN: str = _DATA["origin"]  # a regex with {place} for the name
 _ZONES = frozenset(_DATA["zones"])
 _AREA = re.compile(rf"[\u4e00-\u9fff]{{1,3}}[{_DATA['area_levels']}]")
+_AREA_LEVELS = frozenset(_DATA["area_levels"])
 _NAME_TAGS = frozenset(_DATA["name_tags"])
 _HAN_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
 _AREA_ENDING = re.compile(_DATA["area_ending"])
@@ -201,7 +202,7 @@ def areas_named(text: str) -> tuple[str, ...]:
         before = words[i - 1] if i else ("", "")
         # A zone after its name ("火炬|开发区"), or a level the segmenter cut from a name it
         # does not know ("小榄|镇").
-        zone = word in _ZONES or (len(word) == 1 and word in _DATA["area_levels"])
+        zone = word in _ZONES or word in _AREA_LEVELS
         if zone and before[1] in _NAME_TAGS | {"n"} and _HAN_NAME.fullmatch(before[0]):
             found.append(before[0] + word)
         elif _AREA.fullmatch(word) and flag in _NAME_TAGS:

@@ -17,6 +17,7 @@ import os
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -384,7 +385,8 @@ class RowIndex:
                 starts.append(question[at:])
             at += len(word)
 
-        def named(item: str) -> bool:
+        @cache
+        def named(item: str) -> bool:  # the same few items stand in every row of a column
             return (
                 len(item) >= 2
                 and _WORD.fullmatch(item) is not None
